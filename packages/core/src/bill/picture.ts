@@ -4,7 +4,10 @@ import { memoryUseNames } from "./uses.js";
 const count = z.number().int().nonnegative();
 
 /** Descriptors by allocation order, keyed by the order ("0" … "18"). */
-export const orderHistogramSchema = z.record(z.string().regex(/^\d+$/, "order keys are whole numbers"), count);
+export const orderHistogramSchema = z.record(
+  z.string().regex(/^\d+$/, "order keys are whole numbers"),
+  count,
+);
 
 export const pictureEntrySchema = z
   .object({
@@ -24,9 +27,17 @@ export const pictureEntrySchema = z
       pages += n * 2 ** Number(order);
     }
     if (sum !== e.descriptors)
-      ctx.addIssue({ code: "custom", path: ["orders"], message: `orders sum to ${sum}, not ${e.descriptors}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["orders"],
+        message: `orders sum to ${sum}, not ${e.descriptors}`,
+      });
     if (pages > e.pages)
-      ctx.addIssue({ code: "custom", path: ["orders"], message: `orders cover ${pages} pages, more than ${e.pages}` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["orders"],
+        message: `orders cover ${pages} pages, more than ${e.pages}`,
+      });
   });
 
 /**

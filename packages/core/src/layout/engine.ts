@@ -3,6 +3,7 @@ import { builtinTypes } from "../ctype/builtins.js";
 import type { AggregateType, CType, Member } from "../ctype/types.js";
 import { LayoutError, type TypeSite } from "../errors.js";
 import { assembleLayout } from "./assemble.js";
+import { configEnabled } from "./config.js";
 import type { KernelConfig, LaidMember, Layout } from "./types.js";
 
 export interface LayoutOptions {
@@ -145,11 +146,7 @@ export class LayoutEngine {
 
   /** Whether a member guarded by `ifdef` exists in this configuration (`A&&!B` is supported). */
   enabled(ifdef: string | undefined): boolean {
-    if (ifdef === undefined) return true;
-    return ifdef.split("&&").every((term) => {
-      const t = term.trim();
-      return t.startsWith("!") ? !this.config[t.slice(1)] : Boolean(this.config[t]);
-    });
+    return configEnabled(this.config, ifdef);
   }
 
   /** The alignment an `aligned` attribute on the aggregate asks for (1 when it has none or it is off). */

@@ -1,0 +1,183 @@
+import { z } from "zod";
+import { type MemoryUse, memoryUseNames } from "../bill/uses.js";
+import type { CType } from "../ctype/types.js";
+import { type PayloadField, payloadFieldSchema } from "../design/schema.js";
+import type { OverlayRuleSet } from "../overlay/rules.js";
+import { ValidationError } from "../validate.js";
+
+/**
+ * A descriptor whose memdesc-era size depends on the allocation's order, like struct folio: small folios
+ * need 80 bytes, large ones the large-folio fields too. `select(order)` names the variant to use.
+ */
+export interface MemdescVariants {
+  readonly variants: Readonly<Record<string, CType>>;
+  readonly select: (order: number) => string;
+}
+
+/** A plugin's preferred type tag: one for every design, or per design name with an optional default. */
+export type TagPreference = number | Readonly<Record<string, number>>;
+
+/** What `defineDescriptor` takes. */
+export interface DescriptorDefinition<K extends string, S extends z.ZodType> {
+  /** The npm package name, e.g. `@memdesc/folio`. */
+  readonly name: string;
+  readonly version?: string;
+  /** The registry kind: lower-case letters, digits and dashes (`folio`, `slab`, `my-desc`). */
+  readonly kind: K;
+  /** What it is, in the kernel's words: `struct folio`. */
+  readonly title: string;
+  readonly description?: string;
+  /** The kernel source that defines it: `include/linux/mm_types.h`. */
+  readonly source?: string;
+  /** `pointer`: the word points at a separately allocated descriptor; `inline`: the word holds the data. */
+  readonly storage?: "pointer" | "inline";
+  readonly tag?: TagPreference;
+  /** Memory uses this kind describes (a survey's `slab` pages are described by the slab kind). */
+  readonly uses?: readonly MemoryUse[];
+  /** Uses it describes only when no other plugin claims them (the folio describes anon pages unless an anon plugin is present). */
+  readonly fallbackUses?: readonly MemoryUse[];
+  /** Today's layout, overlaying struct page. Required for pointer kinds. */
+  readonly today?: CType;
+  /** The separately allocated descriptor of the memdesc designs. Required for pointer kinds. */
+  readonly memdesc?: CType | MemdescVariants;
+  /** Inline kinds: the fields packed into the word when a design's type table does not say. */
+  readonly payload?: readonly PayloadField[];
+  /** The kernel's `*_MATCH` assertions against struct page (or another base struct in `layouts`). */
+  readonly overlay?: readonly OverlayRuleSet[];
+  /** Other structs the overlay rules use as a base, or that type names in the layouts refer to. */
+  readonly layouts?: Readonly<Record<string, CType>>;
+  /** Valid field values of one descriptor, with the kernel's constraints. */
+  readonly schema: S;
+}
+
+/** A validated descriptor plugin: a plain typed object. */
+export interface DescriptorPlugin<K extends string = string, S extends z.ZodType = z.ZodType>
+  extends DescriptorDefinition<K, S> {
+  readonly storage: "pointer" | "inline";
+  readonly uses: readonly MemoryUse[];
+  readonly fallbackUses: readonly MemoryUse[];
+  readonly overlay: readonly OverlayRuleSet[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest plugin type, for constraints
+export type AnyDescriptor = DescriptorPlugin<string, any>;
+
+const isAggregate = (v: unknown): boolean => {
+  let t = v as CType | undefined;
+  while (t && (t.kind === "typedef" || t.kind === "qualified")) t = t.type;
+  return !!t && (t.kind === "struct" || t.kind === "union") && Array.isArray(t.members);
+};
+const aggregate = z.custom<CType>(isAggregate, {
+  error: "must be a struct or union from c.struct() / c.union()",
+});
+const isZod = (v: unknown) => typeof v === "object" && v !== null && "_zod" in v;
+
+const ruleSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("match"),
+    base: z.string().min(1),
+    field: z.string().min(1),
+    index: z.number().int().nonnegative(),
+    ifdef: z.string().optional(),
+  }),
+  z.object({ kind: z.literal("size"), offsetOf: z.string().optional(), ifdef: z.string().optional() }),
+  z.object({
+    kind: z.literal("aligned"),
+    field: z.string(),
+    bytes: z.number().int().positive(),
+    ifdef: z.string().optional(),
+  }),
+]);
+
+const use = z.enum(memoryUseNames as [MemoryUse, ...MemoryUse[]]);
+const tag = z.number().int().min(0).max(255);
+
+/** The manifest a plugin must satisfy; checked when it is defined, so a broken plugin fails at once. */
+export const descriptorManifestSchema = z
+  .object({
+    name: z
+      .string({ error: "every plugin needs a name: its npm package name" })
+      .regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, "must be an npm package name"),
+    version: z.string().optional(),
+    kind: z
+      .string({ error: "every plugin needs a kind" })
+      .regex(/^[a-z][a-z0-9-]*$/, "must be lower-case letters, digits and dashes"),
+    title: z.string({ error: "a title is needed, e.g. 'struct folio'" }).min(1),
+    description: z.string().optional(),
+    source: z.string().optional(),
+    storage: z.enum(["pointer", "inline"]),
+    tag: z.union([tag, z.record(z.string(), tag)]).optional(),
+    uses: z.array(use),
+    fallbackUses: z.array(use),
+    today: aggregate.optional(),
+    memdesc: z
+      .union([
+        aggregate,
+        z.object({
+          variants: z
+            .record(z.string(), aggregate)
+            .refine((v) => Object.keys(v).length > 0, "at least one variant"),
+          select: z.custom<(order: number) => string>((f) => typeof f === "function", {
+            error: "must be a function",
+          }),
+        }),
+      ])
+      .optional(),
+    payload: z.array(payloadFieldSchema).optional(),
+    overlay: z.array(
+      z.object({ macro: z.string().min(1), base: z.string().min(1), rules: z.array(ruleSchema) }),
+    ),
+    layouts: z.record(z.string(), aggregate).optional(),
+    schema: z.custom<z.ZodType>(isZod, { error: "must be a zod schema" }),
+  })
+  .superRefine((p, ctx) => {
+    if (p.storage === "pointer") {
+      if (!p.today)
+        ctx.addIssue({ code: "custom", path: ["today"], message: "a pointer kind needs today's layout" });
+      if (!p.memdesc)
+        ctx.addIssue({
+          code: "custom",
+          path: ["memdesc"],
+          message: "a pointer kind needs its memdesc-era layout",
+        });
+    }
+  });
+
+export class PluginError extends ValidationError {}
+
+/** `plugin "@memdesc/folio"`, or what can be said of a plugin without a name. */
+export function pluginLabel(p: { name?: unknown; kind?: unknown } | undefined): string {
+  if (p && typeof p.name === "string" && p.name) return `plugin "${p.name}"`;
+  if (p && typeof p.kind === "string") return `plugin of kind "${p.kind}" (no name)`;
+  return "plugin (no name)";
+}
+
+/**
+ * Defines a descriptor plugin: a plain, typed object whose manifest is validated now, so that a plugin with
+ * no name, a bad kind or a missing layout fails where it is written. Plugins are factories that call this:
+ *
+ * ```ts
+ * export const ioptdesc = () => defineDescriptor({ name: "@memdesc/ioptdesc", kind: "ioptdesc", ... });
+ * ```
+ */
+export function defineDescriptor<const K extends string, S extends z.ZodType>(
+  definition: DescriptorDefinition<K, S>,
+): DescriptorPlugin<K, S> {
+  const withDefaults = {
+    ...definition,
+    storage: definition.storage ?? "pointer",
+    uses: definition.uses ?? [],
+    fallbackUses: definition.fallbackUses ?? [],
+    overlay: definition.overlay ?? [],
+  };
+  const checked = descriptorManifestSchema.safeParse(withDefaults);
+  if (!checked.success) throw new PluginError("BAD_PLUGIN", pluginLabel(definition), checked.error.issues);
+  return Object.freeze(withDefaults) as DescriptorPlugin<K, S>;
+}
+
+/** The preferred tag of a plugin under a design, if it states one. */
+export function preferredTag(plugin: AnyDescriptor, designName: string): number | undefined {
+  const t = plugin.tag;
+  if (t === undefined || typeof t === "number") return t;
+  return t[designName] ?? t.default;
+}

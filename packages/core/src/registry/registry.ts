@@ -1,0 +1,326 @@
+import type { z } from "zod";
+import type { Abi, AbiName } from "../abi/abi.js";
+import type { MemoryUse } from "../bill/uses.js";
+import type { CType } from "../ctype/types.js";
+import { resolveDesign } from "../design/builtin.js";
+import type { Design } from "../design/schema.js";
+import { MemdescError } from "../errors.js";
+import { linux618 } from "../kernel/config.js";
+import { page } from "../kernel/page.js";
+import { LayoutEngine } from "../layout/engine.js";
+import type { KernelConfig, Layout } from "../layout/types.js";
+import { checkOverlay, type RuleResult } from "../overlay/check.js";
+import { type BuiltinKind, builtinKinds } from "../plugin/builtins.js";
+import { type AnyDescriptor, type MemdescVariants, pluginLabel } from "../plugin/define.js";
+import { ValidationError } from "../validate.js";
+import { WordCodec } from "../word/codec.js";
+import { assignTags } from "./tags.js";
+
+export interface RegistryOptions<Ps extends readonly AnyDescriptor[]> {
+  /** A built-in design name (`memdesc-8`, the default) or a design object. */
+  readonly design?: Design | string;
+  readonly plugins: Ps;
+  readonly abi?: Abi | AbiName;
+  /** Kernel configuration for `#ifdef`ed members (default: Linux 6.18 as distributions build it). */
+  readonly config?: KernelConfig;
+}
+
+/** Every kind in a registry: the plugins' kinds and the built-in inline ones. */
+export type KindOf<Ps extends readonly AnyDescriptor[]> = Ps[number]["kind"] | BuiltinKind;
+
+type PluginFor<Ps extends readonly AnyDescriptor[], K> = Extract<
+  Ps[number] | (typeof builtinKinds)[number],
+  { kind: K }
+>;
+
+/** The value type of one kind's descriptors, from its plugin's zod schema. */
+export type ValueOf<Ps extends readonly AnyDescriptor[], K extends KindOf<Ps>> = z.output<
+  PluginFor<Ps, K>["schema"]
+>;
+
+/** A problem with one plugin in a registry: duplicate kind, or overlay rules naming fields that do not exist. */
+export class RegistryError extends MemdescError {
+  constructor(code: "DUPLICATE_KIND" | "OVERLAY_FIELD" | "UNKNOWN_KIND" | "UNKNOWN_LAYOUT", message: string) {
+    super(code, message);
+  }
+}
+
+/** A descriptor's memdesc-era size for one allocation order: the variant used, its size and its rounded size. */
+export interface DescriptorSize {
+  readonly variant: string;
+  readonly size: number;
+  /** Rounded up to the design's descriptor alignment: what a slab cache of them spends per object. */
+  readonly rounded: number;
+}
+
+/** One plugin's overlay rules checked against a struct page (core's, or a kernel's from BTF). */
+export interface OverlayReport {
+  readonly plugin: string;
+  readonly kind: string;
+  readonly results: readonly RuleResult[];
+}
+
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+
+/**
+ * A composed descriptor set under one design: validated plugins, type tags, layouts and sizes. Its types come
+ * from the plugin tuple, so `registry.kinds` is the union of the plugins' literal kinds and
+ * `registry.parse("folio", v)` returns the folio plugin's value type.
+ */
+export class Registry<const Ps extends readonly AnyDescriptor[]> {
+  readonly design: Design;
+  readonly engine: LayoutEngine;
+  /** Built-in kinds first, then the plugins in the order given. */
+  readonly plugins: readonly AnyDescriptor[];
+  readonly kinds: readonly KindOf<Ps>[];
+  readonly codec: WordCodec;
+  private readonly tags: ReadonlyMap<string, number>;
+  private readonly byKind: ReadonlyMap<string, AnyDescriptor>;
+  private readonly owners: ReadonlyMap<MemoryUse, string>;
+  private readonly layoutCache = new Map<string, Layout>();
+  private readonly options: RegistryOptions<Ps>;
+
+  constructor(options: RegistryOptions<Ps>) {
+    this.options = options;
+    this.design = resolveDesign(options.design);
+    const all: AnyDescriptor[] = [...builtinKinds];
+    const byKind = new Map<string, AnyDescriptor>(all.map((p) => [p.kind, p]));
+    for (const p of options.plugins) {
+      if (!p || typeof p !== "object" || typeof (p as { kind?: unknown }).kind !== "string")
+        throw new RegistryError(
+          "UNKNOWN_KIND",
+          `${pluginLabel(p)} is not a descriptor plugin made by defineDescriptor()`,
+        );
+      const other = byKind.get(p.kind);
+      if (other)
+        throw new RegistryError(
+          "DUPLICATE_KIND",
+          `${pluginLabel(p)} and ${pluginLabel(other)} both define kind "${p.kind}"; a registry holds one plugin per kind`,
+        );
+      byKind.set(p.kind, p);
+      all.push(p);
+    }
+    this.plugins = all;
+    this.byKind = byKind;
+    this.kinds = all.map((p) => p.kind) as KindOf<Ps>[];
+    this.engine = new LayoutEngine({
+      ...(options.abi !== undefined ? { abi: options.abi } : {}),
+      config: options.config ?? linux618,
+      types: this.namedTypes(),
+    });
+    this.tags = assignTags(this.design, all);
+    this.codec = new WordCodec(
+      this.design,
+      new Map(
+        [...this.tags].map(([kind, tag]) => {
+          const p = byKind.get(kind)!;
+          return [kind, { tag, storage: p.storage, ...(p.payload ? { payload: p.payload } : {}) }];
+        }),
+      ),
+    );
+    this.owners = resolveOwners(all);
+    this.checkOverlayFields();
+  }
+
+  /** The same plugins under another design (tags are reassigned; layouts are shared). */
+  withDesign(design: Design | string): Registry<Ps> {
+    return new Registry({ ...this.options, design });
+  }
+
+  /** The type tag of a kind, or undefined in a design without a memdesc word. */
+  tagOf(kind: KindOf<Ps>): number | undefined {
+    this.plugin(kind);
+    return this.tags.get(kind);
+  }
+
+  /** The kind a tag stands for in this registry. */
+  kindOf(tag: number): KindOf<Ps> | undefined {
+    for (const [kind, t] of this.tags) if (t === tag) return kind as KindOf<Ps>;
+    return undefined;
+  }
+
+  plugin<K extends KindOf<Ps>>(kind: K): PluginFor<Ps, K> {
+    const p = this.byKind.get(kind);
+    if (!p)
+      throw new RegistryError(
+        "UNKNOWN_KIND",
+        `no plugin of kind "${kind}" (kinds: ${this.kinds.join(", ")})`,
+      );
+    return p as PluginFor<Ps, K>;
+  }
+
+  /** Which kind describes a memory use, or undefined if no plugin does. */
+  ownerOf(use: MemoryUse): KindOf<Ps> | undefined {
+    return this.owners.get(use) as KindOf<Ps> | undefined;
+  }
+
+  /** Today's layout of a kind (overlaying struct page). */
+  todayLayout(kind: KindOf<Ps>): Layout {
+    const p = this.plugin(kind);
+    if (!p.today)
+      throw new RegistryError("UNKNOWN_LAYOUT", `${pluginLabel(p)} (kind ${kind}) has no today layout`);
+    return this.lay(`${kind}:today`, p.today);
+  }
+
+  /** The memdesc-era layouts of a kind, by variant name (`default` when the plugin has one). */
+  memdescLayouts(kind: KindOf<Ps>): Readonly<Record<string, Layout>> {
+    const p = this.plugin(kind);
+    const m = p.memdesc as CType | MemdescVariants | undefined;
+    if (!m) return {};
+    if ("variants" in m)
+      return Object.fromEntries(
+        Object.entries(m.variants).map(([v, t]) => [v, this.lay(`${kind}:memdesc:${v}`, t)]),
+      );
+    return { default: this.lay(`${kind}:memdesc`, m as CType) };
+  }
+
+  /**
+   * The separately allocated descriptor for an allocation of `order`: which variant, its size, and its size
+   * rounded to the design's descriptor alignment. Inline kinds have none.
+   */
+  descriptorSize(kind: KindOf<Ps>, order = 0): DescriptorSize | undefined {
+    const p = this.plugin(kind);
+    const m = p.memdesc as CType | MemdescVariants | undefined;
+    if (p.storage === "inline" || !m) return undefined;
+    const variant = "variants" in m ? m.select(order) : "default";
+    const layout = this.memdescLayouts(kind)[variant];
+    if (!layout)
+      throw new RegistryError(
+        "UNKNOWN_LAYOUT",
+        `${pluginLabel(p)}: select(${order}) named variant "${variant}", which it does not define`,
+      );
+    return { variant, size: layout.size, rounded: roundUp(layout.size, this.design.descriptorAlign) };
+  }
+
+  /** Validates a descriptor's field values with its plugin's schema; errors name the plugin and field. */
+  parse<K extends KindOf<Ps>>(kind: K, value: unknown): ValueOf<Ps, K> {
+    const p = this.plugin(kind);
+    const result = (p.schema as z.ZodType).safeParse(value);
+    if (!result.success)
+      throw new ValidationError("BAD_VALUE", `${kind} value (${pluginLabel(p)})`, result.error.issues);
+    return result.data as ValueOf<Ps, K>;
+  }
+
+  safeParse<K extends KindOf<Ps>>(kind: K, value: unknown): z.ZodSafeParseResult<ValueOf<Ps, K>> {
+    return (this.plugin(kind).schema as z.ZodType).safeParse(value) as z.ZodSafeParseResult<ValueOf<Ps, K>>;
+  }
+
+  /** Core's struct page for this registry's ABI and configuration. */
+  pageLayout(): Layout {
+    return this.lay("page", page);
+  }
+
+  /**
+   * Every plugin's overlay rules against a struct page: core's by default, or a kernel's (from BTF) to see
+   * whether the plugins still describe that kernel.
+   */
+  checkOverlays(
+    base: { readonly page?: Layout; readonly layouts?: ReadonlyMap<string, Layout> } = {},
+  ): OverlayReport[] {
+    const pageLayout = base.page ?? this.pageLayout();
+    return this.plugins
+      .filter((p) => p.overlay.length > 0 && p.today)
+      .map((p) => ({
+        plugin: p.name,
+        kind: p.kind,
+        results: p.overlay.flatMap((set) =>
+          checkOverlay(
+            set,
+            this.baseLayout(set.base, pageLayout, base.layouts),
+            this.todayLayout(p.kind as KindOf<Ps>),
+            this.engine.config,
+          ),
+        ),
+      }));
+  }
+
+  /** The rows of this registry's type table: tag, kind, storage and what the design's table says. */
+  typeTable(): {
+    tag: number;
+    kind: string;
+    storage: "pointer" | "inline";
+    meaning: string;
+    plugin: string;
+  }[] {
+    return [...this.tags]
+      .map(([kind, tag]) => {
+        const p = this.byKind.get(kind)!;
+        const row = this.design.typeTable.find((e) => e.tag === tag);
+        const meaning = row && row.kind === kind ? row.meaning : `${p.title} (${p.storage})`;
+        return { tag, kind, storage: p.storage, meaning, plugin: p.name };
+      })
+      .sort((a, b) => a.tag - b.tag);
+  }
+
+  private lay(key: string, type: CType): Layout {
+    let l = this.layoutCache.get(key);
+    if (!l) {
+      l = this.engine.layout(type);
+      this.layoutCache.set(key, l);
+    }
+    return l;
+  }
+
+  private baseLayout(name: string, pageLayout: Layout, given?: ReadonlyMap<string, Layout>): Layout {
+    if (name === "page") return pageLayout;
+    const fromGiven = given?.get(name);
+    if (fromGiven) return fromGiven;
+    for (const p of this.plugins) {
+      const t = p.layouts?.[name];
+      if (t) return this.lay(`layout:${name}`, t);
+    }
+    for (const p of this.plugins)
+      if (p.today && this.todayLayout(p.kind as KindOf<Ps>).name === name)
+        return this.todayLayout(p.kind as KindOf<Ps>);
+    throw new RegistryError(
+      "UNKNOWN_LAYOUT",
+      `no plugin defines struct ${name}, which an overlay rule uses as its base`,
+    );
+  }
+
+  /** Types plugins make available by name to each other's layouts (`struct netmem_desc`). */
+  private namedTypes(): Map<string, CType> {
+    const types = new Map<string, CType>([["struct page", page]]);
+    for (const p of this.options.plugins) {
+      for (const [name, t] of Object.entries(p.layouts ?? {})) types.set(`struct ${name}`, t);
+      const today = p.today as { kind?: string; name?: string } | undefined;
+      if (today?.name && (today.kind === "struct" || today.kind === "union"))
+        types.set(`${today.kind} ${today.name}`, p.today!);
+    }
+    return types;
+  }
+
+  /** A plugin's rules must name fields that exist in core's struct page and in its own layout. */
+  private checkOverlayFields(): void {
+    for (const report of this.checkOverlays()) {
+      const bad = report.results.find((r) => r.status === "missing");
+      if (bad)
+        throw new RegistryError(
+          "OVERLAY_FIELD",
+          `plugin "${report.plugin}" (kind ${report.kind}): overlay rule ${bad.message}`,
+        );
+    }
+  }
+}
+
+/** Primary claims win; fallback claims fill uses nobody claims; the first plugin to claim a use keeps it. */
+function resolveOwners(plugins: readonly AnyDescriptor[]): Map<MemoryUse, string> {
+  const owners = new Map<MemoryUse, string>();
+  for (const p of plugins) for (const u of p.uses) if (!owners.has(u)) owners.set(u, p.kind);
+  for (const p of plugins) for (const u of p.fallbackUses) if (!owners.has(u)) owners.set(u, p.kind);
+  return owners;
+}
+
+/**
+ * Composes descriptor plugins into a registry under a design:
+ *
+ * ```ts
+ * const registry = createRegistry({ design: "memdesc-8", plugins: [folio(), slab(), ptdesc(), ioptdesc()] });
+ * registry.kinds; // ("buddy" | "misc" | "folio" | "slab" | "ptdesc" | "ioptdesc")[]
+ * ```
+ */
+export function createRegistry<const Ps extends readonly AnyDescriptor[]>(
+  options: RegistryOptions<Ps>,
+): Registry<Ps> {
+  return new Registry(options);
+}

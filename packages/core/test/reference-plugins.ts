@@ -1,0 +1,87 @@
+import { z } from "zod";
+import { c, defineDescriptor, overlay, page } from "../src/index.js";
+
+/*
+ * Descriptors with exactly the field lists of kernel-memdesc.md §1.6 and §6.5, so core's own tests can reproduce
+ * the reference's worked examples without depending on the plugin packages.
+ */
+
+const folioSmallFields = [
+  ["flags", c.ulong],
+  ["lru", c.listHead],
+  ["mapping", "struct address_space *"],
+  ["index", c.pgoffT],
+  ["private", c.ptr()],
+  ["_refcount", c.uint],
+  ["_mapcount", c.uint],
+  ["pincount", c.uint],
+  ["order", c.uchar],
+  ["pfn", c.ulong],
+  ["memcg", "struct mem_cgroup *"],
+] as const;
+
+export const refFolio = defineDescriptor({
+  name: "reference-folio",
+  kind: "folio",
+  title: "struct folio (reference field list)",
+  uses: ["file", "hugetlb"],
+  fallbackUses: ["anon", "ksm"],
+  today: c.struct("folio_today", [
+    ["flags", c.memdescFlags],
+    ["lru", c.listHead],
+  ]),
+  memdesc: {
+    variants: {
+      small: c.struct("folio", [...folioSmallFields]),
+      large: c.struct("folio_large", [
+        ...folioSmallFields,
+        ["_large_mapcount", c.atomic],
+        ["_nr_pages_mapped", c.atomic],
+        ["_entire_mapcount", c.atomic],
+        // _nr_pages packs beside the other 4-byte counters, so the 48 bytes add no hole.
+        ["_nr_pages", c.uint],
+        ["_mm_id_mapcount", c.array(c.int, 2)],
+        ["_mm_ids", c.ulong],
+        ["_deferred_list", c.listHead],
+      ]),
+    },
+    select: (order) => (order > 0 ? "large" : "small"),
+  },
+  overlay: [
+    overlay.set("FOLIO_MATCH", "page", [overlay.match("flags", "flags"), overlay.match("lru", "lru")]),
+  ],
+  schema: z.object({ order: z.number().int().min(0).max(10), refcount: z.number().int().nonnegative() }),
+});
+
+export const refSlab = defineDescriptor({
+  name: "reference-slab",
+  kind: "slab",
+  title: "struct slab (reference: 56 bytes, rounded to 64)",
+  uses: ["slab"],
+  today: page,
+  memdesc: c.struct("slab", [
+    ["flags", c.memdescFlags],
+    ["slab_cache", "struct kmem_cache *"],
+    ["slab_list", c.listHead],
+    ["freelist", c.ptr()],
+    ["counters", c.ulong],
+    ["obj_exts", c.ulong],
+  ]),
+  schema: z.object({ inuse: z.number().int().nonnegative(), objects: z.number().int().max(32767) }),
+});
+
+export const refPtdesc = defineDescriptor({
+  name: "reference-ptdesc",
+  kind: "ptdesc",
+  title: "struct ptdesc (reference: 48 bytes)",
+  uses: ["pagetable"],
+  today: page,
+  memdesc: c.struct("ptdesc", [
+    ["pt_flags", c.memdescFlags],
+    ["pt_list", c.listHead],
+    ["pt_index", c.ulong],
+    ["ptl", c.spinlock],
+    ["pt_memcg_data", c.ulong],
+  ]),
+  schema: z.object({ level: z.enum(["pte", "pmd", "pud", "p4d", "pgd"]) }),
+});
