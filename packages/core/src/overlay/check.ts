@@ -35,81 +35,91 @@ export function checkOverlay(
   const descName = desc.name ?? desc.typedefName ?? "?";
   const b = layoutLabel(base);
   const d = layoutLabel(desc);
-  return set.rules.map((rule): RuleResult => {
-    const label = ruleLabel(set, rule, descName);
-    const common = { macro: set.macro, label, rule };
-    if (!configEnabled(config, rule.ifdef))
-      return { ...common, status: "skipped", message: `${label}: skipped, ${rule.ifdef} is off` };
-    switch (rule.kind) {
-      case "match": {
-        const bf = findField(base, rule.base);
-        if (!bf) return missing(common, b, rule.base);
-        const df = findField(desc, rule.field);
-        if (!df) return missing(common, d, rule.field);
-        const expected = bf.offset + rule.index * base.size;
-        const at = rule.index ? `${bf.offset} + ${rule.index}×${base.size} = ${expected}` : `${expected}`;
-        return df.offset === expected
-          ? {
-              ...common,
-              status: "pass",
-              actual: df.offset,
-              expected,
-              message: `${label}: ${d}.${rule.field} at ${df.offset}`,
-            }
-          : {
-              ...common,
-              status: "fail",
-              actual: df.offset,
-              expected,
-              message: `${label}: ${d}.${rule.field} is at ${df.offset}, but ${b}.${rule.base} puts it at ${at}`,
-            };
-      }
-      case "size": {
-        let bound = base.size;
-        let what = `sizeof(${b}) = ${base.size}`;
-        if (rule.offsetOf !== undefined) {
-          const bf = findField(base, rule.offsetOf);
-          if (!bf) return missing(common, b, rule.offsetOf);
-          bound = bf.offset;
-          what = `offsetof(${b}, ${rule.offsetOf}) = ${bf.offset}`;
-        }
-        return desc.size <= bound
-          ? {
-              ...common,
-              status: "pass",
-              actual: desc.size,
-              expected: bound,
-              message: `${label}: ${desc.size} <= ${bound}`,
-            }
-          : {
-              ...common,
-              status: "fail",
-              actual: desc.size,
-              expected: bound,
-              message: `${label}: sizeof(${d}) is ${desc.size}, larger than ${what}`,
-            };
-      }
-      case "aligned": {
-        const df = findField(desc, rule.field);
-        if (!df) return missing(common, d, rule.field);
-        return df.offset % rule.bytes === 0
-          ? {
-              ...common,
-              status: "pass",
-              actual: df.offset,
-              expected: rule.bytes,
-              message: `${label}: at ${df.offset}`,
-            }
-          : {
-              ...common,
-              status: "fail",
-              actual: df.offset,
-              expected: rule.bytes,
-              message: `${label}: ${d}.${rule.field} is at ${df.offset}, not a multiple of ${rule.bytes}`,
-            };
-      }
+  return set.rules.map((rule) => checkRule(set, rule, base, desc, config, { b, d, descName }));
+}
+
+function checkRule(
+  set: OverlayRuleSet,
+  rule: OverlayRule,
+  base: Layout,
+  desc: Layout,
+  config: KernelConfig,
+  names: { b: string; d: string; descName: string },
+): RuleResult {
+  const { b, d, descName } = names;
+  const label = ruleLabel(set, rule, descName);
+  const common = { macro: set.macro, label, rule };
+  if (!configEnabled(config, rule.ifdef))
+    return { ...common, status: "skipped", message: `${label}: skipped, ${rule.ifdef} is off` };
+  switch (rule.kind) {
+    case "match": {
+      const bf = findField(base, rule.base);
+      if (!bf) return missing(common, b, rule.base);
+      const df = findField(desc, rule.field);
+      if (!df) return missing(common, d, rule.field);
+      const expected = bf.offset + rule.index * base.size;
+      const at = rule.index ? `${bf.offset} + ${rule.index}×${base.size} = ${expected}` : `${expected}`;
+      return df.offset === expected
+        ? {
+            ...common,
+            status: "pass",
+            actual: df.offset,
+            expected,
+            message: `${label}: ${d}.${rule.field} at ${df.offset}`,
+          }
+        : {
+            ...common,
+            status: "fail",
+            actual: df.offset,
+            expected,
+            message: `${label}: ${d}.${rule.field} is at ${df.offset}, but ${b}.${rule.base} puts it at ${at}`,
+          };
     }
-  });
+    case "size": {
+      let bound = base.size;
+      let what = `sizeof(${b}) = ${base.size}`;
+      if (rule.offsetOf !== undefined) {
+        const bf = findField(base, rule.offsetOf);
+        if (!bf) return missing(common, b, rule.offsetOf);
+        bound = bf.offset;
+        what = `offsetof(${b}, ${rule.offsetOf}) = ${bf.offset}`;
+      }
+      return desc.size <= bound
+        ? {
+            ...common,
+            status: "pass",
+            actual: desc.size,
+            expected: bound,
+            message: `${label}: ${desc.size} <= ${bound}`,
+          }
+        : {
+            ...common,
+            status: "fail",
+            actual: desc.size,
+            expected: bound,
+            message: `${label}: sizeof(${d}) is ${desc.size}, larger than ${what}`,
+          };
+    }
+    case "aligned": {
+      const df = findField(desc, rule.field);
+      if (!df) return missing(common, d, rule.field);
+      return df.offset % rule.bytes === 0
+        ? {
+            ...common,
+            status: "pass",
+            actual: df.offset,
+            expected: rule.bytes,
+            message: `${label}: at ${df.offset}`,
+          }
+        : {
+            ...common,
+            status: "fail",
+            actual: df.offset,
+            expected: rule.bytes,
+            message: `${label}: ${d}.${rule.field} is at ${df.offset}, not a multiple of ${rule.bytes}`,
+          };
+    }
+  }
 }
 
 function missing(
