@@ -35,7 +35,7 @@ export interface IfdefGroup {
 
 /**
  * One member as written in the DSL: `["lru", c.listHead]`, `["inuse", "unsigned int", { bits: 16 }]`, an
- * anonymous `c.union([...])`, or an `c.ifdef(...)` group.
+ * unnamed bitfield `["", c.ullong, { bits: 0 }]`, an anonymous `c.union([...])`, or an `c.ifdef(...)` group.
  */
 export type MemberSpec =
   | readonly [name: string, type: TypeSpec]
@@ -69,8 +69,14 @@ function normalizeMembers(
       const [name, typeSpec, attrs] = spec as readonly [string, TypeSpec, MemberAttrs?];
       if (typeof name !== "string")
         throw new LayoutError("BAD_TYPE", "member name must be a string", { struct });
-      const type = resolveTypeSpec(typeSpec, { struct, field: name });
-      const member: { -readonly [K in keyof Member]: Member[K] } = { name, type };
+      const type = resolveTypeSpec(typeSpec, { struct, field: name || "(unnamed)" });
+      // "" names an unnamed bitfield, such as the aligning `long long :0;`.
+      if (name === "" && attrs?.bits === undefined)
+        throw new LayoutError("BAD_TYPE", "only a bitfield may be unnamed", { struct });
+      const member: { -readonly [K in keyof Member]: Member[K] } = {
+        name: name === "" ? undefined : name,
+        type,
+      };
       if (attrs?.bits !== undefined) member.bits = attrs.bits;
       if (attrs?.aligned !== undefined) member.aligned = attrs.aligned;
       const cond = attrs?.ifdef ?? ifdef;
