@@ -61,8 +61,11 @@ export interface AlignSpec {
 export interface EnumType {
   readonly kind: "enum";
   readonly name?: string | undefined;
-  /** Bytes; 4 unless the enum is packed or has 64-bit values. */
-  readonly size: 1 | 2 | 4 | 8;
+  /**
+   * Bytes; 4 unless the enum is packed or has 64-bit values. `long` for a packed enum whose largest value is
+   * `ULONG_MAX` (`enum net_iov_type`): 8 bytes on 64-bit kernels, 4 on 32-bit ones.
+   */
+  readonly size: 1 | 2 | 4 | 8 | "long";
   readonly signed?: boolean;
   readonly values?: readonly { readonly name: string; readonly value: bigint }[];
 }

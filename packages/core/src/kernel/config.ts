@@ -11,6 +11,8 @@ export const linux618: KernelConfig = {
   CONFIG_HAVE_ALIGNED_STRUCT_PAGE: true,
   CONFIG_TRANSPARENT_HUGEPAGE: true,
   CONFIG_HUGETLB_PAGE: true,
+  // x86-64 selects ARCH_WANT_HUGE_PMD_SHARE, so hugetlb's shared PMD tables count sharers in the ptdesc.
+  CONFIG_HUGETLB_PMD_PAGE_TABLE_SHARING: true,
   CONFIG_PAGE_MAPCOUNT: true,
   CONFIG_SPLIT_PTE_PTLOCKS: true,
   SPINLOCK_SIZE: 4,

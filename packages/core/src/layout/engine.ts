@@ -103,8 +103,10 @@ export class LayoutEngine {
       }
       case "pointer":
         return { size: this.abi.pointerSize, align: this.abi.pointerSize };
-      case "enum":
-        return { size: type.size, align: this.scalarAlign(type.size) };
+      case "enum": {
+        const size = type.size === "long" ? this.abi.longSize : type.size;
+        return { size, align: this.scalarAlign(size) };
+      }
       case "array": {
         if (!Number.isInteger(type.length) || type.length < 0)
           throw new LayoutError(
@@ -203,7 +205,7 @@ export class LayoutEngine {
     const base = packed ? 1 : natural.align;
     const align = m.aligned !== undefined ? Math.max(base, m.aligned) : base;
     const nested =
-      type.kind === "struct" || type.kind === "union" || type.kind === "typedef"
+      type.kind === "struct" || type.kind === "union" || type.kind === "typedef" || type.kind === "qualified"
         ? this.nestedPlacement(type, site)
         : undefined;
     return { type, size: natural.size, typeAlign: natural.align, align, nested };

@@ -41,6 +41,11 @@ export interface OverlayRuleSet {
   readonly macro: string;
   /** The struct the descriptor overlays: `page`, or another layout the plugin defines. */
   readonly base: string;
+  /**
+   * The struct the rules are about, when it is not the plugin's today layout: another layout the plugin
+   * defines, as `NET_IOV_ASSERT_OFFSET` checks `net_iov` against `netmem_desc`.
+   */
+  readonly desc?: string;
   readonly rules: readonly OverlayRule[];
 }
 
@@ -64,9 +69,14 @@ export const overlay = {
   aligned(field: string, bytes: number, options: { ifdef?: string } = {}): AlignRule {
     return { kind: "aligned", field, bytes, ...options };
   },
-  /** A macro's rules against a base struct. */
-  set(macro: string, base: string, rules: readonly OverlayRule[]): OverlayRuleSet {
-    return { macro, base, rules };
+  /** A macro's rules against a base struct; `desc` names the checked struct if it is not today's layout. */
+  set(
+    macro: string,
+    base: string,
+    rules: readonly OverlayRule[],
+    options: { desc?: string } = {},
+  ): OverlayRuleSet {
+    return { macro, base, ...(options.desc !== undefined ? { desc: options.desc } : {}), rules };
   },
 };
 

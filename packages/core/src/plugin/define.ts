@@ -125,7 +125,12 @@ export const descriptorManifestSchema = z
       .optional(),
     payload: z.array(payloadFieldSchema).optional(),
     overlay: z.array(
-      z.object({ macro: z.string().min(1), base: z.string().min(1), rules: z.array(ruleSchema) }),
+      z.object({
+        macro: z.string().min(1),
+        base: z.string().min(1),
+        desc: z.string().min(1).optional(),
+        rules: z.array(ruleSchema),
+      }),
     ),
     layouts: z.record(z.string(), aggregate).optional(),
     schema: z.custom<z.ZodType>(isZod, { error: "must be a zod schema" }),

@@ -227,7 +227,9 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
           checkOverlay(
             set,
             this.baseLayout(set.base, pageLayout, base.layouts),
-            this.todayLayout(p.kind as KindOf<Ps>),
+            set.desc === undefined
+              ? this.todayLayout(p.kind as KindOf<Ps>)
+              : this.baseLayout(set.desc, pageLayout, base.layouts),
             this.engine.config,
           ),
         ),
@@ -274,7 +276,7 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
         return this.todayLayout(p.kind as KindOf<Ps>);
     throw new RegistryError(
       "UNKNOWN_LAYOUT",
-      `no plugin defines struct ${name}, which an overlay rule uses as its base`,
+      `no plugin defines struct ${name}, which an overlay rule set names`,
     );
   }
 
