@@ -15,6 +15,10 @@ export const linux618: KernelConfig = {
   CONFIG_HUGETLB_PMD_PAGE_TABLE_SHARING: true,
   CONFIG_PAGE_MAPCOUNT: true,
   CONFIG_SPLIT_PTE_PTLOCKS: true,
+  // SLUB's per-CPU partial lists (struct slab's next/slabs arm) and its double-word cmpxchg of
+  // freelist+counters (struct slab's freelist_aba_t), both on in the measured kernel's /proc/config.gz.
+  CONFIG_SLUB_CPU_PARTIAL: true,
+  CONFIG_HAVE_CMPXCHG_DOUBLE: true,
   SPINLOCK_SIZE: 4,
 };
 

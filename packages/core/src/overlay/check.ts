@@ -76,8 +76,9 @@ function checkRule(
           };
     }
     case "size": {
-      let bound = base.size;
-      let what = `sizeof(${b}) = ${base.size}`;
+      const count = rule.count ?? 1;
+      let bound = count * base.size;
+      let what = count === 1 ? `sizeof(${b}) = ${base.size}` : `${count} × sizeof(${b}) = ${bound}`;
       if (rule.offsetOf !== undefined) {
         const bf = findField(base, rule.offsetOf);
         if (!bf) return missing(common, b, rule.offsetOf);

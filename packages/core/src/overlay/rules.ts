@@ -16,10 +16,15 @@ export interface MatchRule {
   readonly ifdef?: string;
 }
 
-/** `sizeof(desc) <= sizeof(base)`, or `<= offsetof(base, field)` when `offsetOf` is given. */
+/**
+ * `sizeof(desc) <= sizeof(base)`, or `<= offsetof(base, field)` when `offsetOf` is given, or
+ * `<= count × sizeof(base)` for a descriptor that spans `count` base structs (struct folio spans four pages).
+ */
 export interface SizeRule {
   readonly kind: "size";
   readonly offsetOf?: string;
+  /** The descriptor may span this many base structs (default 1). */
+  readonly count?: number;
   readonly ifdef?: string;
 }
 
@@ -61,8 +66,8 @@ export const overlay = {
       ...(options.ifdef !== undefined ? { ifdef: options.ifdef } : {}),
     };
   },
-  /** `sizeof(desc) <= sizeof(base)`. */
-  sizeAtMost(options: { offsetOf?: string; ifdef?: string } = {}): SizeRule {
+  /** `sizeof(desc) <= sizeof(base)`; with `count`, `<= count × sizeof(base)`. */
+  sizeAtMost(options: { offsetOf?: string; count?: number; ifdef?: string } = {}): SizeRule {
     return { kind: "size", ...options };
   },
   /** The descriptor's `field` is aligned to `bytes`. */
@@ -86,8 +91,10 @@ export function ruleLabel(set: OverlayRuleSet, rule: OverlayRule, descName: stri
     case "match":
       return `${set.macro}(${rule.base}, ${rule.field})${rule.index ? ` at +${rule.index}×sizeof(struct ${set.base})` : ""}`;
     case "size":
-      return rule.offsetOf
-        ? `sizeof(struct ${descName}) <= offsetof(struct ${set.base}, ${rule.offsetOf})`
+      if (rule.offsetOf)
+        return `sizeof(struct ${descName}) <= offsetof(struct ${set.base}, ${rule.offsetOf})`;
+      return rule.count !== undefined && rule.count !== 1
+        ? `sizeof(struct ${descName}) <= ${rule.count} * sizeof(struct ${set.base})`
         : `sizeof(struct ${descName}) <= sizeof(struct ${set.base})`;
     case "aligned":
       return `IS_ALIGNED(offsetof(struct ${descName}, ${rule.field}), ${rule.bytes})`;

@@ -80,7 +80,12 @@ const ruleSchema = z.discriminatedUnion("kind", [
     index: z.number().int().nonnegative(),
     ifdef: z.string().optional(),
   }),
-  z.object({ kind: z.literal("size"), offsetOf: z.string().optional(), ifdef: z.string().optional() }),
+  z.object({
+    kind: z.literal("size"),
+    offsetOf: z.string().optional(),
+    count: z.number().int().positive().optional(),
+    ifdef: z.string().optional(),
+  }),
   z.object({
     kind: z.literal("aligned"),
     field: z.string(),
