@@ -253,7 +253,8 @@ export class LayoutEngine {
         const bits = this.checkBitfield(m, type, size, msite);
         const unit = typeAlign * 8;
         if (bits === 0) {
-          bitpos = roundUp(bitpos, packed ? 8 : unit);
+          // Even in a packed struct, gcc aligns a zero-width bitfield to its type's alignment unit.
+          bitpos = roundUp(bitpos, unit);
           return;
         }
         if (!packed) {
