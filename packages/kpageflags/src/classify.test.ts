@@ -1,0 +1,365 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { bits, classifyWords, folio, KPF, pageMap, times } from "../test/pagemap.js";
+import { useNumbers, useOfFlags } from "./classify.js";
+import { ramMap } from "./read/iomem.js";
+import { surveyUses } from "./uses.js";
+
+const w = (...b: number[]) => bits(...b);
+const use = (word: bigint) => surveyUses[useOfFlags(Number(word & 0xffff_ffffn), Number(word >> 32n))];
+
+const file = w(KPF.UPTODATE, KPF.LRU);
+const anon = w(KPF.UPTODATE, KPF.LRU, KPF.MMAP, KPF.ANON, KPF.SWAPBACKED);
+const slab = w(KPF.SLAB);
+const buddy = w(KPF.BUDDY);
+
+describe("useOfFlags: one use per flag word", () => {
+  it("numbers uses in surveyUses order", () => {
+    expect(surveyUses.map((u) => useNumbers[u])).toEqual(surveyUses.map((_, i) => i));
+  });
+
+  it.each([
+    ["BUDDY", w(KPF.BUDDY), "free"],
+    ["BUDDY with UPTODATE (PG_reported)", w(KPF.BUDDY, KPF.UPTODATE), "free"],
+    ["page cache", 0x402000028n, "file"],
+    ["mapped file", 0x40000086cn, "file"],
+    ["shmem (swapbacked, not anon)", w(KPF.UPTODATE, KPF.DIRTY, KPF.LRU, KPF.SWAPBACKED), "file"],
+    ["large page-cache folio tail", 0x802410068n, "file"],
+    ["page cache off the LRU, only mappedtodisk", w(KPF.OWNER_2), "file"],
+    ["anon", 0x400005828n, "anon"],
+    ["anon THP", w(KPF.ANON, KPF.THP, KPF.LRU, KPF.MMAP), "anon"],
+    ["KSM", w(KPF.ANON, KPF.KSM, KPF.MMAP), "ksm"],
+    ["slab", w(KPF.SLAB), "slab"],
+    ["slab reading ANON (struct slab at offset 24)", 0x1080n, "slab"],
+    ["slab reading ANON|KSM", 0x201080n, "slab"],
+    ["slab tail reading ANON", 0x11080n, "slab"],
+    ["page table", w(KPF.PGTABLE), "pagetable"],
+    ["page table, referenced", 0x4000004n, "pagetable"],
+    ["hugetlb", w(KPF.HUGE, KPF.HEAD), "hugetlb"],
+    ["zero page (reserved)", 0x101000000n, "zero"],
+    ["huge zero folio (THP)", w(KPF.ZERO_PAGE, KPF.THP, KPF.HEAD), "zero"],
+    ["reserved", 0x100000000n, "reserved"],
+    ["reserved mapped into user space (vDSO)", 0x100000804n, "reserved"],
+    ["offline", w(KPF.OFFLINE), "offline"],
+    ["hwpoison", w(KPF.HWPOISON, KPF.LRU), "hwpoison"],
+    ["untyped compound head", w(KPF.HEAD), "compound"],
+    ["untyped compound tail", w(KPF.TAIL), "compound"],
+    ["PRIVATE only (zsmalloc first page)", w(KPF.PRIVATE), "kernel"],
+    ["LOCKED only", w(KPF.LOCKED), "kernel"],
+    ["IDLE only", w(KPF.IDLE), "kernel"],
+    ["NOPAGE (kernels before 6.15)", w(KPF.NOPAGE), "hole"],
+  ])("%s → %s", (_, word, expected) => {
+    expect(use(word)).toBe(expected);
+  });
+});
+
+describe("descriptors: one per folio or slab, never per tail", () => {
+  it("counts a head and its tails as one descriptor of order log2(run)", () => {
+    const c = classifyWords([...folio(file, 2), ...folio(slab, 1), slab, slab, ...folio(anon, 3), file]);
+    expect(c.uses.file).toEqual({ pages: 5, descriptors: 2, orders: [1, 0, 1] });
+    expect(c.uses.slab).toEqual({ pages: 4, descriptors: 3, orders: [2, 1] });
+    expect(c.uses.anon).toEqual({ pages: 8, descriptors: 1, orders: [0, 0, 0, 1] });
+    expect(c.quirks.tails).toBe(3 + 1 + 7);
+    expect(Object.values(c.anomalies.counts).every((n) => n === 0)).toBe(true);
+  });
+
+  it("tail pages carry their head's flags: pages go to the folio's use, the descriptor to its head", () => {
+    // A 2 MiB page-cache folio: every tail reads THP|LRU|UPTODATE like the head.
+    const thp = w(KPF.UPTODATE, KPF.LRU, KPF.THP);
+    const c = classifyWords([...folio(thp, 9)]);
+    expect(c.uses.file).toEqual({ pages: 512, descriptors: 1, orders: [0, 0, 0, 0, 0, 0, 0, 0, 0, 1] });
+    expect(c.quirks.tailsDiffering).toBe(0);
+  });
+
+  it("counts a folio split across chunks once", () => {
+    const map = [...times(buddy, 8), ...folio(file, 3), ...folio(slab, 2), slab];
+    for (const chunkPfns of [1, 2, 3, 5, 7, 64]) {
+      const c = classifyWords(map, { chunkPfns });
+      expect(c.uses.file, `chunk ${chunkPfns}`).toEqual({ pages: 8, descriptors: 1, orders: [0, 0, 0, 1] });
+      expect(c.uses.slab).toEqual({ pages: 5, descriptors: 2, orders: [1, 0, 1] });
+      expect(c.anomalies.counts.misaligned).toBe(0);
+    }
+  });
+
+  it("treats adjacent identical heads as separate compound pages", () => {
+    const c = classifyWords([...folio(file, 1), ...folio(file, 1), ...folio(file, 1)]);
+    expect(c.uses.file).toEqual({ pages: 6, descriptors: 3, orders: [0, 3] });
+  });
+
+  it("gives no descriptors to free, reserved, offline, kernel, uninit or hole pages", () => {
+    const c = classifyWords([
+      ...times(buddy, 4),
+      w(KPF.RESERVED),
+      w(KPF.OFFLINE),
+      w(KPF.PRIVATE),
+      0n,
+      w(KPF.HWPOISON),
+    ]);
+    for (const u of ["free", "reserved", "offline", "kernel", "hwpoison"] as const)
+      expect(c.uses[u].descriptors).toBe(0);
+    expect(c.uses.free.pages).toBe(4);
+    expect(c.uses.kernel.pages).toBe(2);
+  });
+
+  it("counts the zero page and untyped compound pages (large kmalloc) as one descriptor each", () => {
+    const c = classifyWords([0x101000000n, ...folio(0n, 2)]);
+    expect(c.uses.zero).toEqual({ pages: 1, descriptors: 1, orders: [1] });
+    expect(c.uses.compound).toEqual({ pages: 4, descriptors: 1, orders: [0, 0, 1] });
+  });
+});
+
+describe("quirks of 6.17/6.18 kernels", () => {
+  it("ANON (and KSM) on slab pages: still slab, counted as an artifact", () => {
+    const c = classifyWords([...folio(w(KPF.SLAB, KPF.ANON), 1), w(KPF.SLAB, KPF.ANON, KPF.KSM), slab]);
+    expect(c.uses.slab).toEqual({ pages: 4, descriptors: 3, orders: [2, 1] });
+    expect(c.uses.anon.pages + c.uses.ksm.pages).toBe(0);
+    expect(c.quirks.slabAnon).toBe(3);
+  });
+
+  it("UPTODATE on free pages (page reporting): still free", () => {
+    const c = classifyWords([w(KPF.BUDDY, KPF.UPTODATE), ...times(buddy, 511)]);
+    expect(c.uses.free).toEqual({ pages: 512, descriptors: 0, orders: [] });
+    expect(c.uses.file.pages).toBe(0);
+    expect(c.quirks.reportedFree).toBe(1);
+  });
+
+  it("BUDDY on every page of a free block: adjacent blocks merge, no descriptors, no anomalies", () => {
+    const c = classifyWords([...times(buddy, 3), file, ...times(buddy, 12)]);
+    expect(c.uses.free.pages).toBe(15);
+    expect(c.anomalies.examples).toEqual([]);
+  });
+
+  it("holes read 0: outside System RAM a zero page is a hole", () => {
+    // RAM at PFNs [0, 8) and [16, 24); the 8 PFNs between read 0, as the 3–4 GiB PCI hole does.
+    const ram = ramMap([
+      { start: 0, end: 8 },
+      { start: 16, end: 24 },
+    ]);
+    const c = classifyWords([...times(file, 8), ...times(0n, 8), ...times(file, 4), ...times(0n, 4)], {
+      ram,
+      sectionPfns: 64,
+    });
+    expect(c.uses.hole.pages).toBe(8);
+    expect(c.uses.kernel.pages).toBe(4);
+    expect(c.quirks.holesReadingZero).toBe(8);
+    expect(c.ram).toEqual({ known: true, pagesInSpan: 16, flaggedOutsideRam: 0 });
+  });
+
+  it("zero runs covering whole memory sections in RAM are uninitialised memmap; shorter ones untyped kernel", () => {
+    const ram = ramMap([{ start: 0, end: 64 }]);
+    // Sections of 16 PFNs: a zero run over PFNs 10..50 covers sections 1 and 2 (16..48) whole.
+    const map = [...times(file, 10), ...times(0n, 40), ...times(slab, 14)];
+    for (const chunkPfns of [3, 16, 64]) {
+      const c = classifyWords(map, { ram, sectionPfns: 16, chunkPfns });
+      expect(c.uses.uninit.pages).toBe(32);
+      expect(c.uses.kernel.pages).toBe(8);
+      expect(c.quirks.zeroInRam).toBe(40);
+    }
+  });
+
+  it("a zero run of exactly one aligned section is uninitialised", () => {
+    const c = classifyWords([file, ...times(0n, 15), ...times(0n, 16), file], {
+      ram: ramMap([{ start: 0, end: 64 }]),
+      sectionPfns: 16,
+    });
+    expect(c.uses.uninit.pages).toBe(16);
+    expect(c.uses.kernel.pages).toBe(15);
+  });
+
+  it("a zero run in RAM shorter than a section is kernel memory even when aligned", () => {
+    const c = classifyWords([...times(0n, 15), file], {
+      ram: ramMap([{ start: 0, end: 16 }]),
+      sectionPfns: 16,
+    });
+    expect(c.uses.kernel.pages).toBe(15);
+    expect(c.uses.uninit.pages).toBe(0);
+  });
+
+  it("non-zero pages outside RAM keep their use and are counted apart", () => {
+    const c = classifyWords([w(KPF.RESERVED), ...times(file, 3)], { ram: ramMap([{ start: 1, end: 4 }]) });
+    expect(c.uses.reserved.pages).toBe(1);
+    expect(c.ram.flaggedOutsideRam).toBe(1);
+  });
+});
+
+describe("anomalies are reported, not hidden", () => {
+  it("a tail with no head", () => {
+    const c = classifyWords([file, w(KPF.TAIL, KPF.LRU, KPF.UPTODATE)], { startPfn: 100 });
+    expect(c.anomalies.counts["orphan-tail"]).toBe(1);
+    expect(c.anomalies.examples[0]).toMatchObject({ kind: "orphan-tail", pfn: 101, pages: 1 });
+    expect(c.uses.file).toEqual({ pages: 2, descriptors: 1, orders: [1] });
+  });
+
+  it("a run that is not a power of two, a misaligned head, a head with no tails", () => {
+    const c = classifyWords([
+      ...folio(file, 1),
+      w(KPF.TAIL, KPF.UPTODATE, KPF.LRU),
+      file,
+      file,
+      ...folio(slab, 1),
+      w(KPF.HEAD),
+    ]);
+    expect(c.anomalies.counts).toEqual({
+      "orphan-tail": 0,
+      "not-power-of-two": 1,
+      misaligned: 1,
+      "lonely-head": 1,
+    });
+    expect(c.anomalies.examples.map((a) => [a.kind, a.pfn, a.pages])).toEqual([
+      ["not-power-of-two", 0, 3],
+      ["misaligned", 5, 2],
+      ["lonely-head", 7, 1],
+    ]);
+    expect(c.uses.file).toEqual({ pages: 5, descriptors: 3, orders: [2, 1] });
+    expect(c.uses.compound).toEqual({ pages: 1, descriptors: 1, orders: [1] });
+  });
+
+  it("a tail whose flags differ from its head's (the folio changed mid-read)", () => {
+    const c = classifyWords([
+      w(KPF.HEAD, KPF.LRU, KPF.UPTODATE),
+      w(KPF.TAIL, KPF.LRU, KPF.UPTODATE, KPF.ACTIVE),
+    ]);
+    expect(c.quirks.tailsDiffering).toBe(1);
+    expect(c.uses.file.descriptors).toBe(1);
+  });
+
+  it("bits no kernel sets", () => {
+    const c = classifyWords([bits(27) | file, bits(1), bits(50)]);
+    expect(c.quirks.unknownBits).toBe(3);
+    expect(c.quirks.unknownBitList).toEqual([1, 27, 50]);
+  });
+});
+
+describe("flag-word histogram", () => {
+  it("counts pages per 64-bit word, like page-types", () => {
+    const c = classifyWords([...times(buddy, 3), 0x402000028n, 0x402000028n, 1n << 63n, 0n]);
+    expect(c.flagWords).toEqual([
+      { flags: "0x0000000000000400", pages: 3 },
+      { flags: "0x0000000402000028", pages: 2 },
+      { flags: "0x0000000000000000", pages: 1 },
+      { flags: "0x8000000000000000", pages: 1 },
+    ]);
+  });
+});
+
+/** A page map built from objects whose use, pages and descriptor orders are known. */
+const objectArb = fc.oneof(
+  fc.record({ kind: fc.constant("free" as const), n: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant("zero" as const), n: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({
+    kind: fc.constantFrom(
+      "file" as const,
+      "anon" as const,
+      "slab" as const,
+      "compound" as const,
+      "hugetlb" as const,
+    ),
+    order: fc.integer({ min: 0, max: 5 }),
+    anonOnSlab: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant("pagetable" as const), n: fc.integer({ min: 1, max: 5 }) }),
+);
+
+const baseWord = {
+  file: w(KPF.UPTODATE, KPF.LRU),
+  anon: w(KPF.UPTODATE, KPF.LRU, KPF.ANON, KPF.MMAP),
+  slab: w(KPF.SLAB),
+  compound: 0n,
+  hugetlb: w(KPF.HUGE),
+};
+
+type PageObject = typeof objectArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(objects: PageObject[]) {
+  const words: bigint[] = [];
+  const truth: Record<string, { pages: number; descriptors: number; orders: number[] }> = {};
+  const t = (u: string) => (truth[u] ??= { pages: 0, descriptors: 0, orders: [] });
+  for (const o of objects) {
+    if (o.kind === "free" || o.kind === "zero") {
+      words.push(...times(o.kind === "free" ? buddy : 0n, o.n).map(BigInt));
+      t(o.kind === "free" ? "free" : "kernel").pages += o.n;
+    } else if (o.kind === "pagetable") {
+      words.push(...times(w(KPF.PGTABLE), o.n).map(BigInt));
+      t("pagetable").pages += o.n;
+      t("pagetable").descriptors += o.n;
+      t("pagetable").orders[0] = (t("pagetable").orders[0] ?? 0) + o.n;
+    } else {
+      // Natural alignment, as the buddy allocator gives: pad with free pages.
+      while (words.length % 2 ** o.order !== 0) {
+        words.push(buddy);
+        t("free").pages++;
+      }
+      const word = baseWord[o.kind] | (o.kind === "slab" && o.anonOnSlab ? w(KPF.ANON) : 0n);
+      if (o.order === 0 && o.kind === "compound") {
+        words.push(w(KPF.PRIVATE));
+        t("kernel").pages++;
+        continue;
+      }
+      words.push(...(o.order === 0 ? [word] : folio(word, o.order)));
+      const e = t(o.kind);
+      e.pages += 2 ** o.order;
+      e.descriptors++;
+      for (let k = e.orders.length; k <= o.order; k++) e.orders[k] = 0;
+      e.orders[o.order]!++;
+    }
+  }
+  return { words, truth };
+}
+
+describe("properties", () => {
+  it("pages and descriptors per use match the objects a map was built from, for any chunking", () => {
+    fc.assert(
+      fc.property(
+        fc.array(objectArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 97 }),
+        (objects, chunkPfns) => {
+          const { words, truth } = build(objects);
+          const c = classifyWords(words, { chunkPfns });
+          for (const u of surveyUses) {
+            const want = truth[u] ?? { pages: 0, descriptors: 0, orders: [] };
+            expect(c.uses[u], u).toEqual(want);
+          }
+          expect(Object.values(c.anomalies.counts).every((n) => n === 0)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("every PFN gets exactly one use and every descriptor one order", () => {
+    const wordArb = fc.constantFrom(
+      0n,
+      buddy,
+      file,
+      anon,
+      slab,
+      w(KPF.HEAD),
+      w(KPF.TAIL),
+      w(KPF.RESERVED),
+      1n << 40n,
+    );
+    fc.assert(
+      fc.property(
+        fc.array(wordArb, { maxLength: 300 }),
+        fc.integer({ min: 1, max: 50 }),
+        (words, chunkPfns) => {
+          const c = classifyWords(pageMap(words), {
+            chunkPfns,
+            ram: ramMap([{ start: 5, end: 200 }]),
+            sectionPfns: 8,
+          });
+          const whole = classifyWords(pageMap(words), {
+            ram: ramMap([{ start: 5, end: 200 }]),
+            sectionPfns: 8,
+          });
+          expect(c).toEqual(whole);
+          expect(surveyUses.reduce((s, u) => s + c.uses[u].pages, 0)).toBe(words.length);
+          expect(c.flagWords.reduce((s, f) => s + f.pages, 0)).toBe(words.length);
+          for (const u of surveyUses)
+            expect(c.uses[u].orders.reduce((s, n) => s + n, 0)).toBe(c.uses[u].descriptors);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,34 @@
+import type { Picture } from "@memdesc/core";
+import type { Survey } from "./survey.js";
+import { surveyUses } from "./uses.js";
+
+/** A one-line description of where a survey came from: `survey of /proc/kpageflags (6.18.44, x86_64)`. */
+export function surveyLabel(s: Survey): string {
+  const what = [s.source.kernelRelease, s.source.machine].filter(Boolean).join(", ");
+  return `survey of ${s.source.path}${what ? ` (${what})` : ""}`;
+}
+
+/**
+ * The survey as core's memory picture: per use, pages, descriptors and descriptors by order. Uses with no
+ * pages are left out; orders are given wherever there are descriptors.
+ */
+export function surveyPicture(s: Survey): Picture {
+  const uses: Picture["uses"] = {};
+  for (const u of surveyUses) {
+    const t = s.uses[u];
+    if (t.pages === 0) continue;
+    const entry: { pages: number; descriptors: number; orders?: Record<string, number> } = {
+      pages: t.pages,
+      descriptors: t.descriptors,
+    };
+    if (t.descriptors > 0) {
+      const orders: Record<string, number> = {};
+      t.orders.forEach((n, k) => {
+        if (n > 0) orders[String(k)] = n;
+      });
+      entry.orders = orders;
+    }
+    uses[u] = entry;
+  }
+  return { pageSize: s.pageSize, source: surveyLabel(s), uses };
+}

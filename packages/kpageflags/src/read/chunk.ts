@@ -1,0 +1,79 @@
+import type { RamMap } from "./iomem.js";
+
+/** PFNs per read: 64 Ki PFNs, 512 KiB of kpageflags, as page-types reads. */
+export const defaultChunkPfns = 65536;
+
+/** Bytes per memory section on x86-64 and arm64 (SECTION_SIZE_BITS 27): the unit of memmap init. */
+export const defaultSectionBytes = 128 * 1024 * 1024;
+
+/**
+ * A contiguous piece of the page map. Each u64 of the files is held as two u32 halves in one Uint32Array, low
+ * half first (`flags[2 * i]` is bits 0–31 of PFN `pfn + i`, `flags[2 * i + 1]` bits 32–63), so a consumer can
+ * test bits without BigInt. The arrays may be longer than `2 * length`, and are reused for the next chunk:
+ * copy what you want to keep.
+ */
+export interface PageChunk {
+  /** First PFN. */
+  readonly pfn: number;
+  /** PFNs in the chunk. */
+  readonly length: number;
+  /** /proc/kpageflags words. */
+  readonly flags: Uint32Array;
+  /** /proc/kpagecount words (mapcounts), when read. */
+  readonly counts?: Uint32Array | undefined;
+  /** /proc/kpagecgroup words (memcg inode numbers), when read. */
+  readonly cgroups?: Uint32Array | undefined;
+}
+
+/** Which of the three page-map files a source carries. */
+export interface PageMapFiles {
+  readonly kpageflags: true;
+  readonly kpagecount: boolean;
+  readonly kpagecgroup: boolean;
+}
+
+/** What is known about a page map before its chunks are read. */
+export interface PageMapInfo {
+  /** Where it comes from: the live /proc files, a raw dump, or a snapshot file. */
+  readonly kind: "proc" | "raw" | "snapshot";
+  /** The file read (for proc, the kpageflags path). */
+  readonly path: string;
+  readonly pageSize: number;
+  /** First PFN (0 for proc and whole dumps). */
+  readonly startPfn: number;
+  /** PFNs in the map when known in advance (raw dumps, snapshots); for proc, only EOF tells. */
+  readonly pfnCount: number | undefined;
+  /** A guess of the PFN count for progress reports, from iomem when nothing better is known. */
+  readonly expectedPfnCount: number | undefined;
+  /** System RAM from /proc/iomem, or null when unknown. */
+  readonly ram: RamMap | null;
+  /** PFNs per memory section, for telling deferred-init memmap from untyped kernel pages. */
+  readonly sectionPfns: number;
+  /** `uname -r` of the machine, when known. */
+  readonly kernelRelease: string | undefined;
+  /** `uname -m`, when known. */
+  readonly machine: string | undefined;
+  /** When the page map was read (ISO 8601), when known. */
+  readonly capturedAt: string | undefined;
+  readonly files: PageMapFiles;
+}
+
+/** Progress while a page map is read. */
+export interface ReadProgress {
+  /** PFNs done so far. */
+  readonly pfnsDone: number;
+  /** PFNs expected in total, when known or estimated. */
+  readonly pfnsExpected: number | undefined;
+}
+
+/** A page map that can be read chunk by chunk, in PFN order. */
+export interface PageMapSource {
+  readonly info: PageMapInfo;
+  /** The chunks in PFN order. Each chunk's arrays are valid until the next one is requested. */
+  chunks(): AsyncIterable<PageChunk>;
+}
+
+/** The section size in PFNs for a page size. */
+export function sectionPfnsFor(pageSize: number, sectionBytes = defaultSectionBytes): number {
+  return Math.max(1, Math.floor(sectionBytes / pageSize));
+}

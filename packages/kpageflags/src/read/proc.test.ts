@@ -1,0 +1,134 @@
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { KpageflagsError } from "../errors.js";
+import { readSnapshot } from "../snapshot/read.js";
+import { captureSnapshot } from "../snapshot/write.js";
+import { survey, surveyProc } from "../survey.js";
+import { surveyUses } from "../uses.js";
+import { readIomem } from "./iomem.js";
+import { procSource } from "./proc.js";
+
+function unreadable(path: string): string | undefined {
+  try {
+    closeSync(openSync(path, "r"));
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const why = unreadable("/proc/kpageflags");
+if (why)
+  console.warn(
+    `live /proc/kpageflags tests skipped: ${why} (run the tests as root on Linux to include them)`,
+  );
+
+const dir = mkdtempSync(join(tmpdir(), "kpf-proc-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(why !== undefined)("live survey of this machine's /proc/kpageflags", () => {
+  it("classifies every PFN up to the section-rounded end of RAM", async () => {
+    let calls = 0;
+    let last = 0;
+    const s = await surveyProc({
+      onProgress: (done) => {
+        calls++;
+        expect(done).toBeGreaterThan(last);
+        last = done;
+      },
+    });
+    const ram = readIomem()!;
+    const end = ram.ranges[ram.ranges.length - 1]!.end;
+    expect(s.pfnCount).toBe(Math.ceil(end / s.sectionPfns) * s.sectionPfns);
+    expect(last).toBe(s.pfnCount);
+    expect(calls).toBe(Math.ceil(s.pfnCount / 65536));
+    expect(surveyUses.reduce((n, u) => n + s.uses[u].pages, 0)).toBe(s.pfnCount);
+    expect(s.flagWords.reduce((n, f) => n + f.pages, 0)).toBe(s.pfnCount);
+    // Every PFN outside System RAM either reads 0 (a hole) or is flagged (firmware-reserved low pages).
+    expect(s.uses.hole.pages + s.ram.flaggedOutsideRam).toBe(s.pfnCount - s.ram.pagesInSpan);
+    expect(s.ram.pagesInSpan).toBe(ram.pages);
+    for (const u of ["free", "file", "slab", "pagetable", "reserved", "kernel"] as const)
+      expect(s.uses[u].pages, u).toBeGreaterThan(0);
+    expect(s.uses.slab.descriptors).toBeLessThan(s.uses.slab.pages);
+    expect(s.quirks.unknownBits).toBe(0);
+    expect(s.source).toMatchObject({ kind: "proc", path: "/proc/kpageflags" });
+  });
+
+  it("reads kpagecount and kpagecgroup in lockstep", async () => {
+    const s = await surveyProc({ counts: true, cgroups: true });
+    expect(s.mapcount).toBeDefined();
+    expect(s.mapcount!.mappedPages.file + s.mapcount!.mappedPages.anon).toBeGreaterThan(0);
+    expect(s.mapcount!.mappedPages.uninit + s.mapcount!.mappedPages.hole).toBe(0);
+    // Pages freed between the flags and count reads of a chunk; small next to all free memory.
+    expect(s.mapcount!.freeButMapped).toBeLessThan(s.uses.free.pages / 100);
+    expect(s.cgroups!.chargedPages).toBeGreaterThan(0);
+  });
+
+  it("captures a snapshot that surveys exactly as the capture did", async () => {
+    const path = join(dir, "live.mdsnap");
+    const w = await captureSnapshot(path, { counts: true });
+    const snap = readSnapshot(path);
+    expect(snap.header.files).toEqual({ kpageflags: true, kpagecount: true, kpagecgroup: false });
+    expect(snap.header.pfnCount).toBe(w.survey.pfnCount);
+    const s = await survey(snap.source);
+    expect({ ...s, source: undefined }).toEqual({ ...w.survey, source: undefined });
+  });
+});
+
+describe("unreadable page maps: one clear error with what to do", () => {
+  it("no such file: not Linux, or a container without /proc/kpageflags", async () => {
+    const empty = mkdtempSync(join(dir, "empty-"));
+    const err = await surveyProc({ procDir: empty, ram: null }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KpageflagsError);
+    expect(err).toMatchObject({ code: "NOT_FOUND", path: join(empty, "kpageflags") });
+    expect((err as KpageflagsError).message).toBe(`${join(empty, "kpageflags")} does not exist`);
+    expect(() => procSource({ procDir: empty })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+  });
+
+  it("a short read: kpagecount ends before kpageflags", async () => {
+    const fake = mkdtempSync(join(dir, "short-"));
+    writeFileSync(join(fake, "kpageflags"), new Uint8Array(8 * 100));
+    writeFileSync(join(fake, "kpagecount"), new Uint8Array(8 * 60));
+    const err = await surveyProc({ procDir: fake, ram: null, counts: true, chunkPfns: 32 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: "SHORT_READ" });
+    expect((err as KpageflagsError).message).toMatch(
+      /kpagecount returned 224 bytes at offset 256 where kpageflags returned 256/,
+    );
+    expect((err as KpageflagsError).hint).toMatch(/retry the capture, as root/);
+  });
+
+  it("a short read: a file that is not whole words", async () => {
+    const fake = mkdtempSync(join(dir, "odd-"));
+    writeFileSync(join(fake, "kpageflags"), new Uint8Array(8 * 10 + 4));
+    await expect(surveyProc({ procDir: fake, ram: null })).rejects.toMatchObject({
+      code: "SHORT_READ",
+      message: expect.stringMatching(/returned 84 bytes at offset 0, not a whole number of 8-byte words/),
+    });
+  });
+
+  const dist = new URL("../../dist/index.js", import.meta.url).pathname;
+  const asNobody = process.getuid?.() === 0 && existsSync(dist) && !why;
+  if (!asNobody)
+    console.warn(
+      "permission-denied test skipped: it needs root (to run a child as nobody), a live /proc and a built dist/",
+    );
+  it.skipIf(!asNobody)("permission denied: says to run as root or pass a snapshot", () => {
+    const script = `import(${JSON.stringify(dist)}).then(m => m.surveyProc()).then(() => console.log("{}"), e => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, hint: e.hint })))`;
+    const r = spawnSync(process.execPath, ["-e", script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: "utf8",
+      cwd: "/",
+    });
+    expect(r.stderr).toBe("");
+    const e = JSON.parse(r.stdout);
+    expect(e).toMatchObject({ name: "KpageflagsError", code: "PERMISSION_DENIED" });
+    expect(e.message).toMatch(/^permission denied: cannot (open|read) \/proc\//);
+    expect(e.hint).toMatch(/run the capture as root .* or pass a snapshot/);
+  });
+});

@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { sampleSnapshotPath } from "./sample.js";
+import { readSnapshot } from "./snapshot/read.js";
+import { survey } from "./survey.js";
+import { surveyUses } from "./uses.js";
+
+describe("the shipped sample snapshot", () => {
+  it("ships with the package", () => {
+    const path = sampleSnapshotPath();
+    expect(existsSync(path)).toBe(true);
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(pkg.files).toContain("fixtures/sample.mdsnap");
+    expect(path.endsWith("/fixtures/sample.mdsnap")).toBe(true);
+  });
+
+  it("is a real Linux 6.18 x86-64 machine, read with all three files in lockstep", () => {
+    const { header, bytes } = readSnapshot(sampleSnapshotPath());
+    expect(header.kernelRelease).toMatch(/^6\.18\./);
+    expect(header.machine).toBe("x86_64");
+    expect(header.files).toEqual({ kpageflags: true, kpagecount: true, kpagecgroup: true });
+    expect(header.pfnCount).toBe(6_553_600);
+    expect(header.iomem).toEqual([
+      [0x1, 0x9f],
+      [0x100, 0xc0000],
+      [0x100000, 0x640000],
+    ]);
+    expect(bytes).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it("surveys to the kinds a busy 6.18 machine shows", async () => {
+    const s = await survey(readSnapshot(sampleSnapshotPath()).source);
+    expect(surveyUses.reduce((n, u) => n + s.uses[u].pages, 0)).toBe(s.pfnCount);
+    for (const u of [
+      "free",
+      "file",
+      "anon",
+      "slab",
+      "pagetable",
+      "hugetlb",
+      "reserved",
+      "zero",
+      "compound",
+      "kernel",
+      "uninit",
+      "hole",
+    ] as const)
+      expect(s.uses[u].pages, u).toBeGreaterThan(0);
+    // Large folios: page cache of several orders, anonymous THP, 2 MiB hugetlb pages, multi-page slabs.
+    expect(s.uses.file.orders.length).toBeGreaterThan(4);
+    expect(s.uses.anon.orders[9]).toBeGreaterThan(0);
+    expect(s.uses.hugetlb.orders[9]).toBe(4);
+    expect(s.uses.slab.orders[1]! + s.uses.slab.orders[2]! + s.uses.slab.orders[3]!).toBeGreaterThan(0);
+    expect(s.uses.zero).toEqual({ pages: 1, descriptors: 1, orders: [1] });
+    expect(s.uses.hole.pages).toBe(262_144);
+    expect(Object.values(s.anomalies.counts).reduce((a, b) => a + b, 0)).toBe(0);
+    expect(s.quirks.slabAnon).toBeGreaterThan(0);
+    expect(s.quirks.reportedFree).toBeGreaterThan(0);
+    expect(s.unseen.map((u) => u.use)).toEqual(["zsmalloc", "iommu", "netmem"]);
+  });
+});
