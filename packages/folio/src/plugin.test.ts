@@ -1,0 +1,145 @@
+import { type AnyDescriptor, bill, c, createRegistry, designs, MemdescError } from "@memdesc/core";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { FolioError } from "./errors.js";
+import { anonFolio, folio } from "./plugin.js";
+
+const designNames = Object.keys(designs) as (keyof typeof designs)[];
+
+describe("folio() and anonFolio()", () => {
+  it("define the folio and anon kinds with the uses the memdesc tables give them", () => {
+    const f = folio();
+    const a = anonFolio();
+    expect([f.name, f.kind, f.title, f.storage]).toEqual([
+      "@memdesc/folio",
+      "folio",
+      "struct folio",
+      "pointer",
+    ]);
+    expect([f.uses, f.fallbackUses]).toEqual([
+      ["file", "hugetlb"],
+      ["anon", "ksm"],
+    ]);
+    expect([a.kind, a.title, a.uses, a.fallbackUses]).toEqual([
+      "anon",
+      "struct anon_folio",
+      ["anon"],
+      ["ksm"],
+    ]);
+    expect(a.today).toBe(f.today);
+    expect(f.tag).toBeUndefined();
+  });
+
+  it("claim anonymous memory for the anon kind when both are registered, and fall back to folio otherwise", () => {
+    const both = createRegistry({ plugins: [folio(), anonFolio()] });
+    expect([both.ownerOf("file"), both.ownerOf("anon"), both.ownerOf("hugetlb")]).toEqual([
+      "folio",
+      "anon",
+      "folio",
+    ]);
+    // KSM pages are a fallback of both; core gives a fallback use to the first plugin listed that claims it.
+    expect(both.ownerOf("ksm")).toBe("folio");
+    expect(createRegistry({ plugins: [anonFolio(), folio()] }).ownerOf("ksm")).toBe("anon");
+    const alone = createRegistry({ plugins: [folio()] });
+    expect([alone.ownerOf("anon"), alone.ownerOf("ksm")]).toEqual(["folio", "folio"]);
+    expectTypeOf(both.kinds).toEqualTypeOf<readonly ("buddy" | "misc" | "folio" | "anon")[]>();
+  });
+
+  it.each(designNames)(
+    "in design %s: tags from the design's table and sizes from the field lists",
+    (design) => {
+      const r = createRegistry({ design, plugins: [folio(), anonFolio()] });
+      const expectedTags: Record<string, [number | undefined, number | undefined]> = {
+        today: [undefined, undefined],
+        "path-32": [2, 3],
+        "buddy-16": [2, 3],
+        "memdesc-8": [2, 3],
+        "memdesc-8-v1": [1, 2],
+      };
+      expect([r.tagOf("folio"), r.tagOf("anon")]).toEqual(expectedTags[design]);
+      for (const kind of ["folio", "anon"] as const) {
+        expect(r.descriptorSize(kind, 0)).toEqual({ variant: "small", size: 80, rounded: 80 });
+        expect(r.descriptorSize(kind, 1)).toEqual({ variant: "large", size: 128, rounded: 128 });
+        expect(r.descriptorSize(kind, 18)).toEqual({ variant: "large", size: 128, rounded: 128 });
+      }
+      expect(r.checkOverlays().flatMap((o) => o.results.filter((x) => x.status === "fail"))).toEqual([]);
+    },
+  );
+
+  it("lays out for i386 too: 48 and 80 bytes", () => {
+    const r = createRegistry({ abi: "ilp32", plugins: [folio()] });
+    expect(r.descriptorSize("folio", 0)).toEqual({ variant: "small", size: 48, rounded: 48 });
+    expect(r.descriptorSize("folio", 9)).toEqual({ variant: "large", size: 80, rounded: 80 });
+    expect(r.todayLayout("folio").size).toBe(160);
+  });
+
+  it("rejects an order no folio has when asked for its descriptor", () => {
+    const r = createRegistry({ plugins: [folio()] });
+    expect(() => r.descriptorSize("folio", 11)).toThrow(
+      new FolioError("BAD_ORDER", "order 11 is not a folio order (0..10, or hugetlb 9 or 18)"),
+    );
+  });
+
+  it("reproduces the reference's worked examples 1 and 2 (kernel-memdesc.md §6.6)", () => {
+    const r = createRegistry({ plugins: [folio(), anonFolio()] });
+    const GiB = 262_144;
+    const order0 = bill(r, { uses: { anon: { pages: GiB, descriptors: GiB, orders: { 0: GiB } } } });
+    const total = (b: typeof order0, d: string) => b.designs.find((x) => x.design === d)!.total;
+    expect([total(order0, "today"), total(order0, "path-32"), total(order0, "memdesc-8")]).toEqual([
+      16_777_216, 29_360_128, 23_068_672,
+    ]);
+    const order9 = bill(r, { uses: { file: { pages: GiB, descriptors: 512, orders: { 9: 512 } } } });
+    expect([total(order9, "path-32"), total(order9, "memdesc-8")]).toEqual([8_454_144, 2_162_688]);
+    expect(order9.designs.find((x) => x.design === "memdesc-8")!.uses[0]!.arithmetic).toBe(
+      "262,144 × 8 + 512 × 128 = 2,162,688",
+    );
+  });
+
+  it("answers 'what if struct folio grows to 128 bytes' with one option", () => {
+    const r = createRegistry({ plugins: [folio({ extraFields: [["_grow", c.array(c.u8, 48)]] })] });
+    expect(r.descriptorSize("folio", 0)).toEqual({ variant: "small", size: 128, rounded: 128 });
+    expect(r.descriptorSize("folio", 2)).toEqual({ variant: "large", size: 176, rounded: 176 });
+    const odd = createRegistry({ plugins: [folio({ extraLargeFields: [["_x", c.uint]] })] });
+    expect(odd.descriptorSize("folio", 2)).toEqual({ variant: "large", size: 136, rounded: 144 });
+    const hugetlb = createRegistry({ plugins: [folio({ hugetlbFields: true })] });
+    expect(hugetlb.descriptorSize("folio", 9)?.size).toBe(160);
+  });
+
+  it("rejects bad options with one error naming the option and the problem", () => {
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(FolioError);
+        expect(e).toBeInstanceOf(MemdescError);
+        return `${(e as FolioError).code}: ${(e as Error).message}`;
+      }
+      throw new Error("no error");
+    };
+    expect(err(() => folio({ extraFeilds: [] } as never))).toBe(
+      'BAD_FOLIO_OPTIONS: folio() options: Unrecognized key: "extraFeilds"',
+    );
+    expect(err(() => folio({ extraFields: [["2nd", c.int]] }))).toBe(
+      'BAD_FOLIO_OPTIONS: folio() options: extraFields[0]: member name "2nd" is not a C identifier',
+    );
+    expect(err(() => anonFolio({ extraFields: [["x"] as never] }))).toBe(
+      "BAD_FOLIO_OPTIONS: anonFolio() options: extraFields[0]: a member is [name, type] or [name, type, attrs]",
+    );
+    expect(err(() => folio({ extraFields: "_grow" as never }))).toBe(
+      "BAD_FOLIO_OPTIONS: folio() options: extraFields: Invalid input: expected array, received string",
+    );
+    expect(err(() => folio({ hugetlbFields: "yes" as never }))).toBe(
+      "BAD_FOLIO_OPTIONS: folio() options: hugetlbFields: Invalid input: expected boolean, received string",
+    );
+    expect(err(() => folio({ extraFields: [["_mapcount", c.int]] }))).toBe(
+      'BAD_FOLIO_OPTIONS: folio() options: the small memdesc-era folio does not lay out (lp64): struct folio, field _mapcount: duplicate field name "_mapcount"',
+    );
+    expect(err(() => folio({ extraLargeFields: [["_pool", "struct folio_pool"]] }))).toBe(
+      'BAD_FOLIO_OPTIONS: folio() options: the large memdesc-era folio does not lay out (lp64): struct folio_large, field _pool: unknown C type "struct folio_pool"',
+    );
+  });
+
+  it("is a plain plugin object that composes with others", () => {
+    const plugins: AnyDescriptor[] = [folio(), anonFolio()];
+    expect(Object.isFrozen(plugins[0])).toBe(true);
+  });
+});

@@ -1,0 +1,151 @@
+import {
+  type AbiName,
+  type DescriptorPlugin,
+  defineDescriptor,
+  formatIssues,
+  LayoutEngine,
+  LayoutError,
+  linux618,
+  type MemberSpec,
+} from "@memdesc/core";
+import { z } from "zod";
+import { FolioError } from "./errors.js";
+import { memdescFolio } from "./memdesc.js";
+import { needsLargeDescriptor } from "./order.js";
+import { folioOverlay } from "./overlay.js";
+import { folioValueSchema } from "./schema.js";
+import { folioToday } from "./today.js";
+
+export interface FolioOptions {
+  /**
+   * Members appended to the memdesc-era folio, small and large: "what if struct folio grows by these fields".
+   * Written as in core's DSL: `[["_private_2", c.ptr()], ["_grow", c.array(c.u8, 48)]]`.
+   */
+  readonly extraFields?: readonly MemberSpec[];
+  /** Members appended to the large memdesc-era folio only. */
+  readonly extraLargeFields?: readonly MemberSpec[];
+  /** Give the large memdesc-era folio today's four hugetlb pointers (the reference's 128 bytes leave them out). */
+  readonly hugetlbFields?: boolean;
+}
+
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const isTypeSpec = (t: unknown) =>
+  (typeof t === "string" && t.trim() !== "") ||
+  (typeof t === "object" && t !== null && typeof (t as { kind?: unknown }).kind === "string");
+
+/** Why a value is not a member spec, or undefined when it is one. */
+function memberProblem(m: unknown): string | undefined {
+  if (Array.isArray(m)) {
+    const [name, type, attrs] = m as unknown[];
+    if (m.length < 2 || m.length > 3) return "a member is [name, type] or [name, type, attrs]";
+    if (typeof name !== "string" || !identifier.test(name))
+      return `member name ${JSON.stringify(name)} is not a C identifier`;
+    if (!isTypeSpec(type)) return `member ${name} needs a type: a C type name or a type from c.*`;
+    if (attrs !== undefined && (typeof attrs !== "object" || attrs === null))
+      return `member ${name}: attrs must be an object ({ bits, aligned, ifdef })`;
+    return undefined;
+  }
+  const kind = typeof m === "object" && m !== null ? (m as { kind?: unknown }).kind : undefined;
+  if (kind === "struct" || kind === "union" || kind === "ifdef") return undefined;
+  return "a member is [name, type], [name, type, attrs], or an anonymous c.struct / c.union / c.ifdef group";
+}
+
+const members = z.array(z.unknown()).superRefine((list, ctx) => {
+  list.forEach((m, i) => {
+    const problem = memberProblem(m);
+    if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem });
+  });
+});
+
+/** The options `folio()` and `anonFolio()` accept; unknown keys are errors, so a typo does not pass silently. */
+export const folioOptionsSchema = z
+  .object({
+    extraFields: members.optional(),
+    extraLargeFields: members.optional(),
+    hugetlbFields: z.boolean().optional(),
+  })
+  .strict();
+
+/**
+ * Validates the options and lays the memdesc-era folios out once for 64-bit and 32-bit, so a duplicate field
+ * or an unknown type fails here, naming the option, rather than later inside a registry.
+ */
+function memdescVariants(factory: string, structName: string, input: unknown) {
+  const parsed = folioOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new FolioError(
+      "BAD_FOLIO_OPTIONS",
+      `${factory}() options: ${formatIssues(parsed.error.issues).replace(/\n/g, "; ")}`,
+    );
+  }
+  const options = input as FolioOptions | undefined;
+  const variants = memdescFolio(structName, options ?? {});
+  for (const abi of ["lp64", "ilp32"] as AbiName[]) {
+    const engine = new LayoutEngine({ abi, config: linux618 });
+    for (const [variant, type] of Object.entries(variants)) {
+      try {
+        engine.layout(type);
+      } catch (e) {
+        if (!(e instanceof LayoutError)) throw e;
+        throw new FolioError(
+          "BAD_FOLIO_OPTIONS",
+          `${factory}() options: the ${variant} memdesc-era folio does not lay out (${abi}): ${e.message}`,
+        );
+      }
+    }
+  }
+  return variants;
+}
+
+const source = "include/linux/mm_types.h (Linux 6.18); kernelnewbies.org/MatthewWilcox/Memdescs/Path";
+const select = (order: number) => (needsLargeDescriptor(order) ? "large" : "small");
+
+/**
+ * `struct folio` for page-cache and hugetlb memory (type 2, File, in the newer memdesc table), and for anonymous
+ * and KSM memory when no `anonFolio()` is registered. Today it overlays up to four struct pages; in the memdesc
+ * designs it is allocated separately, small (80 bytes) for order 0 and large (128 bytes) above.
+ *
+ * ```ts
+ * const registry = createRegistry({ design: "memdesc-8", plugins: [folio(), slab()] });
+ * registry.descriptorSize("folio", 9); // { variant: "large", size: 128, rounded: 128 }
+ * ```
+ */
+export function folio(options?: FolioOptions): DescriptorPlugin<"folio", typeof folioValueSchema> {
+  const variants = memdescVariants("folio", "folio", options);
+  return defineDescriptor({
+    name: "@memdesc/folio",
+    kind: "folio",
+    title: "struct folio",
+    description:
+      "Page-cache and hugetlb folios: a power-of-two run of pages with one refcount, mapcount and LRU position.",
+    source,
+    uses: ["file", "hugetlb"],
+    fallbackUses: ["anon", "ksm"],
+    today: folioToday,
+    memdesc: { variants, select },
+    overlay: folioOverlay,
+    schema: folioValueSchema,
+  });
+}
+
+/**
+ * `struct anon_folio` (type 3, Anon, in the newer memdesc table): anonymous memory, and KSM pages when no KSM
+ * plugin claims them. Until the kernel splits it out it is struct folio, so it has the folio's layouts and rules.
+ */
+export function anonFolio(options?: FolioOptions): DescriptorPlugin<"anon", typeof folioValueSchema> {
+  const variants = memdescVariants("anonFolio", "anon_folio", options);
+  return defineDescriptor({
+    name: "@memdesc/folio",
+    kind: "anon",
+    title: "struct anon_folio",
+    description:
+      "Anonymous folios, described by struct folio today and by struct anon_folio in the memdesc plan.",
+    source,
+    uses: ["anon"],
+    fallbackUses: ["ksm"],
+    today: folioToday,
+    memdesc: { variants, select },
+    overlay: folioOverlay,
+    schema: folioValueSchema,
+  });
+}

@@ -1,0 +1,145 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  createRegistry,
+  declarator,
+  designs,
+  type LaidMember,
+  type Layout,
+  type RuleResult,
+} from "@memdesc/core";
+import { describe, expect, it } from "vitest";
+import { folioFieldPlaces, largeFolioFieldPlaces } from "../src/order.js";
+import { anonFolio, folio } from "../src/plugin.js";
+
+/*
+ * The README's tables are generated from the code, so the sizes, rules and placements it states are the ones
+ * the package computes. `UPDATE_README=1 npx vitest run --project folio test/readme.test.ts` rewrites them
+ * (then `npx biome check --write` aligns the tables; the comparison ignores cell padding).
+ */
+
+const readmePath = join(dirname(fileURLToPath(import.meta.url)), "../README.md");
+const plugins = () => [folio(), anonFolio()] as const;
+const lp64 = createRegistry({ plugins: plugins() });
+const ilp32 = createRegistry({ abi: "ilp32", plugins: plugins() });
+
+/** The formatter pads table cells to align columns; compare tables cell by cell, not by padding. */
+const tableSpacing = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => (l.startsWith("|") ? l.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---") : l))
+    .join("\n");
+
+const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
+const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
+  [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
+
+function sizes(): string {
+  const rows = Object.values(designs).map((d) => {
+    const r64 = lp64.withDesign(d.name);
+    const r32 = ilp32.withDesign(d.name);
+    const tag = (k: "folio" | "anon") => r64.tagOf(k) ?? "—";
+    if (d.overlay)
+      return [
+        `\`${d.name}\``,
+        `${d.entryBytes} B`,
+        tag("folio"),
+        tag("anon"),
+        "0 B: overlays the head struct page",
+        `0 B: overlays up to ${r64.todayLayout("folio").size / r64.pageLayout().size} struct pages (${r64.todayLayout("folio").size} B; ${r32.todayLayout("folio").size} B on i386)`,
+      ];
+    const size = (r: typeof r64, order: number) => {
+      const s = r.descriptorSize("folio", order)!;
+      return s.size === s.rounded ? `${s.size} B` : `${s.size} B → ${s.rounded} B`;
+    };
+    return [
+      `\`${d.name}\``,
+      `${d.entryBytes} B`,
+      tag("folio"),
+      tag("anon"),
+      `${size(r64, 0)} (i386: ${size(r32, 0)})`,
+      `${size(r64, 1)} (i386: ${size(r32, 1)})`,
+    ];
+  });
+  return table(
+    ["design", "page entry", "folio tag", "anon tag", "order 0: small folio", "order ≥ 1: large folio"],
+    rows,
+  );
+}
+
+function rules(): string {
+  const results = (r: typeof lp64) => r.checkOverlays().find((o) => o.kind === "folio")!.results;
+  const cell = (x: RuleResult) =>
+    x.status === "skipped"
+      ? `skipped (${x.rule.ifdef} off)`
+      : x.rule.kind === "size"
+        ? `${x.status}: ${x.actual} ≤ ${x.expected}`
+        : `${x.status}: at ${x.actual}`;
+  const a = results(lp64);
+  const b = results(ilp32);
+  return table(
+    ["rule", "x86-64", "i386"],
+    a.map((x, i) => [`\`${x.label}\``, cell(x), cell(b[i]!)]),
+  );
+}
+
+function fields(layout: Layout): string {
+  const decl = (m: LaidMember) => {
+    const d = declarator(m.type, "");
+    return `${d.type}${d.name}`;
+  };
+  const rows = layout.members.map((m) =>
+    m.name !== undefined
+      ? [`\`${m.name}\``, `\`${decl(m)}\``, m.offset, m.size]
+      : [
+          (m.members ?? []).map((a) => `\`${a.name}\``).join(" / "),
+          (m.members ?? []).map((a) => `\`${decl(a)}\``).join(" / "),
+          m.offset,
+          m.size,
+        ],
+  );
+  return table(["field", "type", "offset", "size"], rows);
+}
+
+function places(): string {
+  const i386 = new Map(folioFieldPlaces({ abi: "ilp32" }).map((p) => [p.field, p]));
+  return table(
+    ["field", "offset", "struct page", "cacheline", "exists from order", "i386: offset, page"],
+    largeFolioFieldPlaces().map((p) => {
+      const q = i386.get(p.field)!;
+      return [
+        `\`${p.field}\``,
+        p.offset,
+        p.page === 0 ? "head" : `tail ${p.page}`,
+        p.cacheline,
+        p.minOrder,
+        `${q.offset}, ${q.page === 0 ? "head" : `tail ${q.page}`}`,
+      ];
+    }),
+  );
+}
+
+const blocks: Record<string, () => string> = {
+  sizes,
+  rules,
+  places,
+  "small-fields": () => fields(lp64.memdescLayouts("folio").small!),
+  "large-fields": () => fields(lp64.memdescLayouts("folio").large!),
+};
+
+describe("README.md", () => {
+  it("states the sizes, rules and placements the code computes", () => {
+    let readme = readFileSync(readmePath, "utf8");
+    for (const [name, make] of Object.entries(blocks)) {
+      const re = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);
+      expect(re.test(readme), `README.md has no generated:${name} block`).toBe(true);
+      readme = readme.replace(re, (_m, open: string, close: string) => `${open}${make()}\n${close}`);
+    }
+    if (process.env.UPDATE_README === "1") writeFileSync(readmePath, readme);
+    expect(
+      tableSpacing(readFileSync(readmePath, "utf8")),
+      "README.md is out of date: run with UPDATE_README=1",
+    ).toBe(tableSpacing(readme));
+  });
+});
