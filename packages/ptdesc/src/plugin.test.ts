@@ -1,0 +1,78 @@
+import { bill, createRegistry, designs, linux618 } from "@memdesc/core";
+import { describe, expect, it } from "vitest";
+import { ptdesc } from "./plugin.js";
+
+const GiB = 262_144; // pages per GiB
+const MiB = 1024 * 1024;
+
+describe("the ptdesc plugin", () => {
+  it("is a valid pointer descriptor for CPU page-table pages", () => {
+    const p = ptdesc();
+    expect(p).toMatchObject({
+      name: "@memdesc/ptdesc",
+      kind: "ptdesc",
+      storage: "pointer",
+      uses: ["pagetable"],
+    });
+    expect(Object.isFrozen(p)).toBe(true);
+    const r = createRegistry({ plugins: [p] });
+    expect(r.ownerOf("pagetable")).toBe("ptdesc");
+    expect(r.checkOverlays()[0]!.results.every((x) => x.status === "pass")).toBe(true);
+  });
+
+  it("takes the PageTable tag of each design's type table, and none today", () => {
+    const tags = Object.keys(designs).map((d) => [
+      d,
+      createRegistry({ design: d, plugins: [ptdesc()] }).tagOf("ptdesc"),
+    ]);
+    expect(tags).toEqual([
+      ["today", undefined],
+      ["path-32", 5],
+      ["buddy-16", 7],
+      ["memdesc-8", 7],
+      ["memdesc-8-v1", 9],
+    ]);
+  });
+
+  it("is 48 bytes in every design with a separate descriptor, 64 with every field kept", () => {
+    for (const design of Object.keys(designs)) {
+      expect(createRegistry({ design, plugins: [ptdesc()] }).descriptorSize("ptdesc")).toEqual({
+        variant: "default",
+        size: 48,
+        rounded: 48,
+      });
+      expect(
+        createRegistry({ design, plugins: [ptdesc({ keepAllFields: true })] }).descriptorSize("ptdesc")
+          ?.rounded,
+      ).toBe(64);
+    }
+    // On i386 the 24-byte descriptor rounds up to 32.
+    expect(
+      createRegistry({ abi: "ilp32", config: linux618, plugins: [ptdesc()] }).descriptorSize("ptdesc"),
+    ).toEqual({ variant: "default", size: 24, rounded: 32 });
+  });
+
+  it("reproduces worked example 4 of the reference: a GiB of page tables costs 16, 20, 16 and 14 MiB", () => {
+    const picture = { uses: { pagetable: { pages: GiB, descriptors: GiB, orders: { 0: GiB } } } };
+    const totals = (p: ReturnType<typeof ptdesc>) =>
+      Object.fromEntries(
+        bill(createRegistry({ plugins: [p] }), picture).designs.map((d) => [d.design, d.total]),
+      );
+    expect(totals(ptdesc())).toEqual({
+      today: 16 * MiB,
+      "path-32": 20 * MiB,
+      "buddy-16": 16 * MiB,
+      "memdesc-8": 14 * MiB,
+    });
+    expect(totals(ptdesc({ keepAllFields: true }))).toEqual({
+      today: 16 * MiB,
+      "path-32": 24 * MiB,
+      "buddy-16": 20 * MiB,
+      "memdesc-8": 18 * MiB,
+    });
+  });
+
+  it("rejects a bad option where the plugin is made", () => {
+    expect(() => ptdesc({ maxFragments: -1 })).toThrow("maxFragments must be a whole number ≥ 1, got -1");
+  });
+});

@@ -1,0 +1,34 @@
+import { defineDescriptor } from "@memdesc/core";
+import { type PtdescLayoutOptions, ptdescMemdesc, ptdescToday } from "./layout.js";
+import { tableMatch } from "./rules.js";
+import { type PtdescSchemaOptions, ptdescValueSchema } from "./schema.js";
+
+export interface PtdescOptions extends PtdescLayoutOptions, PtdescSchemaOptions {}
+
+/**
+ * The `ptdesc` descriptor plugin: CPU page-table pages. Its memdesc tag comes from the design's type table
+ * (PageTable: 7 in the newer table, 9 in the older one).
+ *
+ * ```ts
+ * createRegistry({ plugins: [ptdesc()] }).descriptorSize("ptdesc"); // { size: 48, rounded: 48, ... }
+ * createRegistry({ plugins: [ptdesc({ keepAllFields: true })] }).descriptorSize("ptdesc"); // 64
+ * ```
+ */
+export function ptdesc(options: PtdescOptions = {}) {
+  return defineDescriptor({
+    name: "@memdesc/ptdesc",
+    kind: "ptdesc",
+    title: "struct ptdesc",
+    description:
+      "CPU page-table pages: split page-table locks, the THP deposit, the x86 pgd list, powerpc fragments and hugetlb PMD sharing.",
+    source: "include/linux/mm_types.h",
+    storage: "pointer",
+    uses: ["pagetable"],
+    today: ptdescToday,
+    memdesc: ptdescMemdesc(options),
+    overlay: [tableMatch],
+    schema: ptdescValueSchema(options),
+  });
+}
+
+export type PtdescPlugin = ReturnType<typeof ptdesc>;
