@@ -1,0 +1,96 @@
+import { findField, layoutOf, linux618, linux618Measured } from "@memdesc/core";
+import { describe, expect, it } from "vitest";
+import { expectMatchesPahole, expectPrintsAsPahole, noFormatPahole, paholeStruct } from "../test/pahole.js";
+import { iommuPagesList, ioptdesc618, ioptdescIncoherent, ioptdescMemdesc } from "./layout.js";
+
+const offsets = (layout: ReturnType<typeof layoutOf>) =>
+  layout.fields.filter((f) => f.depth === 0 || f.unions.length > 0).map((f) => [f.path, f.offset, f.size]);
+
+describe("struct ioptdesc today (Linux 6.18)", () => {
+  it("matches the measured x86-64 pahole layout field by field", () => {
+    const layout = layoutOf(ioptdesc618, { abi: "lp64", config: linux618Measured });
+    expect(expectMatchesPahole(layout, paholeStruct("pahole_ioptdesc.txt"))).toEqual([
+      "__page_flags",
+      "iopt_freelist_elm",
+      "__page_mapping",
+      "__index",
+      "_private",
+      "__page_type",
+      "__page_refcount",
+      "memcg_data",
+    ]);
+    expect(findField(layout, "incoherent")).toBeUndefined();
+  });
+
+  it.skipIf(noFormatPahole)("prints byte for byte as pahole printed the measured kernel's", () => {
+    expectPrintsAsPahole(layoutOf(ioptdesc618, { config: linux618Measured }), "pahole_ioptdesc.txt");
+    expectPrintsAsPahole(
+      layoutOf(iommuPagesList, { config: linux618Measured }),
+      "pahole_iommu_pages_list.txt",
+    );
+  });
+
+  it("is 36 bytes on i386, every long and pointer 4 bytes", () => {
+    const layout = layoutOf(ioptdesc618, { abi: "ilp32", config: linux618 });
+    expect(offsets(layout)).toEqual([
+      ["__page_flags", 0, 4],
+      ["iopt_freelist_elm", 4, 8],
+      ["__page_mapping", 12, 4],
+      ["__index", 16, 4],
+      ["_private", 20, 4],
+      ["__page_type", 24, 4],
+      ["__page_refcount", 28, 4],
+      ["memcg_data", 32, 4],
+    ]);
+    expect(layout.size).toBe(36);
+  });
+
+  it("is 56 bytes without CONFIG_MEMCG", () => {
+    expect(layoutOf(ioptdesc618, { config: { ...linux618, CONFIG_MEMCG: false } }).size).toBe(56);
+  });
+});
+
+describe("struct ioptdesc after 6.18: union { u8 incoherent; pgoff_t __index; }", () => {
+  it("puts incoherent at __index's offset without moving anything", () => {
+    const layout = layoutOf(ioptdescIncoherent, { config: linux618 });
+    expect(findField(layout, "incoherent")).toMatchObject({ offset: 32, size: 1, typeName: "u8" });
+    expect(findField(layout, "__index")).toMatchObject({ offset: 32, size: 8, typeName: "pgoff_t" });
+    expect(layout.unions).toEqual([
+      expect.objectContaining({ offset: 32, size: 8, arms: ["incoherent", "__index"] }),
+    ]);
+    const today = layoutOf(ioptdesc618, { config: linux618 });
+    for (const f of ["__page_flags", "iopt_freelist_elm", "__page_mapping", "_private", "memcg_data"])
+      expect(findField(layout, f)?.offset, f).toBe(findField(today, f)?.offset);
+    expect(layout.size).toBe(64);
+  });
+});
+
+describe("struct ioptdesc in the memdesc era", () => {
+  it("keeps flags, the list link, incoherent, refcount and memcg: 40 bytes (48 in a 16-aligned cache)", () => {
+    const layout = layoutOf(ioptdescMemdesc, { config: linux618 });
+    expect(
+      layout.fields.map((f) => [f.path, f.offset, f.size]).filter(([p]) => !String(p).includes(".")),
+    ).toEqual([
+      ["__page_flags", 0, 8],
+      ["iopt_freelist_elm", 8, 16],
+      ["incoherent", 24, 1],
+      ["__page_refcount", 28, 4],
+      ["memcg_data", 32, 8],
+    ]);
+    expect(layout.holes).toEqual([{ in: "", after: "incoherent", offset: 25, size: 3 }]);
+    expect(layout.size).toBe(40);
+  });
+
+  it("is 32 bytes without memcg and 24 on i386", () => {
+    expect(layoutOf(ioptdescMemdesc, { config: { ...linux618, CONFIG_MEMCG: false } }).size).toBe(32);
+    expect(layoutOf(ioptdescMemdesc, { abi: "ilp32", config: linux618 }).size).toBe(24);
+  });
+});
+
+describe("struct iommu_pages_list", () => {
+  it("matches pahole: one list_head, 16 bytes (8 on i386)", () => {
+    const layout = layoutOf(iommuPagesList, { config: linux618Measured });
+    expectMatchesPahole(layout, paholeStruct("pahole_iommu_pages_list.txt"));
+    expect(layoutOf(iommuPagesList, { abi: "ilp32" }).size).toBe(8);
+  });
+});
