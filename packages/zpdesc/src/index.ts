@@ -1,0 +1,40 @@
+export {
+  zpdescMembers,
+  zpdescMemdesc,
+  zpdescMemdescDrops,
+  zpdescMemdescMembers,
+  zpdescToday,
+  zspage,
+  zspageBits,
+  zspageLock,
+} from "./layout.js";
+export { type ZpdescOptions, type ZpdescPlugin, zpdesc } from "./plugin.js";
+export { zpdescMatch } from "./rules.js";
+export { type ZpdescSchemaOptions, type ZpdescValue, zpdescValueSchema } from "./schema.js";
+export {
+  CLASS_BITS,
+  calculateZspageChainSize,
+  checkChainSize,
+  classSizeOf,
+  DEFAULT_ZSMALLOC_CHAIN_SIZE,
+  decodeZpdescPageType,
+  FIRST_OBJ_PAGE_TYPE_MASK,
+  firstObjOffsets,
+  hugeClassSize,
+  MAX_POSSIBLE_PHYSMEM_BITS,
+  OBJ_INDEX_BITS,
+  PGTY_ZSMALLOC,
+  type SizeClass,
+  sizeClassIndex,
+  ZS_ALIGN,
+  ZS_MAX_ALLOC_SIZE,
+  ZS_SIZE_CLASS_DELTA,
+  ZSMALLOC_CHAIN_SIZE_RANGE,
+  ZSPAGE_MAGIC,
+  ZsmallocError,
+  zpdescPageType,
+  zsMinAllocSize,
+  zspageClass,
+  zsSizeClassCount,
+  zsSizeClasses,
+} from "./zsmalloc.js";
