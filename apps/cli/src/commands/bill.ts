@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { bill as priceBill } from "@memdesc/core";
+import { describeJsonError } from "../config/json-where.js";
+import { displayPath } from "../config/load.js";
+import type { Context } from "../context.js";
+import { UserError } from "../errors.js";
+import { formatBill, formatWarnings } from "../output/bill.js";
+import { printJson } from "../output/json.js";
+import { int, size } from "../output/table.js";
+import type { BillOutput } from "../schemas.js";
+import { composeFrom, describeSet, pluginRefs } from "./shared.js";
+
+/** `memdesc bill PICTURE.json`: prices a memory picture under every design. */
+export default async function billCommand(
+  ctx: Context,
+  opts: Record<string, unknown>,
+  file: string,
+): Promise<void> {
+  const path = resolve(ctx.cwd, file);
+  const shown = displayPath(path, ctx.cwd);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code === "ENOENT" ? `${shown} does not exist` : `cannot read ${shown}: ${(err as Error).message}`,
+      "give the path of a JSON memory picture; see `memdesc bill --help` for its form",
+      { code: "BAD_PICTURE" },
+    );
+  }
+  let picture: unknown;
+  try {
+    picture = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${shown}: not valid JSON: ${describeJsonError(text)}`, "fix the JSON syntax", {
+      cause: err,
+      code: "BAD_PICTURE",
+    });
+  }
+  const comp = await composeFrom(ctx.cwd, opts);
+  let result: ReturnType<typeof priceBill>;
+  try {
+    result = priceBill(comp.registry, picture as Parameters<typeof priceBill>[1]);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    if (e.code === "BAD_PICTURE")
+      throw new UserError(
+        `${shown}: ${e.message
+          .replace(/^memory picture:\s*/, "")
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .join("; ")}`,
+        'a picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N}}}; see `memdesc bill --help`',
+        {
+          cause: err,
+          code: "BAD_PICTURE",
+        },
+      );
+    throw err;
+  }
+  const output: BillOutput = {
+    picture: path,
+    design: comp.design.name,
+    plugins: pluginRefs(comp),
+    bill: result,
+  };
+  if (ctx.json) return printJson(output);
+  const { c } = ctx;
+  let out = `${c.bold("memdesc bill")}: ${shown}${result.source ? ` (${result.source})` : ""}, ${size(result.ramBytes)} of RAM (${int(result.ramPages)} pages of ${size(result.pageSize)})\n`;
+  out += `plugins: ${describeSet(comp)}\n\n`;
+  out += formatBill(result, comp.design.name, c);
+  if (result.warnings.length > 0) out += `\n${formatWarnings(result.warnings, c)}`;
+  ctx.out(out);
+}

@@ -1,0 +1,26 @@
+import type { AbiName, AnyDescriptor, Registry } from "@memdesc/core";
+import { type Composition, compose } from "../config/compose.js";
+
+/** Composes the descriptor set from the usual options (`--config`, `--design`, `--abi`). */
+export function composeFrom(cwd: string, opts: Record<string, unknown>): Promise<Composition> {
+  return compose({
+    cwd,
+    config: opts.config as string | undefined,
+    design: opts.design as string | undefined,
+    abi: opts.abi as AbiName | undefined,
+  });
+}
+
+/** Package, version and kind of every plugin in the set, built-in kinds first. */
+export function pluginRefs(comp: Composition): { package: string; version: string | null; kind: string }[] {
+  return comp.plugins.map((p) => ({ package: p.package, version: p.version ?? null, kind: p.plugin.kind }));
+}
+
+/** `@memdesc/folio 0.1.0, @memdesc/slab 0.1.0, …` for the line that says what was composed. */
+export function describeSet(comp: Composition): string {
+  const list = comp.plugins.map((p) => `${p.package}${p.version ? ` ${p.version}` : ""}`).join(", ");
+  const from = comp.configFile ? `from ${comp.configFile}` : "the first-party set";
+  return `${list || "no plugins"} (${from})`;
+}
+
+export type AnyRegistry = Registry<readonly AnyDescriptor[]>;

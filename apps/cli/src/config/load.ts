@@ -1,0 +1,155 @@
+import { readFileSync } from "node:fs";
+import { extname, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { z } from "zod";
+import { UserError } from "../errors.js";
+import { describeJsonError } from "./json-where.js";
+import { type Config, configSchema } from "./schema.js";
+
+/** A config file, read and validated. */
+export interface LoadedConfig {
+  readonly path: string;
+  readonly config: Config;
+}
+
+/** How a file is named in messages: relative to the working directory when it is below it. */
+export function displayPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith("..") && !rel.startsWith("/") ? rel : path;
+}
+
+/** `plugins[2].options.fields[0]` from a zod issue path. */
+export function keyPath(path: readonly PropertyKey[], prefix = ""): string {
+  let out = prefix;
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}
+
+/**
+ * The issues to show for a failed parse. A union reports every branch's issues; the branch that got furthest
+ * (whose issues are not all "wrong type at this very key") is the one the user meant.
+ */
+export function flattenIssues(
+  issues: readonly z.core.$ZodIssue[],
+): { path: PropertyKey[]; message: string }[] {
+  const out: { path: PropertyKey[]; message: string }[] = [];
+  for (const issue of issues) {
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const atRoot = (branch: readonly z.core.$ZodIssue[]) =>
+        branch.every((i) => (i.code === "invalid_type" || i.code === "custom") && i.path.length === 0);
+      const meant = issue.errors.filter((b) => !atRoot(b));
+      if (meant.length === 1) {
+        for (const i of flattenIssues(meant[0]!))
+          out.push({ path: [...issue.path, ...i.path], message: i.message });
+        continue;
+      }
+      const received = issue.errors[0]?.find((i) => i.code === "invalid_type");
+      out.push({
+        path: [...issue.path],
+        message: `expected one of: ${describeUnion(issue.path)}${received ? ` (${received.message.replace(/^Invalid input: expected \w+, /, "")})` : ""}`,
+      });
+      continue;
+    }
+    out.push({ path: [...issue.path], message: issue.message });
+  }
+  return out;
+}
+
+function describeUnion(path: readonly PropertyKey[]): string {
+  if (path[0] === "plugins")
+    return 'a package name ("@memdesc/folio"), { "package": NAME, "options": {…} }, or a plugin object from defineDescriptor()';
+  if (path[0] === "design") return 'a design name ("memdesc-8") or a design object';
+  return "the documented forms";
+}
+
+const configHint = "see `memdesc plugins --help` for the config file's form";
+
+/** Validation issues as one user error naming the file and each key. */
+export function configIssuesError(
+  file: string,
+  issues: readonly z.core.$ZodIssue[],
+  prefix = "",
+  hint = configHint,
+): UserError {
+  const flat = flattenIssues(issues);
+  const text = flat.map((i) => `${keyPath(i.path, prefix) || "(top level)"}: ${i.message}`).join("; ");
+  return new UserError(`${displayPath(file)}: ${text}`, hint, { code: "BAD_CONFIG" });
+}
+
+/** Reads a config file: JSON parsed, JS imported, TypeScript imported through tsx; then checked by zod. */
+export async function loadConfig(path: string): Promise<LoadedConfig> {
+  const raw = await readConfigValue(path);
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw configIssuesError(path, result.error.issues);
+  return { path, config: result.data };
+}
+
+async function readConfigValue(path: string): Promise<unknown> {
+  const ext = extname(path);
+  const shown = displayPath(path);
+  if (ext === ".json") {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new UserError(`cannot read ${shown}: ${(err as Error).message}`, "check the file's permissions");
+    }
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new UserError(`${shown}: not valid JSON: ${describeJsonError(text)}`, "fix the JSON syntax", {
+        cause: err,
+        code: "BAD_CONFIG",
+      });
+    }
+  }
+  let mod: Record<string, unknown>;
+  if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
+    let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+    try {
+      ({ tsImport } = (await import("tsx/esm/api")) as unknown as {
+        tsImport: (specifier: string, parent: string) => Promise<unknown>;
+      });
+    } catch (err) {
+      throw new UserError(
+        `${shown}: a TypeScript config needs tsx, which is not installed`,
+        "install it (npm install --save-dev tsx), or write memdesc.config.mjs or .json instead",
+        { cause: err },
+      );
+    }
+    try {
+      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+    } catch (err) {
+      throw moduleLoadError(shown, err);
+    }
+  } else {
+    try {
+      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    } catch (err) {
+      throw moduleLoadError(shown, err);
+    }
+  }
+  let value = "default" in mod ? mod.default : mod;
+  // A CommonJS config imported as ESM, or compiled by tsx, can arrive wrapped in a second default.
+  if (value && typeof value === "object" && "default" in value && Object.keys(value).length === 1)
+    value = (value as { default: unknown }).default;
+  if (typeof value === "function") value = await (value as () => unknown)();
+  if (value === undefined)
+    throw new UserError(`${shown}: exports no config`, "write `export default { plugins: [...] }`", {
+      code: "BAD_CONFIG",
+    });
+  return value;
+}
+
+function moduleLoadError(shown: string, err: unknown): UserError {
+  const e = err as Error & { code?: string };
+  const first = (e?.message ?? String(err)).split("\n")[0];
+  return new UserError(
+    `${shown}: cannot be loaded: ${first}`,
+    "fix the error in the config file, or run with --debug",
+    {
+      cause: err,
+      code: "BAD_CONFIG",
+    },
+  );
+}

@@ -1,0 +1,100 @@
+/**
+ * The CLI's error handling: a user error (bad input, a failed check, an unreadable machine) is one line and a
+ * hint on stderr with exit status 1; anything else is an internal error, exit status 2. `--debug` adds the
+ * stack. Errors from the packages are recognised by shape (a string `code` on a MemdescError), so nothing here
+ * imports them.
+ */
+
+/** An error the user can fix: printed as `memdesc: <message>` and `hint: <hint>`, exit status 1. */
+export class UserError extends Error {
+  readonly hint: string | undefined;
+  readonly code: string;
+  constructor(message: string, hint?: string, options?: { cause?: unknown; code?: string }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = "UserError";
+    this.hint = hint;
+    this.code = options?.code ?? "USER_ERROR";
+  }
+}
+
+/** A check that ran and found failures: its report is already printed, so only the exit status is left. */
+export class CheckFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckFailed";
+  }
+}
+
+/** Hints for the codes @memdesc packages throw, where their message does not already say what to do. */
+const hints: Record<string, string> = {
+  UNKNOWN_DESIGN: "the built-in designs are today, path-32, buddy-16, memdesc-8 and memdesc-8-v1",
+  BAD_DESIGN: "a design needs name, title, entryBytes and typeBits; see `memdesc types --help`",
+  BAD_PICTURE:
+    'a picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N}}}; see `memdesc bill --help`',
+  BAD_PLUGIN: "a plugin is what defineDescriptor() from @memdesc/core returns",
+  DUPLICATE_KIND: "list each kind once in the config's plugins",
+  TAG_CONFLICT: "drop one plugin's preferred tag, or pick another design",
+  TAG_RANGE: "pick a tag that fits the design's type bits",
+  TOO_MANY_KINDS: "compose fewer plugins, or use a design with more type bits",
+  OVERLAY_FIELD: "the plugin's overlay rules name a field its layout or struct page lacks",
+  UNKNOWN_KIND: "list the composed set with `memdesc plugins`",
+  UNKNOWN_LAYOUT: "list the composed set with `memdesc plugins`",
+  UNKNOWN_TYPE: "the plugin's layout names a type the layout engine does not know",
+  BTF_NOT_FOUND: "check the struct name, e.g. `memdesc layout page --btf /sys/kernel/btf/vmlinux`",
+};
+
+/** The hint for an error code from the @memdesc packages, if there is one. */
+export function hintFor(code: string): string | undefined {
+  return hints[code] ?? (code.startsWith("BTF_") ? btfHint : undefined);
+}
+
+const btfHint =
+  "pass a BTF file made by the kernel build (vmlinux's .BTF, or /sys/kernel/btf/vmlinux), whole";
+
+interface CodedError extends Error {
+  code: string;
+  hint?: unknown;
+}
+
+const isMemdescError = (e: unknown): e is CodedError =>
+  e instanceof Error &&
+  typeof (e as { code?: unknown }).code === "string" &&
+  // MemdescError and its subclasses (ValidationError, KpageflagsError, BtfError, …) set their own names.
+  e.name !== "Error" &&
+  !(e as unknown as { code: string }).code.startsWith("ERR_");
+
+/** What to print for an error and the exit status: 1 for user errors, 2 for bugs. */
+export function describeError(err: unknown): { message: string; hint: string | undefined; status: 1 | 2 } {
+  if (err instanceof UserError) return { message: err.message, hint: err.hint, status: 1 };
+  if (isMemdescError(err)) {
+    const hint = typeof err.hint === "string" ? err.hint : hintFor(err.code);
+    return { message: oneLine(err.message), hint, status: 1 };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    message: `internal error: ${oneLine(e.message)}`,
+    hint: "this is a bug in memdesc or a plugin; run again with --debug and report the output",
+    status: 2,
+  };
+}
+
+/** Several issues from one validation become one line: `what: a: …; b: …`. */
+export function oneLine(message: string): string {
+  const [first, ...rest] = message.split("\n").map((l) => l.trim());
+  if (rest.length === 0) return first ?? "";
+  const head = first!.endsWith(":") ? first! : `${first}:`;
+  return `${head} ${rest.filter(Boolean).join("; ")}`;
+}
+
+/** Prints an error the way the CLI does and returns the exit status. */
+export function reportError(err: unknown, debug: boolean): 1 | 2 {
+  if (err instanceof CheckFailed) return 1;
+  const { message, hint, status } = describeError(err);
+  const lines = [`memdesc: ${message}`];
+  if (hint) lines.push(`hint: ${hint}`);
+  process.stderr.write(`${lines.join("\n")}\n`);
+  if (debug && err instanceof Error) process.stderr.write(`\n${err.stack ?? err.message}\n`);
+  if (debug && err instanceof Error && err.cause instanceof Error)
+    process.stderr.write(`caused by: ${err.cause.stack ?? err.cause.message}\n`);
+  return status;
+}

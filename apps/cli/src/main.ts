@@ -1,0 +1,257 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import { makeContext } from "./context.js";
+import { reportError, UserError } from "./errors.js";
+
+/*
+ * The memdesc command line. Only commander is loaded up front: each command's module (and with it
+ * @memdesc/core, zod, the plugins, btf or kpageflags) is imported when that command runs, so `memdesc
+ * --version` and `--help` start as fast as node itself.
+ */
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+type Opts = Record<string, unknown>;
+type CommandModule = {
+  default: (ctx: ReturnType<typeof makeContext>, opts: Opts, ...args: string[]) => Promise<void>;
+};
+
+const example = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+
+const program = new Command("memdesc")
+  .description(
+    "Linux memory descriptors: bill a machine's page map under every memdesc design, check descriptor plugins against the kernel's BTF, and print pahole-style layouts.",
+  )
+  .version(version, "-V, --version", "print the version")
+  .helpOption("-h, --help", "show help")
+  .option("--debug", "on an error, print the stack trace too")
+  .option("--no-color", "never colour the output (also: NO_COLOR=1)")
+  .showSuggestionAfterError(true)
+  .addHelpText(
+    "after",
+    `${example("memdesc survey", "memdesc layout folio --compare", "memdesc check --btf vmlinux.btf")}
+Exit status: 0 success, 1 user error or failed check, 2 internal error.
+Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory (or --config FILE).
+`,
+  );
+
+/** Registers a command whose implementation is loaded on first use from `commands/<file>.js`. */
+function lazy(cmd: Command, file: string): Command {
+  return cmd.action(async (...args: unknown[]) => {
+    const self = args[args.length - 1] as Command;
+    const opts = self.optsWithGlobals() as Opts;
+    const positional = args.slice(0, -2) as string[];
+    const ctx = makeContext({
+      json: opts.json === true,
+      debug: opts.debug === true,
+      color: opts.color !== false,
+    });
+    const mod = (await import(`./commands/${file}.js`)) as CommandModule;
+    await mod.default(ctx, opts, ...positional);
+  });
+}
+
+const configOption = () =>
+  new Option("-c, --config <file>", "config file (default: memdesc.config.* found upward)");
+const designOption = (what: string) =>
+  new Option("-d, --design <name>", what).choices([
+    "today",
+    "path-32",
+    "buddy-16",
+    "memdesc-8",
+    "memdesc-8-v1",
+  ]);
+const jsonOption = () =>
+  new Option("--json", "print JSON (schema: schemas/<command>.schema.json in the package)");
+
+lazy(
+  program
+    .command("survey")
+    .summary("bill this machine's page map under every design (the main job)")
+    .description(
+      "Survey this machine's page map (/proc/kpageflags, root only), a snapshot or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead, and a line says so.",
+    )
+    .addOption(
+      new Option("-s, --snapshot <file>", "survey a snapshot made by `memdesc capture`").conflicts("raw"),
+    )
+    .addOption(new Option("-r, --raw <file>", "survey a raw dump (sudo cat /proc/kpageflags > file)"))
+    .option("--iomem <file>", "with --raw: a saved /proc/iomem, to tell holes from RAM")
+    .option("--start-pfn <pfn>", "with --raw: the PFN of the dump's first word (decimal or 0x hex)")
+    .option("--sample", "survey the shipped sample snapshot")
+    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      example(
+        "sudo memdesc survey",
+        "memdesc survey --snapshot db-host.mdsnap --json > bill.json",
+        "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
+      ),
+    ),
+  "survey",
+);
+
+lazy(
+  program
+    .command("capture")
+    .summary("save this machine's page map to a snapshot file (root)")
+    .description(
+      "Read /proc/kpageflags (and with --counts /proc/kpagecount) and write a compact snapshot that `memdesc survey --snapshot` reads on any machine. Needs root; the file appears complete or not at all.",
+    )
+    .requiredOption("-o, --output <file>", "the snapshot file to write (.mdsnap)")
+    .option("--counts", "also save /proc/kpagecount (mapcounts)")
+    .option("--cgroups", "also save /proc/kpagecgroup (memcg per page)")
+    .option("--note <text>", "free text stored in the snapshot (what the machine was doing)")
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      example("sudo memdesc capture -o $(hostname).mdsnap --note 'postgres, 200 clients'"),
+    ),
+  "capture",
+);
+
+lazy(
+  program
+    .command("layout")
+    .argument("<name>", "a plugin kind (folio, slab, …), page, or with --btf any struct or union")
+    .summary("pahole-style layout of a descriptor or any struct in a BTF file")
+    .description(
+      "Print a layout the way `pahole -C NAME` does: offsets, sizes, holes and cachelines. NAME is a plugin's kind (its descriptor in --design; `--design today` gives the overlay of struct page), `page` for struct page, or any struct or union in a BTF file (--btf, or /sys/kernel/btf/vmlinux when readable).",
+    )
+    .option("--btf <file>", "read NAME from this BTF file (e.g. /sys/kernel/btf/vmlinux)")
+    .addOption(designOption("the design whose descriptor is shown (default: the config's, else memdesc-8)"))
+    .option("--variant <name>", "only this variant of a descriptor that has several (folio: small, large)")
+    .addOption(new Option("--abi <abi>", "C ABI for plugin layouts").choices(["lp64", "ilp32", "ilp32-arm"]))
+    .option("--compare", "today's layout and the memdesc-era one side by side")
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      example(
+        "memdesc layout folio",
+        "memdesc layout slab --compare",
+        "memdesc layout folio --design today --abi ilp32",
+        "memdesc layout page --btf /sys/kernel/btf/vmlinux",
+      ),
+    ),
+  "layout",
+);
+
+lazy(
+  program
+    .command("check")
+    .summary("check every plugin's layout and overlay rules against the kernel's BTF")
+    .description(
+      "For each plugin, compare its layout of today's struct with the kernel's, field by field, and check its overlay rules (the kernel's *_MATCH asserts) against the kernel's struct page. Exit status 1 if a rule fails or a field is at another offset than in the kernel.",
+    )
+    .option("--btf <file>", "the kernel's BTF", "/sys/kernel/btf/vmlinux")
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      example("memdesc check", "memdesc check --btf ./vmlinux-6.19.btf --config my-folio.config.mjs"),
+    ),
+  "check",
+);
+
+lazy(
+  program
+    .command("types")
+    .summary("the memdesc word's bit layout and the type table of the composed set")
+    .description(
+      "Print how a design's memdesc word is laid out (type bits, descriptor pointer, inline fields) and which tag each kind of the composed descriptor set gets.",
+    )
+    .addOption(designOption("the design (default: the config's, else memdesc-8)"))
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText("after", example("memdesc types", "memdesc types --design path-32 --json")),
+  "types",
+);
+
+lazy(
+  program
+    .command("bill")
+    .argument("<picture>", "a JSON memory picture: pages and descriptors per use")
+    .summary("bill a memory picture (counts per use) without a machine")
+    .description(
+      'Price a hand-written or saved memory picture under every design, as `survey` does for a machine. A picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N, "orders": {"0": N}}, …}}; uses: free file anon ksm slab pagetable hugetlb iommu zsmalloc netmem reserved zero offline hwpoison compound kernel uninit hole.',
+    )
+    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      example(
+        "memdesc bill what-if.json",
+        "memdesc survey --json | jq .picture > p.json && memdesc bill p.json",
+      ),
+    ),
+  "bill",
+);
+
+lazy(
+  program
+    .command("plugins")
+    .summary("list the composed descriptor set")
+    .description(
+      'List the descriptor plugins of the composed set: package, version, kind, tag and descriptor size per design. The set comes from memdesc.config.{js,mjs,ts,json} (found upward, or --config), e.g.   {"design": "memdesc-8", "plugins": ["@memdesc/slab", {"package": "@memdesc/folio", "options": {…}}]} or, without one, the first-party set.',
+    )
+    .addOption(designOption("the design whose tags are shown (default: the config's, else memdesc-8)"))
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText("after", example("memdesc plugins", "memdesc plugins --config ./memdesc.config.mjs --json")),
+  "plugins",
+);
+
+for (const [name, what] of [
+  ["simulate", "simulate a memmap of the composed set under a workload"],
+  ["explore", "open the web explorer"],
+] as const) {
+  program
+    .command(name)
+    .summary(`${what} (not in this version)`)
+    .description(`${what}. The name is reserved; the command arrives in a later version of memdesc.`)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText("after", example(`memdesc ${name} --help`))
+    .action(() => {
+      throw new UserError(
+        `\`memdesc ${name}\` is not in this version (${version})`,
+        "see `memdesc --help` for the commands it has",
+        {
+          code: "NOT_AVAILABLE",
+        },
+      );
+    });
+}
+
+// Errors from argument parsing become one line and a hint, like every other user error.
+const commandOf = new WeakMap<CommanderError, string>();
+for (const cmd of [program, ...program.commands]) {
+  cmd.configureOutput({ outputError: () => {} });
+  cmd.exitOverride((err) => {
+    commandOf.set(err, cmd === program ? "" : cmd.name());
+    throw err;
+  });
+}
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      if (err.code === "commander.help") return err.exitCode;
+      const name = commandOf.get(err);
+      const message = err.message.replace(/^error: /, "");
+      return reportError(new UserError(message, `see \`memdesc${name ? ` ${name}` : ""} --help\``), false);
+    }
+    return reportError(err, process.argv.includes("--debug"));
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,94 @@
+import type { Bill, DesignBill, UseBill } from "@memdesc/core";
+import type { Colors } from "./color.js";
+import { type Column, int, mib, percent, type Row, size, table } from "./table.js";
+
+/**
+ * A bill as a kernel developer would paste it into a mail: one row per memory use with its pages, descriptors
+ * and MiB under each design, the saving of the chosen design, the totals, and under them each design's
+ * arithmetic (core's per-use `pages × entry + descriptors × size` strings).
+ */
+export function formatBill(bill: Bill, focus: string, c: Colors): string {
+  const designs = bill.designs;
+  const today = designs.find((d) => d.design === "today");
+  const target = designs.find((d) => d.design === focus) ?? designs[designs.length - 1]!;
+  const columns: Column[] = [
+    { header: "use" },
+    { header: "kind" },
+    { header: "pages", align: "right" },
+    { header: "descriptors", align: "right" },
+    ...designs.map((d) => ({ header: `${d.design} MiB`, align: "right" as const })),
+    ...(today ? [{ header: "saving MiB", align: "right" as const }] : []),
+  ];
+  const first = designs[0]!;
+  const rows: Row[] = first.uses.map((u, i) => {
+    const unbacked =
+      designs.every((d) => d.uses[i]!.total === 0) && u.pages > 0 && u.note?.startsWith("no RAM");
+    const cost = (d: DesignBill) => (unbacked ? "-" : mib(d.uses[i]!.total));
+    const saving = today ? [unbacked ? "-" : mib(today.uses[i]!.total - target.uses[i]!.total)] : [];
+    return [u.use, u.kind ?? "-", int(u.pages), int(u.descriptors), ...designs.map(cost), ...saving];
+  });
+  const descriptors = first.uses.reduce((s, u) => s + u.descriptors, 0);
+  rows.push("rule", [
+    "total",
+    "",
+    int(bill.ramPages),
+    int(descriptors),
+    ...designs.map((d) => mib(d.total)),
+    ...(today ? [mib(target.savingVsToday)] : []),
+  ]);
+  let out = table(columns, rows, { header: c.bold });
+  out += `\nsaving = today − ${target.design}. The pages total counts RAM only: holes have no struct page.\n`;
+  const w = Math.max(...designs.map((d) => d.design.length));
+  for (const d of designs) out += `  ${d.design.padEnd(w)}  ${d.title}, ${d.entryBytes} bytes per page\n`;
+  for (const d of designs) out += `\n${formatArithmetic(d, c)}`;
+  return out;
+}
+
+/** One design's total and how it is reached. */
+export function formatArithmetic(d: DesignBill, c: Colors): string {
+  const saving =
+    d.design === "today"
+      ? ""
+      : d.savingVsToday >= 0
+        ? `, saves ${int(d.savingVsToday)} bytes (${size(d.savingVsToday)}) against today`
+        : `, costs ${int(-d.savingVsToday)} bytes (${size(-d.savingVsToday)}) more than today`;
+  const head = `${d.design}: ${int(d.total)} bytes = ${mib(d.total)} MiB, ${percent(d.percentOfRam)} of RAM${saving}`;
+  const lines = [c.bold(head)];
+  const withDescriptors = d.uses.filter(
+    (u) => u.terms.length > 1 || (u.terms.length === 1 && u.entryBytes === 0),
+  );
+  const entriesOnly = d.uses.filter((u) => !withDescriptors.includes(u) && u.entryBytes > 0);
+  const rows: string[][] = withDescriptors.map((u) => [u.use, u.arithmetic]);
+  if (entriesOnly.length > 0) {
+    const pages = entriesOnly.reduce((s, u) => s + u.pages, 0);
+    const bytes = entriesOnly.reduce((s, u) => s + u.entryBytes, 0);
+    const label = withDescriptors.length === 0 ? "all uses" : "other uses";
+    const which = withDescriptors.length === 0 ? "" : ` (${entriesOnly.map((u) => u.use).join(", ")})`;
+    rows.push([label, `${int(pages)} × ${int(d.entryBytes)} = ${int(bytes)}${which}`]);
+  }
+  // Inline kinds need no descriptor, which the arithmetic already shows; the other notes explain a zero.
+  const noted = d.uses.filter(
+    (u) => u.note && u.pages > 0 && !u.note.startsWith("no RAM") && !u.note.endsWith("inline in the word"),
+  );
+  // A note every use shares (today's "descriptors overlay struct page") is said once.
+  const notes =
+    noted.length > 1 && noted.every((u) => u.note === noted[0]!.note)
+      ? [noted[0]!.note!]
+      : noted.map((u) => `${u.use}: ${u.note}`);
+  for (const r of rows) lines.push(`  ${r[0]!.padEnd(width(rows))}  ${r[1]}`);
+  if (rows.length > 1)
+    lines.push(
+      `  ${"".padEnd(width(rows))}  ${int(d.entries)} (entries) + ${int(d.descriptors)} (descriptors) = ${int(d.total)}`,
+    );
+  for (const n of notes) lines.push(`  (${n})`);
+  return `${lines.join("\n")}\n`;
+}
+
+const width = (rows: string[][]) => Math.max(...rows.map((r) => r[0]!.length));
+
+/** Warning lines (from core's bill and the survey), each on its own line. */
+export function formatWarnings(warnings: readonly string[], c: Colors): string {
+  return warnings.map((w) => `${c.yellow("warning:")} ${w}\n`).join("");
+}
+
+export type { UseBill };

@@ -1,0 +1,267 @@
+import { billSchema, pictureSchema } from "@memdesc/core";
+import { snapshotHeaderSchema, surveySchema } from "@memdesc/kpageflags";
+import { z } from "zod";
+import { configJsonSchema } from "./config/schema.js";
+
+/*
+ * The shape of every command's `--json` output. `scripts/gen-schemas.js` writes each as JSON Schema to
+ * `schemas/<name>.schema.json`, which ships in the package; a test checks the shipped files are what these
+ * generate and that every command's output validates against them.
+ */
+
+const count = z.number().int().nonnegative();
+const designName = z
+  .string()
+  .describe("A design name: today, path-32, buddy-16, memdesc-8, memdesc-8-v1 or a config's own");
+
+/** A plugin of the composed set, as bill and survey name it. */
+const pluginRef = z.object({
+  package: z.string(),
+  version: z.string().nullable(),
+  kind: z.string(),
+});
+
+export const billOutputSchema = z
+  .object({
+    picture: z.string().describe("The picture file billed"),
+    design: designName.describe("The design whose saving the table shows"),
+    plugins: z.array(pluginRef),
+    bill: billSchema,
+  })
+  .strict();
+
+export const surveyOutputSchema = z
+  .object({
+    source: z
+      .object({
+        kind: z.enum(["proc", "raw", "snapshot"]),
+        path: z.string(),
+        sample: z.boolean().describe("The shipped sample snapshot was surveyed"),
+        reason: z.string().optional().describe("Why the sample was surveyed instead of this machine"),
+      })
+      .strict(),
+    design: designName,
+    plugins: z.array(pluginRef),
+    survey: surveySchema,
+    picture: pictureSchema,
+    bill: billSchema,
+  })
+  .strict();
+
+const descriptorSize = z.object({ variant: z.string(), size: count, rounded: count });
+
+export const pluginsOutputSchema = z
+  .object({
+    config: z.string().nullable().describe("The config file used, or null for the first-party set"),
+    design: designName,
+    abi: z.enum(["lp64", "ilp32", "ilp32-arm"]),
+    plugins: z.array(
+      z
+        .object({
+          package: z.string(),
+          version: z.string().nullable(),
+          kind: z.string(),
+          title: z.string(),
+          storage: z.enum(["pointer", "inline"]),
+          from: z.enum(["builtin", "first-party", "config", "object"]),
+          key: z.string().nullable().describe("Where the config lists it: plugins[2]"),
+          tag: z.number().int().nullable().describe("Its type tag in the design (null: no memdesc word)"),
+          todaySize: count.nullable().describe("sizeof today's layout (overlaying struct page)"),
+          descriptor: z
+            .record(z.string(), z.array(descriptorSize))
+            .describe("Per design: the separately allocated descriptor's variants, sizes and rounded sizes"),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+const payloadField = z.object({ name: z.string(), bit: count, width: z.number().int().positive() });
+
+export const typesOutputSchema = z
+  .object({
+    design: z
+      .object({
+        name: z.string(),
+        title: z.string(),
+        description: z.string(),
+        source: z.string(),
+        entryBytes: count,
+        wordBits: z.union([z.literal(32), z.literal(64)]),
+        typeBits: count,
+        descriptorAlign: count,
+        overlay: z.boolean(),
+        tagDecoding: z.enum(["exact", "buddy-low2"]),
+      })
+      .strict(),
+    word: z
+      .array(z.object({ high: count, low: count, field: z.string() }).strict())
+      .describe("The word's bit fields, high bits first, for pointer types"),
+    types: z.array(
+      z
+        .object({
+          tag: count,
+          kind: z.string(),
+          storage: z.enum(["pointer", "inline"]),
+          plugin: z.string(),
+          meaning: z.string(),
+          payload: z.array(payloadField),
+        })
+        .strict(),
+    ),
+    unassigned: z
+      .array(
+        z
+          .object({
+            tag: count,
+            kind: z.string().nullable(),
+            meaning: z.string(),
+            storage: z.enum(["pointer", "inline"]),
+          })
+          .strict(),
+      )
+      .describe("Tags the design's table sets aside that no plugin of the set takes"),
+  })
+  .strict();
+
+const fieldSchema = z
+  .object({
+    path: z.string(),
+    offset: count,
+    size: count,
+    bitOffset: count.optional(),
+    bitSize: count.optional(),
+    type: z.string(),
+  })
+  .strict();
+
+const layoutSchema = z
+  .object({
+    kind: z.enum(["struct", "union"]),
+    name: z.string().nullable(),
+    abi: z.string(),
+    size: count,
+    align: count,
+    fields: z.array(fieldSchema),
+    holes: z.array(
+      z
+        .object({ in: z.string(), after: z.string(), offset: count, size: count, bits: count.optional() })
+        .strict(),
+    ),
+    padding: count,
+  })
+  .strict();
+
+export const layoutOutputSchema = z
+  .object({
+    name: z.string(),
+    source: z
+      .enum(["plugin", "btf", "core"])
+      .describe("plugin: a descriptor's layout; btf: a BTF file's; core: core's struct page"),
+    btf: z.string().nullable(),
+    design: designName.nullable(),
+    layouts: z.array(
+      z
+        .object({
+          role: z.enum(["today", "memdesc", "btf", "page"]),
+          title: z.string(),
+          variant: z.string().nullable(),
+          orders: z.array(count).nullable().describe("Allocation orders that use this variant"),
+          rounded: count.nullable().describe("Size rounded to the design's descriptor alignment"),
+          layout: layoutSchema,
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+const side = z.object({ offset: count, size: count, type: z.string() }).strict();
+
+export const checkOutputSchema = z
+  .object({
+    btf: z.object({ file: z.string(), abi: z.string(), types: count }).strict(),
+    ok: z.boolean(),
+    failures: count,
+    plugins: z.array(
+      z
+        .object({
+          package: z.string(),
+          kind: z.string(),
+          struct: z
+            .string()
+            .nullable()
+            .describe("The kernel struct compared (null: the plugin has no today layout)"),
+          found: z.boolean().describe("The kernel's BTF has the struct"),
+          size: z.object({ plugin: count, kernel: count.nullable() }).strict().nullable(),
+          fields: z.array(
+            z
+              .object({
+                path: z.string(),
+                status: z.enum(["ok", "wrong-offset", "wrong-size", "kernel-only", "plugin-only"]),
+                plugin: side.nullable(),
+                kernel: side.nullable(),
+              })
+              .strict(),
+          ),
+          overlay: z.array(
+            z
+              .object({
+                macro: z.string(),
+                label: z.string(),
+                status: z.enum(["pass", "fail", "missing", "skipped"]),
+                actual: count.nullable(),
+                expected: count.nullable(),
+                message: z.string(),
+              })
+              .strict(),
+          ),
+          failures: count,
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+export const captureOutputSchema = z
+  .object({
+    path: z.string(),
+    bytes: count,
+    pages: count.describe("PFNs captured"),
+    seconds: z.number().nonnegative(),
+    header: snapshotHeaderSchema,
+  })
+  .strict();
+
+/** Every published schema, by file name (`<name>.schema.json`). */
+export const outputSchemas = {
+  survey: surveyOutputSchema,
+  bill: billOutputSchema,
+  capture: captureOutputSchema,
+  layout: layoutOutputSchema,
+  check: checkOutputSchema,
+  types: typesOutputSchema,
+  plugins: pluginsOutputSchema,
+} as const;
+
+export type SurveyOutput = z.input<typeof surveyOutputSchema>;
+export type BillOutput = z.input<typeof billOutputSchema>;
+export type CaptureOutput = z.input<typeof captureOutputSchema>;
+export type LayoutOutput = z.input<typeof layoutOutputSchema>;
+export type CheckOutput = z.input<typeof checkOutputSchema>;
+export type TypesOutput = z.input<typeof typesOutputSchema>;
+export type PluginsOutput = z.input<typeof pluginsOutputSchema>;
+
+/** The JSON Schema documents shipped in `schemas/`: each command's output, and the config file. */
+export function jsonSchemas(): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [name, schema] of Object.entries(outputSchemas))
+    out[name] = {
+      ...z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }),
+      title: `memdesc ${name} --json`,
+    };
+  out.config = {
+    ...z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
+    title: "memdesc.config.json",
+  };
+  return out;
+}

@@ -1,0 +1,63 @@
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { expectUserError, run, tempDir, validJson } from "./helpers.js";
+
+const canReadProc = (() => {
+  try {
+    return existsSync("/proc/kpageflags") && process.getuid?.() === 0;
+  } catch {
+    return false;
+  }
+})();
+
+describe("memdesc capture", () => {
+  const dir = tempDir();
+
+  it.skipIf(!canReadProc)("writes a snapshot of this machine that survey then reads", () => {
+    const file = join(dir, "here.mdsnap");
+    const r = run(["capture", "-o", file, "--note", "e2e test", "--json"]);
+    expect(r.status).toBe(0);
+    const j = validJson("capture", r) as {
+      path: string;
+      bytes: number;
+      pages: number;
+      header: { note?: string; files: object };
+    };
+    expect(j.path).toBe(file);
+    expect(j.header.note).toBe("e2e test");
+    expect(j.header.files).toEqual({ kpageflags: true, kpagecount: false, kpagecgroup: false });
+    expect(existsSync(file)).toBe(true);
+    // Nothing but the snapshot is left behind (the temporary file was renamed).
+    expect(readdirSync(dir)).toEqual(["here.mdsnap"]);
+    const s = validJson("survey", run(["survey", "--snapshot", file, "--json"])) as {
+      survey: { pfnCount: number };
+    };
+    expect(s.survey.pfnCount).toBe(j.pages);
+    const text = run(["capture", "-o", join(dir, "again.mdsnap"), "--counts"]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(
+      /^memdesc capture: wrote .*again\.mdsnap: [\d.]+ [KM]iB \([\d,]+ bytes\) in [\d.]+ s$/m,
+    );
+    expect(text.stdout).toMatch(/PFNs of kpageflags, kpagecount; Linux /);
+  });
+  if (!canReadProc) console.warn("cli: not root or no /proc/kpageflags; the live capture test is skipped");
+
+  it.skipIf(process.getuid?.() !== 0)("says it needs root, in one line, to a user who is not", () => {
+    const r = run(["capture", "-o", join(dir, "nobody.mdsnap")], { uid: 65534, gid: 65534, cwd: "/" });
+    if (existsSync("/proc/kpageflags"))
+      expectUserError(
+        r,
+        /^memdesc: capture needs root: \/proc\/kpageflags is readable by root only \(you are uid 65534\)$/,
+      );
+    expect(existsSync(join(dir, "nobody.mdsnap"))).toBe(false);
+  });
+
+  it("fails at once, writing nothing, when the output cannot be written", () => {
+    expectUserError(
+      run(["capture", "-o", join(dir, "no/such/dir/x.mdsnap")]),
+      /directory .*no\/such\/dir does not exist/,
+    );
+    expectUserError(run(["capture", "-o", dir]), /it is a directory/);
+  });
+});

@@ -1,0 +1,158 @@
+import { spawnSync } from "node:child_process";
+import { accessSync, constants, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Bill } from "@memdesc/core";
+import { describe, expect, it } from "vitest";
+import {
+  cliRoot,
+  expectUserError,
+  rawDump,
+  rawIomem,
+  run,
+  sampleSnapshot,
+  tempDir,
+  validJson,
+} from "./helpers.js";
+
+interface SurveyJson {
+  source: { kind: string; path: string; sample: boolean; reason?: string };
+  survey: { pfnCount: number; uses: Record<string, { pages: number; descriptors: number }> };
+  picture: { uses: Record<string, { pages: number; descriptors: number }> };
+  bill: Bill;
+}
+
+const canReadProc = (() => {
+  try {
+    accessSync("/proc/kpageflags", constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const isRoot = process.getuid?.() === 0;
+/** A user that cannot read /proc/kpageflags: `nobody`, when the tests run as root. */
+const asNobody = isRoot ? { uid: 65534, gid: 65534 } : {};
+// The nobody user must be able to read the built CLI where it lives.
+const nobodyCanRun =
+  isRoot && spawnSync("test", ["-r", join(cliRoot, "dist/main.js")], { uid: 65534, gid: 65534 }).status === 0;
+
+describe("memdesc survey", () => {
+  const dir = tempDir();
+
+  it("bills a snapshot: source line, table per use, totals, arithmetic, warnings and kpageflags' notes", () => {
+    const r = run(["survey", "--snapshot", sampleSnapshot]);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+    const out = r.stdout;
+    expect(out).toMatch(
+      /^memdesc survey: snapshot .*sample\.mdsnap \(Linux 6\.18\.\d+\S* x86_64, captured \S+\)$/m,
+    );
+    expect(out).toMatch(/^RAM: [\d.]+ GiB \([\d,]+ pages of 4 KiB\); [\d,]+ PFNs read$/m);
+    expect(out).toMatch(
+      /^use\s+kind\s+pages\s+descriptors\s+today MiB\s+path-32 MiB\s+buddy-16 MiB\s+memdesc-8 MiB\s+saving MiB$/m,
+    );
+    for (const use of ["free", "file", "anon", "slab", "pagetable"])
+      expect(out).toMatch(new RegExp(`^${use}\\s+\\S+\\s+[\\d,]+\\s+[\\d,]+\\s`, "m"));
+    expect(out).toMatch(/^total\s+[\d,]+\s+[\d,]+\s+[\d.,]+\s/m);
+    expect(out).toMatch(/^today: [\d,]+ bytes = [\d.,]+ MiB, 1\.56% of RAM$/m);
+    expect(out).toMatch(/^memdesc-8: [\d,]+ bytes .* against today$/m);
+    expect(out).toContain("cannot be seen from kpageflags:");
+    expect(out).toMatch(/^ {2}zsmalloc: .*; counted in /m);
+    expect(out).toContain("note: large kmalloc allocations");
+  });
+
+  it("--json validates against schemas/survey.schema.json, and the bill agrees with the survey", () => {
+    const j = validJson("survey", run(["survey", "--snapshot", sampleSnapshot, "--json"])) as SurveyJson;
+    expect(j.source).toEqual({ kind: "snapshot", path: sampleSnapshot, sample: false });
+    const today = j.bill.designs.find((d) => d.design === "today")!;
+    expect(today.total).toBe(j.bill.ramPages * 64);
+    const ram = Object.entries(j.survey.uses)
+      .filter(([u]) => u !== "hole")
+      .reduce((s, [, t]) => s + t.pages, 0);
+    expect(j.bill.ramPages).toBe(ram);
+    expect(j.picture.uses.file!.descriptors).toBe(j.survey.uses.file!.descriptors);
+    const m8 = j.bill.designs.find((d) => d.design === "memdesc-8")!;
+    expect(m8.entries).toBe(j.bill.ramPages * 8);
+    expect(m8.total).toBeLessThan(today.total);
+  });
+
+  it("--sample surveys the shipped snapshot and says so", () => {
+    const j = validJson("survey", run(["survey", "--sample", "--json"])) as SurveyJson;
+    expect(j.source.sample).toBe(true);
+    expect(j.source.path).toMatch(/kpageflags\/fixtures\/sample\.mdsnap$/);
+    expect(run(["survey", "--sample"]).stdout).toMatch(/^memdesc survey: sample snapshot /);
+  });
+
+  it("surveys a raw dump of a PFN range with its /proc/iomem", () => {
+    const r = run(["survey", "--raw", rawDump, "--start-pfn", "0x158000", "--iomem", rawIomem]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^memdesc survey: raw dump .*kpageflags-0x158000-0x1a8000\.bin/m);
+    expect(r.stdout).toMatch(/; 327,680 PFNs read$/m);
+    const j = validJson(
+      "survey",
+      run(["survey", "--raw", rawDump, "--start-pfn", "1409024", "--iomem", rawIomem, "--json"]),
+    ) as SurveyJson;
+    expect(j.source.kind).toBe("raw");
+    expect(j.survey.pfnCount).toBe(0x1a8000 - 0x158000);
+  });
+
+  it.skipIf(!nobodyCanRun)(
+    "falls back to the sample, in one line, where /proc/kpageflags cannot be read",
+    () => {
+      const r = run(["survey"], asNobody);
+      expect(r.status).toBe(0);
+      expect(r.stdout.split("\n")[0]).toBe(
+        "note: cannot read /proc/kpageflags (permission denied: it is readable by root only); surveying the sample snapshot shipped with memdesc",
+      );
+      const j = validJson("survey", run(["survey", "--json"], asNobody)) as SurveyJson;
+      expect(j.source).toMatchObject({
+        sample: true,
+        reason: "cannot read /proc/kpageflags (permission denied: it is readable by root only)",
+      });
+    },
+  );
+  if (!nobodyCanRun) console.warn("cli: the sample fallback test needs root (to run as nobody); skipped");
+
+  it.skipIf(!canReadProc)("surveys this machine's /proc/kpageflags when it can read it", () => {
+    const j = validJson("survey", run(["survey", "--json"])) as SurveyJson;
+    expect(j.source).toEqual({ kind: "proc", path: "/proc/kpageflags", sample: false });
+    expect(j.bill.ramPages).toBeGreaterThan(0);
+    expect(run(["survey"]).stdout).toMatch(/^memdesc survey: \/proc\/kpageflags on this machine \(Linux /);
+  });
+  if (!canReadProc)
+    console.warn("cli: /proc/kpageflags is not readable here (not root?); the live survey test is skipped");
+
+  it("rejects bad page maps and option mixes in one line with a hint", () => {
+    const junk = join(dir, "junk.mdsnap");
+    writeFileSync(junk, "this is not a snapshot at all, just text");
+    expectUserError(
+      run(["survey", "--snapshot", junk]),
+      /junk\.mdsnap: offset 0: magic is "this is ", not "MEMDSNAP"/,
+    );
+    expectUserError(run(["survey", "--snapshot", join(dir, "none.mdsnap")]), /none\.mdsnap does not exist/);
+    const odd = join(dir, "odd.bin");
+    writeFileSync(odd, Buffer.alloc(13));
+    expectUserError(
+      run(["survey", "--raw", odd]),
+      /odd\.bin: 13 bytes is not a whole number of 8-byte page-map words/,
+    );
+    expectUserError(
+      run(["survey", "--snapshot", sampleSnapshot, "--raw", rawDump]),
+      /cannot be used with option '-r, --raw/,
+    );
+    expectUserError(
+      run(["survey", "--sample", "--snapshot", sampleSnapshot]),
+      /--snapshot and --sample both name a page map/,
+    );
+    expectUserError(run(["survey", "--iomem", rawIomem]), /--iomem goes with --raw/);
+    expectUserError(
+      run(["survey", "--raw", rawDump, "--start-pfn", "12abc"]),
+      /--start-pfn 12abc is not a PFN/,
+    );
+  });
+
+  it("draws no progress bar when stderr is not a terminal", () => {
+    const r = run(["survey", "--snapshot", sampleSnapshot]);
+    expect(r.stderr).toBe("");
+  });
+});
