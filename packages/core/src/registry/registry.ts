@@ -305,11 +305,17 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
   }
 }
 
-/** Primary claims win; fallback claims fill uses nobody claims; the first plugin to claim a use keeps it. */
+/**
+ * Primary claims win, the first listed plugin keeping a use two claim. Fallback claims fill the uses nobody
+ * claims, going to the most specific claimant (the one that claims the fewest uses in all), so an anon plugin
+ * takes KSM pages from the folio whichever order they are listed in.
+ */
 function resolveOwners(plugins: readonly AnyDescriptor[]): Map<MemoryUse, string> {
   const owners = new Map<MemoryUse, string>();
   for (const p of plugins) for (const u of p.uses) if (!owners.has(u)) owners.set(u, p.kind);
-  for (const p of plugins) for (const u of p.fallbackUses) if (!owners.has(u)) owners.set(u, p.kind);
+  const claims = (p: AnyDescriptor) => p.uses.length + p.fallbackUses.length;
+  const bySpecificity = [...plugins].sort((a, b) => claims(a) - claims(b));
+  for (const p of bySpecificity) for (const u of p.fallbackUses) if (!owners.has(u)) owners.set(u, p.kind);
   return owners;
 }
 
