@@ -37,7 +37,9 @@ describe("memdesc layout", () => {
     expect(r.stdout).toMatch(
       /^\/\* @memdesc\/folio: struct folio in memdesc-8, variant "small" \(order 0\): \d+ bytes, \d+ in a 16-byte aligned slab cache; lp64 \*\/$/m,
     );
-    expect(r.stdout).toMatch(/struct folio_large in memdesc-8, variant "large" \(orders 1–10, 18\): \d+ bytes/);
+    expect(r.stdout).toMatch(
+      /struct folio_large in memdesc-8, variant "large" \(orders 1–10, 18\): \d+ bytes/,
+    );
     expect(r.stdout).toMatch(/^struct folio \{$/m);
     expect(r.stdout).toMatch(/^\t\/\* size: \d+, cachelines: \d+, members: \d+ \*\/$/m);
     const j = validJson("layout", run(["layout", "folio", "--json"])) as LayoutJson;

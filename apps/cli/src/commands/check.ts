@@ -112,12 +112,16 @@ export function compareFields(plugin: Layout, kernel: Layout): FieldCheck[] {
   const mine = fieldsByPath(plugin);
   const theirs = fieldsByPath(kernel);
   const side = (f: Field | undefined) => (f ? { offset: f.offset, size: f.size, type: f.typeName } : null);
-  // Fields below one the other side has as a whole (a spinlock_t the plugin keeps opaque) are not differences.
-  const insideShared = (path: string, other: ReadonlyMap<string, Field>) => {
+  // Fields inside a member the other side keeps whole (a spinlock_t the plugin leaves opaque) are not
+  // differences; inside a member both sides expand (struct page within struct folio), they are.
+  const hasChildren = (side: ReadonlyMap<string, Field>, parent: string) => {
+    for (const k of side.keys()) if (k.startsWith(`${parent}.`)) return true;
+    return false;
+  };
+  const insideOpaque = (path: string, other: ReadonlyMap<string, Field>) => {
     for (let i = path.lastIndexOf("."); i > 0; i = path.lastIndexOf(".", i - 1)) {
       const parent = path.slice(0, i);
-      if (mine.has(parent) && theirs.has(parent)) return true;
-      if (other.has(parent)) return false;
+      if (other.has(parent)) return !hasChildren(other, parent);
     }
     return false;
   };
@@ -125,7 +129,7 @@ export function compareFields(plugin: Layout, kernel: Layout): FieldCheck[] {
   for (const [path, f] of mine) {
     const k = theirs.get(path);
     let status: FieldCheck["status"];
-    if (!k && insideShared(path, theirs)) continue;
+    if (!k && insideOpaque(path, theirs)) continue;
     if (!k) status = "plugin-only";
     else if (k.offset !== f.offset || (k.bitOffset ?? 0) !== (f.bitOffset ?? 0)) status = "wrong-offset";
     else if (k.size !== f.size || (k.bitSize ?? 0) !== (f.bitSize ?? 0)) status = "wrong-size";
@@ -133,7 +137,7 @@ export function compareFields(plugin: Layout, kernel: Layout): FieldCheck[] {
     out.push({ path, status, plugin: side(f), kernel: side(k) });
   }
   for (const [path, k] of theirs)
-    if (!mine.has(path) && !insideShared(path, mine))
+    if (!mine.has(path) && !insideOpaque(path, mine))
       out.push({ path, status: "kernel-only", plugin: null, kernel: side(k) });
   return out.sort(
     (a, b) => (a.kernel ?? a.plugin)!.offset - (b.kernel ?? b.plugin)!.offset || a.path.localeCompare(b.path),

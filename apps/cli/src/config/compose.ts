@@ -294,11 +294,13 @@ function pickExport(
     if (typeof scope[n] === "function" || isPluginLike(scope[n])) return [n, scope[n]];
   const candidates = Object.entries(scope).filter(([, v]) => typeof v === "function" || isPluginLike(v));
   if (candidates.length === 1) return candidates[0]!;
+  const listed = candidates.slice(0, 5).map(([k]) => k);
+  const more = candidates.length > 5 ? `, … ${candidates.length - 5} more` : "";
   throw new UserError(
     where(
-      `exports no plugin: no default export and no export named "${camel}"${candidates.length > 1 ? ` (candidates: ${candidates.map(([k]) => k).join(", ")})` : ""}`,
+      `exports no descriptor plugin: no default export and no export named "${camel}"${candidates.length > 1 ? ` (exports: ${listed.join(", ")}${more})` : ""}`,
     ),
-    'name the factory with { "package": …, "export": "NAME" }',
+    'a plugin package exports a factory made with defineDescriptor(); name it with { "package": …, "export": "NAME" }',
     { code: "BAD_PLUGIN" },
   );
 }
