@@ -1,15 +1,20 @@
-import type { CType } from "./types.js";
+import type { CType, FunctionType } from "./types.js";
 
 /**
- * The name of a type as pahole prints it before a member name: `long unsigned int`, `struct list_head`,
- * `struct hlist_node * *`, `const char  *`. Arrays and function pointers also need text after the member
- * name; `declarator` gives both halves.
+ * The name of a type as pahole prints it (its `tag__name`, without a trailing space): `long unsigned int`,
+ * `struct list_head`, `struct hlist_node * *`, `const char  *` (inside, a qualifier's name keeps its
+ * trailing space, hence the two), and `void (*)(struct callback_head *)` for a function pointer. Arrays name
+ * their element type; `declarator` gives the text that goes after the member name.
  */
 export function typeName(type: CType): string {
-  return declarator(type, "").type;
+  if (type.kind === "pointer" && type.to.kind === "function") return functionText(type.to, "(*)");
+  return tagName(type).trimEnd();
 }
 
-/** Splits a declaration into the type column and the name column, as pahole prints them. */
+/**
+ * Splits a declaration into the text before and after the member name (unpadded):
+ * `{ type: "long unsigned int", name: "bits[4]" }`, `{ type: "void", name: "(*func)(struct callback_head *)" }`.
+ */
 export function declarator(type: CType, name: string): { type: string; name: string } {
   let t = type;
   let suffix = "";
@@ -17,68 +22,61 @@ export function declarator(type: CType, name: string): { type: string; name: str
     suffix += t.flexible ? "[]" : `[${t.length}]`;
     t = t.element;
   }
-  const fn = functionPointer(t);
-  if (fn) {
-    return {
-      type: typeName(fn.returns),
-      name: `(${fn.stars}${name}${suffix})(${params(fn.params, fn.variadic)})`,
-    };
-  }
-  return { type: baseName(t), name: name + suffix };
+  if (t.kind === "pointer" && t.to.kind === "function")
+    return { type: tagName(t.to.returns), name: `(*${name}${suffix})${paramList(t.to)}` };
+  return { type: tagName(t), name: name + suffix };
 }
 
-function functionPointer(t: CType) {
-  let stars = "";
-  let cur = t;
-  while (cur.kind === "pointer") {
-    stars += "*";
-    cur = cur.to;
-    if (cur.kind === "function")
-      return { stars, returns: cur.returns, params: cur.params, variadic: cur.variadic };
-  }
-  return undefined;
-}
-
-function params(list: readonly CType[], variadic?: boolean): string {
-  const names = list.map((p) => abstractName(p));
-  if (variadic) names.push("...");
-  return names.length === 0 ? "void" : names.join(", ");
-}
-
-/** A type with no member name, as in a function's parameter list. */
-function abstractName(t: CType): string {
-  const d = declarator(t, "");
-  return d.name ? `${d.type} ${d.name}` : d.type;
-}
-
-function baseName(t: CType): string {
+/** pahole's `__tag__name`: the type's own name, with the quirks of its spacing kept. */
+export function tagName(t: CType): string {
   switch (t.kind) {
     case "int":
     case "float":
       return t.name;
     case "void":
       return "void";
-    case "pointer": {
-      const inner = t.to.kind === "qualified" ? `${baseName(t.to)} ` : baseName(t.to);
-      return `${inner} *`;
+    case "pointer":
+      return pointerName(t.to);
+    case "qualified": {
+      const [first, ...rest] = t.qualifiers;
+      if (first === undefined) return tagName(t.type);
+      const inner = rest.length > 0 ? tagName({ ...t, qualifiers: rest }) : tagName(t.type);
+      return first === "restrict" ? `${inner} restrict ` : `${first} ${inner} `;
     }
     case "array":
+      return tagName(t.element);
     case "function":
-      return abstractName(t);
+      return functionText(t, "()");
     case "struct":
     case "union":
-      return t.name ? `${t.kind} ${t.name}` : `${t.kind} {...}`;
     case "enum":
-      return t.name ? `enum ${t.name}` : "enum {...}";
+      return `${t.kind} ${t.name ?? ""}`;
     case "typedef":
-      return t.name;
-    case "qualified":
-      return t.type.kind === "pointer"
-        ? `${baseName(t.type)} ${t.qualifiers.join(" ")}`
-        : `${t.qualifiers.join(" ")} ${baseName(t.type)}`;
     case "opaque":
-      return t.name;
     case "ref":
       return t.name;
   }
+}
+
+/** pahole's `tag__ptr_name`: a `const` pointer target that is itself a pointer reads `T * const *`. */
+function pointerName(to: CType): string {
+  if (to.kind === "void") return "void *";
+  if (to.kind === "qualified" && to.qualifiers.length === 1 && to.qualifiers[0] === "const") {
+    if (to.type.kind === "pointer") return `${tagName(to.type)} const *`;
+  }
+  return `${tagName(to)} *`;
+}
+
+/** A function type the way pahole's `ftype__fprintf` writes it without padding: `int ()(void)`. */
+function functionText(fn: FunctionType, middle: string): string {
+  return `${tagName(fn.returns)} ${middle}${paramList(fn)}`;
+}
+
+/** `(int, const char  *)`, `(void)` for none, and `, ...` for a variadic function. */
+export function paramList(fn: FunctionType): string {
+  if (fn.params.length === 0) return "(void)";
+  const names = fn.params.map((p) =>
+    p.kind === "pointer" && p.to.kind === "function" ? functionText(p.to, "(*)") : tagName(p),
+  );
+  return `(${names.join(", ")}${fn.variadic ? ", ..." : ""})`;
 }

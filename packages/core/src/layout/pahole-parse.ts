@@ -11,6 +11,10 @@ export interface PaholeField {
   readonly bitSize?: number;
 }
 
+/**
+ * One struct or union of `pahole -C` output. pahole prints no summary for a union: its `size` is then its
+ * largest member's end (short of any tail padding) and `cachelines` assumes 64-byte lines.
+ */
 export interface PaholeStruct {
   readonly kind: "struct" | "union";
   readonly name: string | undefined;
@@ -30,7 +34,23 @@ export class PaholeParseError extends MemdescError {
 
 const headerRe = /^(typedef )?(struct|union)(?: (\w+))? \{$/;
 const openRe = /^\s*(?:struct|union)(?: \w+)? \{$/;
-const closeRe = /^\s*\}(?: (\w+)(\[\d+\])*)?;\s*\/\*\s*(\d+)\s+(\d+)\s*\*\/$/;
+/** `__attribute__((__packed__))`, `__attribute__((__aligned__(16)))`: pahole prints them around names. */
+const attrs = String.raw`(?: __attribute__\(\(\w+(?:\(\d+\))?\)\))*`;
+const attrRe = / __attribute__\(\(\w+(?:\(\d+\))?\)\)/g;
+const closeRe = new RegExp(
+  String.raw`^\s*\}${attrs}(?: (\w+)${attrs}((?:\[\d*\])*))?${attrs};\s*\/\*\s*(\d+)\s+(\d+)\s*\*\/$`,
+);
+/** `} * name;`: a pointer to an anonymous struct, whose members pahole shows at offsets of their own. */
+const pointerCloseRe = new RegExp(
+  String.raw`^\s*\}${attrs} \* (\w+)((?:\[\d*\])*)${attrs};\s*\/\*\s*(\d+)\s+(\d+)\s*\*\/$`,
+);
+/** `unsigned int :0;` after "Force alignment to the next boundary", or an explicit `:N` bit hole. */
+const paddingRe = /^\s*[^/]*\s:\d+;$/;
+/** An anonymous enum member: `enum {`, its values, then `} name;`, `} name:8;` or `} name[2];`. */
+const enumOpenRe = /^\s*enum \{$/;
+const enumCloseRe = new RegExp(
+  String.raw`^\s*\}${attrs} (\w+)(?:\[\d*\])*(?::(\d+))?${attrs};\s*\/\*\s*(\d+)(?::\s*(\d+))?\s+(\d+)\s*\*\/$`,
+);
 const memberRe = /^\s*(.*?);\s*\/\*\s*(\d+)(?::\s*(\d+))?\s+(\d+)\s*\*\/$/;
 const summaryRe = /\/\* size: (\d+), cachelines: (\d+), members: (\d+) \*\//;
 
@@ -55,11 +75,19 @@ export function parsePahole(text: string): PaholeStruct[] {
     const stack: PaholeField[][] = [[]];
     let summary: RegExpExecArray | null = null;
     let typedefName: string | undefined;
+    // Top-level members and their furthest end, for a union, of which pahole prints no summary.
+    let topLevel = 0;
+    let end = 0;
+    const counted = (offset: number, size: number) => {
+      if (stack.length > 1) return;
+      topLevel++;
+      end = Math.max(end, offset + size);
+    };
     i++;
     for (; i < lines.length; i++) {
       const line = lines[i]!;
       if (/^\}/.test(line)) {
-        if (typedef) typedefName = /^\}\s*(\w+)/.exec(line)?.[1];
+        if (typedef) typedefName = /^\}\s*(\w+)/.exec(line.replace(attrRe, ""))?.[1];
         break;
       }
       const s = summaryRe.exec(line);
@@ -67,9 +95,37 @@ export function parsePahole(text: string): PaholeStruct[] {
         summary = s;
         continue;
       }
-      if (/^\s*\/\*/.test(line) || line.trim() === "") continue;
+      if (/^\s*\/\*/.test(line) || line.trim() === "" || paddingRe.test(line)) continue;
       if (openRe.test(line)) {
         stack.push([]);
+        continue;
+      }
+      if (enumOpenRe.test(line)) {
+        const start = i;
+        let close: RegExpExecArray | null = null;
+        while (!close && ++i < lines.length) close = enumCloseRe.exec(lines[i]!);
+        if (!close) throw new PaholeParseError(`the enum opened at line ${start + 1} is never closed`);
+        const [, path, bits, offset, bitOffset, size] = close;
+        const field: PaholeField = { path: path!, typeName: "enum {...}", offset: +offset!, size: +size! };
+        counted(field.offset, field.size);
+        stack[stack.length - 1]!.push(
+          bits === undefined ? field : { ...field, bitOffset: Number(bitOffset ?? 0), bitSize: +bits },
+        );
+        continue;
+      }
+      const pointer = pointerCloseRe.exec(line);
+      if (pointer) {
+        // The pointed-to struct's members are not this struct's.
+        stack.pop();
+        const parent = stack[stack.length - 1];
+        if (!parent) throw new PaholeParseError(`unbalanced braces at line ${i + 1}`);
+        counted(Number(pointer[3]), Number(pointer[4]));
+        parent.push({
+          path: pointer[1]!,
+          typeName: "",
+          offset: Number(pointer[3]),
+          size: Number(pointer[4]),
+        });
         continue;
       }
       const close = closeRe.exec(line);
@@ -77,6 +133,7 @@ export function parsePahole(text: string): PaholeStruct[] {
         const inner = stack.pop();
         const parent = stack[stack.length - 1];
         if (!inner || !parent) throw new PaholeParseError(`unbalanced braces at line ${i + 1}`);
+        counted(Number(close[3]), Number(close[4]));
         const prefix = close[1];
         if (prefix) {
           parent.push({ path: prefix, typeName: "", offset: Number(close[3]), size: Number(close[4]) });
@@ -99,16 +156,18 @@ export function parsePahole(text: string): PaholeStruct[] {
               bitSize: bits ?? 0,
             }
           : { path, typeName, offset: Number(m[2]), size: Number(m[4]) };
+      counted(field.offset, field.size);
       stack[stack.length - 1]!.push(field);
     }
-    if (!summary) throw new PaholeParseError(`${kind} ${name ?? ""}: no "size:" summary line`);
+    if (!summary && kind === "struct")
+      throw new PaholeParseError(`${kind} ${name ?? ""}: no "size:" summary line`);
     out.push({
       kind,
       name,
       typedefName,
-      size: Number(summary[1]),
-      cachelines: Number(summary[2]),
-      members: Number(summary[3]),
+      size: summary ? Number(summary[1]) : end,
+      cachelines: summary ? Number(summary[2]) : Math.ceil(end / 64),
+      members: summary ? Number(summary[3]) : topLevel,
       fields: stack[0]!,
     });
     i++;
@@ -117,7 +176,8 @@ export function parsePahole(text: string): PaholeStruct[] {
 }
 
 function splitDeclaration(decl: string): { path: string; typeName: string; bits?: number } {
-  const fn = /^(.*?)\s*\(\*+(\w+)\)\s*\(.*\)$/.exec(decl);
+  // pahole prints an array of function pointers as `void (*name)(int)[2]`.
+  const fn = /^(.*?)\s*\(\*+(\w+)\)\s*\(.*\)(?:\[\d*\])*$/.exec(decl);
   if (fn) return { path: fn[2]!, typeName: `${fn[1]} (*)()` };
   const bitfield = /^(.*?)\s*(\w+):(\d+)$/.exec(decl);
   if (bitfield) return { path: bitfield[2]!, typeName: bitfield[1]!.trim(), bits: Number(bitfield[3]) };

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ioptdesc } from "../../test/memdesc-structs.js";
+import { linux618Measured } from "../kernel/config.js";
+import { page } from "../kernel/page.js";
+import { layoutOf } from "./engine.js";
+import { expandTabs, formatCompare } from "./pahole-compare.js";
+import { formatPahole } from "./pahole-format.js";
+
+describe("formatCompare", () => {
+  const today = layoutOf(page, { config: linux618Measured });
+  const memdesc = layoutOf(ioptdesc, { config: linux618Measured });
+  const text = formatCompare(today, memdesc);
+  const left = formatPahole(today).trimEnd().split("\n").map(expandTabs);
+  const right = formatPahole(memdesc).trimEnd().split("\n").map(expandTabs);
+  const width = Math.max(...left.map((l) => l.length));
+
+  it("puts the two pahole outputs side by side, line for line", () => {
+    const rows = text.trimEnd().split("\n");
+    expect(rows).toHaveLength(Math.max(left.length, right.length));
+    rows.forEach((row, i) => {
+      expect(row.slice(0, width).trimEnd()).toBe(left[i] ?? "");
+      expect(row.slice(width + 3)).toBe(right[i] ?? "");
+    });
+  });
+
+  it("starts with both headers in their columns", () => {
+    expect(text.split("\n")[0]).toBe(`${"struct page {".padEnd(width)} | struct ioptdesc {`);
+    expect(text).toContain(
+      `${"        atomic_t                   _refcount;            /*    52     4 */".padEnd(width)} |`,
+    );
+  });
+
+  it("expands tabs to 8-column stops", () => {
+    expect(expandTabs("\tab\tc")).toBe("        ab      c");
+  });
+});
