@@ -1,0 +1,19 @@
+export {
+  type CrossCheckCategory,
+  type CrossCheckEntry,
+  type CrossCheckOptions,
+  type CrossCheckResult,
+  crossCheck,
+  crossCheckHeadline,
+  formatCrossCheck,
+  type InferredAttribute,
+} from "./cross-check.js";
+export { BtfError, type BtfErrorCode, type BtfErrorSite } from "./errors.js";
+export { type CTypesToBtfOptions, ctypesToBtf, type EncodedCTypes, writeCTypes } from "./from-ctype.js";
+export { BASE_HEADER_LEN, BTF_MAGIC, type BtfHeader, parseHeader } from "./header.js";
+export { Kind, kindNames } from "./kinds.js";
+export { Btf, type ReadBtfOptions, readBtf } from "./reader.js";
+export { type ExtractedTypes, extractTypes, remap } from "./subset.js";
+export { type AggregateAttributes, CTypeConverter } from "./to-ctype.js";
+export type * from "./types.js";
+export { type WriteBtfOptions, writeBtf } from "./writer.js";

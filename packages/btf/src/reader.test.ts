@@ -1,0 +1,230 @@
+import { ctypes } from "@memdesc/core";
+import { describe, expect, it } from "vitest";
+import { fixtureBtf } from "../test/fixture.js";
+import { writeCTypes } from "./from-ctype.js";
+import { Kind } from "./kinds.js";
+import { readBtf } from "./reader.js";
+import type { BtfTypeSpec } from "./types.js";
+import { writeBtf } from "./writer.js";
+
+const int: BtfTypeSpec = {
+  kind: "int",
+  name: "int",
+  size: 4,
+  signed: true,
+  char: false,
+  bool: false,
+  bits: 32,
+  bitOffset: 0,
+};
+const long: BtfTypeSpec = { ...int, name: "long int", size: 8, bits: 64 } as BtfTypeSpec;
+
+describe("readBtf", () => {
+  it("indexes the fixture: 120 types, names found by scanning and then by index", () => {
+    const btf = readBtf(fixtureBtf());
+    expect(btf.count).toBe(120);
+    expect(btf.firstId).toBe(1);
+    expect(btf.lastId).toBe(120);
+    const folio = btf.findStruct("folio")!;
+    expect(btf.kindName(folio)).toBe("STRUCT");
+    expect(btf.name(folio)).toBe("folio");
+    // Enough lookups to switch from byte scans to the name index give the same answers.
+    const names = [
+      "page",
+      "slab",
+      "ptdesc",
+      "ioptdesc",
+      "zpdesc",
+      "net_iov",
+      "netmem_desc",
+      "list_head",
+      "folio",
+      "page",
+    ];
+    const ids = names.map((n) => btf.findStruct(n));
+    expect(ids.every((id) => id !== undefined)).toBe(true);
+    expect(names.map((n) => btf.findStruct(n))).toEqual(ids);
+    expect(btf.findStruct("no_such_struct")).toBeUndefined();
+    expect(btf.find("memdesc_flags_t", [Kind.typedef])).toBeDefined();
+    expect(btf.find("pagetype", [Kind.enum])).toBeDefined();
+  });
+
+  it("takes the pointer size from BTF's long, and reports the ABI from it", () => {
+    expect(readBtf(fixtureBtf()).pointerSize).toBe(8);
+    expect(readBtf(fixtureBtf()).abi).toBe("lp64");
+    const ilp32 = readBtf(writeBtf([{ ...long, size: 4, bits: 32 } as BtfTypeSpec]));
+    expect(ilp32.pointerSize).toBe(4);
+    expect(ilp32.abi).toBe("ilp32");
+    expect(readBtf(writeBtf([int])).pointerSize).toBe(8);
+    expect(readBtf(writeBtf([int]), { pointerSize: 4 }).pointerSize).toBe(4);
+  });
+
+  it("iterates every type in id order, decoded", () => {
+    const btf = readBtf(fixtureBtf());
+    const all = [...btf.types()];
+    expect(all.map((t) => t.id)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(all.filter((t) => t.kind === "fwd").length).toBeGreaterThan(0);
+  });
+
+  it("resolves typedefs, qualifiers and type tags to the type underneath", () => {
+    const btf = readBtf(
+      writeBtf([
+        int,
+        { kind: "type_tag", name: "address_space(1)", type: 1, attribute: true },
+        { kind: "const", name: "", type: 2 },
+        { kind: "typedef", name: "t", type: 3 },
+        { kind: "ptr", name: "", type: 4 },
+      ]),
+    );
+    expect(btf.resolve(4)).toBe(1);
+    expect(btf.resolve(5)).toBe(5);
+    expect(btf.ctype(5)).toEqual({
+      kind: "pointer",
+      to: {
+        kind: "typedef",
+        name: "t",
+        type: { kind: "qualified", qualifiers: ["const"], type: btf.ctype(1) },
+      },
+    });
+  });
+
+  it("reads split BTF on top of a base: ids and string offsets continue after the base's", () => {
+    const base = readBtf(fixtureBtf());
+    const listHead = base.findStruct("list_head")!;
+    const module = readBtf(
+      writeBtf(
+        [
+          {
+            kind: "struct",
+            name: "my_module_desc",
+            size: 24,
+            kindFlag: false,
+            members: [
+              { name: "node", type: listHead, bitOffset: 0, bitSize: 0 },
+              { name: "owner", type: base.lastId + 2, bitOffset: 128, bitSize: 0 },
+            ],
+          },
+          { kind: "ptr", name: "", type: base.findStruct("page")! },
+        ],
+        { base },
+      ),
+      { base },
+    );
+    expect(module.firstId).toBe(base.lastId + 1);
+    expect(module.lastId).toBe(base.lastId + 2);
+    expect(module.strings.start).toBe(base.strings.end);
+    expect(module.findStruct("my_module_desc")).toBe(base.lastId + 1);
+    // Names in the base are found through the module.
+    expect(module.findStruct("folio")).toBe(base.findStruct("folio"));
+    const l = module.layout("my_module_desc");
+    expect(l.fields.map((f) => `${f.path} ${f.offset} ${f.typeName}`)).toEqual([
+      "node 0 struct list_head",
+      "node.next 0 struct list_head *",
+      "node.prev 8 struct list_head *",
+      "owner 16 struct page *",
+    ]);
+    expect(module.layout("folio").size).toBe(256);
+  });
+
+  it("prefers a complete struct over an empty one of the same name", () => {
+    const btf = readBtf(
+      writeBtf([
+        int,
+        { kind: "struct", name: "dup", size: 0, kindFlag: false, members: [] },
+        {
+          kind: "struct",
+          name: "dup",
+          size: 4,
+          kindFlag: false,
+          members: [{ name: "x", type: 1, bitOffset: 0, bitSize: 0 }],
+        },
+      ]),
+    );
+    expect(btf.findStruct("dup")).toBe(3);
+    expect(btf.findAll("dup")).toEqual([2, 3]);
+  });
+
+  it("converts pre-kind_flag bitfields, whose width is in the INT's encoding", () => {
+    const btf = readBtf(
+      writeBtf([
+        int,
+        {
+          kind: "int",
+          name: "unsigned int",
+          size: 4,
+          signed: false,
+          char: false,
+          bool: false,
+          bits: 3,
+          bitOffset: 0,
+        },
+        {
+          kind: "int",
+          name: "unsigned int",
+          size: 4,
+          signed: false,
+          char: false,
+          bool: false,
+          bits: 5,
+          bitOffset: 2,
+        },
+        {
+          kind: "struct",
+          name: "old",
+          size: 8,
+          kindFlag: false,
+          members: [
+            { name: "a", type: 2, bitOffset: 0, bitSize: 0 },
+            { name: "b", type: 3, bitOffset: 3, bitSize: 0 },
+            { name: "c", type: 1, bitOffset: 32, bitSize: 0 },
+          ],
+        },
+      ]),
+    );
+    const l = btf.layout("old");
+    expect(l.fields.map((f) => [f.path, f.offset, f.bitOffset, f.bitSize])).toEqual([
+      ["a", 0, 0, 3],
+      ["b", 0, 5, 5],
+      ["c", 4, undefined, undefined],
+    ]);
+  });
+
+  it("keeps char, bool and signedness from the INT encoding, and names as BTF spells them", () => {
+    const btf = readBtf(writeCTypes([ctypes.char, ctypes._Bool, ctypes.llong]));
+    expect(btf.ctype(1)).toEqual({ kind: "int", name: "char", size: 1, signed: true, char: true });
+    expect(btf.ctype(2)).toEqual({ kind: "int", name: "_Bool", size: 1, signed: false, bool: true });
+    expect(btf.ctype(3)).toEqual({ kind: "int", name: "long long int", size: 8, signed: true });
+  });
+
+  it("marks a zero-length array ending a struct as a flexible array member", () => {
+    const btf = readBtf(
+      writeBtf([
+        int,
+        { kind: "array", name: "", type: 1, indexType: 1, nelems: 0 },
+        {
+          kind: "struct",
+          name: "flex",
+          size: 4,
+          kindFlag: false,
+          members: [
+            { name: "n", type: 1, bitOffset: 0, bitSize: 0 },
+            { name: "data", type: 2, bitOffset: 32, bitSize: 0 },
+          ],
+        },
+        {
+          kind: "struct",
+          name: "only",
+          size: 0,
+          kindFlag: false,
+          members: [{ name: "x", type: 2, bitOffset: 0, bitSize: 0 }],
+        },
+      ]),
+    );
+    const data = btf.layout("flex").members[1]!.type;
+    expect(data).toMatchObject({ kind: "array", length: 0, flexible: true });
+    // A lone zero-length array is not a flexible array member (pahole prints it `[0]`).
+    const only = btf.layout("only").members[0]!.type;
+    expect(only).toMatchObject({ kind: "array", length: 0 });
+    expect(only).not.toHaveProperty("flexible");
+  });
+});

@@ -1,0 +1,90 @@
+import { BtfError } from "./errors.js";
+
+const utf8 = new TextDecoder("utf-8");
+
+/**
+ * The string section: NUL-terminated names addressed by byte offset. Names are decoded on first use and
+ * cached. In split BTF (a module on top of vmlinux) offsets below the base's end address the base's strings,
+ * and the rest this file's, shifted by the base's length.
+ */
+export class StringTable {
+  /** First offset this table owns: 0, or the end of the base's strings in split BTF. */
+  readonly start: number;
+  /** One past the last valid offset. */
+  readonly end: number;
+  private readonly cache = new Map<number, string>();
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    /** Absolute byte offset of the section in `bytes`. */
+    private readonly sectionStart: number,
+    length: number,
+    private readonly base: StringTable | undefined,
+    private readonly file: string | undefined,
+  ) {
+    this.start = base ? base.end : 0;
+    this.end = this.start + length;
+    if (!base && (length === 0 || bytes[sectionStart] !== 0))
+      throw new BtfError("BTF_STRING", "the string section must start with the empty string", {
+        offset: sectionStart,
+        file,
+      });
+    if (length > 0 && bytes[sectionStart + length - 1] !== 0)
+      throw new BtfError("BTF_STRING", "the string section does not end with a NUL byte", {
+        offset: sectionStart + length - 1,
+        file,
+      });
+  }
+
+  /** Whether `off` addresses a byte of this table (or its base). */
+  has(off: number): boolean {
+    return off < this.end;
+  }
+
+  /** The string at `off`; `at` and `typeId` name the record that refers to it, for the error. */
+  get(off: number, at?: number, typeId?: number): string {
+    if (off === 0) return "";
+    if (off < this.start) return this.base!.get(off, at, typeId);
+    const cached = this.cache.get(off);
+    if (cached !== undefined) return cached;
+    if (off >= this.end)
+      throw new BtfError(
+        "BTF_STRING",
+        `string offset ${off} is beyond the string section (length ${this.end - this.start}${this.start ? `, starting at ${this.start}` : ""})`,
+        { offset: at, typeId, file: this.file },
+      );
+    const from = this.sectionStart + (off - this.start);
+    // The section ends with a NUL (checked above), so this always finds one inside it.
+    const to = this.bytes.indexOf(0, from);
+    const s = decode(this.bytes, from, to);
+    this.cache.set(off, s);
+    return s;
+  }
+
+  /** Whether the string at `off` equals `name` (given as bytes), without decoding it. */
+  equals(off: number, name: Uint8Array): boolean {
+    if (off < this.start) return this.base ? this.base.equals(off, name) : false;
+    if (off >= this.end) return false;
+    const from = this.sectionStart + (off - this.start);
+    const b = this.bytes;
+    const n = name.length;
+    for (let i = 0; i < n; i++) if (b[from + i] !== name[i]) return false;
+    return b[from + n] === 0;
+  }
+}
+
+/** Kernel names are ASCII; building short strings by hand beats TextDecoder's per-call cost for them. */
+function decode(bytes: Uint8Array, from: number, to: number): string {
+  if (to - from <= 64) {
+    let s = "";
+    for (let i = from; i < to; i++) {
+      const c = bytes[i]!;
+      if (c >= 0x80) return utf8.decode(bytes.subarray(from, to));
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return utf8.decode(bytes.subarray(from, to));
+}
+
+export const encodeName = (name: string): Uint8Array => new TextEncoder().encode(name);
