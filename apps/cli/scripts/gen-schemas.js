@@ -1,5 +1,6 @@
 // Writes the JSON Schema of every command's --json output (and of memdesc.config.json) into schemas/, from
-// the zod schemas in dist/schemas.js. Run by `npm run build`; the files ship in the package.
+// the zod schemas in dist/schemas.js. Run by `npm run build` (which then formats them with biome); the files
+// ship in the package.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { jsonSchemas } from "../dist/schemas.js";
 

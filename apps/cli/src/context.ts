@@ -7,8 +7,6 @@ export interface Context {
   readonly debug: boolean;
   /** Colour for stdout (bold headers, pass/fail) — off unless stdout is a terminal. */
   readonly c: Colors;
-  /** Colour for stderr (warnings). */
-  readonly ce: Colors;
   /** Whether a progress bar may be drawn on stderr. */
   readonly progress: boolean;
   readonly cwd: string;
@@ -22,7 +20,6 @@ export function makeContext(options: { json?: boolean; debug?: boolean; color?: 
     json,
     debug: options.debug === true,
     c: colors(!json && colorEnabled(process.stdout, process.env, options.color !== false)),
-    ce: colors(colorEnabled(process.stderr, process.env, options.color !== false)),
     progress: progressEnabled(),
     cwd: process.cwd(),
     out: (text) => process.stdout.write(text),

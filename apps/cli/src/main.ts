@@ -238,6 +238,12 @@ for (const cmd of [program, ...program.commands]) {
   });
 }
 
+// `memdesc survey | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 async function main(): Promise<number> {
   try {
     await program.parseAsync(process.argv);

@@ -1,4 +1,4 @@
-import type { Bill, DesignBill, UseBill } from "@memdesc/core";
+import { type Bill, type DesignBill, type MemoryUse, unbackedUses } from "@memdesc/core";
 import type { Colors } from "./color.js";
 import { type Column, int, mib, percent, type Row, size, table } from "./table.js";
 
@@ -21,8 +21,8 @@ export function formatBill(bill: Bill, focus: string, c: Colors): string {
   ];
   const first = designs[0]!;
   const rows: Row[] = first.uses.map((u, i) => {
-    const unbacked =
-      designs.every((d) => d.uses[i]!.total === 0) && u.pages > 0 && u.note?.startsWith("no RAM");
+    // Holes have no struct page in any design: a dash says "not billed" rather than "0.00".
+    const unbacked = unbackedUses.has(u.use as MemoryUse);
     const cost = (d: DesignBill) => (unbacked ? "-" : mib(d.uses[i]!.total));
     const saving = today ? [unbacked ? "-" : mib(today.uses[i]!.total - target.uses[i]!.total)] : [];
     return [u.use, u.kind ?? "-", int(u.pages), int(u.descriptors), ...designs.map(cost), ...saving];
@@ -68,7 +68,11 @@ export function formatArithmetic(d: DesignBill, c: Colors): string {
   }
   // Inline kinds need no descriptor, which the arithmetic already shows; the other notes explain a zero.
   const noted = d.uses.filter(
-    (u) => u.note && u.pages > 0 && !u.note.startsWith("no RAM") && !u.note.endsWith("inline in the word"),
+    (u) =>
+      u.note &&
+      u.pages > 0 &&
+      !unbackedUses.has(u.use as MemoryUse) &&
+      !u.note.endsWith("inline in the word"),
   );
   // A note every use shares (today's "descriptors overlay struct page") is said once.
   const notes =
@@ -90,5 +94,3 @@ const width = (rows: string[][]) => Math.max(...rows.map((r) => r[0]!.length));
 export function formatWarnings(warnings: readonly string[], c: Colors): string {
   return warnings.map((w) => `${c.yellow("warning:")} ${w}\n`).join("");
 }
-
-export type { UseBill };
