@@ -16,7 +16,7 @@ import type { LaidMember } from "./types.js";
 
 const unavailable = oracleUnavailable();
 if (unavailable) console.warn(`skipping the gcc + pahole oracle: ${unavailable}`);
-const numRuns = Number(process.env.MEMDESC_ORACLE_RUNS ?? 30);
+const numRuns = Number(process.env.MEMDESC_ORACLE_RUNS ?? 25);
 
 describe.skipIf(unavailable !== undefined)("gcc + pahole oracle", () => {
   for (const abi of ["lp64", "ilp32"] as const) {
