@@ -29,6 +29,7 @@ const program = new Command("memdesc")
   .option("--debug", "on an error, print the stack trace too")
   .option("--no-color", "never colour the output (also: NO_COLOR=1)")
   .showSuggestionAfterError(true)
+  .configureHelp({ showGlobalOptions: true })
   .addHelpText(
     "after",
     `${example("memdesc survey", "memdesc layout folio --compare", "memdesc check --btf vmlinux.btf")}
@@ -197,12 +198,21 @@ lazy(
     .command("plugins")
     .summary("list the composed descriptor set")
     .description(
-      'List the descriptor plugins of the composed set: package, version, kind, tag and descriptor size per design. The set comes from memdesc.config.{js,mjs,ts,json} (found upward, or --config), e.g.   {"design": "memdesc-8", "plugins": ["@memdesc/slab", {"package": "@memdesc/folio", "options": {…}}]} or, without one, the first-party set.',
+      "List the descriptor plugins of the composed set: package, version, kind, tag and descriptor size per design. The set comes from memdesc.config.{js,mjs,ts,json}, found upward from the working directory or given with --config; without one, the first-party set is used.",
     )
     .addOption(designOption("the design whose tags are shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
     .addOption(jsonOption())
-    .addHelpText("after", example("memdesc plugins", "memdesc plugins --config ./memdesc.config.mjs --json")),
+    .addHelpText(
+      "after",
+      `${example("memdesc plugins", "memdesc plugins --config ./memdesc.config.mjs --json")}
+A memdesc.config.json:
+  {
+    "design": "memdesc-8",
+    "plugins": ["@memdesc/slab", {"package": "@memdesc/folio", "options": {"hugetlbFields": true}}]
+  }
+`,
+    ),
   "plugins",
 );
 
