@@ -2,7 +2,7 @@
 // struct, convert it to a layout and print it. Usage: node bench/print-folio.js [file] [name]
 import { readFileSync } from "node:fs";
 import { readBtf } from "@memdesc/btf";
-import { formatPahole } from "@memdesc/core";
+import { formatPahole } from "@memdesc/core/layout";
 
 const file = process.argv[2] ?? "/sys/kernel/btf/vmlinux";
 const name = process.argv[3] ?? "folio";

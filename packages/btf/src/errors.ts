@@ -1,4 +1,4 @@
-import { MemdescError } from "@memdesc/core";
+import { MemdescError } from "@memdesc/core/layout";
 
 export type BtfErrorCode =
   | "BTF_TRUNCATED"

@@ -1,4 +1,4 @@
-import { type EnumType, formatPahole, layoutOf, parsePahole } from "@memdesc/core";
+import { type EnumType, formatPahole, layoutOf, parsePahole } from "@memdesc/core/layout";
 import { describe, expect, it } from "vitest";
 import { fixtureBtf, fixtureManifest, fixturePahole } from "../test/fixture.js";
 import { readBtf } from "./reader.js";

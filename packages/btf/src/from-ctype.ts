@@ -5,7 +5,7 @@ import {
   LayoutEngine,
   type LayoutOptions,
   MemdescError,
-} from "@memdesc/core";
+} from "@memdesc/core/layout";
 import { BtfError } from "./errors.js";
 import type { BtfMember, BtfTypeSpec } from "./types.js";
 import { type WriteBtfOptions, writeBtf } from "./writer.js";

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { formatPahole, formatPaholeEnum } from "@memdesc/core";
+import { formatPahole, formatPaholeEnum } from "@memdesc/core/layout";
 import { describe, expect, it } from "vitest";
 import { fixtureBtf, fixtureManifest, fixturePahole, hasVmlinux, VMLINUX } from "../test/fixture.js";
 import { Kind } from "./kinds.js";

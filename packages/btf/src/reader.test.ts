@@ -1,4 +1,4 @@
-import { ctypes } from "@memdesc/core";
+import { ctypes } from "@memdesc/core/layout";
 import { describe, expect, it } from "vitest";
 import { fixtureBtf } from "../test/fixture.js";
 import { writeCTypes } from "./from-ctype.js";

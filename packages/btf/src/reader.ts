@@ -1,4 +1,4 @@
-import type { AbiName, AggregateType, CType, Layout } from "@memdesc/core";
+import type { AbiName, AggregateType, CType, Layout } from "@memdesc/core/layout";
 import { BtfError } from "./errors.js";
 import { type BtfHeader, parseHeader } from "./header.js";
 import { INT_BOOL, INT_CHAR, INT_SIGNED, Kind, kindNames, RECORD_HEADER } from "./kinds.js";
@@ -7,6 +7,8 @@ import { encodeName, StringTable } from "./strings.js";
 import { CTypeConverter } from "./to-ctype.js";
 import { btfLayout } from "./to-layout.js";
 import type { BtfMember, BtfType } from "./types.js";
+
+const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export interface ReadBtfOptions {
   /** The BTF this file is split from: vmlinux, when reading a module's `/sys/kernel/btf/<module>`. */
@@ -72,6 +74,12 @@ export class Btf {
   readonly lastId: number;
   private readonly view: DataView;
   private readonly le: boolean;
+  /**
+   * The whole buffer as native-endian u32s, when the file's byte order is the host's and the records are
+   * 4-aligned in memory: the two full passes over the records (indexing, the first name lookups) read through
+   * it, which a cold process does several times faster than through the DataView.
+   */
+  private readonly words: Uint32Array | undefined;
   private readonly offsets: Uint32Array;
   private readonly kinds: Uint8Array;
   private nameIndex: Map<string, number[]> | undefined;
@@ -88,6 +96,10 @@ export class Btf {
     this.header = parseHeader(bytes, this.file);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.le = this.header.littleEndian;
+    this.words =
+      this.le === hostLittleEndian && bytes.byteOffset % 4 === 0 && this.header.typeStart % 4 === 0
+        ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2)
+        : undefined;
     this.strings = new StringTable(
       bytes,
       this.header.strStart,
@@ -105,8 +117,7 @@ export class Btf {
   /** Walks every record once, computing each kind's trailing size; the only full pass over the types. */
   private index(): { offsets: Uint32Array; kinds: Uint8Array } {
     const { typeStart, typeLen } = this.header;
-    const view = this.view;
-    const le = this.le;
+    const { view, le, words } = this;
     const end = typeStart + typeLen;
     const strEnd = this.strings.end;
     // No record is shorter than 12 bytes, so this bounds the allocation by the input's size.
@@ -119,8 +130,8 @@ export class Btf {
       const id = this.firstId + n;
       if (end - pos < RECORD_HEADER)
         throw this.error("BTF_TRUNCATED", `type section ends inside a record header`, pos, id);
-      const nameOff = view.getUint32(pos, le);
-      const info = view.getUint32(pos + 4, le);
+      const nameOff = words ? words[pos >>> 2]! : view.getUint32(pos, le);
+      const info = words ? words[(pos >>> 2) + 1]! : view.getUint32(pos + 4, le);
       const kind = (info >>> 24) & 0x1f;
       const vlen = info & 0xffff;
       let trail: number;
@@ -475,12 +486,17 @@ export class Btf {
       const ids = this.nameIndex.get(name) ?? [];
       return want ? ids.filter((id) => want.has(this.kind(id))) : ids;
     }
-    const bytes = encodeName(name);
+    // Find the name's string offsets first (a native search), then compare integers record by record.
+    const targets = this.strings.offsetsOf(encodeName(name));
     const out: number[] = [];
-    const { kinds: ks, offsets, view, le, strings } = this;
+    if (targets.length === 0) return out;
+    const { kinds: ks, offsets, view, le, words } = this;
+    const one = targets.length === 1 ? targets[0]! : -1;
     for (let i = 0; i < ks.length; i++) {
+      const off = words ? words[offsets[i]! >>> 2]! : view.getUint32(offsets[i]!, le);
+      if (off !== one && (one >= 0 || !targets.includes(off))) continue;
       if (want && !want.has(ks[i]!)) continue;
-      if (strings.equals(view.getUint32(offsets[i]!, le), bytes)) out.push(this.firstId + i);
+      out.push(this.firstId + i);
     }
     return out;
   }

@@ -61,15 +61,22 @@ export class StringTable {
     return s;
   }
 
-  /** Whether the string at `off` equals `name` (given as bytes), without decoding it. */
-  equals(off: number, name: Uint8Array): boolean {
-    if (off < this.start) return this.base ? this.base.equals(off, name) : false;
-    if (off >= this.end) return false;
-    const from = this.sectionStart + (off - this.start);
-    const b = this.bytes;
-    const n = name.length;
-    for (let i = 0; i < n; i++) if (b[from + i] !== name[i]) return false;
-    return b[from + n] === 0;
+  /**
+   * The offsets of every string equal to `name` (the base's too, which split BTF's records may use), found
+   * with a native byte search for `\0name\0` rather than a loop over records: BTF deduplicates strings, so
+   * there is usually one.
+   */
+  offsetsOf(name: Uint8Array): number[] {
+    const needle = new Uint8Array(name.length + 2);
+    needle.set(name, 1);
+    const section = this.bytes.subarray(this.sectionStart, this.sectionStart + (this.end - this.start));
+    const hay = Buffer.from(section.buffer, section.byteOffset, section.byteLength);
+    const out: number[] = [];
+    // A split BTF's own strings need not start with the empty string, so its first name has no NUL before it.
+    if (hay.subarray(0, name.length + 1).equals(needle.subarray(1))) out.push(this.start);
+    for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1))
+      out.push(this.start + at + 1);
+    return this.base ? [...this.base.offsetsOf(name), ...out] : out;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { AggregateType, ArrayType, CType, Member } from "@memdesc/core";
+import type { AggregateType, ArrayType, CType, Member } from "@memdesc/core/layout";
 import { BtfError } from "./errors.js";
 import { Kind } from "./kinds.js";
 import type { Btf } from "./reader.js";

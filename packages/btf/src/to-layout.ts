@@ -1,4 +1,10 @@
-import { type AggregateType, assembleLayout, type CType, type LaidMember, type Layout } from "@memdesc/core";
+import {
+  type AggregateType,
+  assembleLayout,
+  type CType,
+  type LaidMember,
+  type Layout,
+} from "@memdesc/core/layout";
 import { BtfError } from "./errors.js";
 import { Kind } from "./kinds.js";
 import type { Btf } from "./reader.js";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CType, ctypes, type Layout, layoutOf } from "@memdesc/core";
+import { type CType, ctypes, type Layout, layoutOf } from "@memdesc/core/layout";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildShape, shapeArb } from "../test/arbitrary.js";
