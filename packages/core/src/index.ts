@@ -4,6 +4,7 @@ export * from "./bill/picture.js";
 export * from "./bill/uses.js";
 export * from "./design/builtin.js";
 export * from "./design/schema.js";
+export * from "./memmap/index.js";
 export { type BuiltinKind, buddy, builtinKinds, misc } from "./plugin/builtins.js";
 export * from "./plugin/define.js";
 export * from "./registry/registry.js";

@@ -24,4 +24,17 @@ export {
 export { folioMatch, folioOverlay, folioSize } from "./overlay.js";
 export { anonFolio, type FolioOptions, folio, folioOptionsSchema } from "./plugin.js";
 export { type FolioValue, type FolioValueInput, folioValueSchema } from "./schema.js";
+export {
+  folioGet,
+  folioInit,
+  folioMap,
+  folioMapcount,
+  folioOrderOf,
+  folioPut,
+  folioRefCount,
+  folioSimulation,
+  folioSplit,
+  folioTryGet,
+  folioUnmap,
+} from "./simulation.js";
 export { folioPageMembers, folioToday, mmIdMapcountT, mmIdMembers, mmIdT } from "./today.js";

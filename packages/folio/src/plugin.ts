@@ -14,6 +14,7 @@ import { memdescFolio } from "./memdesc.js";
 import { needsLargeDescriptor } from "./order.js";
 import { folioOverlay } from "./overlay.js";
 import { folioValueSchema } from "./schema.js";
+import { folioSimulation } from "./simulation.js";
 import { folioToday } from "./today.js";
 
 export interface FolioOptions {
@@ -125,6 +126,7 @@ export function folio(options?: FolioOptions): DescriptorPlugin<"folio", typeof 
     memdesc: { variants, select },
     overlay: folioOverlay,
     schema: folioValueSchema,
+    simulation: folioSimulation,
   });
 }
 
@@ -147,5 +149,6 @@ export function anonFolio(options?: FolioOptions): DescriptorPlugin<"anon", type
     memdesc: { variants, select },
     overlay: folioOverlay,
     schema: folioValueSchema,
+    simulation: folioSimulation,
   });
 }

@@ -39,3 +39,12 @@ export {
   type IoptdescValue,
   ioptdescValueSchema,
 } from "./schema.js";
+export {
+  IommuPages,
+  IommuPagesListLive,
+  iommuPagesListLive,
+  iommuPagesOf,
+  ioptdescIommu,
+  ioptdescRelease,
+  ioptdescSimulation,
+} from "./simulation.js";

@@ -2,6 +2,7 @@ import { defineDescriptor } from "@memdesc/core";
 import { iommuPagesList, ioptdesc618, ioptdescIncoherent, ioptdescMemdesc } from "./layout.js";
 import { ioptdescMatch } from "./rules.js";
 import { ioptdescValueSchema } from "./schema.js";
+import { ioptdescSimulation } from "./simulation.js";
 
 export interface IoptdescOptions {
   /**
@@ -34,6 +35,7 @@ export function ioptdesc(options: IoptdescOptions = {}) {
     overlay: [ioptdescMatch],
     layouts: { iommu_pages_list: iommuPagesList },
     schema: ioptdescValueSchema,
+    simulation: ioptdescSimulation,
   });
 }
 

@@ -25,3 +25,11 @@ export {
   type PtdescValue,
   ptdescValueSchema,
 } from "./schema.js";
+export {
+  PtFragments,
+  processTables,
+  ptdescAlloc,
+  ptdescFreeRcu,
+  ptdescPageTables,
+  ptdescSimulation,
+} from "./simulation.js";

@@ -2,6 +2,7 @@ import { defineDescriptor } from "@memdesc/core";
 import { type PtdescLayoutOptions, ptdescMemdesc, ptdescToday } from "./layout.js";
 import { tableMatch } from "./rules.js";
 import { type PtdescSchemaOptions, ptdescValueSchema } from "./schema.js";
+import { ptdescSimulation } from "./simulation.js";
 
 export interface PtdescOptions extends PtdescLayoutOptions, PtdescSchemaOptions {}
 
@@ -28,6 +29,7 @@ export function ptdesc(options: PtdescOptions = {}) {
     memdesc: ptdescMemdesc(options),
     overlay: [tableMatch],
     schema: ptdescValueSchema(options),
+    simulation: ptdescSimulation,
   });
 }
 

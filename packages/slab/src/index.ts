@@ -24,6 +24,7 @@ export { memdescSlab } from "./memdesc.js";
 export { freelistAbaSize, slabMatch } from "./overlay.js";
 export { type SlabOptions, slab, slabOptionsSchema } from "./plugin.js";
 export { counterBits, type SlabValue, type SlabValueInput, slabValueSchema } from "./schema.js";
+export { simulatedSlabGeometry, slabSimulation } from "./simulation.js";
 export {
   checkSlabinfo,
   parseSlabinfo,

@@ -13,6 +13,7 @@ import { SlabError } from "./errors.js";
 import { memdescSlab } from "./memdesc.js";
 import { slabMatch } from "./overlay.js";
 import { slabValueSchema } from "./schema.js";
+import { slabSimulation } from "./simulation.js";
 import { slabToday } from "./today.js";
 
 export interface SlabOptions {
@@ -94,5 +95,6 @@ export function slab(options?: SlabOptions): DescriptorPlugin<"slab", typeof sla
     memdesc,
     overlay: [slabMatch],
     schema: slabValueSchema,
+    simulation: slabSimulation,
   });
 }

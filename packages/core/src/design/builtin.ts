@@ -33,8 +33,17 @@ export const miscSubtypes = {
   brd: 8,
 } as const;
 
-/** The buddy word of the 8-byte design: the order of the free block (4 bits, orders up to 15). */
-export const buddyPayload: readonly PayloadField[] = [{ name: "order", bit: 4, width: 4 }];
+/**
+ * The buddy word of the 8-byte design: the order of the free block (4 bits, orders up to 15), a bit marking the
+ * pages of a free block after its first ("tail"), and in the high half the block's slot in its order's free list.
+ * One word has no room for list links, so the free lists are arrays the allocator owns (like `free_area`) and
+ * the word names its place in one: unlinking a buddy while merging stays O(1).
+ */
+export const buddyPayload: readonly PayloadField[] = [
+  { name: "order", bit: 4, width: 4 },
+  { name: "tail", bit: 8, width: 1 },
+  { name: "slot", bit: 32, width: 32 },
+];
 
 const pointer = (tag: number, kind: string, meaning: string): TypeTableEntry => ({
   tag,
@@ -149,7 +158,7 @@ export const memdesc8: Design = defineDesign({
   typeTable: newerTable({
     tag: 1,
     kind: "buddy",
-    meaning: "Buddy (inline struct buddy: the block's order)",
+    meaning: "Buddy (inline struct buddy: the block's order, tail bit and free-list slot)",
     storage: "inline",
     payload: [...buddyPayload],
   }),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { type MemoryUse, memoryUseNames } from "../bill/uses.js";
 import type { CType } from "../ctype/types.js";
 import { type PayloadField, payloadFieldSchema } from "../design/schema.js";
+import type { SimulationHooks } from "../memmap/hooks.js";
 import type { OverlayRuleSet } from "../overlay/rules.js";
 import { ValidationError } from "../validate.js";
 
@@ -48,6 +49,8 @@ export interface DescriptorDefinition<K extends string, S extends z.ZodType> {
   readonly layouts?: Readonly<Record<string, CType>>;
   /** Valid field values of one descriptor, with the kernel's constraints. */
   readonly schema: S;
+  /** How the kind behaves in the memmap simulator (SLUB geometry, descriptor set-up, workload actions). */
+  readonly simulation?: SimulationHooks;
 }
 
 /** A validated descriptor plugin: a plain typed object. */
@@ -94,6 +97,9 @@ const ruleSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 
+const fn = z.custom<(...args: never[]) => unknown>((f) => typeof f === "function", {
+  error: "must be a function",
+});
 const use = z.enum(memoryUseNames as [MemoryUse, ...MemoryUse[]]);
 const tag = z.number().int().min(0).max(255);
 
@@ -139,6 +145,16 @@ export const descriptorManifestSchema = z
     ),
     layouts: z.record(z.string(), aggregate).optional(),
     schema: z.custom<z.ZodType>(isZod, { error: "must be a zod schema" }),
+    simulation: z
+      .object({
+        slabGeometry: fn.optional(),
+        freePointer: z.string().min(1).optional(),
+        init: fn.optional(),
+        release: fn.optional(),
+        split: fn.optional(),
+        actions: z.object({ pagetables: fn.optional(), iommu: fn.optional() }).optional(),
+      })
+      .optional(),
   })
   .superRefine((p, ctx) => {
     if (p.storage === "pointer") {

@@ -1,0 +1,27 @@
+export { BuddyAllocator, type BuddyWordFormat } from "./buddy.js";
+export { type CheckReport, check } from "./check.js";
+export { MemmapError, type MemmapErrorCode } from "./errors.js";
+export type {
+  IommuHook,
+  IommuParams,
+  PageTablesHook,
+  PageTablesParams,
+  SimulationHooks,
+  SimulationMachine,
+  SlabGeometryRequest,
+  SlabGeometryResult,
+  WorkloadContext,
+} from "./hooks.js";
+export {
+  type CacheMemory,
+  createMemmap,
+  type DescriptorMemory,
+  DIRECT_MAP_BASE,
+  KMEM_CACHE_BASE,
+  MAX_MEMMAP_PAGES,
+  Memmap,
+  type MemmapOptions,
+  type PageInfo,
+} from "./memmap.js";
+export { Rcu } from "./rcu.js";
+export { SlabCache } from "./slab-cache.js";
