@@ -5,8 +5,9 @@
 //     npm registry npm is configured for, memdesc's own packages served only from what this run publishes);
 //  2. publish every public workspace package to it at a snapshot version (0.0.0-e2e-<timestamp>, set in
 //     temporary copies: the repository's versions are not touched);
-//  3. in a temporary directory outside the repository, follow docs/plugins.md: scaffold a plugin with
-//     `npm init memdesc-plugin`, install it from the registry, run its tests, release it with changesets;
+//  3. in a temporary directory outside the repository, run docs/plugins.md's commands (read from its code
+//     blocks): scaffold a plugin with `npm init memdesc-plugin`, install it from the registry, run its
+//     tests, release it with changesets;
 //  4. in a second project, install memdesc, @memdesc/folio, @memdesc/slab and the new plugin from the
 //     registry, compose them in code and in memdesc.config.json, and run `memdesc plugins` and
 //     `memdesc survey --snapshot` with the sample snapshot @memdesc/kpageflags ships.
@@ -15,7 +16,7 @@
 //
 //   node scripts/e2e-registry.mjs [--keep]     (--keep leaves the temporary directory for inspection)
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -123,6 +124,31 @@ function sh(cmd, args, { cwd, env = npmEnv, quiet = true, timeout = 300_000 } = 
         );
     });
   });
+}
+
+/** docs/plugins.md's fenced code blocks: the commands and files this test runs are read from there. */
+const docs = readFileSync(join(root, "docs", "plugins.md"), "utf8");
+function docBlock(lang, startsWith) {
+  for (const m of docs.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm))
+    if (m[1] === lang && m[2].startsWith(startsWith)) return m[2];
+  throw new Error(`docs/plugins.md has no \`\`\`${lang} block starting with "${startsWith}"`);
+}
+
+/** Runs a docs shell block line by line, as a reader would type it (`cd DIR` moves on); returns the output. */
+async function runDocCommands(block, cwd) {
+  let dir = cwd;
+  let out = "";
+  for (const line of block.split("\n").map((l) => l.trim())) {
+    if (!line || line.startsWith("#")) continue;
+    const cd = /^cd\s+(\S+)$/.exec(line);
+    if (cd) {
+      dir = join(dir, cd[1]);
+      continue;
+    }
+    log(`  $ ${line}`);
+    out += await sh("sh", ["-c", line], { cwd: dir });
+  }
+  return { out, dir };
 }
 
 function freePort() {
@@ -295,24 +321,10 @@ async function main() {
   // --- The plugin author, following docs/plugins.md ---
   const work = join(temp, "work");
   const pluginDir = join(work, PLUGIN.dir);
-  await step(`npm init memdesc-plugin ${PLUGIN.dir}`, async () => {
-    const out = await sh(
-      "npm",
-      [
-        "init",
-        "memdesc-plugin",
-        PLUGIN.dir,
-        "--",
-        "--kind",
-        PLUGIN.kind,
-        "--uses",
-        "pagetable",
-        "--description",
-        "A leaner page-table descriptor",
-        "--yes",
-      ],
-      { cwd: work },
-    );
+  const scaffoldBlock = docBlock("sh", "npm init memdesc-plugin");
+  const [initLine, ...afterInit] = scaffoldBlock.split("\n");
+  await step(initLine, async () => {
+    const { out } = await runDocCommands(initLine, work);
     expectIn(out, "npm init memdesc-plugin", `Created ${PLUGIN.name} (kind ${PLUGIN.kind}, pointer)`);
     const pkg = JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8"));
     if (pkg.peerDependencies["@memdesc/core"] !== stamp.corePeer)
@@ -320,26 +332,19 @@ async function main() {
         `the generated peer range on core is ${pkg.peerDependencies["@memdesc/core"]}, not ${stamp.corePeer}`,
       );
   });
-  await step("npm install (the plugin's dependencies, from the registry)", () =>
-    sh("npm", ["install"], { cwd: pluginDir }),
-  );
-  const installedCore = JSON.parse(
-    readFileSync(join(pluginDir, "node_modules", "@memdesc", "core", "package.json"), "utf8"),
-  ).version;
-  if (installedCore !== snapshot)
-    throw new Error(`the plugin installed @memdesc/core ${installedCore}, not ${snapshot}`);
-  await step("npm test (the plugin's own tests)", async () => {
-    const out = await sh("npm", ["test"], { cwd: pluginDir });
+  await step("npm install && npm test in the plugin (dependencies from the registry)", async () => {
+    const { out } = await runDocCommands(afterInit.join("\n"), work);
     expectIn(out, "npm test", /Test Files\s+2 passed/);
+    const installedCore = JSON.parse(
+      readFileSync(join(pluginDir, "node_modules", "@memdesc", "core", "package.json"), "utf8"),
+    ).version;
+    if (installedCore !== snapshot)
+      throw new Error(`the plugin installed @memdesc/core ${installedCore}, not ${snapshot}`);
   });
   await step("release the plugin with changesets", async () => {
-    await sh("git", ["init", "-q", "-b", "main"], { cwd: pluginDir });
-    await sh("git", ["add", "-A"], { cwd: pluginDir });
-    await sh("git", ["commit", "-q", "-m", "Scaffold"], { cwd: pluginDir });
-    await sh("npm", ["run", "version-packages"], { cwd: pluginDir });
+    const { out } = await runDocCommands(docBlock("sh", "git init"), pluginDir);
     const version = JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8")).version;
     if (version !== "0.1.0") throw new Error(`changeset version made ${version}, not 0.1.0`);
-    const out = await sh("npm", ["run", "release"], { cwd: pluginDir });
     expectIn(out, "npm run release", `${PLUGIN.name}@0.1.0`);
     const published = await sh("npm", ["view", PLUGIN.name, "version"], { cwd: work });
     expectIn(published, `npm view ${PLUGIN.name}`, "0.1.0");
@@ -350,27 +355,12 @@ async function main() {
   mkdirSync(app);
   await step("a second project installs memdesc, @memdesc/folio, @memdesc/slab and the plugin", async () => {
     await sh("npm", ["init", "-y"], { cwd: app });
-    await sh(
-      "npm",
-      ["install", "memdesc", "@memdesc/core", "@memdesc/folio", "@memdesc/slab", PLUGIN.name, "zod"],
-      {
-        cwd: app,
-      },
-    );
+    await runDocCommands(docBlock("sh", "npm install memdesc"), app);
   });
   await step("compose them in a registry (code)", async () => {
     writeFileSync(
       join(app, "registry.mjs"),
-      `import { createRegistry } from "@memdesc/core";
-import { folio } from "@memdesc/folio";
-import { slab } from "@memdesc/slab";
-import { myDesc } from "${PLUGIN.name}";
-
-const registry = createRegistry({ design: "memdesc-8", plugins: [folio(), slab(), myDesc()] });
-console.log(registry.kinds.join(" "));
-console.log("${PLUGIN.kind} tag", registry.tagOf("${PLUGIN.kind}"), "size", registry.descriptorSize("${PLUGIN.kind}").size);
-console.log("pagetable is described by", registry.ownerOf("pagetable"));
-`,
+      docBlock("js", 'import { createRegistry } from "@memdesc/core";'),
     );
     const out = await sh("node", ["registry.mjs"], { cwd: app });
     expectIn(out, "node registry.mjs", `buddy misc folio slab ${PLUGIN.kind}`);
@@ -380,14 +370,14 @@ console.log("pagetable is described by", registry.ownerOf("pagetable"));
   await step("memdesc plugins and memdesc survey --snapshot with memdesc.config.json", async () => {
     writeFileSync(
       join(app, "memdesc.config.json"),
-      `${JSON.stringify({ design: "memdesc-8", plugins: ["@memdesc/folio", "@memdesc/slab", PLUGIN.name] }, null, 2)}\n`,
+      docBlock("json", '{\n  "design": "memdesc-8",\n  "plugins"'),
     );
-    const plugins = await sh("npx", ["memdesc", "plugins"], { cwd: app });
+    const block = docBlock("sh", "npx memdesc plugins");
+    const [pluginsLine, surveyLine] = block.trim().split("\n");
+    const plugins = (await runDocCommands(pluginsLine, app)).out;
     expectIn(plugins, "memdesc plugins", "memdesc.config.json");
     expectIn(plugins, "memdesc plugins", new RegExp(`${PLUGIN.name}\\s+0\\.1\\.0\\s+${PLUGIN.kind}\\b`));
-    const snapshotFile = join("node_modules", "@memdesc", "kpageflags", "fixtures", "sample.mdsnap");
-    if (!existsSync(join(app, snapshotFile))) throw new Error(`${snapshotFile} is not installed`);
-    const survey = await sh("npx", ["memdesc", "survey", "--snapshot", snapshotFile], { cwd: app });
+    const survey = (await runDocCommands(surveyLine, app)).out;
     expectIn(survey, "memdesc survey", new RegExp(`^pagetable\\s+${PLUGIN.kind}\\s`, "m"));
     expectIn(survey, "memdesc survey", PLUGIN.name);
     console.log(plugins.trim().split("\n").slice(0, 12).join("\n"));

@@ -7,6 +7,7 @@ import { type AnyDescriptor, createRegistry } from "@memdesc/core";
 import { folio } from "@memdesc/folio";
 import { slab } from "@memdesc/slab";
 import { afterAll, describe, expect, it, vi } from "vitest";
+import { parseCommandLine } from "./args.js";
 import { main } from "./main.js";
 import { type PluginAnswers, withDefaults } from "./options.js";
 import { applyConditions, renderFiles, replaceAll, replacements, scaffold } from "./scaffold.js";
@@ -225,4 +226,24 @@ it("scaffold() refuses a non-empty directory", () => {
   expect(() => scaffold(withDefaults({ directory: "p-pointer" }), { cwd: workDir })).toThrow(
     /directory p-pointer already exists and is not empty/,
   );
+});
+
+describe("docs/plugins.md", () => {
+  const docs = readFileSync(join(packageDir, "..", "..", "docs", "plugins.md"), "utf8");
+  const m =
+    /<!-- generated: npm init memdesc-plugin (.+) -->\n\n```ts\n([\s\S]*?)```\n\n<!-- end generated -->/.exec(
+      docs,
+    );
+
+  it("shows exactly the src/index.ts its scaffold command generates", () => {
+    expect(m, "the generated block in docs/plugins.md").not.toBeNull();
+    const words = [...m![1]!.matchAll(/"([^"]*)"|(\S+)/g)]
+      .map((w) => w[1] ?? w[2]!)
+      .filter((w) => w !== "--");
+    const args = parseCommandLine(words);
+    const files = renderFiles(withDefaults({ ...args.given, directory: args.given.directory! }));
+    expect(m![2]).toBe(files.get("src/index.ts"));
+    // The command the page tells readers to run is the one whose output it shows.
+    expect(docs).toContain(`\`\`\`sh\nnpm init memdesc-plugin ${m![1]}\n`);
+  });
 });

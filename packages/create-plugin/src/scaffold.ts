@@ -59,7 +59,8 @@ export function applyConditions(text: string, when: Record<string, boolean>, fil
     if (stack.every(Boolean)) out.push(line);
   }
   if (stack.length > 0) throw new ScaffoldError("TEMPLATE", `${file}: ${stack.length} #if without #endif`);
-  return out.join("\n");
+  // A dropped block between two blank lines leaves one blank line, not two.
+  return out.join("\n").replace(/\n{3,}/g, "\n\n");
 }
 
 /** The text replacements for one plugin: the sample identity's spellings and the `__TOKENS__`. */
@@ -73,7 +74,7 @@ export function replacements(a: PluginAnswers, year = new Date().getFullYear()):
     ['"__PACKAGE_NAME__"', JSON.stringify(a.name)],
     ['"__STORAGE__"', JSON.stringify(a.storage)],
     ["__PACKAGE_NAME__", a.name],
-    ["/* __USES__ */", uses],
+    ['["__USES__"]', `[${uses}]`],
     ["__USES_LIST__", a.uses.length > 0 ? a.uses.map((u) => `\`${u}\``).join(", ") : "no memory use yet"],
     ["__AUTHOR__", a.author || `the ${a.name} authors`],
     ["__YEAR__", String(year)],

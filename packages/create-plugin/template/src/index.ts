@@ -132,9 +132,7 @@ export function tmplDesc(options: TmplDescOptions = {}) {
     // #if inline
     payload: tmplDescPayload,
     // #endif
-    uses: [
-      /* __USES__ */
-    ],
+    uses: ["__USES__"],
     // #if today
     today: tmplDescToday,
     overlay: [TMPL_DESC_MATCH],
