@@ -231,7 +231,7 @@ it("scaffold() refuses a non-empty directory", () => {
 describe("docs/plugins.md", () => {
   const docs = readFileSync(join(packageDir, "..", "..", "docs", "plugins.md"), "utf8");
   const m =
-    /<!-- generated: npm init memdesc-plugin (.+) -->\n\n```ts\n([\s\S]*?)```\n\n<!-- end generated -->/.exec(
+    /<!-- generated: npm init memdesc-plugin (.+) -->\n\n````ts\n([\s\S]*?)````\n\n<!-- end generated -->/.exec(
       docs,
     );
 
