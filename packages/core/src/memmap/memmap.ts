@@ -198,6 +198,7 @@ export class Memmap {
   /** A live descriptor whose location the `l*` fields hold, so repeated field accesses skip the lookup. */
   private ld = 0;
 
+  /** Use `createMemmap()`, which takes a registry of any plugin tuple. */
   constructor(registry: Registry<readonly AnyDescriptor[]>, options: MemmapOptions) {
     this.registry = registry;
     const design = registry.design;
@@ -1507,8 +1508,11 @@ export class Memmap {
 const name = (k: KindInfo): string => k.name;
 
 /** Creates the simulated memmap of a registry (see `Memmap`). */
-export function createMemmap(registry: Registry<readonly AnyDescriptor[]>, options: MemmapOptions): Memmap {
-  return new Memmap(registry, options);
+export function createMemmap<Ps extends readonly AnyDescriptor[]>(
+  registry: Registry<Ps>,
+  options: MemmapOptions,
+): Memmap {
+  return new Memmap(registry as unknown as Registry<readonly AnyDescriptor[]>, options);
 }
 
 export { OBJ_FREE, OBJ_LIVE, OBJ_RCU, USE_META };

@@ -24,8 +24,8 @@ export interface SimulationOptions {
 
 /** Allocations per simulated millisecond: RCU time moves on as the workload allocates. */
 const UNITS_PER_MS = 256;
-/** Pages a step does before it yields, so a progress bar can be drawn. */
-const YIELD_PAGES = 1 << 16;
+/** Pages of work between the points where a step may stop, so a progress bar can be drawn. */
+const YIELD_PAGES = 1 << 12;
 
 interface ActionReport {
   phase: string;
@@ -81,7 +81,7 @@ export class Simulation {
   }
 
   /** Runs about `pages` pages of work; true when the workload has finished. */
-  step(pages = YIELD_PAGES): boolean {
+  step(pages = 1 << 16): boolean {
     const until = this.done + pages;
     while (!this.finished && this.done < until) if (this.gen.next().done) this.finished = true;
     return this.finished;
@@ -493,8 +493,8 @@ export class Simulation {
 }
 
 /** Starts a workload (validated first) on a fresh memmap of the registry. */
-export function createSimulation(
-  registry: AnyRegistry,
+export function createSimulation<Ps extends readonly AnyDescriptor[]>(
+  registry: Registry<Ps>,
   workload: Workload | WorkloadInput,
   options: SimulationOptions = {},
 ): Simulation {
@@ -505,12 +505,12 @@ export function createSimulation(
     )
   )
     throw new MemmapError("BAD_ORDER", "workload orders go up to MAX_PAGE_ORDER");
-  return new Simulation(registry, w, options);
+  return new Simulation(registry as unknown as AnyRegistry, w, options);
 }
 
 /** Runs a workload to the end and returns its report. */
-export function runWorkload(
-  registry: AnyRegistry,
+export function runWorkload<Ps extends readonly AnyDescriptor[]>(
+  registry: Registry<Ps>,
   workload: Workload | WorkloadInput,
   options: SimulationOptions = {},
 ): SimulationResult {

@@ -1,0 +1,91 @@
+import { check, createMemmap, createRegistry, DIRECT_MAP_BASE, MemmapError } from "@memdesc/core";
+import { describe, expect, it } from "vitest";
+import { simSlab as slab } from "../test/sim-slab.js";
+import { ioptdesc } from "./plugin.js";
+import { iommuPagesListLive, iommuPagesOf, ioptdescIommu } from "./simulation.js";
+
+const memmap = () => createMemmap(createRegistry({ plugins: [ioptdesc(), slab] }), { pages: 8192, nodes: 1 });
+const pfnOf = (v: number) => Math.floor((v - DIRECT_MAP_BASE) / 4096);
+
+describe("IOMMU page tables on the memmap", () => {
+  it("carves 1/16- and 1/4-page tables from one page that one ioptdesc describes", () => {
+    const m = memmap();
+    const a = iommuPagesOf(m);
+    const small = Array.from({ length: 17 }, () => a.allocPagesNodeSz(-1, 256));
+    // Sixteen 256-byte tables share a page, aligned to their size; the seventeenth starts a new page.
+    expect(new Set(small.slice(0, 16).map(pfnOf)).size).toBe(1);
+    expect(small.slice(0, 16).every((v) => v % 256 === 0)).toBe(true);
+    expect(pfnOf(small[16]!)).not.toBe(pfnOf(small[0]!));
+    const desc = m.pageDescriptor(pfnOf(small[0]!));
+    expect(m.kindOfDescriptor(desc)).toBe("ioptdesc");
+    expect(m.readField(desc, "__page_refcount.counter")).toBe(16);
+    const quarter = [0, 1, 2, 3].map(() => a.allocPagesNodeSz(0, 1024));
+    expect(new Set(quarter.map(pfnOf)).size).toBe(1);
+    const big = a.allocPagesNodeSz(0, 16384);
+    expect(m.descriptorOrder(m.pageDescriptor(pfnOf(big)))).toBe(2);
+    // Freeing tables gives their slots back; the page goes with its last table.
+    a.freePages(quarter[1]!);
+    expect(a.allocPagesNodeSz(0, 1024)).toBe(quarter[1]);
+    for (const v of quarter) a.freePages(v);
+    expect(m.isLive(m.pageDescriptor(pfnOf(quarter[0]!)))).toBe(false);
+    expect(() => a.freePages(quarter[0]!)).toThrow(MemmapError);
+    expect(() => a.allocPagesNodeSz(0, 300)).toThrow(/power of two/);
+    check(m);
+  });
+
+  it("chains unmapped tables on an iommu_pages_list in the descriptors' bytes and frees it a grace period after the flush", () => {
+    const m = memmap();
+    const a = iommuPagesOf(m);
+    const t = [
+      a.allocPagesNodeSz(-1, 1024),
+      a.allocPagesNodeSz(-1, 1024),
+      a.allocPagesNodeSz(-1, 4096),
+      a.allocPagesNodeSz(-1, 8192),
+    ];
+    const pageOf = (v: number) => m.pageDescriptor(pfnOf(v));
+    const list = iommuPagesListLive();
+    for (const v of t) a.pagesListAdd(list, v);
+    // Two tables of one page: the page is linked once.
+    expect(a.listDescriptors(list)).toEqual([pageOf(t[0]!), pageOf(t[2]!), pageOf(t[3]!)]);
+    // iopt_freelist_elm.next of the first points at the second's link.
+    const link = m.fieldOffset("ioptdesc", "iopt_freelist_elm");
+    expect(m.readField(pageOf(t[0]!), "iopt_freelist_elm.next")).toBe(BigInt(pageOf(t[2]!) + link));
+    expect(a.toPagesList(list).pages.map((p) => p.order)).toEqual([0, 0, 1]);
+    expect(() => a.pagesListAdd(list, t[0]!)).toThrow(/already on a free list/);
+    expect(() => a.putPagesListRcu(list)).toThrow(/before the IOTLB flush/);
+    a.iotlbFlush(list);
+    a.putPagesListRcu(list);
+    expect(a.stats()).toMatchObject({ pending: 4 });
+    expect(t.every((v) => m.isLive(pageOf(v)))).toBe(true);
+    m.rcu.synchronize();
+    expect(a.stats()).toEqual({ pages: 0, tables: 0, pending: 0 });
+    expect(() => a.putPagesListRcu(list)).toThrow(/already put/);
+    check(m);
+  });
+
+  it("runs the iommu workload action: tables per domain, a share unmapped and freed through lists", () => {
+    const m = memmap();
+    const tracked: number[] = [];
+    ioptdescIommu(
+      {
+        memmap: m,
+        kind: "ioptdesc",
+        use: "iommu",
+        nid: -1,
+        random: () => 0.5,
+        track: (d) => tracked.push(d),
+        target: 0,
+        pages: () => 0,
+        failed: () => {},
+      },
+      { domains: 2, bytes: 2 ** 26, tableSizes: { "256": 1 }, unmap: 0.5 },
+    );
+    // 64 MiB with 256-byte tables (32 IOPTEs of 4 KiB each = 128 KiB per table): 512 tables and a root per domain.
+    const s = iommuPagesOf(m).stats();
+    expect(s.tables + s.pending).toBe(2 * 513);
+    expect(s.pending).toBe(2 * 256);
+    m.rcu.synchronize();
+    expect(iommuPagesOf(m).stats().pending).toBe(0);
+    check(m);
+  });
+});
