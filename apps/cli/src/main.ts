@@ -216,10 +216,30 @@ A memdesc.config.json:
   "plugins",
 );
 
-for (const [name, what] of [
-  ["simulate", "simulate a memmap of the composed set under a workload"],
-  ["explore", "open the web explorer"],
-] as const) {
+lazy(
+  program
+    .command("simulate")
+    .argument("<workload>", "a preset (desktop, database, hypervisor, accelerator) or a workload JSON file")
+    .summary("run a workload on a simulated memmap and bill it over time")
+    .description(
+      "Simulate physical memory in the composed set's design: one memdesc word per page, a buddy allocator, descriptors in slab caches that host their own struct slab, RCU. A workload (a preset, or a JSON file of phases of page-cache, anon, hugetlb, slab, page-table and IOMMU allocations, reclaim and splits, deterministic from its seed) runs on it; the bill under every design after each phase, the final bill, /proc/buddyinfo and the descriptors' own slab memory are printed.",
+    )
+    .option("-m, --memory <size>", "RAM to simulate, e.g. 1G, 64G, 1T (default: the workload's)")
+    .option("--nodes <n>", "NUMA nodes (default: the workload's)")
+    .addOption(designOption("the design to simulate (default: the config's, else memdesc-8)"))
+    .addOption(configOption())
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      example(
+        "memdesc simulate database --memory 64G",
+        "memdesc simulate ./my-workload.json --json > run.json",
+      ),
+    ),
+  "simulate",
+);
+
+for (const [name, what] of [["explore", "open the web explorer"]] as const) {
   program
     .command(name)
     .summary(`${what} (not in this version)`)

@@ -1,4 +1,4 @@
-import { billSchema, pictureSchema } from "@memdesc/core";
+import { billSchema, pictureSchema, simulationResultSchema } from "@memdesc/core";
 import { snapshotHeaderSchema, surveySchema } from "@memdesc/kpageflags";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
@@ -232,6 +232,21 @@ export const captureOutputSchema = z
   })
   .strict();
 
+export const simulateOutputSchema = z
+  .object({
+    workload: z
+      .object({
+        preset: z.string().nullable().describe("The preset run, or null for a workload file"),
+        path: z.string().nullable().describe("The workload file, or null for a preset"),
+      })
+      .strict(),
+    design: designName.describe("The design the memmap was simulated in"),
+    plugins: z.array(pluginRef),
+    seconds: z.number().nonnegative().describe("Wall-clock time of the run"),
+    simulation: simulationResultSchema,
+  })
+  .strict();
+
 /** Every published schema, by file name (`<name>.schema.json`). */
 export const outputSchemas = {
   survey: surveyOutputSchema,
@@ -241,6 +256,7 @@ export const outputSchemas = {
   check: checkOutputSchema,
   types: typesOutputSchema,
   plugins: pluginsOutputSchema,
+  simulate: simulateOutputSchema,
 } as const;
 
 export type SurveyOutput = z.input<typeof surveyOutputSchema>;
@@ -250,6 +266,7 @@ export type LayoutOutput = z.input<typeof layoutOutputSchema>;
 export type CheckOutput = z.input<typeof checkOutputSchema>;
 export type TypesOutput = z.input<typeof typesOutputSchema>;
 export type PluginsOutput = z.input<typeof pluginsOutputSchema>;
+export type SimulateOutput = z.input<typeof simulateOutputSchema>;
 
 /** The JSON Schema documents shipped in `schemas/`: each command's output, and the config file. */
 export function jsonSchemas(): Record<string, Record<string, unknown>> {

@@ -1,0 +1,192 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  createSimulation,
+  formatSize,
+  parseSize,
+  parseWorkload,
+  presets,
+  type Simulation,
+  type SimulationResult,
+  type Workload,
+} from "@memdesc/core";
+import { describeJsonError } from "../config/json-where.js";
+import { displayPath } from "../config/load.js";
+import type { Context } from "../context.js";
+import { oneLine, UserError } from "../errors.js";
+import { formatBill, formatWarnings } from "../output/bill.js";
+import { printJson } from "../output/json.js";
+import { startProgress } from "../output/progress.js";
+import { int, mib, percent, size, table } from "../output/table.js";
+import type { SimulateOutput } from "../schemas.js";
+import { composeFrom, describeSet, pluginRefs } from "./shared.js";
+
+const hint = `a workload is a preset (${Object.keys(presets).join(", ")}) or a JSON file; see \`memdesc simulate --help\``;
+
+/** `memdesc simulate WORKLOAD|PRESET`: runs a workload on a simulated memmap and bills it over time. */
+export default async function simulateCommand(
+  ctx: Context,
+  opts: Record<string, unknown>,
+  arg: string,
+): Promise<void> {
+  const { workload, source } = loadWorkload(ctx, arg);
+  const comp = await composeFrom(ctx.cwd, opts);
+  if (comp.design.typeBits === 0)
+    throw new UserError(
+      `design ${comp.design.name} has no memdesc word to simulate`,
+      "simulate a design with a word (memdesc-8, buddy-16, path-32); the bill prices today anyway",
+      { code: "NO_WORD" },
+    );
+  let memory: number;
+  try {
+    memory = parseSize((opts.memory as string | undefined) ?? workload.memory, "--memory");
+  } catch (err) {
+    throw new UserError((err as Error).message, "give a size like 1G, 64G or 1T", {
+      cause: err,
+      code: "BAD_SIZE",
+    });
+  }
+  const nodes = opts.nodes === undefined ? undefined : Number(opts.nodes);
+  if (nodes !== undefined && (!Number.isInteger(nodes) || nodes < 1))
+    throw new UserError(
+      `--nodes ${String(opts.nodes)} is not a whole number ≥ 1`,
+      "give the NUMA node count, e.g. --nodes 2",
+      {
+        code: "BAD_OPTION",
+      },
+    );
+  const started = performance.now();
+  let sim: Simulation;
+  try {
+    sim = createSimulation(comp.registry, workload, { memory, ...(nodes !== undefined ? { nodes } : {}) });
+  } catch (err) {
+    if ((err as { code?: string }).code === "BAD_OPTIONS")
+      throw new UserError(
+        (err as Error).message,
+        "the simulator models up to 1 TiB (2^28 pages), each node at least 4 MiB: pick another --memory or --nodes",
+        { cause: err, code: "BAD_OPTIONS" },
+      );
+    throw err;
+  }
+  await run(sim, ctx, `simulating ${workload.name} on ${formatSize(memory)}`);
+  const result = sim.result();
+  const output: SimulateOutput = {
+    workload: source,
+    design: comp.design.name,
+    plugins: pluginRefs(comp),
+    seconds: Math.round(performance.now() - started) / 1000,
+    simulation: result,
+  };
+  if (ctx.json) return printJson(output);
+  ctx.out(formatSimulation(result, output, describeSet(comp), ctx));
+}
+
+function loadWorkload(ctx: Context, arg: string): { workload: Workload; source: SimulateOutput["workload"] } {
+  if (Object.hasOwn(presets, arg))
+    return { workload: parseWorkload(presets[arg], `preset ${arg}`), source: { preset: arg, path: null } };
+  const path = resolve(ctx.cwd, arg);
+  const shown = displayPath(path, ctx.cwd);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code === "ENOENT"
+        ? `${shown} is neither a preset nor a file (presets: ${Object.keys(presets).join(", ")})`
+        : `cannot read ${shown}: ${(err as Error).message}`,
+      hint,
+      { code: "BAD_WORKLOAD" },
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${shown}: not valid JSON: ${describeJsonError(text)}`, "fix the JSON syntax", {
+      cause: err,
+      code: "BAD_WORKLOAD",
+    });
+  }
+  try {
+    return { workload: parseWorkload(json, shown), source: { preset: null, path } };
+  } catch (err) {
+    throw new UserError(oneLine((err as Error).message), hint, { cause: err, code: "BAD_WORKLOAD" });
+  }
+}
+
+/** Steps the simulation, drawing a progress bar on a terminal between steps. */
+async function run(sim: Simulation, ctx: Context, label: string): Promise<void> {
+  const progress = startProgress(label, ctx.progress);
+  try {
+    while (!sim.step()) {
+      progress.update(sim.done, sim.total);
+      if (ctx.progress) await progress.tick();
+    }
+  } finally {
+    progress.stop();
+  }
+}
+
+function formatSimulation(r: SimulationResult, o: SimulateOutput, plugins: string, ctx: Context): string {
+  const { c } = ctx;
+  const m = r.machine;
+  const b = r.bill;
+  let out = `${c.bold("memdesc simulate")}: ${o.workload.preset ? `preset ${o.workload.preset}` : displayPath(o.workload.path!, ctx.cwd)} (${r.workload.description || r.workload.name}), seed ${r.workload.seed}\n`;
+  out += `machine: ${size(m.bytes)} (${int(m.pages)} pages), ${m.nodes} node${m.nodes === 1 ? "" : "s"}, ${m.nrCpus} CPUs; simulated in ${m.design} (${m.entryBytes} bytes a page) in ${o.seconds.toFixed(2)} s\n`;
+  out += `plugins: ${plugins}\n\n`;
+  out += `${c.bold("Over time")} (metadata MiB under each design after each phase)\n`;
+  const designs = r.samples[0]?.designs.map((d) => d.design) ?? [];
+  out += table(
+    [
+      { header: "phase" },
+      { header: "time ms", align: "right" },
+      { header: "free MiB", align: "right" },
+      ...designs.map((d) => ({ header: `${d} MiB`, align: "right" as const })),
+      { header: "desc slabs MiB", align: "right" },
+    ],
+    r.samples.map((s) => [
+      s.phase,
+      int(s.time),
+      mib(s.freePages * 4096),
+      ...s.designs.map((d) => mib(d.total)),
+      mib(s.descriptorMemory.allocatedBytes),
+    ]),
+    { header: c.bold },
+  );
+  out += `\n${c.bold("Bill at the end")}\n`;
+  out += formatBill(b, m.design, c);
+  const dm = r.descriptorMemory;
+  out += `\n${c.bold("Descriptor memory")} (slab caches in ${m.design}): ${int(dm.slabPages)} slab pages = ${mib(dm.allocatedBytes)} MiB, ${mib(dm.usedBytes)} MiB in live descriptors, ${percent(dm.fragmentation * 100)} fragmentation\n`;
+  out += table(
+    [
+      { header: "cache" },
+      { header: "object", align: "right" },
+      { header: "order", align: "right" },
+      { header: "per slab", align: "right" },
+      { header: "slabs", align: "right" },
+      { header: "live", align: "right" },
+      { header: "rcu", align: "right" },
+      { header: "used MiB", align: "right" },
+      { header: "slab MiB", align: "right" },
+    ],
+    dm.caches.map((x) => [
+      x.name,
+      int(x.objectSize),
+      String(x.order),
+      int(x.objectsPerSlab),
+      int(x.slabs),
+      int(x.liveObjects),
+      int(x.rcuObjects),
+      mib(x.usedBytes),
+      mib(x.allocatedBytes),
+    ]),
+    { header: c.bold },
+  );
+  out += `\n${c.bold("/proc/buddyinfo")}\n${r.buddyinfo.text}`;
+  const warnings = [...r.warnings];
+  if (r.rcu.pending > 0)
+    warnings.push(`${int(r.rcu.pending)} RCU-deferred frees were still waiting at the end`);
+  if (warnings.length > 0) out += `\n${formatWarnings(warnings, c)}`;
+  return out;
+}
