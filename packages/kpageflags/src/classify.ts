@@ -221,8 +221,13 @@ export class Classifier {
   private cacheLo = -1;
   private cacheHi = -1;
   private cacheUse = KERNEL;
+  /** Whether the cached word shows a quirk or an unknown bit. */
+  private cacheOdd = 0;
 
   private ramIdx = 0;
+  // The RAM range the last run touched, for the fast path of `countRam`.
+  private ramStart = 0;
+  private ramEnd = -1;
   private ramPagesInSpan = 0;
   private flaggedOutsideRam = 0;
 
@@ -349,20 +354,22 @@ export class Classifier {
       this.closeCompound();
       return;
     }
-    let use: number;
-    if (lo === this.cacheLo && hi === this.cacheHi) use = this.cacheUse;
-    else {
-      use = useOfFlags(lo, hi);
+    if (lo !== this.cacheLo || hi !== this.cacheHi) {
       this.cacheLo = lo;
       this.cacheHi = hi;
-      this.cacheUse = use;
+      this.cacheUse = useOfFlags(lo, hi);
+      this.cacheOdd =
+        (lo & ~kernelBitsLo) | (hi & ~kernelBitsHi) ||
+        lo & (L.error | L.nopage) ||
+        (lo & L.slab && lo & (L.anon | L.ksm)) ||
+        (lo & L.buddy && lo & L.uptodate)
+          ? 1
+          : 0;
       if ((lo & ~kernelBitsLo) | (hi & ~kernelBitsHi) || lo & L.error) this.noteUnknownBits(lo, hi);
     }
+    const use = this.cacheUse;
     this.pages[use]! += len;
-    if ((lo & ~kernelBitsLo) | (hi & ~kernelBitsHi) || lo & L.error) this.quirks.unknownBits += len;
-    if (lo & L.slab && lo & (L.anon | L.ksm)) this.quirks.slabAnon += len;
-    if (lo & L.buddy && lo & L.uptodate) this.quirks.reportedFree += len;
-    if (lo & L.nopage) this.quirks.nopage += len;
+    if (this.cacheOdd) this.countQuirks(lo, hi, len);
 
     if (lo & HEAD) {
       // Every PFN of the run is a head; all but the last have no tails.
@@ -392,6 +399,15 @@ export class Classifier {
         this.orders[use * MAX_ORDER]! += len;
       }
     }
+  }
+
+  /** Counts the quirks a word shows; called only for words that show one. */
+  private countQuirks(lo: number, hi: number, len: number): void {
+    const q = this.quirks;
+    if ((lo & ~kernelBitsLo) | (hi & ~kernelBitsHi) || lo & L.error) q.unknownBits += len;
+    if (lo & L.slab && lo & (L.anon | L.ksm)) q.slabAnon += len;
+    if (lo & L.buddy && lo & L.uptodate) q.reportedFree += len;
+    if (lo & L.nopage) q.nopage += len;
   }
 
   private descriptor(use: number, order: number): void {
@@ -437,8 +453,13 @@ export class Classifier {
    * memory.
    */
   private countRam(start: number, len: number, what: number): void {
-    const zero = what === ZERO_RUN;
     const end = start + len;
+    // Most runs are flagged pages inside the RAM range the last run was in.
+    if (what === FLAGGED_RUN && start >= this.ramStart && end <= this.ramEnd) {
+      this.ramPagesInSpan += len;
+      return;
+    }
+    const zero = what === ZERO_RUN;
     const ram = this.ram;
     if (!ram) {
       this.ramPagesInSpan += len;
@@ -459,6 +480,8 @@ export class Classifier {
         pos = gapEnd;
         continue;
       }
+      this.ramStart = r!.start;
+      this.ramEnd = r!.end;
       const segEnd = Math.min(end, r!.end);
       this.ramPagesInSpan += segEnd - pos;
       if (zero) this.zeroInRam(pos, segEnd);
