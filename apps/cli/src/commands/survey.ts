@@ -1,4 +1,5 @@
 import { closeSync, openSync } from "node:fs";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
   classifierFor,
@@ -53,8 +54,8 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
   let out = "";
   if (picked.reason)
     out += `${c.yellow("note:")} ${picked.reason}; surveying the sample snapshot shipped with memdesc\n`;
-  out += `${c.bold("memdesc survey")}: ${describeSource(survey, picked, ctx.cwd)}\n`;
-  out += `RAM: ${size(b.ramBytes)} (${int(b.ramPages)} pages of ${size(b.pageSize)}); ${int(survey.pfnCount)} PFNs read\n`;
+  const ram = `${size(b.ramBytes)} of RAM (${int(b.ramPages)} pages of ${size(b.pageSize)} in ${int(survey.pfnCount)} PFNs)`;
+  out += `${c.bold("memdesc survey")}: ${describeSource(survey, picked, ctx.cwd)}: ${ram}\n`;
   out += `plugins: ${describeSet(comp)}\n\n`;
   out += formatBill(b, comp.design.name, c);
   const notes: string[] = [];
@@ -155,7 +156,7 @@ async function runSurvey(source: PageMapSource, ctx: Context): Promise<Survey> {
 function describeSource(s: Survey, picked: Picked, cwd: string): string {
   const src = s.source;
   const kernel = [src.kernelRelease && `Linux ${src.kernelRelease}`, src.machine].filter(Boolean).join(" ");
-  if (src.kind === "proc") return `${src.path} on this machine${kernel ? ` (${kernel})` : ""}`;
+  if (src.kind === "proc") return `${src.path} on ${hostname()}${kernel ? ` (${kernel})` : ""}`;
   const what = picked.sample ? "sample snapshot" : src.kind === "snapshot" ? "snapshot" : "raw dump";
   const when = src.capturedAt ? `, captured ${src.capturedAt.replace(/\.\d+Z$/, "Z")}` : "";
   return `${what} ${displayPath(src.path, cwd)}${kernel ? ` (${kernel}${when})` : when}`;
