@@ -24,8 +24,13 @@ interface Offsets {
 }
 
 const cache = new WeakMap<Memmap, Map<string, Offsets>>();
+// The last lookup, so the allocation path of one memmap and kind skips the maps.
+let lastMemmap: Memmap | undefined;
+let lastKind = "";
+let lastOffsets: Offsets | undefined;
 
 function offsets(m: Memmap, kind: string): Offsets {
+  if (m === lastMemmap && kind === lastKind) return lastOffsets!;
   let perKind = cache.get(m);
   if (!perKind) {
     perKind = new Map();
@@ -62,6 +67,9 @@ function offsets(m: Memmap, kind: string): Offsets {
       );
     perKind.set(kind, o);
   }
+  lastMemmap = m;
+  lastKind = kind;
+  lastOffsets = o;
   return o;
 }
 

@@ -64,6 +64,7 @@ export class BuddyAllocator {
 
   /** The node whose PFN range holds `pfn`. */
   nodeOf(pfn: number): number {
+    if (this.nodes === 1) return 0;
     const s = this.nodeStart;
     let n = 0;
     while (n + 1 < this.nodes && pfn >= s[n + 1]!) n++;
@@ -132,7 +133,7 @@ export class BuddyAllocator {
       const buddy = p ^ (1 << o);
       if (buddy < lo || buddy + (1 << o) > hi) break;
       const bx = buddy * st;
-      if (w[bx] !== this.headLo(o)) break;
+      if (w[bx] !== (this.headBase | (o << this.orderShift)) >>> 0) break;
       this.unlink(node, o, w[bx + 1]!);
       w[bx] = tail;
       w[bx + 1] = 0;

@@ -1024,9 +1024,10 @@ export class Memmap {
     cache.objPfn[o] = pfn;
     cache.objOrder[o] = order;
     cache.objUse[o] = use;
-    // kmem_cache_zalloc: a loop of word stores beats fill() for objects this small.
+    // kmem_cache_zalloc.
     const u = cache.u32[j >>> cache.chunkShift]!;
-    for (let x = cache.byteOffset(j, i) >>> 2, end = x + (cache.objectSize >>> 2); x < end; x++) u[x] = 0;
+    const x0 = cache.byteOffset(j, i) >>> 2;
+    u.fill(0, x0, x0 + (cache.objectSize >>> 2));
     const n = 2 ** order;
     if (n === 1) {
       const x = pfn * this.stride;

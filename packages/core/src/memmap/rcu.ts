@@ -28,19 +28,19 @@ export class Rcu {
   private head = 0;
   private tail = 0;
   private readonly callbacks: (() => void)[] = [];
-  private readonly run: (type: number, a: number, b: number) => void;
+  private readonly handler: (type: number, a: number, b: number) => void;
 
   constructor(gracePeriod: number, run: (type: number, a: number, b: number) => void) {
     if (!(gracePeriod > 0))
       throw new MemmapError("BAD_OPTIONS", `an RCU grace period lasts more than 0 ms, not ${gracePeriod}`);
     this.gracePeriod = gracePeriod;
-    this.run = (type, a, b) => {
-      if (type === RCU_CALLBACK) {
-        const f = this.callbacks[b]!;
-        this.callbacks[b] = undefined as never;
-        f();
-      } else run(type, a, b);
-    };
+    this.handler = run;
+  }
+
+  private runCallback(i: number): void {
+    const f = this.callbacks[i]!;
+    this.callbacks[i] = undefined as never;
+    f();
   }
 
   /** `rcu_read_lock()`. */
@@ -104,7 +104,9 @@ export class Rcu {
     // Entries queued while these run are due a grace period later, so they end the loop.
     while (this.head < this.tail && this.ready[this.head]! <= this.now) {
       const h = this.head++;
-      this.run(this.type[h]!, this.a[h]!, this.b[h]!);
+      const type = this.type[h]!;
+      if (type === RCU_CALLBACK) this.runCallback(this.b[h]!);
+      else this.handler(type, this.a[h]!, this.b[h]!);
     }
     if (this.head === this.tail) {
       this.head = 0;

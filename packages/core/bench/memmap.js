@@ -1,0 +1,251 @@
+// Benchmarks of the memmap simulator, each next to its baseline measured in the same run:
+//   1. order-0 alloc+free pairs per second (memdesc_alloc_node of a folio + free, RCU grace period per batch),
+//      against the naive memmap (a JavaScript object per page and per descriptor);
+//   2. time and peak RSS to fill a simulated 1 TiB machine with the database preset, in a child process, against
+//      the floor of touching every word once (a child that only writes 2 GiB of words);
+//   3. the same fill at 4 GiB: the primitive operations the preset issues, replayed on the typed-array memmap and
+//      on the naive one, and their ratio.
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { createMemmap, createRegistry, createSimulation, fieldsByPath, preset } from "../dist/index.js";
+import { NaiveMemmap } from "./naive.js";
+
+const self = fileURLToPath(import.meta.url);
+const fmt = (n) => Math.round(n).toLocaleString("en-US");
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const MiB = 2 ** 20;
+
+async function registry() {
+  try {
+    const [{ folio }, { slab }, { ptdesc }, { ioptdesc }] = await Promise.all([
+      import("@memdesc/folio"),
+      import("@memdesc/slab"),
+      import("@memdesc/ptdesc"),
+      import("@memdesc/ioptdesc"),
+    ]);
+    return createRegistry({ plugins: [folio(), slab(), ptdesc(), ioptdesc()] });
+  } catch (e) {
+    console.error(
+      `the plugins come from their packages' dist/: run \`npx turbo run build\` first (${e.message})`,
+    );
+    process.exit(1);
+  }
+}
+
+/** Child processes: one figure each, printed as JSON, so peak RSS is the figure's own. */
+const mode = process.argv[2];
+if (mode === "--child-fill") {
+  const r = await registry();
+  const t = performance.now();
+  const sim = createSimulation(r, preset("database"), { memory: process.argv[3] });
+  while (!sim.step()) {}
+  const seconds = (performance.now() - t) / 1000;
+  const res = sim.result();
+  console.log(
+    JSON.stringify({
+      seconds,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      hostBytes: sim.memmap.hostBytes(),
+      descriptorBytes: res.descriptorMemory.allocatedBytes,
+      pages: res.machine.pages,
+    }),
+  );
+  process.exit(0);
+}
+if (mode === "--child-floor") {
+  const pages = Number(process.argv[3]);
+  const t = performance.now();
+  const words = new Uint32Array(pages * 2);
+  for (let p = 0; p < pages; p++) words[2 * p] = p | 1;
+  console.log(
+    JSON.stringify({
+      seconds: (performance.now() - t) / 1000,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    }),
+  );
+  process.exit(0);
+}
+
+const r = await registry();
+const folioFields = [...fieldsByPath(r.memdescLayouts("folio").small).keys()];
+const fields = { folio: folioFields, ptdesc: [...fieldsByPath(r.memdescLayouts("ptdesc").default).keys()] };
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. Order-0 pairs: batches of 1024 allocations then 1024 frees, a grace period after each batch.
+const B = 1024;
+function pairsTyped() {
+  const m = createMemmap(r, { pages: 1 << 20 });
+  const kid = m.kindId("folio");
+  const ds = new Float64Array(B);
+  return () => {
+    for (let i = 0; i < B; i++) ds[i] = m.allocDescriptor(kid, 0, -1, -1);
+    for (let i = 0; i < B; i++) m.free(ds[i]);
+    m.rcu.synchronize();
+    return B;
+  };
+}
+function pairsNaive() {
+  const m = new NaiveMemmap(1 << 20, { fields });
+  const ds = new Array(B);
+  return () => {
+    for (let i = 0; i < B; i++) ds[i] = m.alloc("folio", 0, -1, "file");
+    for (let i = 0; i < B; i++) m.freeDesc(ds[i]);
+    m.advance(10);
+    return B;
+  };
+}
+function rate(fn, { rounds = 7, ms = 300 } = {}) {
+  for (let w = 0; w < 200; w++) fn();
+  const rates = [];
+  for (let k = 0; k < rounds; k++) {
+    let ops = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < ms) {
+      ops += fn();
+      now = performance.now();
+    }
+    rates.push((ops * 1000) / (now - start));
+  }
+  return median(rates);
+}
+const typedPairs = rate(pairsTyped());
+const naivePairs = rate(pairsNaive());
+console.log(
+  `order-0 alloc+free pairs (folio descriptor + page, RCU per 1024): ${fmt(typedPairs)}/s typed arrays, ${fmt(naivePairs)}/s naive (object per page); ratio ${(typedPairs / naivePairs).toFixed(1)}× (goal: over 10,000,000/s)`,
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. The 1 TiB fill, in a child process each, with the floor of writing every word once.
+const child = (args) =>
+  JSON.parse(execFileSync(process.execPath, [self, ...args], { encoding: "utf8", maxBuffer: 1 << 20 }));
+const fill = child(["--child-fill", "1T"]);
+const floor = child(["--child-floor", String(fill.pages)]);
+console.log(
+  `database preset, 1 TiB (${fmt(fill.pages)} pages): ${fill.seconds.toFixed(2)} s, peak RSS ${(fill.maxRssBytes / 2 ** 30).toFixed(2)} GiB (words ${(fill.pages * 8) / 2 ** 30} GiB, descriptor slabs ${(fill.descriptorBytes / MiB).toFixed(0)} MiB); floor (write every word once): ${floor.seconds.toFixed(2)} s, ${(floor.maxRssBytes / 2 ** 30).toFixed(2)} GiB; ratio ${(fill.seconds / floor.seconds).toFixed(1)}× time, ${(fill.maxRssBytes / floor.maxRssBytes).toFixed(2)}× memory (goal: under 20 s and 2.5 GiB)`,
+);
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. The same fill at 4 GiB, replayed on both memmaps: record the primitive operations the preset issues.
+function record(memory) {
+  const sim = createSimulation(r, preset("database"), { memory });
+  const m = sim.memmap;
+  const ops = [];
+  const kinds = r.kinds;
+  const wrap = (name, log) => {
+    const orig = m[name].bind(m);
+    m[name] = (...args) => {
+      const res = orig(...args);
+      log(args, res);
+      return res;
+    };
+  };
+  wrap("allocDescriptor", ([kid, order, nid, use], res) => ops.push(["a", kinds[kid], order, nid, use, res]));
+  wrap("memdescAllocNode", ([kind, o = {}], res) =>
+    ops.push(["a", kind, o.order ?? 0, o.nid ?? -1, -1, res]),
+  );
+  wrap("free", ([desc]) => ops.push(["f", desc]));
+  wrap("allocPagesMisc", ([, order, nid = -1], res) => ops.push(["m", order, nid, res]));
+  wrap("kmemCacheAllocBulk", ([cache, count, nid = -1]) =>
+    ops.push(["s", cache.name, count, cache.order, cache.objects, nid, cache]),
+  );
+  wrap("split", ([desc, order], res) => ops.push(["x", desc, order, res]));
+  const advance = m.rcu.advance.bind(m.rcu);
+  m.rcu.advance = (ms) => {
+    ops.push(["r", ms]);
+    advance(ms);
+  };
+  while (!sim.step()) {}
+  return { ops, pages: m.pages, nodes: m.nodes };
+}
+const trace = record("4G");
+
+function replayTyped() {
+  const m = createMemmap(r, { pages: trace.pages, nodes: trace.nodes, nrCpus: 64 });
+  const map = new Map();
+  const caches = new Map();
+  const t = performance.now();
+  for (const op of trace.ops) {
+    switch (op[0]) {
+      case "a": {
+        const d =
+          op[4] >= 0
+            ? m.allocDescriptor(m.kindId(op[1]), op[2], op[3], op[4])
+            : m.memdescAllocNode(op[1], { order: op[2], nid: op[3] });
+        if (op[5]) map.set(op[5], d);
+        break;
+      }
+      case "f":
+        m.free(map.get(op[1]));
+        break;
+      case "m":
+        m.allocPagesMisc("unknown", op[1], op[2]);
+        break;
+      case "s": {
+        let c = caches.get(op[1]);
+        if (!c) {
+          c = m.kmemCacheCreate(op[1], op[6].objectSize);
+          caches.set(op[1], c);
+        }
+        m.kmemCacheAllocBulk(c, op[2], op[5]);
+        break;
+      }
+      case "x": {
+        const pieces = m.split(map.get(op[1]), op[2]);
+        if (pieces && op[3]) for (const [i, d] of op[3].entries()) map.set(d, pieces[i]);
+        break;
+      }
+      case "r":
+        m.rcu.advance(op[1]);
+        break;
+    }
+  }
+  return (performance.now() - t) / 1000;
+}
+
+function replayNaive() {
+  const t0 = performance.now();
+  const m = new NaiveMemmap(trace.pages, { nodes: trace.nodes, fields });
+  const map = new Map();
+  const t = performance.now();
+  for (const op of trace.ops) {
+    switch (op[0]) {
+      case "a": {
+        const d = m.alloc(op[1], op[2], op[3], op[4]);
+        if (op[5]) map.set(op[5], d);
+        break;
+      }
+      case "f":
+        m.freeDesc(map.get(op[1]));
+        break;
+      case "m":
+        m.allocMisc(op[1], op[2]);
+        break;
+      case "s":
+        m.slabAlloc(op[1], op[2], op[3], op[4], op[5]);
+        break;
+      case "x": {
+        const pieces = m.split(map.get(op[1]), op[2]);
+        if (op[3]) for (const [i, d] of op[3].entries()) map.set(d, pieces[i]);
+        break;
+      }
+      case "r":
+        m.advance(op[1]);
+        break;
+    }
+  }
+  return { seconds: (performance.now() - t) / 1000, withSetup: (performance.now() - t0) / 1000 };
+}
+
+const typedRuns = [];
+const naiveRuns = [];
+for (let k = 0; k < 3; k++) {
+  typedRuns.push(replayTyped());
+  naiveRuns.push(replayNaive());
+}
+const typed4 = median(typedRuns);
+const naive4 = median(naiveRuns.map((x) => x.seconds));
+const naive4Setup = median(naiveRuns.map((x) => x.withSetup));
+console.log(
+  `database preset, 4 GiB, ${fmt(trace.ops.length)} operations replayed: typed arrays ${(typed4 * 1000).toFixed(0)} ms, naive (object per page) ${(naive4 * 1000).toFixed(0)} ms (${(naive4Setup * 1000).toFixed(0)} ms with building its page objects); ratio ${(naive4 / typed4).toFixed(1)}× (${(naive4Setup / typed4).toFixed(1)}× with setup)`,
+);
