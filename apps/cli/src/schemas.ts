@@ -1,4 +1,4 @@
-import { billSchema, pictureSchema, simulationResultSchema } from "@memdesc/core";
+import { billSchema, pictureSchema, simulationResultSchema, workloadSchema } from "@memdesc/core";
 import { snapshotHeaderSchema, surveySchema } from "@memdesc/kpageflags";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
@@ -279,6 +279,10 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
   out.config = {
     ...z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
     title: "memdesc.config.json",
+  };
+  out.workload = {
+    ...z.toJSONSchema(workloadSchema, { io: "input", unrepresentable: "any" }),
+    title: "memdesc simulate workload file",
   };
   return out;
 }

@@ -1,8 +1,9 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SimulationResult } from "@memdesc/core";
+import { presets, type SimulationResult } from "@memdesc/core";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
-import { expectUserError, run, tempDir, validJson } from "./helpers.js";
+import { cliRoot, expectUserError, run, tempDir, validJson } from "./helpers.js";
 
 interface SimulateJson {
   workload: { preset: string | null; path: string | null };
@@ -81,6 +82,13 @@ describe("memdesc simulate WORKLOAD|PRESET", () => {
     ) as SimulateJson;
     expect(j.workload).toEqual({ preset: null, path: p });
     expect(j.simulation.machine).toMatchObject({ design: "buddy-16", entryBytes: 16, pages: 16_384 });
+  });
+
+  it("ships schemas/workload.schema.json, which every preset satisfies and a bad workload does not", () => {
+    const schema = JSON.parse(readFileSync(join(cliRoot, "schemas/workload.schema.json"), "utf8")) as object;
+    const validate = new Ajv2020({ strict: false }).compile(schema);
+    for (const w of Object.values(presets)) expect(validate(w)).toBe(true);
+    expect(validate({ name: "x", phases: [{ name: "p", actions: [{ action: "swap" }] }] })).toBe(false);
   });
 
   it("names the file and key of a bad workload, and rejects what cannot run, in one line", () => {
