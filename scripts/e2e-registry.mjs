@@ -49,10 +49,19 @@ async function step(title, fn) {
 let temp;
 let server;
 let cleaned = false;
+/** Commands still running, stopped by cleanup() when the run is interrupted. */
+const running = new Set();
 
 function cleanup() {
   if (cleaned) return;
   cleaned = true;
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
   if (server && server.exitCode === null && server.signalCode === null) {
     try {
       process.kill(server.pid, "SIGTERM");
@@ -101,7 +110,9 @@ function makeEnv(registry, userconfig, cache) {
 /** Runs a command to completion; rejects with its output when it fails. */
 function sh(cmd, args, { cwd, env = npmEnv, quiet = true, timeout = 300_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so stopping it stops what it started (sh → npm → node) too.
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    running.add(child);
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
@@ -111,9 +122,10 @@ function sh(cmd, args, { cwd, env = npmEnv, quiet = true, timeout = 300_000 } = 
       out += d;
       if (!quiet) process.stderr.write(d);
     });
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeout);
+    const timer = setTimeout(() => process.kill(-child.pid, "SIGTERM"), timeout);
     child.on("error", reject);
     child.on("close", (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       if (code === 0) resolve(out);
       else
