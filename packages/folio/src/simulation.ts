@@ -81,19 +81,25 @@ const of = (m: Memmap, folio: number) => offsets(m, m.kindOfDescriptor(folio));
  * `_nr_pages_mapped = 0` and `_nr_pages`, and last `_refcount = 1`. The memmap zeroes the object first, so
  * `mapping`, `private` and `index` start at 0 (the kernel's `index = -1` is left out: nothing here reads it).
  */
-export function folioInit(m: Memmap, folio: number, order: number, pfn: number): void {
-  const o = of(m, folio);
-  // node in bits 54.., ZONE_NORMAL (2) in bits 51..53, as in page->flags and the Misc word.
-  if (o.flags >= 0) m.writeU64(folio, o.flags, m.buddy.nodeOf(pfn) * 2 ** 54 + 2 * 2 ** 51);
-  if (o.pfn >= 0) m.writeU64(folio, o.pfn, pfn);
-  if (o.order >= 0) m.writeU8(folio, o.order, order);
-  m.writeI32(folio, o.mapcount, -1);
-  if (order > 0) {
-    if (o.largeMapcount >= 0) m.writeI32(folio, o.largeMapcount, -1);
-    if (o.entireMapcount >= 0) m.writeI32(folio, o.entireMapcount, -1);
-    if (o.nrPages >= 0) m.writeI32(folio, o.nrPages, 2 ** order);
+export function folioInit(m: Memmap, folio: number, order: number, pfn: number, kind?: string): void {
+  const o = offsets(m, kind ?? m.kindOfDescriptor(folio));
+  // Straight into the bytes: this runs on every folio allocation.
+  const b = m.viewOf(folio);
+  const v = m.view32;
+  // node in bits 54.., ZONE_NORMAL (2) in bits 51..53, as in page->flags and the Misc word: the high half.
+  if (o.flags >= 0) v[(b + o.flags + 4) >>> 2] = m.buddy.nodeOf(pfn) * 2 ** 22 + 2 * 2 ** 19;
+  if (o.pfn >= 0) {
+    v[(b + o.pfn) >>> 2] = pfn >>> 0;
+    v[(b + o.pfn + 4) >>> 2] = Math.floor(pfn / 2 ** 32);
   }
-  m.writeI32(folio, o.refcount, 1);
+  if (o.order >= 0) m.view8[b + o.order] = order;
+  v[(b + o.mapcount) >>> 2] = 0xffffffff;
+  if (order > 0) {
+    if (o.largeMapcount >= 0) v[(b + o.largeMapcount) >>> 2] = 0xffffffff;
+    if (o.entireMapcount >= 0) v[(b + o.entireMapcount) >>> 2] = 0xffffffff;
+    if (o.nrPages >= 0) v[(b + o.nrPages) >>> 2] = 2 ** order;
+  }
+  v[(b + o.refcount) >>> 2] = 1;
 }
 
 /** `folio_ref_count()`. */

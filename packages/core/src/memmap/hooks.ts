@@ -86,8 +86,11 @@ export interface SimulationHooks {
    * readers never trust, so the object stays its rounded size. Default: the word at offset 8.
    */
   readonly freePointer?: string;
-  /** Sets up a new, zeroed descriptor for pages [pfn, pfn + 2^order) (folio: refcount 1, mapcount -1, …). */
-  readonly init?: (memmap: Memmap, desc: number, order: number, pfn: number) => void;
+  /**
+   * Sets up a new, zeroed descriptor of `kind` for pages [pfn, pfn + 2^order) (folio: refcount 1, mapcount -1,
+   * …). It runs on every allocation, so `memmap.viewOf(desc)` gives it the bytes directly.
+   */
+  readonly init?: (memmap: Memmap, desc: number, order: number, pfn: number, kind: string) => void;
   /** Drops the workload's reference (`folio_put`); the default frees the descriptor and its pages. */
   readonly release?: (memmap: Memmap, desc: number) => void;
   /** Splits to a lower order, all or nothing: the pieces' descriptors, or null when they cannot be had. */

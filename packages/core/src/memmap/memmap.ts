@@ -197,6 +197,8 @@ export class Memmap {
   private lbyte = 0;
   /** A live descriptor whose location the `l*` fields hold, so repeated field accesses skip the lookup. */
   private ld = 0;
+  /** The slab of the object `cacheAlloc()` last returned. */
+  private cj = 0;
 
   /** Use `createMemmap()`, which takes a registry of any plugin tuple. */
   constructor(registry: Registry<readonly AnyDescriptor[]>, options: MemmapOptions) {
@@ -595,6 +597,7 @@ export class Memmap {
     cache.objState[o] = OBJ_LIVE;
     cache.liveObjects++;
     this.mirrorSlab(cache, j);
+    this.cj = j;
     return o;
   }
 
@@ -943,6 +946,22 @@ export class Memmap {
     this.put64(this.lu32, this.lbyte + offset, v);
   }
 
+  /** The chunk holding the descriptor last given to `viewOf()`, as u32s and as bytes. */
+  view32: Uint32Array = new Uint32Array(0);
+  view8: Uint8Array = new Uint8Array(0);
+
+  /**
+   * For kinds' hot paths (an `init` hook): checks `desc` may be written and returns the byte offset of its first
+   * byte in `view32`/`view8`, which it points at its chunk. Field `f` is then `view32[(offset + f) >>> 2]`; writes
+   * must stay inside the descriptor.
+   */
+  viewOf(desc: number): number {
+    this.access(desc, true);
+    this.view32 = this.lu32;
+    this.view8 = this.lu8;
+    return this.lbyte;
+  }
+
   /** A copy of a descriptor's bytes (tests, the explorer). */
   descriptorBytes(desc: number): Uint8Array {
     this.access(desc, false);
@@ -1018,9 +1037,9 @@ export class Memmap {
       this.allocFailures++;
       return 0;
     }
-    const j = Math.floor(o / cache.objects);
+    const j = this.cj;
     const i = o - j * cache.objects;
-    const desc = cache.objectAddress(DIRECT_MAP_BASE, j, i);
+    const desc = DIRECT_MAP_BASE + cache.slabPfn[j]! * PAGE_SIZE + i * cache.size;
     cache.objPfn[o] = pfn;
     cache.objOrder[o] = order;
     cache.objUse[o] = use;
@@ -1045,7 +1064,7 @@ export class Memmap {
       this.lu8 = cache.u8[j >>> cache.chunkShift]!;
       this.lbyte = cache.byteOffset(j, i);
       this.ld = desc;
-      k.hooks.init(this, desc, order, pfn);
+      k.hooks.init(this, desc, order, pfn, k.name);
     }
     return desc;
   }
@@ -1146,7 +1165,7 @@ export class Memmap {
       out.push(target.objectAddress(DIRECT_MAP_BASE, j, i));
     }
     out.forEach((d, p) => {
-      if (!keep || p > 0) k.hooks?.init?.(this, d, newOrder, pfn + p * 2 ** newOrder);
+      if (!keep || p > 0) k.hooks?.init?.(this, d, newOrder, pfn + p * 2 ** newOrder, k.name);
       copy?.(desc, d, p);
       this.writePointerWords(pfn + p * 2 ** newOrder, 2 ** newOrder, k.tag, d);
     });
