@@ -10,7 +10,9 @@
 //     tests, release it with changesets;
 //  4. in a second project, install memdesc, @memdesc/folio, @memdesc/slab and the new plugin from the
 //     registry, compose them in code and in memdesc.config.json, and run `memdesc plugins` and
-//     `memdesc survey --snapshot` with the sample snapshot @memdesc/kpageflags ships.
+//     `memdesc survey --snapshot` with the sample snapshot @memdesc/kpageflags ships;
+//  5. run the monorepo's own `npm run release` (build, check:packages, changeset publish) against the same
+//     registry, without git tags, and check every public package's version arrived.
 //
 // The server is stopped and everything made is removed in a `finally`, also on SIGINT/SIGTERM.
 //
@@ -399,6 +401,24 @@ async function main() {
         .filter((l) => /^(plugins:|use |file |slab |pagetable |total )/.test(l))
         .join("\n"),
     );
+  });
+
+  // --- The monorepo's own release script, against the same registry ---
+  await step("npm run release (the monorepo's: build, check:packages, changeset publish)", async () => {
+    // Publishing from the repository itself: make sure npm goes nowhere but the local registry.
+    const target = (await sh("npm", ["config", "get", "registry"], { cwd: root })).trim();
+    if (target !== registry.url) throw new Error(`npm would publish to ${target}, not ${registry.url}`);
+    // --no-git-tag: the repository's tags are not this test's to make.
+    const out = await sh("npm", ["run", "release", "--", "--no-git-tag"], { cwd: root });
+    expectIn(out, "npm run release", /packages published successfully/);
+    const released = workspaceDirs(root)
+      .map((d) => JSON.parse(readFileSync(join(d, "package.json"), "utf8")))
+      .filter((m) => !m.private);
+    const views = await Promise.all(
+      released.map((m) => sh("npm", ["view", `${m.name}@${m.version}`, "version"], { cwd: temp })),
+    );
+    released.forEach((m, i) => expectIn(views[i], `npm view ${m.name}@${m.version}`, m.version));
+    log(`released ${released.map((m) => `${m.name}@${m.version}`).join(", ")}`);
   });
 }
 
