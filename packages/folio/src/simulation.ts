@@ -24,13 +24,14 @@ interface Offsets {
 }
 
 const cache = new WeakMap<Memmap, Map<string, Offsets>>();
-// The last lookup, so the allocation path of one memmap and kind skips the maps.
-let lastMemmap: Memmap | undefined;
+// The last lookup, so the allocation path of one memmap and kind skips the maps (weakly held: a memmap can be
+// gigabytes, and must go when its user drops it).
+let lastMemmap: WeakRef<Memmap> | undefined;
 let lastKind = "";
 let lastOffsets: Offsets | undefined;
 
 function offsets(m: Memmap, kind: string): Offsets {
-  if (m === lastMemmap && kind === lastKind) return lastOffsets!;
+  if (kind === lastKind && lastMemmap?.deref() === m) return lastOffsets!;
   let perKind = cache.get(m);
   if (!perKind) {
     perKind = new Map();
@@ -67,7 +68,7 @@ function offsets(m: Memmap, kind: string): Offsets {
       );
     perKind.set(kind, o);
   }
-  lastMemmap = m;
+  lastMemmap = new WeakRef(m);
   lastKind = kind;
   lastOffsets = o;
   return o;
