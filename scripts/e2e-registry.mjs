@@ -417,7 +417,7 @@ async function main() {
     const views = await Promise.all(
       released.map((m) => sh("npm", ["view", `${m.name}@${m.version}`, "version"], { cwd: temp })),
     );
-    released.forEach((m, i) => expectIn(views[i], `npm view ${m.name}@${m.version}`, m.version));
+    for (const [i, m] of released.entries()) expectIn(views[i], `npm view ${m.name}@${m.version}`, m.version);
     log(`released ${released.map((m) => `${m.name}@${m.version}`).join(", ")}`);
   });
 }

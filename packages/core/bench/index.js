@@ -26,7 +26,9 @@ async function folioToday() {
     const { folio } = await import("@memdesc/folio");
     return folio().today;
   } catch (e) {
-    console.error(`struct folio comes from @memdesc/folio, which is not built: run \`npx turbo run build\` (${e.message})`);
+    console.error(
+      `struct folio comes from @memdesc/folio, which is not built: run \`npx turbo run build\` (${e.message})`,
+    );
     process.exit(1);
   }
 }
