@@ -23,54 +23,35 @@ interface Offsets {
   readonly nrPages: number;
 }
 
-const cache = new WeakMap<Memmap, Map<string, Offsets>>();
-// The last lookup, so the allocation path of one memmap and kind skips the maps (weakly held: a memmap can be
-// gigabytes, and must go when its user drops it).
-let lastMemmap: WeakRef<Memmap> | undefined;
-let lastKind = "";
-let lastOffsets: Offsets | undefined;
-
-function offsets(m: Memmap, kind: string): Offsets {
-  if (kind === lastKind && lastMemmap?.deref() === m) return lastOffsets!;
-  let perKind = cache.get(m);
-  if (!perKind) {
-    perKind = new Map();
-    cache.set(m, perKind);
-  }
-  let o = perKind.get(kind);
-  if (!o) {
-    const at = (path: string, order: number) => {
-      try {
-        return m.fieldOffset(kind, path, order);
-      } catch {
-        return -1;
-      }
-    };
-    const large = Math.min(1, m.maxOrder);
-    o = {
-      flags: at("flags", 0),
-      mapping: at("mapping", 0),
-      index: at("index", 0),
-      refcount: at("_refcount", 0),
-      mapcount: at("_mapcount", 0),
-      pincount: at("_pincount", 0),
-      order: at("order", 0),
-      pfn: at("pfn", 0),
-      largeMapcount: at("_large_mapcount.counter", large),
-      entireMapcount: at("_entire_mapcount.counter", large),
-      nrPagesMapped: at("_nr_pages_mapped.counter", large),
-      nrPages: at("_nr_pages", large),
-    };
-    if (o.refcount < 0 || o.mapcount < 0)
-      throw new MemmapError(
-        "UNKNOWN_FIELD",
-        `kind ${kind} has no _refcount or _mapcount: not a folio layout`,
-      );
-    perKind.set(kind, o);
-  }
-  lastMemmap = new WeakRef(m);
-  lastKind = kind;
-  lastOffsets = o;
+/** The offsets of a folio kind on a memmap, looked up once and kept in the kind's scratch space there. */
+function offsets(m: Memmap, kind: string, state: Record<string, unknown> = m.kindState(kind)): Offsets {
+  const known = state.folioOffsets as Offsets | undefined;
+  if (known) return known;
+  const at = (path: string, order: number) => {
+    try {
+      return m.fieldOffset(kind, path, order);
+    } catch {
+      return -1;
+    }
+  };
+  const large = Math.min(1, m.maxOrder);
+  const o: Offsets = {
+    flags: at("flags", 0),
+    mapping: at("mapping", 0),
+    index: at("index", 0),
+    refcount: at("_refcount", 0),
+    mapcount: at("_mapcount", 0),
+    pincount: at("_pincount", 0),
+    order: at("order", 0),
+    pfn: at("pfn", 0),
+    largeMapcount: at("_large_mapcount.counter", large),
+    entireMapcount: at("_entire_mapcount.counter", large),
+    nrPagesMapped: at("_nr_pages_mapped.counter", large),
+    nrPages: at("_nr_pages", large),
+  };
+  if (o.refcount < 0 || o.mapcount < 0)
+    throw new MemmapError("UNKNOWN_FIELD", `kind ${kind} has no _refcount or _mapcount: not a folio layout`);
+  state.folioOffsets = o;
   return o;
 }
 
@@ -82,8 +63,15 @@ const of = (m: Memmap, folio: number) => offsets(m, m.kindOfDescriptor(folio));
  * `_nr_pages_mapped = 0` and `_nr_pages`, and last `_refcount = 1`. The memmap zeroes the object first, so
  * `mapping`, `private` and `index` start at 0 (the kernel's `index = -1` is left out: nothing here reads it).
  */
-export function folioInit(m: Memmap, folio: number, order: number, pfn: number, kind?: string): void {
-  const o = offsets(m, kind ?? m.kindOfDescriptor(folio));
+export function folioInit(
+  m: Memmap,
+  folio: number,
+  order: number,
+  pfn: number,
+  kind?: string,
+  state?: Record<string, unknown>,
+): void {
+  const o = offsets(m, kind ?? m.kindOfDescriptor(folio), state);
   // Straight into the bytes: this runs on every folio allocation.
   const b = m.viewOf(folio);
   const v = m.view32;

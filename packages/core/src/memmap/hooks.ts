@@ -90,7 +90,15 @@ export interface SimulationHooks {
    * Sets up a new, zeroed descriptor of `kind` for pages [pfn, pfn + 2^order) (folio: refcount 1, mapcount -1,
    * …). It runs on every allocation, so `memmap.viewOf(desc)` gives it the bytes directly.
    */
-  readonly init?: (memmap: Memmap, desc: number, order: number, pfn: number, kind: string) => void;
+  readonly init?: (
+    memmap: Memmap,
+    desc: number,
+    order: number,
+    pfn: number,
+    kind: string,
+    /** Per-kind scratch space on this memmap (`memmap.kindState(kind)`), for offsets looked up once. */
+    state: Record<string, unknown>,
+  ) => void;
   /** Drops the workload's reference (`folio_put`); the default frees the descriptor and its pages. */
   readonly release?: (memmap: Memmap, desc: number) => void;
   /** Splits to a lower order, all or nothing: the pieces' descriptors, or null when they cannot be had. */

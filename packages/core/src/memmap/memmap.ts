@@ -27,6 +27,7 @@ export const MAX_MEMMAP_PAGES = 2 ** 28;
 /** Use index of pages that hold descriptors (slab pages of descriptor caches): the metadata itself. */
 const USE_META = 255;
 const TWO32 = 4294967296;
+const INV_PAGE_SIZE = 1 / PAGE_SIZE;
 /** PFNs per leaf of the table that finds a descriptor slab from a PFN. */
 const LEAF_SHIFT = 6;
 const LEAF = 1 << LEAF_SHIFT;
@@ -103,6 +104,8 @@ interface KindInfo {
   readonly byOrder: (SlabCache | undefined)[];
   readonly caches: SlabCache[];
   readonly use: number;
+  /** Scratch space for the kind's hooks on this memmap (field offsets they look up once). */
+  readonly state: Record<string, unknown>;
 }
 
 interface FieldInfo {
@@ -277,6 +280,7 @@ export class Memmap {
         byOrder: [],
         caches: [],
         use: memoryUseNames.indexOf(use),
+        state: {},
       };
       this.kindByName.set(name, info);
       return info;
@@ -356,6 +360,11 @@ export class Memmap {
   /** The registry's kinds, by index (`kindId`), for the number-only allocation path. */
   kindId(kind: string): number {
     return this.kindInfo(kind).index;
+  }
+
+  /** Scratch space the kind's hooks keep on this memmap (what `init` gets as `state`). */
+  kindState(kind: string): Record<string, unknown> {
+    return this.kindInfo(kind).state;
   }
 
   /** The simulation hooks of a kind's plugin. */
@@ -716,7 +725,7 @@ export class Memmap {
         "BAD_DESCRIPTOR",
         `${hex(desc)} is not a 16-byte-aligned address in the direct map of this memmap`,
       );
-    const p = Math.floor(rel / PAGE_SIZE);
+    const p = Math.floor(rel * INV_PAGE_SIZE);
     const leaf = this.dir[p >>> LEAF_SHIFT]!;
     const v = leaf === 0 ? 0 : this.leaves[(leaf - 1) * LEAF + (p & (LEAF - 1))]!;
     if (v === 0)
@@ -727,7 +736,9 @@ export class Memmap {
     const c = this.caches[(v >>> 24) - 1]!;
     const j = v & 0xffffff;
     const off = rel - c.slabPfn[j]! * PAGE_SIZE;
-    const i = (off / c.size) | 0;
+    // A multiply by the stride's reciprocal, nudged up past rounding (offsets are below 2^22, strides below 2^12
+    // here), then checked exactly: cheaper than a division on the free path.
+    const i = (off * c.invSize + 1e-7) | 0;
     if (i * c.size !== off || i >= c.objects)
       throw new MemmapError(
         "BAD_DESCRIPTOR",
@@ -1045,8 +1056,13 @@ export class Memmap {
     cache.objUse[o] = use;
     // kmem_cache_zalloc.
     const u = cache.u32[j >>> cache.chunkShift]!;
-    const x0 = cache.byteOffset(j, i) >>> 2;
-    u.fill(0, x0, x0 + (cache.objectSize >>> 2));
+    // A loop of stores: TypedArray#fill costs more than it saves on 48..128-byte objects.
+    for (let x = cache.byteOffset(j, i) >>> 2, end = x + (cache.objectSize >>> 2); x < end; x += 4) {
+      u[x] = 0;
+      u[x + 1] = 0;
+      u[x + 2] = 0;
+      u[x + 3] = 0;
+    }
     const n = 2 ** order;
     if (n === 1) {
       const x = pfn * this.stride;
@@ -1064,7 +1080,7 @@ export class Memmap {
       this.lu8 = cache.u8[j >>> cache.chunkShift]!;
       this.lbyte = cache.byteOffset(j, i);
       this.ld = desc;
-      k.hooks.init(this, desc, order, pfn, k.name);
+      k.hooks.init(this, desc, order, pfn, k.name, k.state);
     }
     return desc;
   }
@@ -1165,7 +1181,7 @@ export class Memmap {
       out.push(target.objectAddress(DIRECT_MAP_BASE, j, i));
     }
     out.forEach((d, p) => {
-      if (!keep || p > 0) k.hooks?.init?.(this, d, newOrder, pfn + p * 2 ** newOrder, k.name);
+      if (!keep || p > 0) k.hooks?.init?.(this, d, newOrder, pfn + p * 2 ** newOrder, k.name, k.state);
       copy?.(desc, d, p);
       this.writePointerWords(pfn + p * 2 ** newOrder, 2 ** newOrder, k.tag, d);
     });

@@ -60,6 +60,8 @@ export class SlabCache {
   readonly variant: string;
   readonly objectSize: number;
   readonly size: number;
+  /** `1 / size`, for finding an object from an address without a division. */
+  readonly invSize: number;
   readonly order: number;
   readonly objects: number;
   readonly slabBytes: number;
@@ -121,6 +123,7 @@ export class SlabCache {
     this.variant = o.variant;
     this.objectSize = o.objectSize;
     this.size = o.size;
+    this.invSize = 1 / o.size;
     this.order = o.order;
     this.objects = o.objects;
     this.slabBytes = 4096 * 2 ** o.order;
