@@ -117,6 +117,30 @@ function pairsNaive() {
     return B;
   };
 }
+/** The page allocator alone: order-0 alloc_pages + free_pages with their words, no descriptor. */
+function buddyTyped() {
+  const m = createMemmap(r, { pages: 1 << 20 });
+  const b = m.buddy;
+  const ps = new Int32Array(B);
+  return () => {
+    for (let i = 0; i < B; i++) {
+      const p = b.allocPages(0, -1);
+      m.words[2 * p] = 0; // the allocation's word (Misc, reserved)
+      ps[i] = p;
+    }
+    for (let i = 0; i < B; i++) b.freePages(ps[i], 0);
+    return B;
+  };
+}
+function buddyNaive() {
+  const m = new NaiveMemmap(1 << 20, { fields });
+  const ps = new Array(B);
+  return () => {
+    for (let i = 0; i < B; i++) ps[i] = m.allocMisc(0, -1);
+    for (let i = 0; i < B; i++) m.freePages(ps[i], 0);
+    return B;
+  };
+}
 function rate(fn, { rounds = 7, ms = 300 } = {}) {
   for (let w = 0; w < 200; w++) fn();
   const rates = [];
@@ -132,6 +156,11 @@ function rate(fn, { rounds = 7, ms = 300 } = {}) {
   }
   return median(rates);
 }
+const typedBuddy = rate(buddyTyped());
+const naiveBuddy = rate(buddyNaive());
+console.log(
+  `order-0 alloc_pages+free_pages pairs (buddy allocator and words, no descriptor): ${fmt(typedBuddy)}/s typed arrays, ${fmt(naiveBuddy)}/s naive; ratio ${(typedBuddy / naiveBuddy).toFixed(1)}×`,
+);
 const typedPairs = rate(pairsTyped());
 const apiPairs = rate(pairsTypedApi());
 const naivePairs = rate(pairsNaive());
