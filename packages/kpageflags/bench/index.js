@@ -149,6 +149,33 @@ function live() {
   }
   console.log(`  survey / cat               ${(m.survey / m.cat).toFixed(2)}×`);
   console.log(`  page-types / cat           ${m.pageTypes ? (m.pageTypes / m.cat).toFixed(2) + "×" : "n/a"}`);
+  // Where the time goes: CPU seconds (user, system) of each process, from the shell's `times`.
+  const cpu = (cmd) => {
+    const out = timeProcess("sh", ["-c", `${cmd} > /dev/null; times`], true)
+      .stdout.trim()
+      .split("\n");
+    const [u, s] = out[out.length - 1].split(/\s+/).map((x) => {
+      const m = /(\d+)m([\d.]+)s/.exec(x);
+      return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
+    });
+    return { u, s };
+  };
+  const cpuRow = (name, cmd) => {
+    const xs = Array.from({ length: 3 }, () => cpu(cmd));
+    console.log(
+      `  ${name.padEnd(44)} user ${ms(median(xs.map((x) => x.u))).padStart(7)}  sys ${ms(median(xs.map((x) => x.s))).padStart(7)}`,
+    );
+  };
+  console.log("\nCPU time per process, median of 3 (system time is the kernel filling the page map)");
+  cpuRow("survey (node)", `'${process.execPath}' '${survey}'`);
+  cpuRow("node -e 0 (startup alone)", `'${process.execPath}' -e 0`);
+  cpuRow(
+    "node: import @memdesc/kpageflags only",
+    `'${process.execPath}' --input-type=module -e 'await import(${JSON.stringify(join(here, "../dist/index.js"))})'`,
+  );
+  if (pt) cpuRow("page-types", `'${pt}'`);
+  cpuRow("cat /proc/kpageflags", "cat /proc/kpageflags");
+
   rss = rss.sort((a, b) => a - b);
   console.log(
     `\nmemory: survey process maxrss ${mib(median(rss))} (kpageflags itself is ${mib((pfns * 8) / 1024)})`,
