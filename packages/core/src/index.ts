@@ -1,9 +1,9 @@
-export * from "./layout-entry.js";
 export * from "./bill/bill.js";
 export * from "./bill/picture.js";
 export * from "./bill/uses.js";
 export * from "./design/builtin.js";
 export * from "./design/schema.js";
+export * from "./layout-entry.js";
 export * from "./memmap/index.js";
 export { type BuiltinKind, buddy, builtinKinds, misc } from "./plugin/builtins.js";
 export * from "./plugin/define.js";
