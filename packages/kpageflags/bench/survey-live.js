@@ -1,6 +1,7 @@
 // One survey in its own process, for whole-process timing by bench/index.js. Prints PFNs and maxrss (KiB).
 //   node bench/survey-live.js [--parallel=N] [--raw=FILE]
-import { surveyProc, surveyRaw } from "../dist/index.js";
+// The survey alone (reading and classifying), without the bill's zod schemas, as page-types does.
+import { surveyProc, surveyRaw } from "../dist/survey.js";
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const parallel = arg("parallel") ? Number(arg("parallel")) : undefined;

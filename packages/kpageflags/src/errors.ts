@@ -1,4 +1,4 @@
-import { MemdescError } from "@memdesc/core";
+import { MemdescError } from "@memdesc/core/layout";
 
 export type KpageflagsErrorCode =
   /** The file exists but this user may not read it (the /proc/kpage* files are root only). */
