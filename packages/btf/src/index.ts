@@ -12,6 +12,16 @@ export { BtfError, type BtfErrorCode, type BtfErrorSite } from "./errors.js";
 export { type CTypesToBtfOptions, ctypesToBtf, type EncodedCTypes, writeCTypes } from "./from-ctype.js";
 export { BASE_HEADER_LEN, BTF_MAGIC, type BtfHeader, parseHeader } from "./header.js";
 export { Kind, kindNames } from "./kinds.js";
+export {
+  checkPlugins,
+  compareFields,
+  type FieldCheck,
+  type FieldSide,
+  type FieldStatus,
+  type PluginCheck,
+  type PluginCheckResult,
+  type RuleCheck,
+} from "./plugin-check.js";
 export { Btf, type ReadBtfOptions, readBtf } from "./reader.js";
 export { type ExtractedTypes, extractTypes, remap } from "./subset.js";
 export { type AggregateAttributes, CTypeConverter } from "./to-ctype.js";

@@ -1,19 +1,13 @@
 import { resolve } from "node:path";
-import type { Btf } from "@memdesc/btf";
-import { type Field, fieldsByPath, type Layout } from "@memdesc/core";
-import type { ComposedPlugin } from "../config/compose.js";
+import { checkPlugins, type FieldStatus, type PluginCheckResult } from "@memdesc/btf";
 import type { Context } from "../context.js";
 import { CheckFailed } from "../errors.js";
 import { printJson } from "../output/json.js";
 import { int } from "../output/table.js";
-import type { CheckOutput } from "../schemas.js";
 import { loadBtf } from "./btf.js";
-import { type AnyRegistry, composeFrom, describeSet } from "./shared.js";
+import { composeFrom, describeSet } from "./shared.js";
 
-type PluginCheck = CheckOutput["plugins"][number];
-type FieldCheck = PluginCheck["fields"][number];
-
-const fieldWords: Record<FieldCheck["status"], string> = {
+const fieldWords: Record<FieldStatus, string> = {
   ok: "ok",
   "wrong-offset": "wrong offset",
   "wrong-size": "wrong size",
@@ -30,121 +24,17 @@ export default async function check(ctx: Context, opts: Record<string, unknown>)
   const btf = loadBtf(path, ctx.cwd);
   // Layouts are computed for the kernel's ABI, whatever the config says.
   const comp = await composeFrom(ctx.cwd, { ...opts, abi: btf.abi });
-  const output = checkAll(btf, comp.registry, comp.plugins);
+  const output = checkPlugins(
+    btf,
+    comp.registry,
+    comp.plugins.map((p) => p.plugin),
+  );
   if (ctx.json) printJson(output);
   else printCheck(ctx, output, describeSet(comp));
   if (!output.ok) throw new CheckFailed(`${output.failures} checks failed`);
 }
 
-export function checkAll(btf: Btf, registry: AnyRegistry, plugins: readonly ComposedPlugin[]): CheckOutput {
-  const kernelPage = btf.layout("page");
-  const bases = new Map<string, Layout>();
-  for (const p of plugins)
-    for (const set of p.plugin.overlay)
-      if (set.base !== "page" && !bases.has(set.base) && btf.findStruct(set.base) !== undefined)
-        bases.set(set.base, btf.layout(set.base));
-  const overlays = new Map(
-    registry.checkOverlays({ page: kernelPage, layouts: bases }).map((r) => [r.kind, r]),
-  );
-  const results: PluginCheck[] = plugins.map((p) => {
-    const kind = p.plugin.kind;
-    const overlay = (overlays.get(kind)?.results ?? []).map((r) => ({
-      macro: r.macro,
-      label: r.label,
-      status: r.status,
-      actual: r.actual ?? null,
-      expected: r.expected ?? null,
-      message: r.message,
-    }));
-    const overlayFailures = overlay.filter((r) => r.status === "fail" || r.status === "missing").length;
-    if (!p.plugin.today)
-      return {
-        package: p.package,
-        kind,
-        struct: null,
-        found: false,
-        size: null,
-        fields: [],
-        overlay,
-        failures: overlayFailures,
-      };
-    const mine = registry.todayLayout(kind);
-    const name = mine.name ?? mine.typedefName ?? kind;
-    const id = btf.findStruct(name);
-    if (id === undefined)
-      return {
-        package: p.package,
-        kind,
-        struct: name,
-        found: false,
-        size: { plugin: mine.size, kernel: null },
-        fields: [],
-        overlay,
-        failures: overlayFailures,
-      };
-    const theirs = btf.layout(id);
-    const fields = compareFields(mine, theirs);
-    const fieldFailures = fields.filter(
-      (f) => f.status === "wrong-offset" || f.status === "wrong-size" || f.status === "plugin-only",
-    ).length;
-    return {
-      package: p.package,
-      kind,
-      struct: name,
-      found: true,
-      size: { plugin: mine.size, kernel: theirs.size },
-      fields,
-      overlay,
-      failures: overlayFailures + fieldFailures,
-    };
-  });
-  const failures = results.reduce((s, r) => s + r.failures, 0);
-  return {
-    btf: { file: btf.file ?? "", abi: btf.abi, types: btf.count },
-    ok: failures === 0,
-    failures,
-    plugins: results,
-  };
-}
-
-/** Field by field, by C access path: where the plugin and the kernel agree and where they do not. */
-export function compareFields(plugin: Layout, kernel: Layout): FieldCheck[] {
-  const mine = fieldsByPath(plugin);
-  const theirs = fieldsByPath(kernel);
-  const side = (f: Field | undefined) => (f ? { offset: f.offset, size: f.size, type: f.typeName } : null);
-  // Fields inside a member the other side keeps whole (a spinlock_t the plugin leaves opaque) are not
-  // differences; inside a member both sides expand (struct page within struct folio), they are.
-  const hasChildren = (side: ReadonlyMap<string, Field>, parent: string) => {
-    for (const k of side.keys()) if (k.startsWith(`${parent}.`)) return true;
-    return false;
-  };
-  const insideOpaque = (path: string, other: ReadonlyMap<string, Field>) => {
-    for (let i = path.lastIndexOf("."); i > 0; i = path.lastIndexOf(".", i - 1)) {
-      const parent = path.slice(0, i);
-      if (other.has(parent)) return !hasChildren(other, parent);
-    }
-    return false;
-  };
-  const out: FieldCheck[] = [];
-  for (const [path, f] of mine) {
-    const k = theirs.get(path);
-    let status: FieldCheck["status"];
-    if (!k && insideOpaque(path, theirs)) continue;
-    if (!k) status = "plugin-only";
-    else if (k.offset !== f.offset || (k.bitOffset ?? 0) !== (f.bitOffset ?? 0)) status = "wrong-offset";
-    else if (k.size !== f.size || (k.bitSize ?? 0) !== (f.bitSize ?? 0)) status = "wrong-size";
-    else status = "ok";
-    out.push({ path, status, plugin: side(f), kernel: side(k) });
-  }
-  for (const [path, k] of theirs)
-    if (!mine.has(path) && !insideOpaque(path, mine))
-      out.push({ path, status: "kernel-only", plugin: null, kernel: side(k) });
-  return out.sort(
-    (a, b) => (a.kernel ?? a.plugin)!.offset - (b.kernel ?? b.plugin)!.offset || a.path.localeCompare(b.path),
-  );
-}
-
-function printCheck(ctx: Context, output: CheckOutput, set: string): void {
+function printCheck(ctx: Context, output: PluginCheckResult, set: string): void {
   const { c } = ctx;
   const mark = (ok: boolean, word: string) => (ok ? c.green(word) : c.red(word));
   let out = `${c.bold("memdesc check")}: ${output.btf.file} (${output.btf.abi}, ${int(output.btf.types)} types)\n`;
@@ -164,7 +54,7 @@ function printCheck(ctx: Context, output: CheckOutput, set: string): void {
           ? `sizeof ${p.size!.plugin} in both`
           : `sizeof ${p.size!.plugin} in the plugin, ${p.size!.kernel} in the kernel`;
       out += `  layout: ${matching} of ${p.fields.length - diffs.filter((d) => d.status === "kernel-only").length} fields at the kernel's offsets; ${sizeNote}\n`;
-      const shown = new Map<string, FieldCheck["status"]>();
+      const shown = new Map<string, FieldStatus>();
       for (const d of diffs) {
         const parent = d.path.includes(".") ? d.path.slice(0, d.path.lastIndexOf(".")) : undefined;
         if (parent && shown.get(parent) === d.status) continue;
