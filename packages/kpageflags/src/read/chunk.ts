@@ -1,4 +1,5 @@
-import type { RamMap } from "./iomem.js";
+import { KpageflagsError } from "../errors.js";
+import type { RamMap } from "./ram.js";
 
 /** PFNs per read: 64 Ki PFNs, 512 KiB of kpageflags, as page-types reads. */
 export const defaultChunkPfns = 65536;
@@ -76,4 +77,15 @@ export interface PageMapSource {
 /** The section size in PFNs for a page size. */
 export function sectionPfnsFor(pageSize: number, sectionBytes = defaultSectionBytes): number {
   return Math.max(1, Math.floor(sectionBytes / pageSize));
+}
+
+/** Checks a chunk size in PFNs. */
+export function checkChunkPfns(chunkPfns: number): number {
+  if (!Number.isInteger(chunkPfns) || chunkPfns < 1 || chunkPfns > 1 << 24)
+    throw new KpageflagsError(
+      "BAD_OPTION",
+      `chunkPfns must be a whole number from 1 to 16777216, not ${chunkPfns}`,
+      "omit it to use 65536",
+    );
+  return chunkPfns;
 }

@@ -1,19 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fsError, KpageflagsError } from "../errors.js";
+import { type PfnRange, type RamMap, ramMap } from "./ram.js";
 
-/** A half-open PFN range `[start, end)`. */
-export interface PfnRange {
-  readonly start: number;
-  readonly end: number;
-}
-
-/** What /proc/iomem says about RAM: the page-aligned "System RAM" ranges, as PFN ranges. */
-export interface RamMap {
-  /** Sorted, non-overlapping, merged PFN ranges of System RAM. */
-  readonly ranges: readonly PfnRange[];
-  /** RAM pages in total. */
-  readonly pages: number;
-}
+export { type PfnRange, type RamMap, ramMap };
 
 const line = /^(\s*)([0-9a-fA-F]+)-([0-9a-fA-F]+)\s*:\s*(.*)$/;
 
@@ -58,21 +47,6 @@ export function parseIomem(text: string, pageSize = 4096, source = "/proc/iomem"
   }
   if (!sawAddress || !sawNonZero) return null;
   return ramMap(raw);
-}
-
-/** Sorts and merges ranges into a RamMap. */
-export function ramMap(ranges: readonly PfnRange[]): RamMap {
-  const sorted = [...ranges].filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
-  const merged: PfnRange[] = [];
-  for (const r of sorted) {
-    const last = merged[merged.length - 1];
-    if (last && r.start <= last.end)
-      merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, r.end) };
-    else merged.push({ start: r.start, end: r.end });
-  }
-  let pages = 0;
-  for (const r of merged) pages += r.end - r.start;
-  return { ranges: merged, pages };
 }
 
 /** Reads and parses an iomem file (default /proc/iomem). */

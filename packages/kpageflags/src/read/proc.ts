@@ -1,9 +1,10 @@
 import { availableParallelism, machine, release } from "node:os";
 import { join } from "node:path";
-import { KpageflagsError } from "../errors.js";
-import { defaultChunkPfns, type PageMapSource, sectionPfnsFor } from "./chunk.js";
+import { checkChunkPfns, defaultChunkPfns, type PageMapSource, sectionPfnsFor } from "./chunk.js";
 import { type RamMap, readIomem } from "./iomem.js";
 import { lockstepChunks } from "./lockstep.js";
+
+export { checkChunkPfns };
 
 export interface ProcSourceOptions {
   /** Also read /proc/kpagecount (mapcounts), in lockstep with kpageflags. */
@@ -25,16 +26,6 @@ export interface ProcSourceOptions {
 /** Reads at once by default: the kernel's per-page work scales with CPUs, libuv has 4 threads. */
 export function defaultParallelReads(): number {
   return Math.max(1, Math.min(4, availableParallelism() * 2));
-}
-
-export function checkChunkPfns(chunkPfns: number): number {
-  if (!Number.isInteger(chunkPfns) || chunkPfns < 1 || chunkPfns > 1 << 24)
-    throw new KpageflagsError(
-      "BAD_OPTION",
-      `chunkPfns must be a whole number from 1 to 16777216, not ${chunkPfns}`,
-      "omit it to use 65536",
-    );
-  return chunkPfns;
 }
 
 /**
