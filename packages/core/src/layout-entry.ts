@@ -13,6 +13,7 @@ export {
   type MemberSpec,
   type TypeSpec,
 } from "./ctype/dsl.js";
+export { moveMember, swapMembers } from "./ctype/edit.js";
 export { declarator, typeName } from "./ctype/name.js";
 export { parseTypeName } from "./ctype/parse.js";
 export * from "./ctype/types.js";
@@ -25,6 +26,7 @@ export { configEnabled } from "./layout/config.js";
 export { LayoutEngine, type LayoutOptions, layoutOf } from "./layout/engine.js";
 export { fieldsByPath, findField, layoutLabel } from "./layout/fields.js";
 export { type CompareOptions, formatCompare } from "./layout/pahole-compare.js";
+export { diffPahole } from "./layout/pahole-diff.js";
 export { formatPaholeEnum } from "./layout/pahole-enum.js";
 export { formatPahole, type PaholeFormatOptions } from "./layout/pahole-format.js";
 export { type PaholeField, PaholeParseError, type PaholeStruct, parsePahole } from "./layout/pahole-parse.js";
