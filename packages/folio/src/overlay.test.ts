@@ -1,6 +1,14 @@
-import { type AbiName, c, checkOverlay, layoutOf, linux618, page } from "@memdesc/core";
+import {
+  type AbiName,
+  c,
+  checkOverlay,
+  layoutOf,
+  linux618,
+  moveMember,
+  page,
+  swapMembers,
+} from "@memdesc/core";
 import { describe, expect, it } from "vitest";
-import { moveToEnd, swapMembers } from "../test/layout-helpers.js";
 import { folioMatch, folioOverlay, folioSize } from "./overlay.js";
 import { folioToday } from "./today.js";
 
@@ -65,7 +73,7 @@ describe("FOLIO_MATCH against core's struct page", () => {
   });
 
   it("breaks exactly FOLIO_MATCH(compound_head, _head_3) when _head_3 moves to the end of its struct", () => {
-    const failed = check("lp64", moveToEnd(folioToday, "_head_3")).filter((r) => r.status === "fail");
+    const failed = check("lp64", moveMember(folioToday, "_head_3", "end")).filter((r) => r.status === "fail");
     expect(failed.map((r) => r.message)).toEqual([
       "FOLIO_MATCH(compound_head, _head_3) at +3×sizeof(struct page): struct folio._head_3 is at 232, but struct page.compound_head puts it at 8 + 3×64 = 200",
     ]);

@@ -1,6 +1,14 @@
-import { type AbiName, checkOverlay, type KernelConfig, layoutOf, linux618, page } from "@memdesc/core";
+import {
+  type AbiName,
+  checkOverlay,
+  type KernelConfig,
+  layoutOf,
+  linux618,
+  moveMember,
+  page,
+  swapMembers,
+} from "@memdesc/core";
 import { describe, expect, it } from "vitest";
-import { swapMembers, swapWithNext } from "../test/layout-helpers.js";
 import { freelistAbaSize, slabMatch } from "./overlay.js";
 import { slabToday } from "./today.js";
 
@@ -59,7 +67,9 @@ describe("SLAB_MATCH against core's struct page", () => {
   });
 
   it("breaks exactly the freelist alignment when freelist and counters swap", () => {
-    const failed = check("lp64", swapWithNext(slabToday, "freelist")).filter((r) => r.status === "fail");
+    const failed = check("lp64", moveMember(slabToday, "freelist", "next")).filter(
+      (r) => r.status === "fail",
+    );
     expect(failed.map((r) => r.message)).toEqual([
       "IS_ALIGNED(offsetof(struct slab, freelist), 16): struct slab.freelist is at 40, not a multiple of 16",
     ]);

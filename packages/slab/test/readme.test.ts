@@ -1,13 +1,24 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRegistry, designs, layoutOf, linux618, type RuleResult } from "@memdesc/core";
+import {
+  createRegistry,
+  designs,
+  formatPahole,
+  type Layout,
+  layoutOf,
+  linux618,
+  parsePahole,
+  type RuleResult,
+} from "@memdesc/core";
 import { describe, expect, it } from "vitest";
 import { slabGeometry, slubParams } from "../src/geometry.js";
 import { slab } from "../src/plugin.js";
 import { checkSlabinfo, parseSlabinfo, parseSlabMachine } from "../src/slabinfo.js";
 import { slabToday } from "../src/today.js";
-import { printedFields } from "./layout-helpers.js";
+
+/** The members pahole prints for a layout (named ones, through anonymous structs and unions), in order. */
+const printedFields = (layout: Layout) => parsePahole(formatPahole(layout, { config: linux618 }))[0]!.fields;
 
 /*
  * The README's tables are generated from the code and the shipped fixture, so what it states is what the

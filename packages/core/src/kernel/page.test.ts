@@ -1,5 +1,5 @@
+import { readReference } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
-import { readReference } from "../../test/reference.js";
 import { layoutOf } from "../layout/engine.js";
 import { parsePahole } from "../layout/pahole-parse.js";
 import { linux618, linux618Measured } from "./config.js";

@@ -1,10 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { ioptdesc } from "../../test/memdesc-structs.js";
+import { c } from "../ctype/dsl.js";
 import { linux618Measured } from "../kernel/config.js";
 import { page } from "../kernel/page.js";
 import { layoutOf } from "./engine.js";
 import { expandTabs, formatCompare } from "./pahole-compare.js";
 import { formatPahole } from "./pahole-format.js";
+
+/** Linux 6.18's struct ioptdesc, which overlays struct page. */
+const ioptdesc = c.struct("ioptdesc", [
+  ["__page_flags", c.ulong],
+  ["iopt_freelist_elm", c.listHead],
+  ["__page_mapping", c.ulong],
+  ["__index", c.ulong],
+  ["_private", c.ptr()],
+  ["__page_type", c.uint],
+  ["__page_refcount", c.atomic],
+  ["memcg_data", c.ulong],
+]);
 
 describe("formatCompare", () => {
   const today = layoutOf(page, { config: linux618Measured });

@@ -1,5 +1,5 @@
+import { readReference } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
-import { readReference } from "../../test/reference.js";
 import { c } from "../ctype/dsl.js";
 import { moveMember, swapMembers } from "../ctype/edit.js";
 import { linux618, linux618Measured } from "../kernel/config.js";

@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
+import { readReference } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
-import * as structs from "../../test/memdesc-structs.js";
-import { readReference } from "../../test/reference.js";
 import { memdesc_flags_t } from "../ctype/builtins.js";
 import { c } from "../ctype/dsl.js";
-import type { CType } from "../ctype/types.js";
 import { linux618Measured } from "../kernel/config.js";
 import { page } from "../kernel/page.js";
 import { layoutOf } from "./engine.js";
@@ -17,28 +15,22 @@ describe("formatPahole", () => {
     expect(formatPahole(layout)).toBe(readReference("pahole/pahole_page.txt"));
   });
 
-  const references: [string, CType][] = [
-    ["folio", structs.folio],
-    ["slab", structs.slab],
-    ["ptdesc", structs.ptdesc],
-    ["ioptdesc", structs.ioptdesc],
-    ["zpdesc", structs.zpdesc],
-    ["zspage", structs.zspage],
-    ["netmem_desc", structs.netmemDesc],
-    ["net_iov", structs.netIov],
-    ["net_iov_area", structs.netIovArea],
-    ["iommu_pages_list", structs.iommuPagesList],
-    ["memdesc_flags_t", memdesc_flags_t],
-  ];
-  it.each(references)("prints %s exactly as the reference pahole output", (name, type) => {
-    const layout = layoutOf(type, { config: linux618Measured });
-    expect(formatPahole(layout)).toBe(readReference(`pahole/pahole_${name}.txt`));
+  // The descriptors (folio, slab, ptdesc, …) are checked byte for byte in their plugin packages.
+  it("prints a typedef of an anonymous struct, memdesc_flags_t, as pahole does", () => {
+    const layout = layoutOf(memdesc_flags_t, { config: linux618Measured });
+    expect(formatPahole(layout)).toBe(readReference("pahole/pahole_memdesc_flags_t.txt"));
   });
 });
 
 describe("formatPaholeEnum", () => {
   it("prints net_iov_type, 8 bytes wide, as packed", () => {
-    expect(formatPaholeEnum(structs.netIovType)).toBe(readReference("pahole/pahole_enum_net_iov_type.txt"));
+    // NET_IOV_MAX = ULONG_MAX makes the packed enum as wide as a long.
+    const netIovType = c.enum(
+      "net_iov_type",
+      { NET_IOV_DMABUF: 0, NET_IOV_IOURING: 1, NET_IOV_MAX: 18446744073709551615n },
+      "long",
+    );
+    expect(formatPaholeEnum(netIovType)).toBe(readReference("pahole/pahole_enum_net_iov_type.txt"));
   });
 
   it("prints pagetype with its values aligned", () => {
