@@ -1,6 +1,11 @@
-import { billSchema, pictureSchema } from "@memdesc/core";
+import { billSchema, createRegistry, pictureSchema } from "@memdesc/core";
+import { folio } from "@memdesc/folio";
+import { ptdesc } from "@memdesc/ptdesc";
+import { slab } from "@memdesc/slab";
 import { describe, expect, it } from "vitest";
-import { testRegistry } from "../test/plugins.js";
+
+const testRegistry = () => createRegistry({ plugins: [folio(), slab(), ptdesc()] });
+
 import { surveyBill } from "./bill.js";
 import { surveyPicture } from "./picture.js";
 import { surveyReport, surveyReportJsonSchema, surveyReportSchema } from "./report.js";
