@@ -1,0 +1,113 @@
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  type ChartData,
+  type ChartOptions,
+  Legend,
+  LinearScale,
+  LogarithmicScale,
+  Tooltip,
+} from "chart.js";
+import { useEffect, useRef } from "react";
+
+// Only what a bar chart needs, so the bundle carries no other chart types (Chart.js tree-shakes by registration).
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, Legend);
+
+export interface BarSeries {
+  readonly label: string;
+  readonly values: readonly number[];
+  readonly color: string;
+  /** Outline bars (the chosen design). */
+  readonly highlight?: readonly boolean[];
+}
+
+/**
+ * A Chart.js bar chart (stacked or grouped) that updates in place as its data changes, without animation, so
+ * it follows a slider. The canvas has a text label; the numbers are in the table each chart sits next to.
+ */
+export function BarChart(props: {
+  /** Category labels; an array is drawn as several lines. */
+  labels: readonly (string | string[])[];
+  series: readonly BarSeries[];
+  stacked?: boolean;
+  /** A logarithmic value axis, for bills where one use dwarfs the rest. */
+  logarithmic?: boolean;
+  yTitle: string;
+  ariaLabel: string;
+  height?: number;
+  format?: (v: number) => string;
+  testId?: string;
+}) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart<"bar"> | null>(null);
+  const format = props.format ?? ((v: number) => v.toLocaleString("en-US"));
+
+  const data: ChartData<"bar"> = {
+    labels: [...props.labels],
+    datasets: props.series.map((s) => ({
+      label: s.label,
+      data: [...s.values],
+      backgroundColor: s.color,
+      borderColor: s.highlight ? s.highlight.map((h) => (h ? "#111" : s.color)) : s.color,
+      borderWidth: s.highlight ? s.highlight.map((h) => (h ? 2 : 0)) : 0,
+    })),
+  };
+
+  // A logarithmic axis starts at the power of ten below the smallest bar, so that bar still shows.
+  const positive = props.series.flatMap((s) => s.values.filter((v) => v > 0));
+  const logMin = positive.length ? 10 ** Math.floor(Math.log10(Math.min(...positive))) : 1;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the chart is made once; data updates below
+  useEffect(() => {
+    if (!canvas.current) return;
+    const options: ChartOptions<"bar"> = {
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: false,
+      scales: {
+        x: { stacked: props.stacked ?? false },
+        y: {
+          type: props.logarithmic ? "logarithmic" : "linear",
+          stacked: props.stacked ?? false,
+          beginAtZero: !props.logarithmic,
+          ...(props.logarithmic ? { min: logMin } : {}),
+          title: { display: true, text: props.yTitle },
+          ticks: { callback: (v) => format(Number(v)) },
+        },
+      },
+      plugins: {
+        legend: { position: "bottom", labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${format(Number(ctx.parsed.y))}` } },
+      },
+    };
+    const c = new Chart(canvas.current, { type: "bar", data, options });
+    chart.current = c;
+    return () => {
+      c.destroy();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const c = chart.current;
+    if (!c) return;
+    c.data = data;
+    const y = c.options.scales?.y;
+    if (y) {
+      y.type = props.logarithmic ? "logarithmic" : "linear";
+      (y as { beginAtZero?: boolean }).beginAtZero = !props.logarithmic;
+      (y as { min?: number }).min = props.logarithmic ? logMin : undefined;
+    }
+    c.update("none");
+  });
+
+  return (
+    <div className="chart" style={{ height: props.height ?? 320 }} data-testid={props.testId}>
+      <canvas ref={canvas} role="img" aria-label={props.ariaLabel}>
+        {props.ariaLabel}
+      </canvas>
+    </div>
+  );
+}

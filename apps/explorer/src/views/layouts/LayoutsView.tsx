@@ -1,0 +1,280 @@
+import {
+  type CType,
+  formatPahole,
+  type Layout,
+  type PaholeFormatOptions,
+  page,
+  type RuleResult,
+} from "@memdesc/core";
+import { useId, useMemo, useState } from "react";
+import { useAppState } from "../../lib/app-state.js";
+import { int } from "../../lib/format.js";
+import type { AnyRegistry } from "../../lib/registry.js";
+import { byteRows, layoutRows } from "./layout-model.js";
+
+/** Kinds with a struct of their own (today's overlay and a memdesc-era descriptor): the pointer kinds. */
+function describedKinds(registry: AnyRegistry): string[] {
+  return registry.plugins.filter((p) => p.today !== undefined).map((p) => p.kind);
+}
+
+export default function LayoutsView() {
+  const { registry, design } = useAppState();
+  const kinds = useMemo(() => describedKinds(registry), [registry]);
+  const [kind, setKind] = useState(() => (kinds.includes("folio") ? "folio" : kinds[0]!));
+  const [nested, setNested] = useState(false);
+  const selectId = useId();
+  const nestedId = useId();
+  const plugin = registry.plugin(kind);
+  const today = registry.todayLayout(kind);
+  const memdesc = registry.memdescLayouts(kind);
+  const page = registry.pageLayout();
+  const rules = useMemo(
+    () =>
+      registry
+        .checkOverlays()
+        .filter((r) => r.kind === kind)
+        .flatMap((r) => r.results),
+    [registry, kind],
+  );
+  const d = registry.design;
+  const variants = Object.entries(memdesc);
+  const pahole = useMemo(() => ({ config: registry.engine.config, types: namedTypes(registry) }), [registry]);
+  return (
+    <div className="view layouts-view">
+      <section aria-labelledby="layouts-heading">
+        <h2 id="layouts-heading">Descriptor layouts</h2>
+        <div className="controls">
+          <div className="field">
+            <label htmlFor={selectId}>Descriptor</label>
+            <select id={selectId} value={kind} onChange={(e) => setKind(e.target.value)}>
+              {kinds.map((k) => (
+                <option key={k} value={k}>
+                  {k} — {registry.plugin(k).title} ({registry.plugin(k).name})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field checkbox">
+            <input
+              id={nestedId}
+              type="checkbox"
+              checked={nested}
+              onChange={(e) => setNested(e.target.checked)}
+            />
+            <label htmlFor={nestedId}>Show members of nested structs (list_head.next, …)</label>
+          </div>
+        </div>
+        <p className="lede">
+          {plugin.description ?? plugin.title} Today it overlays struct page ({int(page.size)} bytes, so{" "}
+          {today.size > page.size ? `${Math.ceil(today.size / page.size)} struct pages` : "one struct page"});
+          in the memdesc designs it is allocated separately.{" "}
+          {d.overlay
+            ? `Under ${design} the descriptor costs nothing beyond the ${d.entryBytes}-byte struct page.`
+            : `Under ${design} a descriptor is rounded up to ${d.descriptorAlign} bytes.`}
+        </p>
+      </section>
+
+      <div className="layout-columns">
+        <LayoutCard
+          title={`Today: ${label(today)}`}
+          note="overlays struct page"
+          layout={today}
+          nested={nested}
+          pahole={pahole}
+        />
+        {variants.map(([variant, l]) => {
+          const size = Math.ceil(l.size / d.descriptorAlign) * d.descriptorAlign;
+          return (
+            <LayoutCard
+              key={variant}
+              title={`memdesc era: ${label(l)}${variant === "default" ? "" : ` (${variant})`}`}
+              note={
+                d.overlay
+                  ? `not allocated under ${design}`
+                  : `allocated from a slab cache: ${int(size)} bytes each under ${design}`
+              }
+              layout={l}
+              nested={nested}
+              pahole={pahole}
+              allocated={d.overlay ? undefined : size}
+            />
+          );
+        })}
+      </div>
+
+      <section aria-labelledby="rules-heading">
+        <h2 id="rules-heading">Overlay rules against struct page</h2>
+        <OverlayRules rules={rules} />
+      </section>
+    </div>
+  );
+}
+
+/** The structs the set's layouts name each other by, so pahole's printout can resolve them (as `memdesc layout` does). */
+function namedTypes(registry: AnyRegistry): Map<string, CType> {
+  const types = new Map<string, CType>([["struct page", page]]);
+  for (const p of registry.plugins) {
+    for (const [name, t] of Object.entries(p.layouts ?? {})) types.set(`struct ${name}`, t);
+    const today = p.today as { kind?: string; name?: string } | undefined;
+    if (p.today && today?.name && (today.kind === "struct" || today.kind === "union"))
+      types.set(`${today.kind} ${today.name}`, p.today);
+  }
+  return types;
+}
+
+const label = (l: Layout) => `${l.kind} ${l.name ?? l.typedefName ?? "(anonymous)"}`;
+
+function OverlayRules({ rules }: { rules: readonly RuleResult[] }) {
+  if (rules.length === 0) return <p>This descriptor has no overlay rules.</p>;
+  const counts = { pass: 0, fail: 0, missing: 0, skipped: 0 };
+  for (const r of rules) counts[r.status]++;
+  return (
+    <>
+      <p data-testid="rule-summary" data-pass={counts.pass} data-fail={counts.fail + counts.missing}>
+        {counts.pass} pass, {counts.fail + counts.missing} fail
+        {counts.skipped ? `, ${counts.skipped} skipped (their #ifdef is off)` : ""} — the kernel's{" "}
+        <code>*_MATCH</code> static asserts, checked against core's Linux 6.18 struct page.
+      </p>
+      <table className="data rules" data-testid="overlay-rules">
+        <thead>
+          <tr>
+            <th scope="col">result</th>
+            <th scope="col">rule</th>
+            <th scope="col" className="num">
+              at
+            </th>
+            <th scope="col" className="num">
+              expected
+            </th>
+            <th scope="col">detail</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rules.map((r) => (
+            <tr key={`${r.label}-${r.message}`} className={`status-${r.status}`} data-status={r.status}>
+              <td>
+                <span className="status-mark" aria-hidden="true">
+                  {r.status === "pass" ? "✓" : r.status === "skipped" ? "–" : "✗"}
+                </span>{" "}
+                {r.status}
+              </td>
+              <td className="mono">{r.label}</td>
+              <td className="num">{r.actual ?? ""}</td>
+              <td className="num">{r.expected ?? ""}</td>
+              <td>{r.message}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+function LayoutCard(props: {
+  title: string;
+  note: string;
+  layout: Layout;
+  nested: boolean;
+  allocated?: number | undefined;
+  pahole: PaholeFormatOptions;
+}) {
+  const { layout } = props;
+  const rows = layoutRows(layout, props.nested);
+  const bytes = byteRows(layout);
+  const holeBytes = layout.holes.reduce((s, h) => s + h.size, 0);
+  const lines = Math.ceil(layout.size / layout.cacheline);
+  return (
+    <section
+      className="card layout-card"
+      aria-label={props.title}
+      data-testid="layout-card"
+      data-size={layout.size}
+    >
+      <h3>{props.title}</h3>
+      <p className="dim">
+        {int(layout.size)} bytes, {lines} cacheline{lines === 1 ? "" : "s"} of {layout.cacheline},{" "}
+        {holeBytes ? `${holeBytes} bytes of holes` : "no holes"}
+        {layout.padding ? `, ${layout.padding} bytes of padding` : ""} — {props.note}
+      </p>
+      <div
+        className="byte-map"
+        role="img"
+        aria-label={`Byte map of ${props.title}: ${bytes.length} rows of 8 bytes`}
+      >
+        {bytes.map((row, i) => (
+          <div
+            key={row[0]!.offset}
+            className={`byte-row${i > 0 && (i * 8) % layout.cacheline === 0 ? " cacheline-start" : ""}`}
+          >
+            <span className="byte-offset">{row[0]!.offset}</span>
+            {row.map((s) => (
+              <span
+                key={s.offset}
+                className={`byte-span ${s.role} m${s.member % 8}`}
+                style={{ flexGrow: s.size }}
+                title={`${s.label}: bytes ${s.offset}–${s.offset + s.size - 1}${s.also.length ? `; also ${s.also.join(", ")}` : ""}`}
+              >
+                {s.label}
+              </span>
+            ))}
+          </div>
+        ))}
+      </div>
+      <div className="table-scroll">
+        <table className="data layout-table">
+          <thead>
+            <tr>
+              <th scope="col" className="num">
+                offset
+              </th>
+              <th scope="col" className="num">
+                size
+              </th>
+              <th scope="col">member</th>
+              <th scope="col">type</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => {
+              if (r.type === "cacheline")
+                return (
+                  <tr key={`c${r.offset}`} className="cacheline-row">
+                    <td colSpan={4}>
+                      — cacheline {r.index} boundary ({r.offset} bytes) —
+                    </td>
+                  </tr>
+                );
+              if (r.type === "hole" || r.type === "padding")
+                return (
+                  <tr key={`${r.type}${r.offset}`} className="hole-row" data-hole={r.size}>
+                    <td className="num">{r.offset}</td>
+                    <td className="num">{r.size}</td>
+                    <td colSpan={2}>
+                      {r.type === "padding"
+                        ? `padding: ${r.size} bytes`
+                        : `hole: ${r.size} bytes${r.bits ? ` ${r.bits} bits` : ""} after ${r.after}`}
+                    </td>
+                  </tr>
+                );
+              const f = r.field;
+              return (
+                <tr key={f.fullPath} className={f.anonymous ? "anon-row" : undefined}>
+                  <td className="num">{f.offset}</td>
+                  <td className="num">{f.bitSize !== undefined ? `${f.bitSize}b` : f.size}</td>
+                  <td style={{ paddingLeft: `${0.4 + f.depth * 0.9}em` }} className="mono">
+                    {f.anonymous ? (f.typeName === "union" ? "union {" : "struct {") : f.name}
+                  </td>
+                  <td className="mono small">{f.anonymous ? "" : f.typeName}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <details>
+        <summary>As pahole prints it</summary>
+        <pre className="pahole">{formatPahole(layout, props.pahole)}</pre>
+      </details>
+    </section>
+  );
+}

@@ -1,0 +1,60 @@
+import type { Analysis } from "../../workers/analyze.js";
+
+/** An error from loading a file, with what to do about it: shown under the file picker. */
+export class LoadError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  constructor(code: string, message: string, hint?: string) {
+    super(message);
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+type Reply =
+  | { id: number; ok: true; analysis: Analysis }
+  | { id: number; ok: false; error: { code: string; message: string; hint?: string } };
+
+let worker: Worker | undefined;
+let nextId = 1;
+const pending = new Map<number, { resolve(a: Analysis): void; reject(e: Error): void }>();
+
+function getWorker(): Worker {
+  if (!worker) {
+    worker = new Worker(new URL("../../workers/pagemap.worker.ts", import.meta.url), { type: "module" });
+    worker.onmessage = (e: MessageEvent<Reply>) => {
+      const p = pending.get(e.data.id);
+      if (!p) return;
+      pending.delete(e.data.id);
+      if (e.data.ok) p.resolve(e.data.analysis);
+      else p.reject(new LoadError(e.data.error.code, e.data.error.message, e.data.error.hint));
+    };
+    worker.onerror = (e) => {
+      for (const p of pending.values())
+        p.reject(new LoadError("WORKER", `the page-map worker failed: ${e.message}`));
+      pending.clear();
+    };
+  }
+  return worker;
+}
+
+/**
+ * Decodes, surveys and maps a snapshot in a Web Worker (the bytes are transferred, not copied). Where there
+ * are no workers (a test's DOM), the same code runs on this thread.
+ */
+export async function analyzeInWorker(bytes: ArrayBuffer, name: string): Promise<Analysis> {
+  if (typeof Worker === "undefined") {
+    const { analyzeSnapshot } = await import("../../workers/analyze.js");
+    try {
+      return await analyzeSnapshot(new Uint8Array(bytes), name);
+    } catch (err) {
+      const e = err as { code?: string; message: string; hint?: string };
+      throw new LoadError(e.code ?? "ERROR", e.message, e.hint);
+    }
+  }
+  const id = nextId++;
+  return new Promise<Analysis>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    getWorker().postMessage({ id, bytes, name }, [bytes]);
+  });
+}

@@ -1,0 +1,126 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium } from "playwright-core";
+
+/*
+ * What the end-to-end tests and the bench share: the built app served by `vite preview`, and Debian's
+ * Chromium driven by playwright-core (never a downloaded browser).
+ */
+
+export const explorerRoot = fileURLToPath(new URL("..", import.meta.url));
+export const repoRoot = join(explorerRoot, "../..");
+export const appDir = join(explorerRoot, "app");
+export const chromiumPath = "/usr/bin/chromium";
+export const sampleSnapshot = join(repoRoot, "packages/kpageflags/fixtures/sample.mdsnap");
+export const cliBin = join(repoRoot, "apps/cli/bin/memdesc.js");
+
+/** Why the browser tests cannot run here, or undefined when they can. */
+export function browserMissing(): string | undefined {
+  if (!existsSync(chromiumPath))
+    return `${chromiumPath} is missing (install Debian's chromium package: apt-get install chromium)`;
+  if (!existsSync(join(appDir, "index.html")))
+    return `the app is not built (${appDir}/index.html is missing)`;
+  return undefined;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Preview {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves the built app with `vite preview` on 127.0.0.1 and a free port. The child is vite's own node
+ * process (no npx in between), so stopping it by its PID stops the server.
+ */
+export async function startPreview(): Promise<Preview> {
+  const port = await freePort();
+  const vite = join(repoRoot, "node_modules/vite/bin/vite.js");
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [vite, "preview", "--host", "127.0.0.1", "--port", String(port), "--strictPort"],
+    { cwd: explorerRoot, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`vite preview exited (${child.exitCode}): ${output}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      throw new Error(`vite preview did not answer on ${url} in 30 s: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** The flags without which Chromium keeps trying to reach the network (and fails in a closed one). */
+export const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--no-first-run",
+  "--disable-sync",
+];
+
+export interface BrowserSession {
+  readonly browser: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Headless Chromium with a fresh user-data directory, removed on close. */
+export async function launchChromium(): Promise<BrowserSession> {
+  const profile = mkdtempSync(join(tmpdir(), "memdesc-explorer-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1280, height: 900 },
+  });
+  return {
+    browser: context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export type { Browser };
