@@ -239,24 +239,18 @@ lazy(
   "simulate",
 );
 
-for (const [name, what] of [["explore", "open the web explorer"]] as const) {
+lazy(
   program
-    .command(name)
-    .summary(`${what} (not in this version)`)
-    .description(`${what}. The name is reserved; the command arrives in a later version of memdesc.`)
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .addHelpText("after", example(`memdesc ${name} --help`))
-    .action(() => {
-      throw new UserError(
-        `\`memdesc ${name}\` is not in this version (${version})`,
-        "see `memdesc --help` for the commands it has",
-        {
-          code: "NOT_AVAILABLE",
-        },
-      );
-    });
-}
+    .command("explore")
+    .summary("open the web explorer: words, layouts, bills and page maps in a browser")
+    .description(
+      "Serve the memdesc explorer, a web app that shows the memdesc word's bits, descriptor layouts, bills as the workload changes and a machine's page map, on 127.0.0.1 (a free port unless --port names one), and print its URL. It serves the app built into the installed @memdesc/explorer package: nothing is built at run time and nothing is fetched from the network. It opens on the sample snapshot; load your own snapshot or `memdesc survey --json` output in the page. Stop it with Ctrl-C.",
+    )
+    .option("-p, --port <port>", "the port to listen on (default: a free one)")
+    .option("--open", "also open the URL in the desktop's browser")
+    .addHelpText("after", example("memdesc explore", "memdesc explore --port 8080 --open")),
+  "explore",
+);
 
 // Errors from argument parsing become one line and a hint, like every other user error.
 const commandOf = new WeakMap<CommanderError, string>();

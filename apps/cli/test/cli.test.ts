@@ -41,11 +41,6 @@ describe("memdesc (the program)", () => {
       expect(run([c, "--help"]).stdout).toContain("--json");
   });
 
-  it("reserves explore: a one-line error, exit 1", () => {
-    for (const c of ["explore"])
-      expectUserError(run([c]), new RegExp(`memdesc ${c}\` is not in this version`));
-  });
-
   it("turns argument errors into one line and a hint naming the command's help", () => {
     expectUserError(run(["frobnicate"]), /unknown command 'frobnicate'/);
     expectUserError(run(["types", "--frob"]), /unknown option '--frob'/);
