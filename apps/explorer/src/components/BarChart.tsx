@@ -61,7 +61,8 @@ export function BarChart(props: {
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the chart is made once; data updates below
   useEffect(() => {
-    if (!canvas.current) return;
+    // No 2D context (canvas blocked, or a test's DOM): no chart; the table beside it has the numbers.
+    if (!canvas.current?.getContext("2d")) return;
     const options: ChartOptions<"bar"> = {
       responsive: true,
       maintainAspectRatio: false,

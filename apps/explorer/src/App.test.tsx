@@ -1,0 +1,61 @@
+// @vitest-environment happy-dom
+import { act, cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { App } from "./App.js";
+import { AppStateProvider, parseRoute, routeHash } from "./lib/app-state.js";
+
+const renderApp = () =>
+  render(
+    <AppStateProvider>
+      <App />
+    </AppStateProvider>,
+  );
+
+describe("the app shell", () => {
+  beforeEach(() => {
+    window.history.replaceState(null, "", "#word");
+  });
+  afterEach(cleanup);
+
+  it("keeps the view and the design in the URL", () => {
+    expect(parseRoute("")).toEqual({ view: "survey", design: "memdesc-8" });
+    expect(parseRoute("#bill?design=path-32")).toEqual({ view: "bill", design: "path-32" });
+    expect(parseRoute("#nowhere?design=memdesc-99")).toEqual({ view: "survey", design: "memdesc-8" });
+    expect(routeHash({ view: "layouts", design: "memdesc-8" })).toBe("#layouts");
+    expect(routeHash({ view: "word", design: "today" })).toBe("#word?design=today");
+  });
+
+  it("has labelled tabs and a labelled design switch that applies everywhere", async () => {
+    renderApp();
+    const tabs = screen.getAllByRole("tab");
+    expect(tabs.map((t) => t.textContent)).toEqual(["Word", "Layouts", "Bill", "Survey"]);
+    expect(screen.getByRole("tab", { name: "Word" }).getAttribute("aria-selected")).toBe("true");
+    await screen.findByRole("heading", { name: "The memdesc word under memdesc-8" });
+    const design = screen.getByLabelText("Design") as HTMLSelectElement;
+    fireEvent.change(design, { target: { value: "path-32" } });
+    expect(window.location.hash).toBe("#word?design=path-32");
+    await screen.findByRole("heading", { name: "The memdesc word under path-32" });
+    expect(screen.getByText(/tags 0, 4, 8\s+and 12 all read as buddy/)).toBeTruthy();
+  });
+
+  it("switches views with the number keys, the arrow keys on the tabs, and [ ] for designs", async () => {
+    renderApp();
+    await screen.findByRole("heading", { name: "The memdesc word under memdesc-8" });
+    act(() => {
+      fireEvent.keyDown(window, { key: "2" });
+    });
+    await screen.findByRole("heading", { name: "Descriptor layouts" });
+    expect(window.location.hash).toBe("#layouts");
+    fireEvent.keyDown(screen.getByRole("tablist"), { key: "ArrowRight" });
+    expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe(screen.getByRole("tab", { name: "Bill" }));
+    fireEvent.keyDown(window, { key: "]" });
+    expect((screen.getByLabelText("Design") as HTMLSelectElement).value).toBe("memdesc-8-v1");
+    fireEvent.keyDown(window, { key: "[" });
+    fireEvent.keyDown(window, { key: "[" });
+    expect((screen.getByLabelText("Design") as HTMLSelectElement).value).toBe("buddy-16");
+    // Keys typed into a control belong to it.
+    fireEvent.keyDown(screen.getByLabelText("Design"), { key: "1" });
+    expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");
+  });
+});

@@ -1,0 +1,93 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { afterEach, describe, expect, it } from "vitest";
+import { AppStateProvider } from "../../lib/app-state.js";
+import { firstPartyRegistry } from "../../lib/registry.js";
+import LayoutsView from "./LayoutsView.js";
+import { byteRows, layoutRows } from "./layout-model.js";
+
+const show = (design = "memdesc-8") => {
+  window.history.replaceState(null, "", `#layouts?design=${design}`);
+  return render(
+    <AppStateProvider>
+      <LayoutsView />
+    </AppStateProvider>,
+  );
+};
+
+describe("layout rows and the byte map", () => {
+  const registry = firstPartyRegistry("memdesc-8");
+
+  it("put holes after their member and cacheline markers at each boundary, like pahole", () => {
+    const small = registry.memdescLayouts("folio").small!;
+    const rows = layoutRows(small);
+    const hole = rows.findIndex((r) => r.type === "hole");
+    expect(rows[hole]).toMatchObject({ type: "hole", offset: 61, size: 3, after: "order" });
+    expect(rows[hole - 1]).toMatchObject({ type: "field", field: { name: "order", offset: 60 } });
+    expect(rows[hole + 1]).toEqual({ type: "cacheline", offset: 64, index: 1 });
+    const today = layoutRows(registry.todayLayout("folio"));
+    expect(today.filter((r) => r.type === "cacheline").map((r) => r.offset)).toEqual([64, 128, 192]);
+    // Members of named nested structs only when asked for.
+    expect(today.some((r) => r.type === "field" && r.field.path === "lru.next")).toBe(false);
+    expect(
+      layoutRows(registry.todayLayout("folio"), true).some(
+        (r) => r.type === "field" && r.field.path === "lru.next",
+      ),
+    ).toBe(true);
+  });
+
+  it("covers every byte once, in rows of eight, naming the first arm of a union", () => {
+    for (const kind of ["folio", "slab", "ptdesc", "ioptdesc", "zpdesc", "netmem"]) {
+      for (const l of [registry.todayLayout(kind), ...Object.values(registry.memdescLayouts(kind))]) {
+        const rows = byteRows(l);
+        expect(
+          rows.flat().reduce((s, b) => s + b.size, 0),
+          `${kind} ${l.name}`,
+        ).toBe(l.size);
+        expect(rows.every((r) => r.reduce((s, b) => s + b.size, 0) <= 8)).toBe(true);
+      }
+    }
+    const small = byteRows(registry.memdescLayouts("folio").small!);
+    expect(small[7]!.map((s) => [s.label, s.size, s.role])).toEqual([
+      ["_pincount", 4, "member"],
+      ["order", 1, "member"],
+      ["hole", 3, "hole"],
+    ]);
+  });
+});
+
+describe("Layouts view", () => {
+  afterEach(cleanup);
+
+  it("shows today's layout beside the memdesc-era ones, and the overlay rules marked pass or fail", () => {
+    show();
+    const cards = screen.getAllByTestId("layout-card");
+    expect(cards.map((c) => c.dataset.size)).toEqual(["256", "80", "128"]);
+    expect(within(cards[1]!).getByText("hole: 3 bytes after order")).toBeTruthy();
+    const summary = screen.getByTestId("rule-summary");
+    const results = firstPartyRegistry("memdesc-8")
+      .checkOverlays()
+      .filter((r) => r.kind === "folio")
+      .flatMap((r) => r.results);
+    expect(Number(summary.dataset.pass)).toBe(results.filter((r) => r.status === "pass").length);
+    expect(screen.getByTestId("overlay-rules").querySelectorAll("tbody tr")).toHaveLength(results.length);
+    fireEvent.change(screen.getByLabelText("Descriptor"), { target: { value: "slab" } });
+    const registry = firstPartyRegistry("memdesc-8");
+    const slab = registry.memdescLayouts("slab").default!;
+    expect(screen.getAllByTestId("layout-card").map((c) => c.dataset.size)).toEqual([
+      String(registry.todayLayout("slab").size),
+      String(slab.size),
+    ]);
+    const rounded = registry.descriptorSize("slab", 1)!.rounded;
+    expect(
+      screen.getByText(new RegExp(`allocated from a slab cache: ${rounded} bytes each under memdesc-8`)),
+    ).toBeTruthy();
+  });
+
+  it("under today, says the descriptor costs nothing beyond struct page", () => {
+    show("today");
+    expect(
+      screen.getByText(/Under today the descriptor costs nothing beyond the 64-byte struct page/),
+    ).toBeTruthy();
+  });
+});

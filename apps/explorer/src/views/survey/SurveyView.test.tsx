@@ -1,0 +1,99 @@
+// @vitest-environment happy-dom
+import { readSnapshot, surveyBill, survey as surveyOf, surveyReport } from "@memdesc/kpageflags";
+import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sampleSnapshot } from "../../../vite.config.js";
+import { AppStateProvider } from "../../lib/app-state.js";
+import { firstPartyRegistry } from "../../lib/registry.js";
+import SurveyView from "./SurveyView.js";
+import { loadFile, resetSurveyState } from "./store.js";
+
+let json = "";
+let expected: ReturnType<typeof surveyBill>;
+
+beforeAll(async () => {
+  const s = await surveyOf(readSnapshot(sampleSnapshot).source);
+  json = JSON.stringify(surveyReport(s, firstPartyRegistry("path-32")));
+  expected = surveyBill(s, firstPartyRegistry("path-32"));
+});
+
+const show = () => {
+  window.history.replaceState(null, "", "#survey?design=path-32");
+  return render(
+    <AppStateProvider>
+      <SurveyView />
+    </AppStateProvider>,
+  );
+};
+
+describe("Survey view", () => {
+  afterEach(() => {
+    cleanup();
+    resetSurveyState();
+  });
+
+  it("bills a loaded survey JSON with the first-party registry, every number in data attributes", async () => {
+    await act(() => loadFile(new File([json], "host.json", { type: "application/json" })));
+    show();
+    await screen.findByTestId("survey-results");
+    expect(screen.getByTestId("load-status").textContent).toMatch(/^Showing host\.json \(the survey in/);
+    const rows = [...screen.getByTestId("survey-bill").querySelectorAll<HTMLElement>("tbody tr")];
+    const first = expected.designs[0]!;
+    expect(rows.map((r) => r.dataset.use)).toEqual(first.uses.map((u) => u.use));
+    for (const [i, row] of rows.entries()) {
+      expect(Number(row.dataset.pages)).toBe(first.uses[i]!.pages);
+      const cells = [...row.querySelectorAll<HTMLElement>("td[data-design]")];
+      expect(cells.map((c) => [c.dataset.design, Number(c.dataset.bytes)])).toEqual(
+        expected.designs.map((d) => [d.design, d.uses[i]!.total]),
+      );
+    }
+    const totals = [...screen.getByTestId("survey-totals").querySelectorAll<HTMLElement>("tbody tr")];
+    expect(totals.map((t) => Number(t.dataset.total))).toEqual(expected.designs.map((d) => d.total));
+    expect(totals.find((t) => t.getAttribute("aria-current") === "true")?.dataset.design).toBe("path-32");
+    // A survey JSON has no page map.
+    expect(screen.queryByTestId("pagemap")).toBeNull();
+    expect(screen.getByText(/load a snapshot to see every PFN/)).toBeTruthy();
+  });
+
+  it("keeps what it showed and says what is wrong when a bad file is loaded", async () => {
+    await act(() => loadFile(new File([json], "host.json")));
+    await act(() => loadFile(new File(['{"survey": {"uses": 3}}'], "bad.json")));
+    show();
+    const alert = screen.getByRole("alert");
+    expect(alert.dataset.code).toBe("BAD_SURVEY");
+    expect(alert.textContent).toMatch(
+      /^Cannot load bad\.json: bad\.json: not a memdesc survey: field survey\./,
+    );
+    expect(screen.getByTestId("survey-results").dataset.name).toBe("host.json");
+    expect(
+      screen.getByLabelText("Load a snapshot (.mdsnap) or survey JSON").getAttribute("aria-describedby"),
+    ).toBe(alert.id);
+  });
+
+  it("loads the shipped sample by itself on a first visit", async () => {
+    const fetched: string[] = [];
+    const realFetch = globalThis.fetch;
+    globalThis.fetch = (async (url: string) => {
+      fetched.push(String(url));
+      return new Response(
+        new Uint8Array(await import("node:fs").then((fs) => fs.readFileSync(sampleSnapshot))),
+      );
+    }) as typeof fetch;
+    try {
+      show();
+      await waitFor(
+        () => expect(screen.getByTestId("load-status").textContent).toContain("the sample snapshot"),
+        {
+          timeout: 20_000,
+        },
+      );
+      expect(fetched).toHaveLength(1);
+      expect(fetched[0]).toMatch(/sample.*\.mdsnap/);
+      expect(screen.getByTestId("pfn-count").dataset.pfns).toBe("6553600");
+      const legend = [...screen.getByTestId("pagemap-legend").querySelectorAll<HTMLElement>("li")];
+      expect(legend.reduce((s, li) => s + Number(li.dataset.pages), 0)).toBe(6_553_600);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+});
