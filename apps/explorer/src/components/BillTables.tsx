@@ -9,67 +9,69 @@ import { int, mib, percent, size } from "../lib/format.js";
 /** One row per design: total bytes, MiB, share of RAM, and the saving against today's struct page. */
 export function DesignTotals({ bill, focus, testId }: { bill: Bill; focus: string; testId?: string }) {
   return (
-    <table
-      className="data totals"
-      data-testid={testId}
-      data-ram-pages={bill.ramPages}
-      data-ram-bytes={bill.ramBytes}
-    >
-      <caption>
-        Per-page metadata for {int(bill.ramPages)} pages ({size(bill.ramBytes)}) of RAM
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">design</th>
-          <th scope="col" className="num">
-            bytes per page
-          </th>
-          <th scope="col" className="num">
-            page entries
-          </th>
-          <th scope="col" className="num">
-            descriptors
-          </th>
-          <th scope="col" className="num">
-            total
-          </th>
-          <th scope="col" className="num">
-            of RAM
-          </th>
-          <th scope="col" className="num">
-            saving vs today
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {bill.designs.map((d) => (
-          <tr
-            key={d.design}
-            data-design={d.design}
-            data-total={d.total}
-            data-entries={d.entries}
-            data-descriptors={d.descriptors}
-            data-saving={d.savingVsToday}
-            aria-current={d.design === focus || undefined}
-          >
-            <th scope="row">
-              {d.design}
-              {d.design === focus ? " (chosen)" : ""}
+    <div className="table-scroll">
+      <table
+        className="data totals"
+        data-testid={testId}
+        data-ram-pages={bill.ramPages}
+        data-ram-bytes={bill.ramBytes}
+      >
+        <caption>
+          Per-page metadata for {int(bill.ramPages)} pages ({size(bill.ramBytes)}) of RAM
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">design</th>
+            <th scope="col" className="num">
+              bytes per page
             </th>
-            <td className="num">{d.entryBytes}</td>
-            <td className="num">{mib(d.entries)} MiB</td>
-            <td className="num">{mib(d.descriptors)} MiB</td>
-            <td className="num">
-              <strong>{mib(d.total)} MiB</strong>
-            </td>
-            <td className="num">{percent(d.percentOfRam)}</td>
-            <td className={`num ${d.savingVsToday < 0 ? "worse" : ""}`}>
-              {d.design === "today" ? "—" : `${mib(d.savingVsToday)} MiB`}
-            </td>
+            <th scope="col" className="num">
+              page entries
+            </th>
+            <th scope="col" className="num">
+              descriptors
+            </th>
+            <th scope="col" className="num">
+              total
+            </th>
+            <th scope="col" className="num">
+              of RAM
+            </th>
+            <th scope="col" className="num">
+              saving vs today
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {bill.designs.map((d) => (
+            <tr
+              key={d.design}
+              data-design={d.design}
+              data-total={d.total}
+              data-entries={d.entries}
+              data-descriptors={d.descriptors}
+              data-saving={d.savingVsToday}
+              aria-current={d.design === focus || undefined}
+            >
+              <th scope="row">
+                {d.design}
+                {d.design === focus ? " (chosen)" : ""}
+              </th>
+              <td className="num">{d.entryBytes}</td>
+              <td className="num">{mib(d.entries)} MiB</td>
+              <td className="num">{mib(d.descriptors)} MiB</td>
+              <td className="num">
+                <strong>{mib(d.total)} MiB</strong>
+              </td>
+              <td className="num">{percent(d.percentOfRam)}</td>
+              <td className={`num ${d.savingVsToday < 0 ? "worse" : ""}`}>
+                {d.design === "today" ? "—" : `${mib(d.savingVsToday)} MiB`}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -84,29 +86,31 @@ export function Arithmetic({ bill, focus }: { bill: Bill; focus: string }) {
             of RAM
             {savingText(d)}
           </summary>
-          <table className="data small">
-            <tbody>
-              {d.uses
-                .filter((u) => u.terms.length > 0 || u.note)
-                .map((u) => (
-                  <tr key={u.use} data-use={u.use} data-bytes={u.total}>
-                    <th scope="row">
-                      {u.use}
-                      {u.kind ? <span className="dim"> ({u.kind})</span> : null}
-                    </th>
-                    <td className="mono">{u.arithmetic}</td>
-                    <td className="dim">{u.note ?? ""}</td>
-                  </tr>
-                ))}
-              <tr className="total-row">
-                <th scope="row">total</th>
-                <td className="mono">
-                  {int(d.entries)} (entries) + {int(d.descriptors)} (descriptors) = {int(d.total)}
-                </td>
-                <td />
-              </tr>
-            </tbody>
-          </table>
+          <div className="table-scroll">
+            <table className="data small">
+              <tbody>
+                {d.uses
+                  .filter((u) => u.terms.length > 0 || u.note)
+                  .map((u) => (
+                    <tr key={u.use} data-use={u.use} data-bytes={u.total}>
+                      <th scope="row">
+                        {u.use}
+                        {u.kind ? <span className="dim"> ({u.kind})</span> : null}
+                      </th>
+                      <td className="mono">{u.arithmetic}</td>
+                      <td className="dim">{u.note ?? ""}</td>
+                    </tr>
+                  ))}
+                <tr className="total-row">
+                  <th scope="row">total</th>
+                  <td className="mono">
+                    {int(d.entries)} (entries) + {int(d.descriptors)} (descriptors) = {int(d.total)}
+                  </td>
+                  <td />
+                </tr>
+              </tbody>
+            </table>
+          </div>
         </details>
       ))}
     </div>

@@ -135,37 +135,39 @@ function OverlayRules({ rules }: { rules: readonly RuleResult[] }) {
         {counts.skipped ? `, ${counts.skipped} skipped (their #ifdef is off)` : ""} — the kernel's{" "}
         <code>*_MATCH</code> static asserts, checked against core's Linux 6.18 struct page.
       </p>
-      <table className="data rules" data-testid="overlay-rules">
-        <thead>
-          <tr>
-            <th scope="col">result</th>
-            <th scope="col">rule</th>
-            <th scope="col" className="num">
-              at
-            </th>
-            <th scope="col" className="num">
-              expected
-            </th>
-            <th scope="col">detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rules.map((r) => (
-            <tr key={`${r.label}-${r.message}`} className={`status-${r.status}`} data-status={r.status}>
-              <td>
-                <span className="status-mark" aria-hidden="true">
-                  {r.status === "pass" ? "✓" : r.status === "skipped" ? "–" : "✗"}
-                </span>{" "}
-                {r.status}
-              </td>
-              <td className="mono">{r.label}</td>
-              <td className="num">{r.actual ?? ""}</td>
-              <td className="num">{r.expected ?? ""}</td>
-              <td>{r.message}</td>
+      <div className="table-scroll">
+        <table className="data rules" data-testid="overlay-rules">
+          <thead>
+            <tr>
+              <th scope="col">result</th>
+              <th scope="col">rule</th>
+              <th scope="col" className="num">
+                at
+              </th>
+              <th scope="col" className="num">
+                expected
+              </th>
+              <th scope="col">detail</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rules.map((r) => (
+              <tr key={`${r.label}-${r.message}`} className={`status-${r.status}`} data-status={r.status}>
+                <td>
+                  <span className="status-mark" aria-hidden="true">
+                    {r.status === "pass" ? "✓" : r.status === "skipped" ? "–" : "✗"}
+                  </span>{" "}
+                  {r.status}
+                </td>
+                <td className="mono">{r.label}</td>
+                <td className="num">{r.actual ?? ""}</td>
+                <td className="num">{r.expected ?? ""}</td>
+                <td>{r.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

@@ -293,52 +293,54 @@ export default function WordView() {
             </tbody>
           </table>
         ) : (
-          <table className="data" data-testid="type-table">
-            <caption>
-              {rows.length} of {2 ** d.typeBits} tags used. Choose a row to encode that kind.
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col" className="num">
-                  tag
-                </th>
-                <th scope="col">kind</th>
-                <th scope="col">storage</th>
-                <th scope="col">plugin</th>
-                <th scope="col">meaning</th>
-                <th scope="col">inline fields</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((t) => (
-                <tr
-                  key={t.tag}
-                  data-kind={t.kind}
-                  data-tag={t.tag}
-                  aria-current={t.kind === state.kind || undefined}
-                >
-                  <td className="num">{t.tag}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="link"
-                      onClick={() => setEncoder({ kind: t.kind, address: state.address, fields: {} })}
-                    >
-                      {t.kind}
-                    </button>
-                  </td>
-                  <td>{t.storage}</td>
-                  <td>{t.plugin}</td>
-                  <td>{t.meaning}</td>
-                  <td className="mono small">
-                    {t.payload
-                      .map((f) => `${f.name} ${f.width === 1 ? f.bit : `${f.bit + f.width - 1}..${f.bit}`}`)
-                      .join(", ") || "—"}
-                  </td>
+          <div className="table-scroll">
+            <table className="data" data-testid="type-table">
+              <caption>
+                {rows.length} of {2 ** d.typeBits} tags used. Choose a row to encode that kind.
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col" className="num">
+                    tag
+                  </th>
+                  <th scope="col">kind</th>
+                  <th scope="col">storage</th>
+                  <th scope="col">plugin</th>
+                  <th scope="col">meaning</th>
+                  <th scope="col">inline fields</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {rows.map((t) => (
+                  <tr
+                    key={t.tag}
+                    data-kind={t.kind}
+                    data-tag={t.tag}
+                    aria-current={t.kind === state.kind || undefined}
+                  >
+                    <td className="num">{t.tag}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => setEncoder({ kind: t.kind, address: state.address, fields: {} })}
+                      >
+                        {t.kind}
+                      </button>
+                    </td>
+                    <td>{t.storage}</td>
+                    <td>{t.plugin}</td>
+                    <td>{t.meaning}</td>
+                    <td className="mono small">
+                      {t.payload
+                        .map((f) => `${f.name} ${f.width === 1 ? f.bit : `${f.bit + f.width - 1}..${f.bit}`}`)
+                        .join(", ") || "—"}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {spare.length > 0 && (
           <details>
