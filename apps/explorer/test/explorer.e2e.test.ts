@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Bill, bill } from "@memdesc/core";
+import { type Bill, bill, type MemoryUse } from "@memdesc/core";
 // `useOfFlags` renamed: linters take a `use…` call for a React hook.
 import { useOfFlags as classifyWord, expandChunksSync, readSnapshot, surveyUses } from "@memdesc/kpageflags";
 import type { Page } from "playwright-core";
@@ -221,7 +221,8 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
     const expected = flagsAt(pfn);
     const text = (await info.textContent())!;
     expect(text).toContain(`flags ${expected.hex}`);
-    expect(text).toContain(`use: ${expected.use}`);
+    const kind = firstPartyRegistry("memdesc-8").ownerOf(expected.use as MemoryUse);
+    expect(text).toContain(`use: ${expected.use}${kind ? ` (${kind})` : ""}`);
     await expect
       .poll(() => page.getByTestId("pagemap-scale").textContent())
       .toMatch(/^1 PFN per \d+×\d+ cell/);

@@ -1,5 +1,5 @@
 import { memoryUses } from "@memdesc/core";
-import { describeFlags, flagWordHex, surveyUses } from "@memdesc/kpageflags/browser";
+import { describeFlags, flagWordHex, type SurveyUse, surveyUses } from "@memdesc/kpageflags/browser";
 import {
   type KeyboardEvent,
   type PointerEvent,
@@ -34,7 +34,14 @@ interface Probe {
  * Every PFN of the snapshot on a canvas, coloured by its use: zoom with the wheel, the buttons or + and −,
  * pan by dragging or with the arrow and page keys, hover (or type a PFN) to see its flags and use.
  */
-export function PageMap({ analysis }: { analysis: Analysis }) {
+export function PageMap({
+  analysis,
+  kindOf,
+}: {
+  analysis: Analysis;
+  /** The registry kind that describes a use (file → folio), for the hover. */
+  kindOf: (use: SurveyUse) => string | undefined;
+}) {
   const runs = analysis.uses;
   const n = runs.pfnCount;
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -194,7 +201,7 @@ export function PageMap({ analysis }: { analysis: Analysis }) {
     setProbe({ start: offset, end: offset + 1, x: 0, y: 0, pointer: false });
   };
 
-  const info = probe ? describe(analysis, probe.start, probe.end) : undefined;
+  const info = probe ? describe(analysis, probe.start, probe.end, kindOf) : undefined;
   return (
     <section className="pagemap" aria-labelledby="pagemap-heading">
       <h3 id="pagemap-heading">Page map: {int(n)} PFNs</h3>
@@ -313,7 +320,16 @@ export function PageMap({ analysis }: { analysis: Analysis }) {
 }
 
 /** The PFN (or range) under the probe: its flags, decoded with kpageflags' names, and its use. */
-function describe(a: Analysis, start: number, end: number): { lines: string[] } {
+function describe(
+  a: Analysis,
+  start: number,
+  end: number,
+  kindOf: (use: SurveyUse) => string | undefined,
+): { lines: string[] } {
+  const named = (u: SurveyUse) => {
+    const k = kindOf(u);
+    return k ? `${u} (${k})` : u;
+  };
   const base = a.uses.startPfn;
   const fr = runAt(a.flags.end, start);
   const v = a.flags.value[fr]!;
@@ -325,13 +341,13 @@ function describe(a: Analysis, start: number, end: number): { lines: string[] } 
       lines: [
         `PFN ${hex(base + start)} (${int(base + start)})`,
         `flags ${flagWordHex(word)}: ${names}`,
-        `use: ${use}`,
+        `use: ${named(use)}`,
       ],
     };
   }
   const parts = composition(a.uses, start, end)
     .slice(0, 3)
-    .map(([u, c]) => `${surveyUses[u]} ${int(c)}`);
+    .map(([u, c]) => `${named(surveyUses[u]!)} ${int(c)}`);
   return {
     lines: [
       `PFNs ${hex(base + start)}–${hex(base + end - 1)} (${int(end - start)})`,

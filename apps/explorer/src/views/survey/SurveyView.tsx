@@ -199,7 +199,7 @@ function Results({
       </section>
 
       {loaded.kind === "snapshot" ? (
-        <PageMap analysis={loaded.analysis} />
+        <PageMap analysis={loaded.analysis} kindOf={(u) => registry.ownerOf(u)} />
       ) : (
         <p className="callout">
           A survey JSON has counts, not the page map: load a snapshot to see every PFN.
