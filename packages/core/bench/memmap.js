@@ -1,6 +1,8 @@
 // Benchmarks of the memmap simulator, each next to its baseline measured in the same run:
-//   1. order-0 alloc+free pairs per second (memdesc_alloc_node of a folio + free, RCU grace period per batch),
-//      against the naive memmap (a JavaScript object per page and per descriptor);
+//   1. order-0 alloc+free pairs per second (memdesc_alloc_node of a folio + free, RCU grace period per batch: the
+//      object from the folio cache's CPU slab, the page through the per-CPU lists, the word, the grace period's
+//      frees handed back in bulk), against the naive memmap (a JavaScript object per page and per descriptor, the
+//      same per-CPU list algorithm on JavaScript arrays); and the page allocator alone, both ways;
 //   2. time and peak RSS to fill a simulated 1 TiB machine with the database preset, in a child process, against
 //      the floor of touching every word once (a child that only writes 2 GiB of words);
 //   3. the same fill at 4 GiB: the primitive operations the preset issues, replayed on the typed-array memmap and
@@ -9,7 +11,14 @@ import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { createMemmap, createRegistry, createSimulation, fieldsByPath, preset } from "../dist/index.js";
+import {
+  createMemmap,
+  createRegistry,
+  createSimulation,
+  fieldsByPath,
+  pcpSizes,
+  preset,
+} from "../dist/index.js";
 import { NaiveMemmap } from "./naive.js";
 
 const self = fileURLToPath(import.meta.url);
@@ -108,7 +117,7 @@ function pairsTypedApi() {
   };
 }
 function pairsNaive() {
-  const m = new NaiveMemmap(1 << 20, { fields });
+  const m = new NaiveMemmap(1 << 20, { fields, pcpSizes });
   const ds = new Array(B);
   return () => {
     for (let i = 0; i < B; i++) ds[i] = m.alloc("folio", 0, -1, "file");
@@ -117,27 +126,39 @@ function pairsNaive() {
     return B;
   };
 }
-/** The page allocator alone: order-0 alloc_pages + free_pages with their words, no descriptor. */
-function buddyTyped() {
+/**
+ * The page allocator alone: order-0 alloc_pages + free_pages with their words, no descriptor; through the per-CPU
+ * lists (`pcp`), or on the buddy allocator directly.
+ */
+function pagesTyped(pcp) {
   const m = createMemmap(r, { pages: 1 << 20 });
-  const b = m.buddy;
+  const a = pcp ? m.pcp : m.buddy;
   const ps = new Int32Array(B);
   return () => {
     for (let i = 0; i < B; i++) {
-      const p = b.allocPages(0, -1);
+      const p = a.allocPages(0, -1);
       m.words[2 * p] = 0; // the allocation's word (Misc, reserved)
       ps[i] = p;
     }
-    for (let i = 0; i < B; i++) b.freePages(ps[i], 0);
+    for (let i = 0; i < B; i++) a.freePages(ps[i], 0);
     return B;
   };
 }
-function buddyNaive() {
-  const m = new NaiveMemmap(1 << 20, { fields });
+function pagesNaive(pcp) {
+  const m = new NaiveMemmap(1 << 20, { fields, pcpSizes });
   const ps = new Array(B);
   return () => {
-    for (let i = 0; i < B; i++) ps[i] = m.allocMisc(0, -1);
-    for (let i = 0; i < B; i++) m.freePages(ps[i], 0);
+    if (pcp) {
+      for (let i = 0; i < B; i++) ps[i] = m.allocMisc(0, -1);
+      for (let i = 0; i < B; i++) m.freePages(ps[i], 0);
+    } else {
+      for (let i = 0; i < B; i++) {
+        const p = m.buddyAlloc(0, 0);
+        m.pages[p].state = "misc"; // the allocation's word
+        ps[i] = p;
+      }
+      for (let i = 0; i < B; i++) m.buddyFree(ps[i], 0);
+    }
     return B;
   };
 }
@@ -156,16 +177,18 @@ function rate(fn, { rounds = 7, ms = 300 } = {}) {
   }
   return median(rates);
 }
-const typedBuddy = rate(buddyTyped());
-const naiveBuddy = rate(buddyNaive());
+const typedPcp = rate(pagesTyped(true));
+const naivePcp = rate(pagesNaive(true));
+const typedBuddy = rate(pagesTyped(false));
+const naiveBuddy = rate(pagesNaive(false));
 console.log(
-  `order-0 alloc_pages+free_pages pairs (buddy allocator and words, no descriptor): ${fmt(typedBuddy)}/s typed arrays, ${fmt(naiveBuddy)}/s naive; ratio ${(typedBuddy / naiveBuddy).toFixed(1)}×`,
+  `order-0 alloc_pages+free_pages pairs (words, no descriptor): through the per-CPU lists ${fmt(typedPcp)}/s typed arrays, ${fmt(naivePcp)}/s naive, ratio ${(typedPcp / naivePcp).toFixed(1)}×; the buddy allocator alone ${fmt(typedBuddy)}/s typed arrays, ${fmt(naiveBuddy)}/s naive, ratio ${(typedBuddy / naiveBuddy).toFixed(1)}×`,
 );
 const typedPairs = rate(pairsTyped());
 const apiPairs = rate(pairsTypedApi());
 const naivePairs = rate(pairsNaive());
 console.log(
-  `order-0 alloc+free pairs (folio descriptor + page, RCU per 1024): ${fmt(typedPairs)}/s typed arrays (allocDescriptor), ${fmt(apiPairs)}/s through memdescAllocNode("folio"), ${fmt(naivePairs)}/s naive (object per page); ratio ${(typedPairs / naivePairs).toFixed(1)}× (goal: over 10,000,000/s)`,
+  `order-0 alloc+free pairs (folio descriptor + page + word, RCU per 1024): ${fmt(typedPairs)}/s typed arrays (allocDescriptor), ${fmt(apiPairs)}/s through memdescAllocNode("folio"), ${fmt(naivePairs)}/s naive (object per page); ratio ${(typedPairs / naivePairs).toFixed(1)}× (goal: over 10,000,000/s)`,
 );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -262,7 +285,7 @@ function replayTyped() {
 
 function replayNaive() {
   const t0 = performance.now();
-  const m = new NaiveMemmap(trace.pages, { nodes: trace.nodes, fields });
+  const m = new NaiveMemmap(trace.pages, { nodes: trace.nodes, fields, pcpSizes });
   _kept = m;
   const map = new Map();
   const t = performance.now();

@@ -1,10 +1,29 @@
 // The naive memmap the simulator is measured against: a JavaScript object per page and per descriptor, buddy free
-// lists as Sets of PFNs, descriptors as objects of named fields, RCU as an array of pending frees. It does the same
-// work as the typed-array memmap (split and merge buddies, zero and initialise descriptors, point every page at its
-// descriptor, defer descriptor frees to a grace period) so the ratio measures the representation, not the algorithm.
+// lists as Sets of PFNs, per-CPU page lists as JavaScript arrays, descriptors as objects of named fields, RCU as an
+// array of pending frees. It does the same work as the typed-array memmap (per-CPU lists refilled and drained in
+// batches with the same high tuning, split and merge buddies, zero and initialise descriptors, point every page at
+// its descriptor, defer descriptor frees to a grace period) so the ratio measures the representation, not the
+// algorithm. Descriptors are garbage-collected objects, so it has no slab caches.
+
+const PCP_MAX_ORDER = 3;
+const SCALE = 5;
+
+/** The per-CPU lists of one zone, as objects: what PerCpuPages does with typed arrays. */
+class NaivePageset {
+  constructor({ batch, highMin, highMax, highWmark }) {
+    Object.assign(this, { batch, highMin, highMax, highWmark, high: highMin });
+    this.count = 0;
+    this.freeCount = 0;
+    this.allocFactor = 0;
+    this.prevHighOrder = false;
+    this.belowHigh = false;
+    // Each list: an array, hot end last.
+    this.lists = Array.from({ length: PCP_MAX_ORDER + 1 }, () => []);
+  }
+}
 
 export class NaiveMemmap {
-  constructor(pages, { nodes = 1, maxOrder = 10, fields } = {}) {
+  constructor(pages, { nodes = 1, maxOrder = 10, fields, pcpSizes, nrCpus = 64 } = {}) {
     this.maxOrder = maxOrder;
     this.nodes = nodes;
     this.fields = fields; // kind -> field names of its descriptor
@@ -31,6 +50,13 @@ export class NaiveMemmap {
     }
     this.pending = [];
     this.pendingHead = 0;
+    this.nodeFree = this.starts.slice(0, -1).map((s, n) => this.starts[n + 1] - s);
+    this.pcp = this.starts
+      .slice(0, -1)
+      .map(
+        (s, n) =>
+          new NaivePageset(pcpSizes(this.starts[n + 1] - s, pages, Math.max(1, Math.floor(nrCpus / nodes)))),
+      );
     this.now = 0;
     this.live = 0;
     this.slabs = new Map();
@@ -46,23 +72,155 @@ export class NaiveMemmap {
   }
 
   allocPages(order, nid) {
+    if (order <= PCP_MAX_ORDER) {
+      const node = Math.max(nid, 0);
+      const ps = this.pcp[node];
+      if (!ps.belowHigh && this.nodeFree[node] <= ps.highWmark) ps.belowHigh = true;
+      const list = ps.lists[order];
+      if (list.length > 0) {
+        ps.freeCount >>= 1;
+        ps.count -= 2 ** order;
+        return list.pop();
+      }
+    }
+    let pfn = this.fromZonelist(order, nid);
+    if (pfn < 0 && this.pcp.some((ps) => ps.count > 0)) {
+      for (let n = 0; n < this.nodes; n++) this.drain(n, this.pcp[n].count, 0);
+      pfn = this.fromZonelist(order, nid);
+    }
+    return pfn;
+  }
+
+  fromZonelist(order, nid) {
     const first = Math.max(nid, 0);
     for (let k = 0; k < this.nodes; k++) {
       const node = (first + k) % this.nodes;
-      for (let o = order; o <= this.maxOrder; o++) {
-        const set = this.free[node][o];
-        if (set.size === 0) continue;
-        const pfn = set.values().next().value;
-        set.delete(pfn);
-        for (let s = o - 1; s >= order; s--) this.pushFree(node, s, pfn + 2 ** s);
-        return pfn;
+      const ps = this.pcp[node];
+      if (!ps.belowHigh && this.nodeFree[node] <= ps.highWmark) ps.belowHigh = true;
+      if (order > PCP_MAX_ORDER) {
+        const pfn = this.buddyAlloc(order, node);
+        if (pfn >= 0) return pfn;
+        continue;
+      }
+      ps.freeCount >>= 1;
+      const list = ps.lists[order];
+      if (list.length === 0) {
+        // rmqueue_bulk: the first block taken is the first handed out (the hot end is the array's end).
+        const want = this.nrPcpAlloc(ps, order);
+        const got = [];
+        for (let i = 0; i < want; i++) {
+          const pfn = this.buddyAlloc(order, node);
+          if (pfn < 0) break;
+          this.pages[pfn].state = "pcp";
+          got.push(pfn);
+          ps.count += 2 ** order;
+        }
+        for (let i = got.length - 1; i >= 0; i--) list.push(got[i]);
+      }
+      if (list.length > 0) {
+        ps.count -= 2 ** order;
+        return list.pop();
       }
     }
     return -1;
   }
 
+  nrPcpAlloc(ps, order) {
+    const base = ps.batch;
+    let high = Math.min(Math.max(ps.high, ps.highMin), ps.highMax);
+    ps.high = high;
+    if (high < base) return 1;
+    let batch = order > 0 ? base : base << ps.allocFactor;
+    if (ps.highMin !== ps.highMax && !ps.belowHigh) ps.high = high = Math.min(high + batch, ps.highMax);
+    if (order === 0) {
+      const room = Math.max(high - ps.count - base, base);
+      if (batch <= room && ps.allocFactor < SCALE) ps.allocFactor++;
+      batch = Math.min(batch, room);
+    }
+    if (batch === 1 || (order > 0 && batch >> order === 0)) return 1;
+    return batch >> order;
+  }
+
+  buddyAlloc(order, node) {
+    for (let o = order; o <= this.maxOrder; o++) {
+      const set = this.free[node][o];
+      if (set.size === 0) continue;
+      const pfn = set.values().next().value;
+      set.delete(pfn);
+      for (let s = o - 1; s >= order; s--) this.pushFree(node, s, pfn + 2 ** s);
+      this.nodeFree[node] -= 2 ** order;
+      return pfn;
+    }
+    return -1;
+  }
+
   freePages(pfn, order) {
+    if (order > PCP_MAX_ORDER) {
+      this.buddyFree(pfn, order);
+      return;
+    }
     const node = this.pages[pfn].node;
+    for (let i = 0; i < 2 ** order; i++) {
+      const pg = this.pages[pfn + i];
+      pg.state = i === 0 ? "pcp" : "free";
+      pg.head = i === 0;
+      pg.order = order;
+      pg.desc = null;
+    }
+    const ps = this.pcp[node];
+    ps.allocFactor >>= 1;
+    ps.lists[order].push(pfn);
+    ps.count += 2 ** order;
+    let freeHigh = false;
+    if (order > 0) {
+      freeHigh = ps.freeCount >= ps.batch + (ps.highMin >> 1) && ps.prevHighOrder;
+      ps.prevHighOrder = true;
+    } else ps.prevHighOrder = false;
+    if (ps.freeCount < ps.batch << SCALE) ps.freeCount += 2 ** order;
+    if (ps.count < ps.high && !freeHigh && !ps.belowHigh) return;
+    let high = Math.min(Math.max(ps.high, ps.highMin), ps.highMax);
+    ps.high = high;
+    if (freeHigh) {
+      ps.high = Math.max(high - (ps.batch << SCALE), ps.highMin);
+      high = 0;
+    } else if (ps.highMin !== ps.highMax) {
+      if (ps.belowHigh) {
+        ps.high = Math.max(high - Math.max(ps.freeCount, ps.batch), ps.highMin);
+        high = Math.max(ps.count, ps.highMin);
+      } else if (ps.count >= high && high < ps.freeCount + ps.batch)
+        ps.high = Math.min(Math.max(ps.freeCount + ps.batch, ps.highMin), ps.highMax);
+    }
+    if (ps.count < high) return;
+    const n = freeHigh
+      ? Math.min(ps.count, ps.batch << SCALE)
+      : high < ps.batch
+        ? 1
+        : Math.min(Math.max(ps.freeCount, ps.batch), Math.max(high - ps.batch, ps.batch));
+    this.drain(node, n, order);
+    if (ps.belowHigh && this.nodeFree[node] > ps.highWmark) ps.belowHigh = false;
+  }
+
+  /** free_pcppages_bulk: oldest first, this order's list first, then round-robin. */
+  drain(node, pages, order) {
+    const ps = this.pcp[node];
+    let left = Math.min(pages, ps.count);
+    let o = order - 1;
+    while (left > 0) {
+      do o = o === PCP_MAX_ORDER ? 0 : o + 1;
+      while (ps.lists[o].length === 0);
+      const list = ps.lists[o];
+      while (left > 0 && list.length > 0) {
+        const pfn = list.shift();
+        ps.count -= 2 ** o;
+        left -= 2 ** o;
+        this.buddyFree(pfn, o);
+      }
+    }
+  }
+
+  buddyFree(pfn, order) {
+    const node = this.pages[pfn].node;
+    this.nodeFree[node] += 2 ** order;
     for (let i = 0; i < 2 ** order; i++) {
       const pg = this.pages[pfn + i];
       pg.state = "free";

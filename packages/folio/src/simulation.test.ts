@@ -42,14 +42,14 @@ describe("folio behaviour on the memmap", () => {
 
   it("get/put: freed on the last put; a put below zero is a refcount underflow", () => {
     const m = memmap();
-    const free = m.buddy.freePageCount + m.metaPages;
+    const free = m.freePageCount + m.metaPages;
     const f = m.memdescAllocNode("folio", { order: 2 });
     expect(folioGet(m, f)).toBe(2);
     folioPut(m, f);
     expect(m.isLive(f)).toBe(true);
     folioPut(m, f);
     expect(m.isLive(f)).toBe(false);
-    expect(m.buddy.freePageCount + m.metaPages).toBe(free);
+    expect(m.freePageCount + m.metaPages).toBe(free);
     expect(codeOf(() => folioPut(m, f))).toBe("USE_AFTER_FREE");
     const g = m.memdescAllocNode("folio");
     m.writeField(g, "_refcount", 0);
@@ -113,14 +113,14 @@ describe("folio behaviour on the memmap", () => {
     const before = {
       picture: m.picture(),
       live: m.caches.map((c) => c.liveObjects),
-      free: m.buddy.freePageCount,
+      free: m.freePageCount,
     };
     expect(folioSplit(m, f, 0)).toBeNull();
     expect(m.words).toEqual(words);
     expect({
       picture: m.picture(),
       live: m.caches.map((c) => c.liveObjects),
-      free: m.buddy.freePageCount,
+      free: m.freePageCount,
     }).toEqual(before);
     expect(folioRefCount(m, f)).toBe(1);
     check(m);

@@ -62,6 +62,8 @@ const of = (m: Memmap, folio: number) => offsets(m, m.kindOfDescriptor(folio));
  * `pfn`, `order`, `_mapcount = -1`, `_pincount = 0`, for large folios `_entire_mapcount = -1`,
  * `_nr_pages_mapped = 0` and `_nr_pages`, and last `_refcount = 1`. The memmap zeroes the object first, so
  * `mapping`, `private` and `index` start at 0 (the kernel's `index = -1` is left out: nothing here reads it).
+ * As the memmap's `init` hook it gets the descriptor's bytes (`byte` in `m.view32`/`m.view8`); called on its own,
+ * it finds them with `viewOf`.
  */
 export function folioInit(
   m: Memmap,
@@ -70,13 +72,16 @@ export function folioInit(
   pfn: number,
   kind?: string,
   state?: Record<string, unknown>,
+  byte?: number,
 ): void {
-  const o = offsets(m, kind ?? m.kindOfDescriptor(folio), state);
+  const o =
+    (state?.folioOffsets as Offsets | undefined) ?? offsets(m, kind ?? m.kindOfDescriptor(folio), state);
   // Straight into the bytes: this runs on every folio allocation.
-  const b = m.viewOf(folio);
+  const b = byte ?? m.viewOf(folio);
   const v = m.view32;
   // node in bits 54.., ZONE_NORMAL (2) in bits 51..53, as in page->flags and the Misc word: the high half.
-  if (o.flags >= 0) v[(b + o.flags + 4) >>> 2] = m.buddy.nodeOf(pfn) * 2 ** 22 + 2 * 2 ** 19;
+  if (o.flags >= 0)
+    v[(b + o.flags + 4) >>> 2] = (m.nodes === 1 ? 0 : m.buddy.nodeOf(pfn)) * 2 ** 22 + 2 * 2 ** 19;
   if (o.pfn >= 0) {
     v[(b + o.pfn) >>> 2] = pfn >>> 0;
     v[(b + o.pfn + 4) >>> 2] = Math.floor(pfn / 2 ** 32);

@@ -35,13 +35,16 @@ export const miscSubtypes = {
 
 /**
  * The buddy word of the 8-byte design: the order of the free block (4 bits, orders up to 15), a bit marking the
- * pages of a free block after its first ("tail"), and in the high half the block's slot in its order's free list.
- * One word has no room for list links, so the free lists are arrays the allocator owns (like `free_area`) and
- * the word names its place in one: unlinking a buddy while merging stays O(1).
+ * pages of a free block after its first ("tail"), a bit marking a free block that sits on a per-CPU list
+ * (`per_cpu_pages`) rather than in the buddy free lists (today's `pcp_list` instead of `buddy_list`, with
+ * PageBuddy clear so it never merges), and in the high half the block's slot in its order's free list. One word
+ * has no room for list links, so the free lists are arrays the allocator owns (like `free_area`) and the word
+ * names its place in one: unlinking a buddy while merging stays O(1).
  */
 export const buddyPayload: readonly PayloadField[] = [
   { name: "order", bit: 4, width: 4 },
   { name: "tail", bit: 8, width: 1 },
+  { name: "pcp", bit: 9, width: 1 },
   { name: "slot", bit: 32, width: 32 },
 ];
 
@@ -158,7 +161,7 @@ export const memdesc8: Design = defineDesign({
   typeTable: newerTable({
     tag: 1,
     kind: "buddy",
-    meaning: "Buddy (inline struct buddy: the block's order, tail bit and free-list slot)",
+    meaning: "Buddy (inline struct buddy: the block's order, tail bit, per-CPU-list bit and free-list slot)",
     storage: "inline",
     payload: [...buddyPayload],
   }),

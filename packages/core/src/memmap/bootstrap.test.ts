@@ -22,10 +22,27 @@ describe("bootstrap: the struct-slab cache hosts itself", () => {
       cache: "slab",
       use: "memdesc",
     });
-    // Its struct slab says so in its own bytes: slab_cache is the struct-slab kmem_cache, one object in use.
+    // Its struct slab says so in its own bytes: slab_cache is the struct-slab kmem_cache. It is the cache's CPU
+    // slab, frozen, so its counters say every object is in use (the CPU freelist has the free ones) …
     expect(m.readField(desc, "slab_cache")).toBe(BigInt(KMEM_CACHE_BASE));
-    expect(Number(m.readField(desc, "counters") as bigint) & 0xffff).toBe(1);
-    expect(Number(m.readField(desc, "counters") as bigint) >>> 16).toBe(S.objects);
+    const counters = () => Number(m.readField(desc, "counters") as bigint);
+    expect(counters() & 0xffff).toBe(S.objects);
+    expect((counters() >>> 16) & 0x7fff).toBe(S.objects);
+    expect(counters() >>> 31).toBe(1);
+    expect(m.readField(desc, "freelist")).toBe(0n);
+    // … until kmem_cache_shrink() deactivates it (deactivate_slab): one object in use, its own struct slab, the
+    // rest back on its freelist, unfrozen. Empty but for that, it is discarded: its page waits a grace period.
+    m.kmemCacheShrink(S);
+    expect(counters() & 0xffff).toBe(1);
+    expect(counters() >>> 31).toBe(0);
+    expect(m.readField(desc, "freelist")).toBe(BigInt(desc + S.size));
+    expect(S.cpuSlab).toBe(-1);
+    expect(S.partialTop).toBe(0);
+    check(m);
+    m.rcu.synchronize();
+    expect(S.slabs).toBe(0);
+    expect(m.lookup(pfn)).toMatchObject({ state: "free" });
+    check(m);
   });
 
   it("every slab page's word points at a struct slab inside a slab page of the struct-slab cache", () => {
@@ -53,15 +70,21 @@ describe("bootstrap: the struct-slab cache hosts itself", () => {
     check(m);
   });
 
-  it("empties and refills: slabs go back to the buddy allocator once their objects are freed and RCU has passed", () => {
+  it("empties and refills: slabs go back to the buddy allocator once their objects are freed, RCU has passed and the caches are shrunk", () => {
     const m = testMemmap({ nodes: 1 });
-    const boot = m.buddy.freePageCount;
+    const boot = m.freePageCount;
     const fs = Array.from({ length: 500 }, () => m.memdescAllocNode("folio"));
     for (const f of fs) m.free(f);
     m.rcu.drain();
     check(m);
-    // Everything came back, the struct-slab cache's own last slab too.
+    // The CPU slabs and up to min_partial empty slabs per cache stay, as SLUB keeps them …
+    expect(m.metaPages).toBeGreaterThan(0);
+    expect(m.cacheFor("folio").slabs).toBeLessThanOrEqual(m.cacheFor("folio").minPartial + 1);
+    // … until the caches are shrunk: everything comes back, the struct-slab cache's own last slab too.
+    m.shrinkAll();
+    check(m);
     expect(m.buddy.freePageCount).toBe(boot + 1);
+    expect(m.freePageCount).toBe(m.pages);
     expect(m.metaPages).toBe(0);
     // And the cache grows again from nothing, self-hosted.
     const f = m.memdescAllocNode("folio");

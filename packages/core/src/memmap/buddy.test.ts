@@ -23,11 +23,11 @@ describe("buddy allocator in the words", () => {
       tag: 1,
       kind: "buddy",
       storage: "inline",
-      fields: { order: 10n, tail: 0n, slot: 1n },
+      fields: { order: 10n, tail: 0n, pcp: 0n, slot: 1n },
     });
     expect(codec.decode(word(1025))).toMatchObject({
       kind: "buddy",
-      fields: { order: 0n, tail: 1n, slot: 0n },
+      fields: { order: 0n, tail: 1n, pcp: 0n, slot: 0n },
     });
     expect(m.buddy.freeListAt(0, 10, 1)).toBe(1024);
   });
@@ -35,10 +35,25 @@ describe("buddy allocator in the words", () => {
   it("splits on allocation and merges buddies on free, back to the boot state", () => {
     const m = testMemmap({ nodes: 1 });
     const before = m.buddyinfo();
+    expect(m.pcp.countOf(0)).toBe(0);
     const pfns = [0, 1, 2, 3].map((o) => m.allocPagesMisc("unknown", o, 0));
     expect(pfns.every((p) => p >= 0)).toBe(true);
     check(m);
-    for (const [o, p] of pfns.entries()) m.freePagesMisc(p, o);
+    // A refill took more than one page (alloc_factor doubles the batch while refills come quickly).
+    const cached = m.pcp.countOf(0);
+    m.freePagesMisc(pfns[0]!, 0);
+    m.freePagesMisc(pfns[1]!, 1);
+    // Orders 0..3 go to the per-CPU lists, where /proc/buddyinfo does not see them …
+    expect(m.pcp.countOf(0)).toBe(cached + 1 + 2);
+    expect(m.freePageCount).toBe(m.buddy.freePageCount + cached + 3);
+    expect(m.buddyinfo()).not.toBe(before);
+    expect(m.zoneinfo()).toContain(`count: ${cached + 3}`);
+    check(m);
+    // … until they go back: a run of high-order frees is not hoarded (free_high), so the next drains the lists.
+    m.freePagesMisc(pfns[2]!, 2);
+    expect(m.pcp.countOf(0)).toBe(0);
+    m.freePagesMisc(pfns[3]!, 3);
+    expect(m.pcp.countOf(0)).toBe(0);
     expect(m.buddyinfo()).toBe(before);
     check(m);
   });

@@ -44,11 +44,11 @@ export class BuddyAllocator {
     maxOrder: number,
   ) {
     this.words = words;
-    this.stride = stride;
-    this.headBase = format.tag;
-    this.orderShift = format.orderShift;
-    this.tailLo = format.tailLo;
-    this.maxOrder = maxOrder;
+    this.stride = stride | 0;
+    this.headBase = format.tag | 0;
+    this.orderShift = format.orderShift | 0;
+    this.tailLo = format.tailLo | 0;
+    this.maxOrder = maxOrder | 0;
     this.nodes = nodeStart.length - 1;
     this.nodeStart = nodeStart;
     this.freePagesByNode = new Float64Array(this.nodes);
@@ -94,18 +94,24 @@ export class BuddyAllocator {
   allocPages(order: number, nid: number): number {
     const first = Math.max(nid, 0);
     for (let k = 0; k < this.nodes; k++) {
-      const node = (first + k) % this.nodes;
-      const base = node * (this.maxOrder + 1);
-      for (let o = order; o <= this.maxOrder; o++) {
-        const top = this.tops[base + o]!;
-        if (top === 0) continue;
-        const pfn = this.stacks[base + o]![top - 1]!;
-        this.tops[base + o] = top - 1;
-        // Split: the upper half at each order below becomes a free block of that order (its pages are tails).
-        for (let s = o - 1; s >= order; s--) this.push(node, s, pfn + 2 ** s);
-        this.freePagesByNode[node]! -= 2 ** order;
-        return pfn;
-      }
+      const pfn = this.allocPagesNode(order, (first + k) % this.nodes);
+      if (pfn >= 0) return pfn;
+    }
+    return -1;
+  }
+
+  /** `__rmqueue_smallest()` on one node's zone only (what `rmqueue_bulk()` refills a per-CPU list from); -1: none. */
+  allocPagesNode(order: number, node: number): number {
+    const base = node * (this.maxOrder + 1);
+    for (let o = order; o <= this.maxOrder; o++) {
+      const top = this.tops[base + o]!;
+      if (top === 0) continue;
+      const pfn = this.stacks[base + o]![top - 1]!;
+      this.tops[base + o] = top - 1;
+      // Split: the upper half at each order below becomes a free block of that order (its pages are tails).
+      for (let s = o - 1; s >= order; s--) this.push(node, s, pfn + 2 ** s);
+      this.freePagesByNode[node]! -= 2 ** order;
+      return pfn;
     }
     return -1;
   }

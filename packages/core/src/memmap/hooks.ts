@@ -88,7 +88,8 @@ export interface SimulationHooks {
   readonly freePointer?: string;
   /**
    * Sets up a new, zeroed descriptor of `kind` for pages [pfn, pfn + 2^order) (folio: refcount 1, mapcount -1,
-   * …). It runs on every allocation, so `memmap.viewOf(desc)` gives it the bytes directly.
+   * …). It runs on every allocation, so it gets the bytes directly: `memmap.view32`/`view8` are pointed at the
+   * descriptor's chunk and `byte` is its first byte there (what `memmap.viewOf(desc)` would return).
    */
   readonly init?: (
     memmap: Memmap,
@@ -98,6 +99,7 @@ export interface SimulationHooks {
     kind: string,
     /** Per-kind scratch space on this memmap (`memmap.kindState(kind)`), for offsets looked up once. */
     state: Record<string, unknown>,
+    byte: number,
   ) => void;
   /** Drops the workload's reference (`folio_put`); the default frees the descriptor and its pages. */
   readonly release?: (memmap: Memmap, desc: number) => void;

@@ -23,5 +23,6 @@ export {
   type MemmapOptions,
   type PageInfo,
 } from "./memmap.js";
-export { Rcu } from "./rcu.js";
+export { PCP_MAX_ORDER, type PcpSizes, PerCpuPages, pcpSizes } from "./pcp.js";
+export { Rcu, type RcuSink } from "./rcu.js";
 export { SlabCache } from "./slab-cache.js";

@@ -85,10 +85,10 @@ describe("memdescAllocNode, free and lookup", () => {
     const m = testMemmap({ pages: 1024, nodes: 1 });
     const ok = m.memdescAllocNode("folio", { order: 9 });
     expect(ok).not.toBe(0);
-    const free = m.buddy.freePageCount;
+    const free = m.freePageCount;
     const live = m.caches.map((c) => c.liveObjects);
     expect(m.memdescAllocNode("folio", { order: 9 })).toBe(0);
-    expect(m.buddy.freePageCount).toBe(free);
+    expect(m.freePageCount).toBe(free);
     expect(m.caches.map((c) => c.liveObjects)).toEqual(live);
     check(m);
   });

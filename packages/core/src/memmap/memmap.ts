@@ -1,7 +1,7 @@
 import type { PictureInput } from "../bill/picture.js";
 import { type MemoryUse, memoryUseNames } from "../bill/uses.js";
 import { miscSubtypes } from "../design/builtin.js";
-import { MAX_PAGE_ORDER, PAGE_SIZE } from "../kernel/constants.js";
+import { MAX_PAGE_ORDER, PAGE_SIZE as pageSize } from "../kernel/constants.js";
 import { fieldsByPath } from "../layout/fields.js";
 import type { Layout } from "../layout/types.js";
 import type { AnyDescriptor } from "../plugin/define.js";
@@ -10,15 +10,40 @@ import { BuddyAllocator } from "./buddy.js";
 import { hex, MemmapError } from "./errors.js";
 import { grown } from "./grow.js";
 import type { SimulationHooks, SimulationMachine, SlabGeometryRequest, SlabGeometryResult } from "./hooks.js";
-import { RCU_OBJECT, RCU_SLAB, Rcu } from "./rcu.js";
-import { OBJ_FREE, OBJ_LIVE, OBJ_RCU, SLAB_ACTIVE, SLAB_DYING, SlabCache } from "./slab-cache.js";
+import { PerCpuPages } from "./pcp.js";
+import { Rcu, type RcuSink, RCU_SLAB as rcuSlab } from "./rcu.js";
+import {
+  DIRECT_MAP_BASE as directMapBase,
+  DIRECT_MAP_HI as directMapHi,
+  META_ORDER_SHIFT as metaOrderShift,
+  META_USE_SHIFT as metaUseShift,
+  OBJ_FREE as objFree,
+  OBJ_LIVE as objLive,
+  OBJ_RCU as objRcu,
+  SlabCache,
+  SLAB_ACTIVE as slabActive,
+  SLAB_DYING as slabDying,
+} from "./slab-cache.js";
+
+// Imported bindings are live: optimized code reloads and checks them at every use. Module-level constants fold.
+const PAGE_SIZE = pageSize;
+const RCU_SLAB = rcuSlab;
+const DIRECT_MAP_BASE = directMapBase;
+const DIRECT_MAP_HI = directMapHi;
+const META_ORDER_SHIFT = metaOrderShift;
+const META_USE_SHIFT = metaUseShift;
+const OBJ_FREE = objFree;
+const OBJ_LIVE = objLive;
+const OBJ_RCU = objRcu;
+const SLAB_ACTIVE = slabActive;
+const SLAB_DYING = slabDying;
 
 /**
  * Where descriptors live: the x86-64 direct map, PAGE_OFFSET 0xffff888000000000 without its sign-extension bits
  * so every address is an exact double. A descriptor's address is its slab page's direct-map address plus its
  * offset in the slab, as `page_address(slab) + i * s->size` is in the kernel.
  */
-export const DIRECT_MAP_BASE = 0x888000000000;
+export { DIRECT_MAP_BASE };
 /** Simulated `struct kmem_cache` addresses: static, like the kernel's boot caches (they are not descriptors). */
 export const KMEM_CACHE_BASE = 0x820000000000;
 const KMEM_CACHE_STRIDE = 512;
@@ -31,6 +56,8 @@ const INV_PAGE_SIZE = 1 / PAGE_SIZE;
 /** PFNs per leaf of the table that finds a descriptor slab from a PFN. */
 const LEAF_SHIFT = 6;
 const LEAF = 1 << LEAF_SHIFT;
+/** `sysctl_stat_interval`: vmstat's work runs once a second (simulated ms). */
+const VMSTAT_INTERVAL = 1000;
 
 export interface MemmapOptions {
   /** Pages of RAM (4 KiB each), at most 2^28. */
@@ -62,6 +89,8 @@ export interface PageInfo {
   readonly cache?: string;
   /** For Misc pages: the subtype's name. */
   readonly subtype?: string;
+  /** For free pages: true when the block is on a per-CPU list (`per_cpu_pages`) rather than in buddy's lists. */
+  readonly pcp?: boolean;
 }
 
 /** The descriptor memory of one cache: what the memdesc design's descriptors cost in slab pages. */
@@ -139,14 +168,18 @@ function fallbackGeometry(req: SlabGeometryRequest, m: SimulationMachine): SlabG
 /**
  * The simulated physical memory of a registry: one memdesc word per PFN in a typed array, encoded in the
  * registry's design (the entry's bytes per page, so memdesc-8 pays 8 bytes a page); a per-node buddy allocator
- * keeping its data in the words; descriptors as real bytes at their layout's offsets in slab caches (one per
- * kind and variant) whose slab pages come from the buddy allocator and are described by `struct slab`
- * descriptors from the struct-slab cache, which hosts its own; and RCU for SLAB_TYPESAFE_BY_RCU frees.
+ * keeping its data in the words, behind per-CPU page lists (`per_cpu_pages`); descriptors as real bytes at their
+ * layout's offsets in slab caches (one per kind and variant, each with a CPU slab, `kmem_cache_cpu`) whose slab
+ * pages come from the page allocator and are described by `struct slab` descriptors from the struct-slab cache,
+ * which hosts its own; and RCU for SLAB_TYPESAFE_BY_RCU frees, run in batches (`kmem_cache_free_bulk`).
+ *
+ * One simulated CPU, on node 0, does all the work, so the per-CPU structures are single: what a CPU's fast
+ * paths do is modelled exactly, and other CPUs' (remote frees, their own lists) are not.
  *
  * Handles are numbers: descriptor addresses (`0` is NULL) and PFNs (`-1`: none), so the allocation paths
  * allocate no JavaScript objects.
  */
-export class Memmap {
+export class Memmap implements RcuSink {
   readonly registry: Registry<readonly AnyDescriptor[]>;
   readonly pages: number;
   readonly nodes: number;
@@ -156,6 +189,8 @@ export class Memmap {
   readonly stride: number;
   readonly words: Uint32Array;
   readonly buddy: BuddyAllocator;
+  /** The page allocator's per-CPU front end: every page allocation and free goes through it. */
+  readonly pcp: PerCpuPages;
   readonly rcu: Rcu;
   /** Bytes of the direct map: descriptor addresses lie below `DIRECT_MAP_BASE + limit`. */
   private readonly limit: number;
@@ -170,15 +205,25 @@ export class Memmap {
   readonly miscTag: number;
   readonly slabTag: number;
   readonly tailLo: number;
+  /** The `pcp` bit of a buddy word's low half, and where its order sits. */
+  readonly pcpBit: number;
+  readonly orderShift: number;
   private readonly typeMask: number;
   private readonly kinds: KindInfo[];
   private readonly kindByName = new Map<string, KindInfo>();
+  /** The kind `memdescAllocNode()` was last asked for. */
+  private lastKind: KindInfo;
   private readonly tagKind: Int16Array;
   private readonly useIndex = new Map<string, number>();
   readonly usePages: Float64Array;
   readonly useDescriptors: Float64Array;
   /** `useOrders[use * (maxOrder + 1) + order]`: descriptors by order. */
   readonly useOrders: Float64Array;
+  /** The three above are views of this one array (pages, descriptors, orders), for the hot paths. */
+  private readonly useStats: Float64Array;
+  /** Where `useDescriptors` and `useOrders` start in `useStats`. */
+  private readonly descsAt: number;
+  private readonly ordersAt: number;
   /** Pages of descriptor caches' slabs (the descriptors' own memory). */
   metaPages = 0;
   private readonly dir: Int32Array;
@@ -198,10 +243,22 @@ export class Memmap {
   private lu32!: Uint32Array;
   private lu8!: Uint8Array;
   private lbyte = 0;
+  /** The byte offset of the last object located in its slab, and the slab's first PFN. */
+  private loff = 0;
+  private lsp = 0;
   /** A live descriptor whose location the `l*` fields hold, so repeated field accesses skip the lookup. */
   private ld = 0;
-  /** The slab of the object `cacheAlloc()` last returned. */
-  private cj = 0;
+  /**
+   * The descriptor slab `locate()` last found, a one-entry TLB: its cache, number, first PFN, and the address
+   * range of its pages (empty: none).
+   */
+  private lpCache!: SlabCache;
+  private lpSlab = 0;
+  private lpPfn = 0;
+  private lpBase = 0.5;
+  private lpEnd = 0.5;
+  /** When vmstat next decays the per-CPU lists (simulated ms). */
+  private nextVmstat = VMSTAT_INTERVAL;
 
   /** Use `createMemmap()`, which takes a registry of any plugin tuple. */
   constructor(registry: Registry<readonly AnyDescriptor[]>, options: MemmapOptions) {
@@ -236,19 +293,20 @@ export class Memmap {
         "BAD_OPTIONS",
         `nodes must be 1..64 with at least one order-${maxOrder} block (${block} pages) each; ${pages} pages cannot have ${nodes}`,
       );
-    this.pages = pages;
+    this.pages = pages | 0;
     this.limit = pages * PAGE_SIZE;
-    this.nodes = nodes;
-    this.maxOrder = maxOrder;
-    this.nrCpus = options.nrCpus ?? 64;
-    this.stride = design.entryBytes / 4;
-    this.typeMask = 2 ** design.typeBits - 1;
+    this.nodes = nodes | 0;
+    this.maxOrder = maxOrder | 0;
+    this.nrCpus = (options.nrCpus ?? 64) | 0;
+    this.stride = (design.entryBytes / 4) | 0;
+    this.typeMask = ((1 << design.typeBits) - 1) | 0;
 
     // The buddy word: order and tail bit in the low half, free-list slot in the high half.
     const payload = registry.plugin("buddy").payload ?? [];
     const field = (name: string) => payload.find((f) => f.name === name);
     const order = field("order");
     const tail = field("tail");
+    const pcpBit = field("pcp");
     const slot = field("slot");
     if (
       !order ||
@@ -256,13 +314,15 @@ export class Memmap {
       order.width < 4 ||
       !tail ||
       tail.bit >= 32 ||
+      !pcpBit ||
+      pcpBit.bit >= 32 ||
       !slot ||
       slot.bit !== 32 ||
       slot.width !== 32
     )
       throw new MemmapError(
         "BUDDY_PAYLOAD",
-        "the buddy word needs inline fields order (low half, 4 bits), tail (low half) and slot (bits 32-63)",
+        "the buddy word needs inline fields order (low half, 4 bits), tail and pcp (low half) and slot (bits 32-63)",
       );
     this.buddyTag = registry.tagOf("buddy")!;
     this.miscTag = registry.tagOf("misc")!;
@@ -285,12 +345,17 @@ export class Memmap {
       this.kindByName.set(name, info);
       return info;
     });
+    this.lastKind = this.kinds[0]!;
     this.tagKind = new Int16Array(2 ** design.typeBits).fill(-1);
     for (const k of this.kinds) this.tagKind[k.tag] = k.index;
     for (const [i, u] of memoryUseNames.entries()) this.useIndex.set(u, i);
-    this.usePages = new Float64Array(memoryUseNames.length);
-    this.useDescriptors = new Float64Array(memoryUseNames.length);
-    this.useOrders = new Float64Array(memoryUseNames.length * (maxOrder + 1));
+    const uses = memoryUseNames.length;
+    this.useStats = new Float64Array(uses * (maxOrder + 3));
+    this.descsAt = uses;
+    this.ordersAt = 2 * uses;
+    this.usePages = this.useStats.subarray(0, uses);
+    this.useDescriptors = this.useStats.subarray(uses, 2 * uses);
+    this.useOrders = this.useStats.subarray(2 * uses);
 
     const slabKind = this.kindByName.get("slab");
     if (slabKind?.storage !== "pointer")
@@ -317,8 +382,17 @@ export class Memmap {
       maxOrder,
     );
     for (let n = 0; n < nodes; n++) this.buddy.freeBootRange(n, starts[n]!, starts[n + 1]!);
+    this.pcp = new PerCpuPages(
+      this.buddy,
+      this.words,
+      this.stride,
+      { tag: this.buddyTag, orderShift: order.bit, pcpShift: pcpBit.bit, tailLo: this.tailLo },
+      this.nrCpus,
+    );
+    this.pcpBit = 1 << pcpBit.bit;
+    this.orderShift = order.bit | 0;
     this.dir = new Int32Array(Math.ceil(pages / LEAF));
-    this.rcu = new Rcu(options.gracePeriod ?? 10, (type, a, b) => this.rcuRun(type, a, b));
+    this.rcu = new Rcu(options.gracePeriod ?? 10, this);
 
     const geometryHook = registry.plugins.find((p) => p.simulation?.slabGeometry)?.simulation?.slabGeometry;
     this.geometry = geometryHook ?? fallbackGeometry;
@@ -513,51 +587,61 @@ export class Memmap {
   /**
    * The bootstrap (kmem_cache_init's boot caches): the struct-slab cache's first slab cannot get its struct slab
    * from a cache that has no slab yet, so it takes its own first object. Every later slab of that cache does the
-   * same, so the cache never needs itself to grow; every other cache's slabs get their struct slab from it.
+   * same, so the cache never needs itself to grow; every other cache's slabs get their struct slab from it. The
+   * first slab becomes the cache's CPU slab.
    */
   private bootstrapSlabCache(): void {
-    if (!this.growCache(this.slabCache, -1))
+    const j = this.newSlab(this.slabCache, -1);
+    if (j < 0)
       throw new MemmapError(
         "BAD_OPTIONS",
         `${this.pages} pages cannot hold the first slab of the struct-slab cache`,
       );
+    this.freezeSlab(this.slabCache, j);
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Slab machinery
+  // Slab machinery (mm/slub.c)
 
-  private growCache(cache: SlabCache, nid: number): boolean {
+  /**
+   * `new_slab()` → `allocate_slab()`: a struct slab from the struct-slab cache (or the slab's own first object,
+   * for that cache), the slab's pages from the page allocator, their words pointing at the struct slab, and for a
+   * descriptor cache its freelist threaded through every free object. The slab is on no list; the caller freezes
+   * it as the CPU slab or adds it to the partial list. Returns its number, or -1 when memory is out.
+   */
+  private newSlab(cache: SlabCache, nid: number): number {
     const S = this.slabCache;
     const n = 2 ** cache.order;
     let so = -1;
     if (!cache.selfHosting) {
       so = this.cacheAlloc(S, nid);
-      if (so < 0) return false;
+      if (so < 0) return -1;
     }
-    const pfn = this.buddy.allocPages(cache.order, nid);
+    const pfn = this.pcp.allocPages(cache.order, nid);
     if (pfn < 0) {
       if (so >= 0) this.cacheFreeNow(S, so);
-      return false;
+      return -1;
     }
     const j = cache.takeSlabId(pfn);
     if (j >= 2 ** 24) throw new MemmapError("SLAB_LIMIT", `cache ${cache.name} has 2^24 slabs`);
-    cache.addPartial(j);
     if (cache.selfHosting) {
-      const i = cache.carve(j, DIRECT_MAP_BASE);
-      so = j * cache.objects + i;
-      cache.objState[so] = OBJ_LIVE;
+      so = j * cache.objects;
       cache.liveObjects++;
+      cache.slabInuse[j] = 1;
     }
     if (cache.backed) {
+      cache.buildFreelist(j, cache.emptyInuse);
       this.mapSlab(pfn, cache.order, cache.id, j);
       this.metaPages += n;
     } else this.count(this.useIndex.get("slab")!, n, cache.order, 1);
     // The struct slab: its pages, then the slab pages' words.
-    const sj = Math.floor(so / S.objects);
+    const sj = S.slabOf(so);
     const si = so - sj * S.objects;
     S.objPfn[so] = pfn;
-    S.objOrder[so] = cache.order;
-    S.objUse[so] = cache.backed ? USE_META : this.useIndex.get("slab")!;
+    S.objMeta[so] =
+      OBJ_LIVE |
+      (cache.order << META_ORDER_SHIFT) |
+      ((cache.backed ? USE_META : this.useIndex.get("slab")!) << META_USE_SHIFT);
     const sdesc = S.objectAddress(DIRECT_MAP_BASE, sj, si);
     const sbyte = S.byteOffset(sj, si);
     S.u8[sj >>> S.chunkShift]!.fill(0, sbyte, sbyte + S.objectSize);
@@ -569,15 +653,19 @@ export class Memmap {
     if (this.slabCacheField >= 0)
       this.put64(S.u32[sj >>> S.chunkShift]!, sbyte + this.slabCacheField, cache.address);
     this.mirrorSlab(cache, j);
-    return true;
+    return j;
   }
 
-  /** Writes a slab's inuse/objects counters and freelist into its struct slab, as SLUB keeps them there. */
+  /**
+   * Writes a slab's counters (`inuse`, `objects`, `frozen`) and `freelist` into its struct slab, as SLUB keeps
+   * them there: when a slab is created, frozen, unfrozen or deactivated, and on a free outside the CPU slab.
+   */
   private mirrorSlab(cache: SlabCache, j: number): void {
     if (this.slabCounters < 0) return;
     const u = this.slabCache.u32[cache.slabDescChunk[j]!]!;
     const b = cache.slabDescByte[j]!;
-    u[(b + this.slabCounters) >>> 2] = (cache.slabInuse[j]! | (cache.objects << 16)) >>> 0;
+    const frozen = j === cache.cpuSlab ? 0x80000000 : 0;
+    u[(b + this.slabCounters) >>> 2] = (cache.slabInuse[j]! | (cache.objects << 16) | frozen) >>> 0;
     if (this.slabFreelist >= 0) {
       const f = cache.slabFree[j]!;
       const x = (b + this.slabFreelist) >>> 2;
@@ -587,7 +675,7 @@ export class Memmap {
       } else {
         const a = DIRECT_MAP_BASE + cache.slabPfn[j]! * PAGE_SIZE + f * cache.size;
         u[x] = a >>> 0;
-        u[x + 1] = (a - (a >>> 0)) / TWO32;
+        u[x + 1] = (a - (a >>> 0)) / 4294967296;
       }
     }
   }
@@ -597,66 +685,265 @@ export class Memmap {
     u[(byte >>> 2) + 1] = Math.floor(v / TWO32);
   }
 
-  /** Takes an object from a descriptor cache, growing it by a slab if it has no partial slab. */
+  /**
+   * `slab_alloc_node()`: an object from the CPU freelist (the fast path, which touches neither `struct slab` nor
+   * any list), else `___slab_alloc()`. Returns its object number, in the CPU slab, or -1 when memory is out.
+   */
   private cacheAlloc(cache: SlabCache, nid: number): number {
-    if (cache.partialTop === 0 && !this.growCache(cache, nid)) return -1;
-    const j = cache.partial[cache.partialTop - 1]!;
-    const i = cache.carve(j, DIRECT_MAP_BASE);
-    const o = j * cache.objects + i;
-    cache.objState[o] = OBJ_LIVE;
+    let o = cache.cpuPop();
+    if (o < 0) {
+      o = this.slabAllocSlow(cache, nid);
+      if (o < 0) return -1;
+    }
+    cache.objMeta[o] = OBJ_LIVE;
     cache.liveObjects++;
-    this.mirrorSlab(cache, j);
-    this.cj = j;
     return o;
+  }
+
+  /**
+   * `___slab_alloc()`: the CPU freelist is empty. Objects freed into the CPU slab's own `freelist` meanwhile are
+   * taken (`get_freelist()`); otherwise the full CPU slab is unfrozen onto no list, and a partial slab
+   * (`get_partial()`) or a new one (`new_slab()`) is frozen as the CPU slab. Returns the popped object.
+   */
+  private slabAllocSlow(cache: SlabCache, nid: number): number {
+    const j = cache.cpuSlab;
+    if (j >= 0) {
+      if (cache.slabFree[j]! >= 0) {
+        cache.cpuFreelist = j * cache.objects + cache.slabFree[j]!;
+        cache.slabFree[j] = -1;
+        this.mirrorSlab(cache, j);
+        return cache.cpuPop();
+      }
+      cache.setCpuSlab(-1);
+      this.mirrorSlab(cache, j);
+    }
+    let k: number;
+    if (cache.partialTop > 0) {
+      k = cache.partial[cache.partialTop - 1]!;
+      cache.removePartial(k);
+    } else {
+      k = this.newSlab(cache, nid);
+      if (k < 0) return -1;
+    }
+    this.freezeSlab(cache, k);
+    return cache.cpuPop();
+  }
+
+  /**
+   * Freezes slab `j` as the CPU slab (`freeze_slab()`): its whole `freelist` moves to `c->freelist`, and its
+   * struct slab says `freelist` NULL, `inuse` = objects, `frozen` 1 until it is unfrozen or deactivated.
+   */
+  private freezeSlab(cache: SlabCache, j: number): void {
+    cache.setCpuSlab(j);
+    const f = cache.slabFree[j]!;
+    cache.cpuFreelist = f < 0 ? -1 : j * cache.objects + f;
+    cache.slabFree[j] = -1;
+    cache.slabInuse[j] = cache.objects;
+    this.mirrorSlab(cache, j);
+  }
+
+  /**
+   * `deactivate_slab()`: unfreezes the CPU slab, splicing `c->freelist` back onto the slab's `freelist` and taking
+   * its length off `inuse`, writing the counters back; then the slab is discarded if empty, put on the partial
+   * list if it has free objects, or left on no list if full.
+   */
+  private deactivateSlab(cache: SlabCache): void {
+    const j = cache.cpuSlab;
+    if (j < 0) return;
+    let n = 0;
+    let tail = -1;
+    for (let o = cache.cpuFreelist; o >= 0; o = cache.freepointer(j, o)) {
+      n++;
+      tail = o;
+    }
+    const head = cache.cpuFreelist;
+    cache.setCpuSlab(-1);
+    if (n > 0) {
+      const prior = cache.slabFree[j]!;
+      cache.setFreepointer(j, tail, prior < 0 ? -1 : j * cache.objects + prior);
+      cache.slabFree[j] = head - j * cache.objects;
+      cache.slabInuse[j]! -= n;
+    }
+    this.mirrorSlab(cache, j);
+    if (cache.slabInuse[j] === cache.emptyInuse && cache.partialTop >= cache.minPartial)
+      this.discardSlab(cache, j);
+    else if (cache.slabFree[j]! >= 0) cache.addPartial(j);
+  }
+
+  /**
+   * `kmem_cache_shrink()`: flushes the CPU slab (`flush_all()` → `deactivate_slab()`), then discards every empty
+   * slab on the partial list (`__kmem_cache_do_shrink()`), after a grace period for SLAB_TYPESAFE_BY_RCU.
+   */
+  kmemCacheShrink(cache: SlabCache): void {
+    this.deactivateSlab(cache);
+    for (let k = cache.partialTop - 1; k >= 0; k--) {
+      const j = cache.partial[k]!;
+      if (cache.slabInuse[j] !== cache.emptyInuse) continue;
+      cache.removePartial(j);
+      this.discardSlab(cache, j);
+    }
+  }
+
+  /** `drain_all_pages()`: every page on the per-CPU lists back to the buddy allocator. */
+  drainAllPages(): void {
+    this.pcp.drainAll();
+  }
+
+  /**
+   * Gives back everything cached rather than used: waits out RCU, `kmem_cache_shrink()`s every cache (the
+   * struct-slab cache last, once the others' slabs have returned their struct slabs), waits again, and
+   * `drain_all_pages()`. Afterwards only what is allocated (and the struct slabs of slabs holding it) is not free.
+   */
+  shrinkAll(): void {
+    this.rcu.drain();
+    for (const c of this.caches) if (c !== this.slabCache) this.kmemCacheShrink(c);
+    this.rcu.drain();
+    this.kmemCacheShrink(this.slabCache);
+    this.rcu.drain();
+    this.pcp.drainAll();
   }
 
   /** Returns an object nobody has seen (an allocation that failed half way) without waiting for RCU. */
   private cacheFreeNow(cache: SlabCache, o: number): void {
     this.ld = 0;
-    cache.objState[o] = OBJ_FREE;
+    cache.objMeta[o] = OBJ_FREE;
     cache.liveObjects--;
-    this.toFreeList(cache, o, false);
+    this.doSlabFree(cache, cache.slabOf(o), o, o, 1);
   }
 
-  /** Frees a published object: it waits a grace period (SLAB_TYPESAFE_BY_RCU) before it can be reused. */
+  /**
+   * Frees a published object: descriptor caches are all SLAB_TYPESAFE_BY_RCU, so it waits in the RCU ring for a
+   * grace period before the cache may hand it out again (still of its kind meanwhile; its order and use stay for
+   * RCU readers' `descriptorPfn()`).
+   */
   private cacheFree(cache: SlabCache, o: number): void {
     this.ld = 0;
     cache.liveObjects--;
-    if (!cache.typesafeByRcu) {
-      cache.objState[o] = OBJ_FREE;
-      this.toFreeList(cache, o, false);
+    cache.objMeta[o] = (cache.objMeta[o]! & ~3) | OBJ_RCU;
+    cache.rcuObjects++;
+    this.rcu.deferObject(cache.id, o);
+  }
+
+  /**
+   * @internal The RCU object bulk (RcuSink): `kmem_cache_free_bulk()` of frees whose grace period has ended.
+   * Consecutive objects of one slab are linked into a detached freelist (`build_detached_freelist()`), written
+   * through their free pointers, and each list is handed to its slab in one go (`do_slab_free()`).
+   */
+  rcuFreeBulk(cacheIds: Int32Array, objects: Int32Array, start: number, count: number, mask: number): void {
+    let c = this.slabCache;
+    let id = -1;
+    let j = -1;
+    let head = -1;
+    let tail = -1;
+    let n = 0;
+    // The current slab: its first object, chunk, the free pointer's byte in object 0, and address halves.
+    let j0 = 0;
+    let u = c.u32[0]!;
+    let byte0 = 0;
+    let lo0 = 0;
+    let hi = 0;
+    let size = 0;
+    for (let k = 0; k < count; k++) {
+      const s = (start + k) & mask;
+      const o = objects[s]!;
+      if (cacheIds[s] === id && o >= j0 && o < j0 + c.objects) {
+        c.objMeta[o] = OBJ_FREE;
+        // set_freepointer(o, head): a slab's objects share their address's high half.
+        const x = (byte0 + (o - j0) * size) >>> 2;
+        u[x] = (lo0 + (head - j0) * size) | 0;
+        u[x + 1] = hi;
+        head = o;
+        n++;
+        continue;
+      }
+      if (n > 0) {
+        c.rcuObjects -= n;
+        this.doSlabFree(c, j, head, tail, n);
+      }
+      if (cacheIds[s] !== id) {
+        id = cacheIds[s]!;
+        c = this.caches[id]!;
+        size = c.size;
+      }
+      c.objMeta[o] = OBJ_FREE;
+      j = c.slabOf(o);
+      j0 = j * c.objects;
+      u = c.u32[j >>> c.chunkShift]!;
+      byte0 = (j & c.chunkMask) * c.slabBytes + c.freeptrOffset;
+      const pfn = c.slabPfn[j]!;
+      lo0 = pfn << 12;
+      hi = DIRECT_MAP_HI + (pfn >>> 20);
+      head = o;
+      tail = o;
+      n = 1;
+    }
+    if (n > 0) {
+      c.rcuObjects -= n;
+      this.doSlabFree(c, j, head, tail, n);
+    }
+  }
+
+  /** @internal A callback-ring entry (RcuSink): an emptied TYPESAFE_BY_RCU slab's deferred release. */
+  rcuRun(type: number, a: number, b: number): void {
+    if (type === RCU_SLAB) this.releaseSlab(this.caches[a]!, b);
+  }
+
+  /**
+   * @internal Time moved on (RcuSink): vmstat's work (`vmstat_update`, every `sysctl_stat_interval`, 1 s) decays
+   * the per-CPU lists' `high` and gives back what is above it.
+   */
+  rcuTick(now: number): void {
+    if (now < this.nextVmstat) return;
+    for (let k = 0; k < 64 && now >= this.nextVmstat; k++) {
+      this.pcp.decayHigh();
+      this.nextVmstat += VMSTAT_INTERVAL;
+    }
+    if (now >= this.nextVmstat) this.nextVmstat = Math.floor(now / VMSTAT_INTERVAL + 1) * VMSTAT_INTERVAL;
+  }
+
+  /**
+   * `do_slab_free()`: a list `head`..`tail` of `count` objects of slab `j`. Objects of the CPU slab go onto the
+   * CPU freelist (the fast path: no `struct slab` write); others take `__slab_free()`.
+   */
+  private doSlabFree(cache: SlabCache, j: number, head: number, tail: number, count: number): void {
+    if (j === cache.cpuSlab) {
+      cache.cpuPush(head, tail);
       return;
     }
-    cache.objState[o] = OBJ_RCU;
-    cache.rcuObjects++;
-    this.rcu.defer(RCU_OBJECT, cache.id, o);
+    this.slabFreeSlow(cache, j, head, tail, count);
   }
 
-  private rcuRun(type: number, a: number, b: number): void {
-    const cache = this.caches[a]!;
-    if (type === RCU_OBJECT) {
-      cache.objState[b] = OBJ_FREE;
-      cache.rcuObjects--;
-      this.toFreeList(cache, b, true);
-    } else if (type === RCU_SLAB) this.releaseSlab(cache, b);
-  }
-
-  private toFreeList(cache: SlabCache, o: number, afterRcu: boolean): void {
-    const j = Math.floor(o / cache.objects);
-    cache.uncarve(j, o - j * cache.objects, DIRECT_MAP_BASE);
+  /**
+   * `__slab_free()`: the list goes onto the slab's own `freelist` and `inuse` drops by its length, written into
+   * the struct slab. A full slab that gets a free object joins the partial list; an empty one is discarded unless
+   * the partial list has fewer than `min_partial` slabs, where it stays.
+   */
+  private slabFreeSlow(cache: SlabCache, j: number, head: number, tail: number, count: number): void {
+    const j0 = j * cache.objects;
+    const prior = cache.slabFree[j]!;
+    if (cache.backed) cache.setFreepointer(j, tail, prior < 0 ? -1 : j0 + prior);
+    cache.slabFree[j] = head - j0;
+    const inuse = cache.slabInuse[j]! - count;
+    cache.slabInuse[j] = inuse;
     this.mirrorSlab(cache, j);
-    if (cache.slabInuse[j] === (cache.selfHosting ? 1 : 0)) {
-      // Empty. Pages of a TYPESAFE_BY_RCU cache wait one more grace period: a reader may still hold a pointer
-      // into them and must find objects of the same kind there.
-      if (cache.typesafeByRcu && afterRcu) {
-        cache.slabState[j] = SLAB_DYING;
-        if (cache.slabPartialPos[j]! >= 0) cache.removePartial(j);
-        this.rcu.defer(RCU_SLAB, cache.id, j);
-      } else this.releaseSlab(cache, j);
-    }
+    if (inuse === cache.emptyInuse && cache.partialTop >= cache.minPartial) {
+      if (cache.slabPartialPos[j]! >= 0) cache.removePartial(j);
+      this.discardSlab(cache, j);
+    } else if (prior < 0) cache.addPartial(j);
   }
 
-  /** Gives an empty slab's pages back to the buddy allocator and frees its struct slab. */
+  /**
+   * `discard_slab()`: an empty slab's pages go back. For SLAB_TYPESAFE_BY_RCU they wait one more grace period
+   * (`rcu_free_slab`): a reader may still hold a pointer into them and must find objects of the same kind there.
+   */
+  private discardSlab(cache: SlabCache, j: number): void {
+    if (cache.typesafeByRcu) {
+      cache.slabState[j] = SLAB_DYING;
+      this.rcu.defer(RCU_SLAB, cache.id, j);
+    } else this.releaseSlab(cache, j);
+  }
+
+  /** Gives an empty slab's pages back to the page allocator and frees its struct slab. */
   private releaseSlab(cache: SlabCache, j: number): void {
     this.ld = 0;
     const pfn = cache.slabPfn[j]!;
@@ -668,16 +955,17 @@ export class Memmap {
     const so = cache.slabDescObj[j]!;
     if (cache.selfHosting) {
       // Its struct slab is inside it and goes with it.
-      cache.objState[so] = OBJ_FREE;
+      cache.objMeta[so] = OBJ_FREE;
       cache.liveObjects--;
     }
-    this.buddy.freePages(pfn, cache.order);
+    this.pcp.freePages(pfn, cache.order);
     cache.releaseSlabId(j);
     if (!cache.selfHosting) this.cacheFree(this.slabCache, so);
   }
 
   /** Points the PFN → descriptor-slab table at slab `j` of cache `id` (or clears it with id -1). */
   private mapSlab(pfn: number, order: number, id: number, j: number): void {
+    this.lpEnd = this.lpBase;
     const v = id < 0 ? 0 : ((id + 1) * 2 ** 24 + j) >>> 0;
     for (let p = pfn, end = pfn + 2 ** order; p < end; p++) {
       const d = p >>> LEAF_SHIFT;
@@ -713,17 +1001,62 @@ export class Memmap {
   // Locating descriptors
 
   /**
-   * Finds the cache, object and bytes of a descriptor address, or throws BAD_DESCRIPTOR. Sets the `l*` fields
-   * rather than returning an object, so the hot paths allocate nothing.
+   * Finds the cache, object and bytes of a descriptor address, or throws BAD_DESCRIPTOR: `virt_to_slab()`, with
+   * the PFN → slab table standing for the slab page's word and struct slab, and the last page found remembered.
+   * Sets the `l*` fields rather than returning an object, so the hot paths allocate nothing.
    */
   private locate(desc: number): void {
+    this.locateObject(desc);
+    const c = this.lc;
+    const j = this.lj;
+    this.lu32 = c.u32[j >>> c.chunkShift]!;
+    this.lu8 = c.u8[j >>> c.chunkShift]!;
+    this.lbyte = c.byteOffset(j, this.lo - j * c.objects);
+  }
+
+  /** `locate()` without the bytes: the cache, slab and object number (`lc`, `lj`, `lo`). */
+  private locateObject(desc: number): void {
     this.ld = 0;
+    // The slab last found covers most lookups (objects are freed near where others were): two compares.
+    if (!(desc >= this.lpBase && desc < this.lpEnd)) this.findSlab(desc);
+    const c = this.lpCache;
+    const off = desc - this.lpBase;
+    const offI = off | 0;
+    // The object starting there, if one does (16-byte aligned, an integer).
+    const i = c.objectAt[offI >>> 4]!;
+    if (i < 0 || (offI & 15) !== 0 || offI !== off) this.badDescriptor(desc);
+    const j = this.lpSlab;
+    this.lc = c;
+    this.lj = j;
+    this.lo = j * c.objects + i;
+    this.loff = offI;
+    this.lsp = this.lpPfn;
+  }
+
+  /** Finds the descriptor slab holding `desc` (the PFN → slab table) and remembers it; throws if none does. */
+  private findSlab(desc: number): void {
     const rel = desc - DIRECT_MAP_BASE;
-    // (rel & 15) keeps the low bits exact for any integer below 2^53, unlike a float modulo it is one instruction.
-    if (!(rel >= 0 && rel < this.limit) || (rel & 15) !== 0 || Math.floor(rel) !== rel)
+    if (!(rel >= 0 && rel < this.limit)) this.badDescriptor(desc);
+    const p = Math.floor(rel * INV_PAGE_SIZE);
+    const leaf = this.dir[p >>> LEAF_SHIFT]!;
+    const v = leaf === 0 ? 0 : this.leaves[(leaf - 1) * LEAF + (p & (LEAF - 1))]!;
+    if (v === 0) this.badDescriptor(desc);
+    const c = this.caches[(v >>> 24) - 1]!;
+    const j = v & 0xffffff;
+    this.lpCache = c;
+    this.lpSlab = j;
+    this.lpPfn = c.slabPfn[j]!;
+    this.lpBase = DIRECT_MAP_BASE + this.lpPfn * PAGE_SIZE;
+    this.lpEnd = this.lpBase + c.slabBytes;
+  }
+
+  /** Why `desc` is no descriptor (kept out of `locateObject()`, which stays small enough to inline): throws. */
+  private badDescriptor(desc: number): never {
+    const rel = desc - DIRECT_MAP_BASE;
+    if (!(rel >= 0 && rel < this.limit))
       throw new MemmapError(
         "BAD_DESCRIPTOR",
-        `${hex(desc)} is not a 16-byte-aligned address in the direct map of this memmap`,
+        `${hex(desc)} is not an address in the direct map of this memmap`,
       );
     const p = Math.floor(rel * INV_PAGE_SIZE);
     const leaf = this.dir[p >>> LEAF_SHIFT]!;
@@ -734,29 +1067,17 @@ export class Memmap {
         `${hex(desc)} is not inside a slab page of a descriptor cache (PFN ${hex(p)})`,
       );
     const c = this.caches[(v >>> 24) - 1]!;
-    const j = v & 0xffffff;
-    const off = rel - c.slabPfn[j]! * PAGE_SIZE;
-    // A multiply by the stride's reciprocal, nudged up past rounding (offsets are below 2^22, strides below 2^12
-    // here), then checked exactly: cheaper than a division on the free path.
-    const i = (off * c.invSize + 1e-7) | 0;
-    if (i * c.size !== off || i >= c.objects)
-      throw new MemmapError(
-        "BAD_DESCRIPTOR",
-        `${hex(desc)} is not the start of an object in cache ${c.name}`,
-      );
-    this.lc = c;
-    this.lj = j;
-    this.lo = j * c.objects + i;
-    this.lu32 = c.u32[j >>> c.chunkShift]!;
-    this.lu8 = c.u8[j >>> c.chunkShift]!;
-    this.lbyte = c.byteOffset(j, i);
+    throw new MemmapError(
+      "BAD_DESCRIPTOR",
+      `${hex(desc)} is not the start of an object in cache ${c.name} (objects are ${c.size} bytes apart, 16-byte aligned)`,
+    );
   }
 
   /** Locates and checks that the descriptor may be read (live, or RCU-freed under the read lock) or written. */
   private access(desc: number, write: boolean): void {
     if (desc === this.ld) return;
     this.locate(desc);
-    const st = this.lc.objState[this.lo];
+    const st = this.lc.objMeta[this.lo]! & 3;
     if (st === OBJ_LIVE) {
       this.ld = desc;
       return;
@@ -781,7 +1102,7 @@ export class Memmap {
     } catch {
       return false;
     }
-    return this.lc.objState[this.lo] === OBJ_LIVE;
+    return (this.lc.objMeta[this.lo]! & 3) === OBJ_LIVE;
   }
 
   /** The first PFN of the pages a live descriptor describes. */
@@ -793,13 +1114,13 @@ export class Memmap {
   /** The order of the allocation a live descriptor describes. */
   descriptorOrder(desc: number): number {
     this.access(desc, false);
-    return this.lc.objOrder[this.lo]!;
+    return this.lc.orderOf(this.lo);
   }
 
   /** The memory use a live descriptor's allocation was made for. */
   descriptorUse(desc: number): MemoryUse {
     this.access(desc, false);
-    return memoryUseNames[this.lc.objUse[this.lo]!] ?? "kernel";
+    return memoryUseNames[this.lc.useOf(this.lo)] ?? "kernel";
   }
 
   /** The descriptor a page's word points at, or 0 for free and inline (Misc) pages. */
@@ -990,36 +1311,44 @@ export class Memmap {
    */
   memdescAllocNode(
     kind: string,
-    options: {
+    options?: {
       readonly order?: number;
       readonly nid?: number;
       readonly size?: number;
       readonly use?: MemoryUse;
       readonly init?: Readonly<Record<string, number | bigint>>;
-    } = {},
+    },
   ): number {
-    const k = this.kindInfo(kind);
+    // The kind asked for last time is most likely asked for again: a string compare, not a map lookup.
+    if (kind !== this.lastKind.name) this.lastKind = this.kindInfo(kind);
+    const k = this.lastKind;
+    if (options === undefined) {
+      const cache = k.byOrder[0];
+      if (cache === undefined) this.cacheFor(kind, 0);
+      return this.allocFrom(k, cache!, 0, -1, k.use);
+    }
     const order = options.order ?? 0;
     this.checkOrder(order);
     const nid = options.nid ?? -1;
     this.checkNid(nid);
     let cache = this.cacheFor(kind, order);
-    if (options.size !== undefined) {
-      const fits = k.caches
-        .filter((c) => c.objectSize >= options.size!)
-        .sort((a, b) => a.objectSize - b.objectSize)[0];
-      if (!fits)
-        throw new MemmapError(
-          "DESCRIPTOR_SIZE",
-          `no ${kind} descriptor holds ${options.size} bytes (sizes: ${k.caches.map((c) => c.objectSize).join(", ")})`,
-        );
-      cache = fits;
-    }
+    if (options.size !== undefined) cache = this.cacheHolding(k, options.size);
     const use = options.use === undefined ? k.use : this.useOf(options.use);
     const desc = this.allocFrom(k, cache, order, nid, use);
     if (desc !== 0 && options.init)
       for (const [path, v] of Object.entries(options.init)) this.writeField(desc, path, v);
     return desc;
+  }
+
+  /** The cache of the smallest variant of kind `k` that holds `size` bytes. */
+  private cacheHolding(k: KindInfo, size: number): SlabCache {
+    const fits = k.caches.filter((c) => c.objectSize >= size).sort((a, b) => a.objectSize - b.objectSize)[0];
+    if (!fits)
+      throw new MemmapError(
+        "DESCRIPTOR_SIZE",
+        `no ${k.name} descriptor holds ${size} bytes (sizes: ${k.caches.map((c) => c.objectSize).join(", ")})`,
+      );
+    return fits;
   }
 
   /**
@@ -1036,51 +1365,61 @@ export class Memmap {
     return this.allocFrom(k, cache, order, nid, use < 0 ? k.use : use);
   }
 
+  /**
+   * The allocation: the object from the cache's CPU freelist (`slab_alloc_node()`), the pages through the per-CPU
+   * lists (`rmqueue_pcplist()`), the object zeroed (`kmem_cache_zalloc`), every page's word pointed at it, the
+   * counters, then the kind's `init`.
+   */
   private allocFrom(k: KindInfo, cache: SlabCache, order: number, nid: number, use: number): number {
-    const o = this.cacheAlloc(cache, nid);
+    let o = cache.cpuPop();
     if (o < 0) {
-      this.allocFailures++;
-      return 0;
+      o = this.slabAllocSlow(cache, nid);
+      if (o < 0) {
+        this.allocFailures++;
+        return 0;
+      }
     }
-    const pfn = this.buddy.allocPages(order, nid);
+    cache.objMeta[o] = OBJ_LIVE | (order << META_ORDER_SHIFT) | (use << META_USE_SHIFT);
+    cache.liveObjects++;
+    const pfn = this.pcp.allocPages(order, nid);
     if (pfn < 0) {
       this.cacheFreeNow(cache, o);
       this.allocFailures++;
       return 0;
     }
-    const j = this.cj;
-    const i = o - j * cache.objects;
-    const desc = DIRECT_MAP_BASE + cache.slabPfn[j]! * PAGE_SIZE + i * cache.size;
+    // The object is in the CPU slab, whose address and bytes the cache keeps at hand.
+    const off = (o - cache.cpuObj0) * cache.size;
+    const desc = cache.cpuBase + off;
+    const byte = cache.cpuByte0 + off;
     cache.objPfn[o] = pfn;
-    cache.objOrder[o] = order;
-    cache.objUse[o] = use;
-    // kmem_cache_zalloc.
-    const u = cache.u32[j >>> cache.chunkShift]!;
-    // A loop of stores: TypedArray#fill costs more than it saves on 48..128-byte objects.
-    for (let x = cache.byteOffset(j, i) >>> 2, end = x + (cache.objectSize >>> 2); x < end; x += 4) {
-      u[x] = 0;
-      u[x + 1] = 0;
-      u[x + 2] = 0;
-      u[x + 3] = 0;
+    // kmem_cache_zalloc: 8 bytes a store (objects are multiples of 16 bytes, 16-byte aligned).
+    const f = cache.cpuF64;
+    for (let x = byte >>> 3, end = x + (cache.objectSize >>> 3); x < end; x += 2) {
+      f[x] = 0;
+      f[x + 1] = 0;
     }
-    const n = 2 ** order;
-    if (n === 1) {
+    const lo = (cache.cpuLo0s + off) | k.tag;
+    const hi = cache.cpuHi;
+    const w = this.words;
+    if (order === 0) {
       const x = pfn * this.stride;
-      this.words[x] = ((desc >>> 0) | k.tag) >>> 0;
-      this.words[x + 1] = (desc - (desc >>> 0)) / TWO32;
-    } else this.writePointerWords(pfn, n, k.tag, desc);
-    this.usePages[use]! += n;
-    this.useDescriptors[use]!++;
-    this.useOrders[use * (this.maxOrder + 1) + order]!++;
-    if (k.hooks?.init) {
-      this.lc = cache;
-      this.lj = j;
-      this.lo = o;
-      this.lu32 = u;
-      this.lu8 = cache.u8[j >>> cache.chunkShift]!;
-      this.lbyte = cache.byteOffset(j, i);
-      this.ld = desc;
-      k.hooks.init(this, desc, order, pfn, k.name, k.state);
+      w[x] = lo;
+      w[x + 1] = hi;
+    } else
+      for (let x = pfn * this.stride, end = (pfn + (1 << order)) * this.stride; x < end; x += this.stride) {
+        w[x] = lo;
+        w[x + 1] = hi;
+      }
+    const u = this.useStats;
+    u[use]! += 1 << order;
+    u[this.descsAt + use]!++;
+    u[this.ordersAt + use * (this.maxOrder + 1) + order]!++;
+    const init = k.hooks?.init;
+    if (init !== undefined) {
+      this.ld = 0;
+      this.view32 = cache.cpuU32;
+      this.view8 = cache.cpuU8;
+      init(this, desc, order, pfn, k.name, k.state, byte);
     }
     return desc;
   }
@@ -1091,10 +1430,42 @@ export class Memmap {
    * be told them: a double free, a wrong order or kind, or a word that no longer points here is a MemmapError.
    */
   free(desc: number, kind?: string, order?: number): void {
-    this.locate(desc);
+    this.locateObject(desc);
     const c = this.lc;
     const o = this.lo;
-    const st = c.objState[o];
+    const meta = c.objMeta[o]!;
+    const ord = (meta >>> META_ORDER_SHIFT) & 15;
+    if (
+      (meta & 3) !== OBJ_LIVE ||
+      c === this.slabCache ||
+      (kind !== undefined && kind !== c.kind) ||
+      (order !== undefined && order !== ord)
+    )
+      this.refuseFree(desc, kind, order);
+    const pfn = c.objPfn[o]!;
+    const x = pfn * this.stride;
+    const sp = this.lsp;
+    const lo = ((sp << 12) + this.loff) | c.tag;
+    if ((this.words[x]! | 0) !== lo || this.words[x + 1] !== DIRECT_MAP_HI + (sp >>> 20))
+      this.refuseFree(desc, kind, order);
+    const use = meta >>> META_USE_SHIFT;
+    const u = this.useStats;
+    u[use]! -= 1 << ord;
+    u[this.descsAt + use]!--;
+    u[this.ordersAt + use * (this.maxOrder + 1) + ord]!--;
+    this.pcp.freePages(pfn, ord);
+    // cacheFree(), with the object's state at hand.
+    c.liveObjects--;
+    c.objMeta[o] = (meta & ~3) | OBJ_RCU;
+    c.rcuObjects++;
+    this.rcu.deferObject(c.id, o);
+  }
+
+  /** Why `free()` refuses `desc` (kept out of its body, which stays small enough to inline): always throws. */
+  private refuseFree(desc: number, kind: string | undefined, order: number | undefined): never {
+    this.locateObject(desc);
+    const c = this.lc;
+    const st = c.stateOf(this.lo);
     if (st !== OBJ_LIVE)
       throw new MemmapError(
         "DOUBLE_FREE",
@@ -1110,25 +1481,17 @@ export class Memmap {
         "WRONG_KIND",
         `freeing ${hex(desc)} as ${kind}, but it is a ${c.kind} descriptor`,
       );
-    const ord = c.objOrder[o]!;
+    const ord = c.orderOf(this.lo);
     if (order !== undefined && order !== ord)
       throw new MemmapError(
         "WRONG_ORDER",
         `freeing ${hex(desc)} (${c.kind}) with order ${order}, but it was allocated with order ${ord}`,
       );
-    const pfn = c.objPfn[o]!;
-    const x = pfn * this.stride;
-    if (this.words[x] !== ((desc >>> 0) | c.tag) >>> 0 || this.words[x + 1] !== (desc - (desc >>> 0)) / TWO32)
-      throw new MemmapError(
-        "CORRUPT_WORD",
-        `page ${hex(pfn)} of descriptor ${hex(desc)} (${c.kind}) no longer points at it`,
-      );
-    const use = c.objUse[o]!;
-    this.usePages[use]! -= 2 ** ord;
-    this.useDescriptors[use]!--;
-    this.useOrders[use * (this.maxOrder + 1) + ord]!--;
-    this.buddy.freePages(pfn, ord);
-    this.cacheFree(c, o);
+    const pfn = c.objPfn[this.lo]!;
+    throw new MemmapError(
+      "CORRUPT_WORD",
+      `page ${hex(pfn)} of descriptor ${hex(desc)} (${c.kind}) no longer points at it`,
+    );
   }
 
   /**
@@ -1145,7 +1508,7 @@ export class Memmap {
     this.access(desc, true);
     const c = this.lc;
     const o = this.lo;
-    const order = c.objOrder[o]!;
+    const order = c.orderOf(o);
     if (!Number.isInteger(newOrder) || newOrder < 0 || newOrder >= order)
       throw new MemmapError("BAD_ORDER", `cannot split an order-${order} ${c.kind} to order ${newOrder}`);
     const k = this.kindByName.get(c.kind!)!;
@@ -1153,7 +1516,7 @@ export class Memmap {
     const keep = target === c;
     const pieces = 2 ** (order - newOrder);
     const pfn = c.objPfn[o]!;
-    const use = c.objUse[o]!;
+    const use = c.useOf(o);
     const nid = this.buddy.nodeOf(pfn);
     const taken: number[] = [];
     for (let p = keep ? 1 : 0; p < pieces; p++) {
@@ -1167,7 +1530,7 @@ export class Memmap {
     }
     const out: number[] = [];
     if (keep) {
-      c.objOrder[o] = newOrder;
+      c.objMeta[o] = OBJ_LIVE | (newOrder << META_ORDER_SHIFT) | (use << META_USE_SHIFT);
       out.push(desc);
     }
     for (const t of taken) {
@@ -1176,12 +1539,13 @@ export class Memmap {
       const b = target.byteOffset(j, i);
       target.u8[j >>> target.chunkShift]!.fill(0, b, b + target.objectSize);
       target.objPfn[t] = pfn + out.length * 2 ** newOrder;
-      target.objOrder[t] = newOrder;
-      target.objUse[t] = use;
+      target.objMeta[t] = OBJ_LIVE | (newOrder << META_ORDER_SHIFT) | (use << META_USE_SHIFT);
       out.push(target.objectAddress(DIRECT_MAP_BASE, j, i));
     }
     out.forEach((d, p) => {
-      if (!keep || p > 0) k.hooks?.init?.(this, d, newOrder, pfn + p * 2 ** newOrder, k.name, k.state);
+      const init = k.hooks?.init;
+      if (init && (!keep || p > 0))
+        init(this, d, newOrder, pfn + p * 2 ** newOrder, k.name, k.state, this.viewOf(d));
       copy?.(desc, d, p);
       this.writePointerWords(pfn + p * 2 ** newOrder, 2 ** newOrder, k.tag, d);
     });
@@ -1206,7 +1570,7 @@ export class Memmap {
     const st = typeof subtype === "number" ? subtype : miscSubtypes[subtype];
     if (st === undefined || !Number.isInteger(st) || st < 0 || st > 127)
       throw new MemmapError("BAD_OPTIONS", `unknown Misc subtype ${String(subtype)}`);
-    const pfn = this.buddy.allocPages(order, nid);
+    const pfn = this.pcp.allocPages(order, nid);
     if (pfn < 0) {
       this.allocFailures++;
       return -1;
@@ -1253,7 +1617,7 @@ export class Memmap {
       );
     const u = use === undefined ? this.miscUse(Number(fields.subtype ?? 0n)) : this.useOf(use);
     this.count(u, -(2 ** order), order, 0);
-    this.buddy.freePages(pfn, order);
+    this.pcp.freePages(pfn, order);
   }
 
   private miscUse(subtype: number): number {
@@ -1271,9 +1635,13 @@ export class Memmap {
       throw new MemmapError("BAD_OPTIONS", `cache ${cache.name} holds descriptors; use memdescAllocNode`);
     let got = 0;
     while (got < count) {
-      if (cache.partialTop === 0 && !this.growCache(cache, nid)) {
-        this.allocFailures++;
-        break;
+      if (cache.partialTop === 0) {
+        const j = this.newSlab(cache, nid);
+        if (j < 0) {
+          this.allocFailures++;
+          break;
+        }
+        cache.addPartial(j);
       }
       const j = cache.partial[cache.partialTop - 1]!;
       const take = Math.min(count - got, cache.objects - cache.slabInuse[j]!);
@@ -1328,9 +1696,19 @@ export class Memmap {
         const head = pfn - (pfn % 2 ** o);
         const hl = this.words[head * this.stride]!;
         if (hl !== this.tailLo && this.registry.codec.readTag(hl) === this.buddyTag) {
-          const order = (hl >>> 4) & 15;
+          const order = (hl >>> this.orderShift) & 15;
           if (head + 2 ** order > pfn)
-            return { pfn, node, state: "free", kind: "buddy", tag, headPfn: head, order, use: "free" };
+            return {
+              pfn,
+              node,
+              state: "free",
+              kind: "buddy",
+              tag,
+              headPfn: head,
+              order,
+              use: "free",
+              ...((hl & this.pcpBit) !== 0 ? { pcp: true } : {}),
+            };
           break;
         }
       }
@@ -1374,20 +1752,20 @@ export class Memmap {
         "KIND_MISMATCH",
         `page ${hex(pfn)}'s word says ${k.name}, but it points at a ${c.kind} descriptor (${hex(desc)} in cache ${c.name})`,
       );
-    const st = c.objState[this.lo];
+    const st = c.stateOf(this.lo);
     if (st !== OBJ_LIVE)
       throw new MemmapError(
         "USE_AFTER_FREE",
         `page ${hex(pfn)} points at freed ${c.kind} descriptor ${hex(desc)}`,
       );
     const headPfn = c.objPfn[this.lo]!;
-    const order = c.objOrder[this.lo]!;
+    const order = c.orderOf(this.lo);
     if (pfn < headPfn || pfn >= headPfn + 2 ** order)
       throw new MemmapError(
         "CORRUPT_WORD",
         `page ${hex(pfn)} points at ${hex(desc)}, which describes ${hex(headPfn)}..+${2 ** order}`,
       );
-    const useNo = c.objUse[this.lo]!;
+    const useNo = c.useOf(this.lo);
     let cache: string | undefined;
     if (c === this.slabCache && this.slabCacheField >= 0) {
       const addr =
@@ -1409,14 +1787,19 @@ export class Memmap {
     };
   }
 
+  /** Free pages: in the buddy allocator's lists and on the per-CPU lists. */
+  get freePageCount(): number {
+    return this.buddy.freePageCount + this.pcp.total;
+  }
+
   /**
    * The memory picture now: pages, descriptors and descriptor orders per use, from counters kept on every
-   * allocation and free. The descriptor caches' own slab pages are the metadata being billed, so they are not in
-   * the picture; `descriptorMemory()` reports them.
+   * allocation and free. Free pages are the buddy lists' and the per-CPU lists'. The descriptor caches' own slab
+   * pages are the metadata being billed, so they are not in the picture; `descriptorMemory()` reports them.
    */
   picture(source?: string): PictureInput {
     const uses: Record<string, { pages: number; descriptors: number; orders?: Record<string, number> }> = {};
-    const free = this.buddy.freePageCount;
+    const free = this.freePageCount;
     if (free > 0) uses.free = { pages: free, descriptors: 0 };
     memoryUseNames.forEach((u, i) => {
       const pages = this.usePages[i]!;
@@ -1432,13 +1815,37 @@ export class Memmap {
     return { pageSize: PAGE_SIZE, ...(source !== undefined ? { source } : {}), uses };
   }
 
-  /** `/proc/buddyinfo`: free blocks per order, per node (one Normal zone each). */
+  /**
+   * `/proc/buddyinfo`: free blocks per order in the buddy allocator's lists, per node (one Normal zone each).
+   * Pages on the per-CPU lists are not in them, as in the kernel; `zoneinfo()` counts those.
+   */
   buddyinfo(): string {
     let out = "";
     for (let n = 0; n < this.nodes; n++) {
       out += `Node ${n}, zone ${"Normal".padStart(8)} `;
       for (let o = 0; o <= this.maxOrder; o++) out += `${String(this.buddy.freeBlocks(n, o)).padStart(6)} `;
       out += "\n";
+    }
+    return out;
+  }
+
+  /**
+   * `/proc/zoneinfo`'s lines for the free pages of each node's Normal zone: `pages free` (the buddy lists,
+   * NR_FREE_PAGES, which leaves the per-CPU lists out) and the simulated CPU's pageset (`count`, `high`, `batch`).
+   */
+  zoneinfo(): string {
+    let out = "";
+    for (let n = 0; n < this.nodes; n++) {
+      const managed = this.buddy.nodeStart[n + 1]! - this.buddy.nodeStart[n]!;
+      const ps = this.pcp.pageset(n);
+      out += `Node ${n}, zone   Normal\n`;
+      out += `  pages free     ${this.buddy.freePagesByNode[n]}\n`;
+      out += `        high     ${ps.highWmark}\n`;
+      out += `        managed  ${managed}\n`;
+      out += "  pagesets\n    cpu: 0\n";
+      out += `              count: ${ps.count}\n`;
+      out += `              high:  ${ps.high}\n`;
+      out += `              batch: ${ps.batch}\n`;
     }
     return out;
   }
@@ -1488,6 +1895,7 @@ export class Memmap {
       this.words.byteLength +
       this.dir.byteLength +
       this.leaves.byteLength +
+      this.pcp.bytes +
       this.caches.reduce((s, c) => s + c.backingBytes, 0)
     );
   }
@@ -1528,11 +1936,23 @@ export class Memmap {
     return {
       cache: c,
       object: this.lo,
-      state: c.objState[this.lo]!,
+      state: c.stateOf(this.lo),
       pfn: c.objPfn[this.lo]!,
-      order: c.objOrder[this.lo]!,
-      use: c.objUse[this.lo]!,
+      order: c.orderOf(this.lo),
+      use: c.useOf(this.lo),
     };
+  }
+
+  /**
+   * @internal For the invariant check: the counters (`inuse | objects << 16 | frozen << 31`) and freelist address
+   * slab `j` of `cache` has in its struct slab's bytes; undefined when the slab layout has no such fields.
+   */
+  structSlab(cache: SlabCache, j: number): { counters: number; freelist: number } | undefined {
+    if (this.slabCounters < 0 || this.slabFreelist < 0) return undefined;
+    const u = this.slabCache.u32[cache.slabDescChunk[j]!]!;
+    const b = cache.slabDescByte[j]!;
+    const x = (b + this.slabFreelist) >>> 2;
+    return { counters: u[(b + this.slabCounters) >>> 2]!, freelist: u[x]! + u[x + 1]! * TWO32 };
   }
 
   /** @internal The slab number of the last probe. */

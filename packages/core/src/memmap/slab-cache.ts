@@ -1,11 +1,24 @@
 import type { Layout } from "../layout/types.js";
 import { grown } from "./grow.js";
 
+/** The direct map's base (memmap.ts re-exports it): descriptor addresses are `DIRECT_MAP_BASE + pfn * 4096 + …`. */
+export const DIRECT_MAP_BASE = 0x888000000000;
+/**
+ * The high half of `DIRECT_MAP_BASE`, whose low half is 0: the address of byte `b` of PFN `p` has the low half
+ * `(p << 12 >>> 0) + b` and the high half `DIRECT_MAP_HI + (p >>> 20)`, in integer arithmetic.
+ */
+export const DIRECT_MAP_HI = 0x8880;
+const TWO32 = 4294967296;
+
 /** Object states of a descriptor cache. */
 export const OBJ_FREE = 0;
 export const OBJ_LIVE = 1;
 /** Freed, waiting for a grace period before it can be handed out again (SLAB_TYPESAFE_BY_RCU). */
 export const OBJ_RCU = 2;
+
+/** Where an object's order and memory use sit in `objMeta`. */
+export const META_ORDER_SHIFT = 2;
+export const META_USE_SHIFT = 6;
 
 /** Slab states. */
 export const SLAB_UNUSED = 0;
@@ -47,11 +60,17 @@ export interface SlabCacheOptions extends SlabCacheGeometry {
 
 /**
  * One `kmem_cache`: per-slab state in growable typed arrays indexed by the cache's slab number `j`, a stack of
- * partial slabs, and for descriptor caches the objects' bytes (in 1 MiB chunks holding whole slabs), a free list
- * threaded through free objects at `freeptrOffset` as SLUB threads it, and per-object state: live, free or
- * waiting for RCU, plus the head PFN, order and memory use of the pages a live descriptor describes (which the
- * memdesc-era ptdesc, ioptdesc and slab do not store). The memmap moves slabs in and out; this class carves
- * objects.
+ * partial slabs, and for descriptor caches the objects' bytes (in 1 MiB chunks holding whole slabs), free lists
+ * threaded through free objects at `freeptrOffset` as real addresses, as SLUB threads them, and per-object state
+ * (the simulator's shadow, like KASAN's): live, free or waiting for RCU, plus the head PFN, order and memory use
+ * of the pages a live descriptor describes (which the memdesc-era ptdesc, ioptdesc and slab do not store).
+ *
+ * Descriptor caches have the simulated CPU's `struct kmem_cache_cpu`: a CPU slab (`c->slab`, frozen) and its
+ * lockless freelist (`c->freelist`). Allocation pops `c->freelist` (`get_freepointer()`), and a free of an object
+ * of the CPU slab pushes onto it, neither touching `struct slab`; the slab's `freelist` and `counters` (`inuse`
+ * = all objects, `frozen` = 1 while it is the CPU slab) are written only when a slab is frozen, unfrozen or
+ * deactivated, or when an object of another slab is freed (`__slab_free`). The memmap moves slabs in and out;
+ * this class reads and writes free pointers.
  */
 export class SlabCache {
   readonly id: number;
@@ -62,6 +81,13 @@ export class SlabCache {
   readonly size: number;
   /** `1 / size`, for finding an object from an address without a division. */
   readonly invSize: number;
+  /** `1 / objects`, for an object number's slab. */
+  readonly invObjects: number;
+  /**
+   * For each 16 bytes of a slab, the object starting there, or -1: byte offset → object index with a shift and a
+   * load (objects are 16-byte aligned), for free pointers and descriptor addresses. Descriptor caches only.
+   */
+  readonly objectAt: Int16Array;
   readonly order: number;
   readonly objects: number;
   readonly slabBytes: number;
@@ -73,14 +99,36 @@ export class SlabCache {
   readonly layout: Layout | undefined;
   /** The word tag of this cache's kind (set by the memmap). */
   tag = 0;
+  /** `inuse` of an empty slab: the struct-slab cache's slabs hold their own struct slab. */
+  readonly emptyInuse: number;
+  /**
+   * `s->min_partial`: empty slabs kept on the partial list rather than discarded, `ilog2(size) / 2` clamped to
+   * MIN_PARTIAL..MAX_PARTIAL (5..10).
+   */
+  readonly minPartial: number;
+
+  /** `kmem_cache_cpu.slab`: the CPU slab, frozen (-1: none). */
+  cpuSlab = -1;
+  /** `kmem_cache_cpu.freelist`: the object number of its first object (-1: NULL). */
+  cpuFreelist = -1;
+  /** The CPU slab's first object number, direct-map address, byte offset in its chunk, and the chunk. */
+  cpuObj0 = 0;
+  cpuBase = 0;
+  /** The low and high halves of `cpuBase`, the low one also as a signed 32-bit integer. */
+  cpuLo0 = 0;
+  cpuLo0s = 0;
+  cpuHi = 0;
+  cpuByte0 = 0;
+  cpuU32: Uint32Array = new Uint32Array(0);
+  cpuI32: Int32Array = new Int32Array(0);
+  cpuU8: Uint8Array = new Uint8Array(0);
+  cpuF64: Float64Array = new Float64Array(0);
 
   slabPfn = new Uint32Array(16);
   /** Objects not free: live, or waiting for RCU. */
   slabInuse = new Int32Array(16);
   /** First object of the slab's free list (-1: none). */
   slabFree = new Int32Array(16);
-  /** Objects below this index have been carved; above it the slab is untouched (SLUB's lazy freelist). */
-  slabNext = new Int32Array(16);
   /** The slab's struct slab: its address, and its object number in the struct-slab cache. */
   slabDesc = new Float64Array(16);
   slabDescObj = new Int32Array(16);
@@ -100,10 +148,13 @@ export class SlabCache {
   /** Slab numbers handed out so far. */
   slabHigh = 0;
 
-  objState = new Uint8Array(0);
+  /**
+   * Per object: its state (OBJ_FREE, OBJ_LIVE, OBJ_RCU) in the low 2 bits, the order of the pages it describes in
+   * the next 4 and their memory use above (META_ORDER_SHIFT, META_USE_SHIFT), one load on the free path; and its
+   * head PFN.
+   */
+  objMeta = new Uint16Array(0);
   objPfn = new Uint32Array(0);
-  objOrder = new Uint8Array(0);
-  objUse = new Uint8Array(0);
   liveObjects = 0;
   rcuObjects = 0;
   /** Slabs that hold pages (active or dying). */
@@ -115,28 +166,37 @@ export class SlabCache {
   u8: Uint8Array[] = [];
   u32: Uint32Array[] = [];
   i32: Int32Array[] = [];
+  f64: Float64Array[] = [];
 
   constructor(o: SlabCacheOptions) {
-    this.id = o.id;
+    // `| 0` keeps the integer fields small integers in V8, so the hot paths do integer arithmetic on them.
+    this.id = o.id | 0;
     this.name = o.name;
     this.kind = o.kind;
     this.variant = o.variant;
-    this.objectSize = o.objectSize;
-    this.size = o.size;
+    this.objectSize = o.objectSize | 0;
+    this.size = o.size | 0;
     this.invSize = 1 / o.size;
-    this.order = o.order;
-    this.objects = o.objects;
-    this.slabBytes = 4096 * 2 ** o.order;
+    this.invObjects = 1 / o.objects;
+    this.emptyInuse = o.selfHosting ? 1 : 0;
+    this.minPartial = Math.min(10, Math.max(5, Math.floor(Math.floor(Math.log2(o.size)) / 2))) | 0;
+    this.order = o.order | 0;
+    this.objects = o.objects | 0;
+    this.slabBytes = (4096 << o.order) | 0;
     this.backed = o.backed;
     this.typesafeByRcu = o.typesafeByRcu;
-    this.freeptrOffset = o.freeptrOffset;
+    this.freeptrOffset = o.freeptrOffset | 0;
     this.selfHosting = o.selfHosting;
     this.address = o.address;
     this.layout = o.layout;
     let shift = 0;
     while (this.slabBytes * 2 ** (shift + 1) <= CHUNK_BYTES) shift++;
     this.chunkShift = shift;
-    this.chunkMask = 2 ** shift - 1;
+    this.chunkMask = ((1 << shift) - 1) | 0;
+    this.objectAt = new Int16Array(o.backed ? this.slabBytes >>> 4 : 0).fill(-1);
+    if (o.backed)
+      for (let i = 0; i < this.objects; i++)
+        if ((i * this.size) % 16 === 0) this.objectAt[(i * this.size) >>> 4] = i;
   }
 
   /** A slab number for a new slab whose pages start at `pfn`, with backing bytes if the cache keeps them. */
@@ -150,7 +210,6 @@ export class SlabCache {
     this.slabPfn[j] = pfn;
     this.slabInuse[j] = 0;
     this.slabFree[j] = -1;
-    this.slabNext[j] = 0;
     this.slabState[j] = SLAB_ACTIVE;
     this.slabPartialPos[j] = -1;
     this.live = grown(this.live, this.liveTop + 1);
@@ -197,35 +256,119 @@ export class SlabCache {
     return (j & this.chunkMask) * this.slabBytes + i * this.size;
   }
 
-  /**
-   * Takes a free object from slab `j` (which has one): its free list first, then the next never-used one. Returns
-   * its index in the slab. Objects waiting for RCU are not on the free list, so only a grace period makes them
-   * reusable, and then only by this cache: by the same kind.
-   */
-  carve(j: number, directMapBase: number): number {
-    let i = this.slabFree[j]!;
-    if (i >= 0) {
-      const x = (this.byteOffset(j, i) + this.freeptrOffset) >>> 2;
-      const u = this.u32[j >>> this.chunkShift]!;
-      const next = u[x]! + u[x + 1]! * 4294967296;
-      this.slabFree[j] = next === 0 ? -1 : (next - directMapBase - this.slabPfn[j]! * 4096) / this.size;
-    } else i = this.slabNext[j]!++;
-    const inuse = ++this.slabInuse[j]!;
-    if (inuse === this.objects) this.removePartial(j);
-    return i;
+  /** Object `o`'s state: OBJ_FREE, OBJ_LIVE or OBJ_RCU. */
+  stateOf(o: number): number {
+    return this.objMeta[o]! & 3;
   }
 
-  /** Puts object `i` of slab `j` on the slab's free list, writing the free pointer into its bytes. */
-  uncarve(j: number, i: number, directMapBase: number): void {
-    const head = this.slabFree[j]!;
-    const next = head < 0 ? 0 : directMapBase + this.slabPfn[j]! * 4096 + head * this.size;
-    const x = (this.byteOffset(j, i) + this.freeptrOffset) >>> 2;
+  /** The order of the pages live (or RCU-waiting) object `o` describes. */
+  orderOf(o: number): number {
+    return (this.objMeta[o]! >>> META_ORDER_SHIFT) & 15;
+  }
+
+  /** The memory use index of the pages live (or RCU-waiting) object `o` describes. */
+  useOf(o: number): number {
+    return this.objMeta[o]! >>> META_USE_SHIFT;
+  }
+
+  /** The slab of object number `o`. */
+  slabOf(o: number): number {
+    return (o * this.invObjects + 1e-7) | 0;
+  }
+
+  /**
+   * `get_freepointer()`: the object number the free pointer of free object `o` (of slab `j`) points at, -1 for
+   * NULL. The pointer is the next object's direct-map address, as SLUB stores it.
+   */
+  freepointer(j: number, o: number): number {
+    const j0 = j * this.objects;
+    const x = ((j & this.chunkMask) * this.slabBytes + (o - j0) * this.size + this.freeptrOffset) >>> 2;
     const u = this.u32[j >>> this.chunkShift]!;
-    u[x] = next >>> 0;
-    u[x + 1] = next === 0 ? 0 : Math.floor(next / 4294967296);
-    this.slabFree[j] = i;
-    const inuse = --this.slabInuse[j]!;
-    if (inuse === this.objects - 1 && this.slabState[j] === SLAB_ACTIVE) this.addPartial(j);
+    const lo = u[x]!;
+    const hi = u[x + 1]!;
+    if (lo === 0 && hi === 0) return -1;
+    return j0 + (((lo + hi * TWO32 - DIRECT_MAP_BASE - this.slabPfn[j]! * 4096) * this.invSize + 1e-7) | 0);
+  }
+
+  /** `set_freepointer()`: points free object `o` of slab `j` at object `next` of the same slab (-1: NULL). */
+  setFreepointer(j: number, o: number, next: number): void {
+    const j0 = j * this.objects;
+    const x = ((j & this.chunkMask) * this.slabBytes + (o - j0) * this.size + this.freeptrOffset) >>> 2;
+    const u = this.u32[j >>> this.chunkShift]!;
+    if (next < 0) {
+      u[x] = 0;
+      u[x + 1] = 0;
+    } else {
+      const pfn = this.slabPfn[j]!;
+      u[x] = ((pfn << 12) + (next - j0) * this.size) | 0;
+      u[x + 1] = DIRECT_MAP_HI + (pfn >>> 20);
+    }
+  }
+
+  /**
+   * `slab_alloc_node()`'s fast path: pops `c->freelist` (reading the next pointer from the object's bytes);
+   * -1 when it is empty. The object is in the CPU slab.
+   */
+  cpuPop(): number {
+    const o = this.cpuFreelist;
+    if (o < 0) return -1;
+    const x = (this.cpuByte0 + (o - this.cpuObj0) * this.size + this.freeptrOffset) >>> 2;
+    // A slab's objects share their address's high half (nonzero in the direct map), so NULL is a zero high half
+    // and the low half alone gives the object.
+    this.cpuFreelist =
+      this.cpuU32[x + 1] === 0
+        ? -1
+        : this.cpuObj0 + this.objectAt[((this.cpuI32[x]! - this.cpuLo0s) | 0) >>> 4]!;
+    return o;
+  }
+
+  /** `do_slab_free()`'s fast path: a list `head`..`tail` of the CPU slab's objects onto `c->freelist`. */
+  cpuPush(head: number, tail: number): void {
+    this.setFreepointer(this.cpuSlab, tail, this.cpuFreelist);
+    this.cpuFreelist = head;
+  }
+
+  /**
+   * `allocate_slab()`'s freelist: objects `first`.. of a new slab `j`, each pointing at the next, the last at
+   * NULL; `slab->freelist` is the first.
+   */
+  buildFreelist(j: number, first: number): void {
+    const u = this.u32[j >>> this.chunkShift]!;
+    const byte0 = (j & this.chunkMask) * this.slabBytes + this.freeptrOffset;
+    const base = DIRECT_MAP_BASE + this.slabPfn[j]! * 4096;
+    const hi = Math.floor(base / TWO32);
+    // Objects of a slab share the high half of their addresses (a slab is at most 2^14 pages, aligned).
+    const lo0 = base - hi * TWO32;
+    for (let i = first; i < this.objects - 1; i++) {
+      const x = (byte0 + i * this.size) >>> 2;
+      u[x] = lo0 + (i + 1) * this.size;
+      u[x + 1] = hi;
+    }
+    if (first < this.objects) {
+      const x = (byte0 + (this.objects - 1) * this.size) >>> 2;
+      u[x] = 0;
+      u[x + 1] = 0;
+    }
+    this.slabFree[j] = first < this.objects ? first : -1;
+  }
+
+  /** Makes slab `j` the CPU slab for the fast paths (the caller sets `cpuFreelist`). */
+  setCpuSlab(j: number): void {
+    this.cpuSlab = j;
+    if (j < 0) {
+      this.cpuFreelist = -1;
+      return;
+    }
+    this.cpuObj0 = j * this.objects;
+    this.cpuBase = DIRECT_MAP_BASE + this.slabPfn[j]! * 4096;
+    this.cpuLo0 = (this.slabPfn[j]! << 12) >>> 0;
+    this.cpuLo0s = this.slabPfn[j]! << 12;
+    this.cpuHi = DIRECT_MAP_HI + (this.slabPfn[j]! >>> 20);
+    this.cpuByte0 = (j & this.chunkMask) * this.slabBytes;
+    this.cpuU32 = this.u32[j >>> this.chunkShift]!;
+    this.cpuI32 = this.i32[j >>> this.chunkShift]!;
+    this.cpuU8 = this.u8[j >>> this.chunkShift]!;
+    this.cpuF64 = this.f64[j >>> this.chunkShift]!;
   }
 
   /** Makes sure the per-slab, per-object and backing arrays reach slab `n - 1`. */
@@ -234,7 +377,6 @@ export class SlabCache {
       this.slabPfn = grown(this.slabPfn, n);
       this.slabInuse = grown(this.slabInuse, n);
       this.slabFree = grown(this.slabFree, n);
-      this.slabNext = grown(this.slabNext, n);
       this.slabDesc = grown(this.slabDesc, n);
       this.slabDescObj = grown(this.slabDescObj, n);
       this.slabDescChunk = grown(this.slabDescChunk, n);
@@ -245,11 +387,9 @@ export class SlabCache {
     }
     if (!this.backed) return;
     const objs = n * this.objects;
-    if (objs > this.objState.length) {
-      this.objState = grown(this.objState, objs);
+    if (objs > this.objMeta.length) {
+      this.objMeta = grown(this.objMeta, objs);
       this.objPfn = grown(this.objPfn, objs);
-      this.objOrder = grown(this.objOrder, objs);
-      this.objUse = grown(this.objUse, objs);
     }
     const chunks = ((n - 1) >>> this.chunkShift) + 1;
     while (this.u8.length < chunks) {
@@ -257,6 +397,7 @@ export class SlabCache {
       this.u8.push(new Uint8Array(buf));
       this.u32.push(new Uint32Array(buf));
       this.i32.push(new Int32Array(buf));
+      this.f64.push(new Float64Array(buf));
     }
   }
 

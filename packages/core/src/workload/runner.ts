@@ -426,7 +426,7 @@ export class Simulation {
     this.samples.push({
       phase,
       time: m.rcu.now,
-      freePages: m.buddy.freePageCount,
+      freePages: m.freePageCount,
       pages,
       designs: b.designs.map((d) => ({
         design: d.design,
