@@ -234,7 +234,7 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
     await expect.poll(() => page.getByTestId("pagemap-scale").textContent()).not.toMatch(/^14 PFNs/);
   });
 
-  it("validates a loaded file, and takes the CLI's survey JSON with the same numbers", async () => {
+  it("validates a loaded file, and takes the CLI's survey JSON, dropped on the page, with the same numbers", async () => {
     const input = page.getByLabel("Load a snapshot (.mdsnap) or survey JSON");
     await input.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
     const error = page.getByTestId("load-error");
@@ -259,13 +259,16 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
       .poll(() => error.textContent())
       .toMatch(/survey\.json: not a memdesc survey: field survey\.\w+/);
     await shot("survey-bad-file");
-    // The CLI's own JSON: the page re-bills its survey and gets the CLI's bill.
+    // The CLI's own JSON, dropped on the page: it re-bills the survey and gets the CLI's bill.
     const cli = cliSurvey();
-    await input.setInputFiles({
-      name: "sample-survey.json",
-      mimeType: "application/json",
-      buffer: Buffer.from(JSON.stringify(cli)),
-    });
+    const dropped = await page.evaluateHandle((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], "sample-survey.json", { type: "application/json" }));
+      return dt;
+    }, JSON.stringify(cli));
+    await page.dispatchEvent("[data-testid=drop-zone]", "dragover", { dataTransfer: dropped });
+    expect(await page.getByTestId("drop-zone").getAttribute("class")).toContain("dragging");
+    await page.dispatchEvent("[data-testid=drop-zone]", "drop", { dataTransfer: dropped });
     await page.waitForSelector("[data-testid=survey-results][data-name='sample-survey.json']");
     expect(await page.getByTestId("load-error").count()).toBe(0);
     const shown = await readSurveyBill(page);
