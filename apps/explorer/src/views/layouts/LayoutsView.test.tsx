@@ -24,9 +24,12 @@ describe("layout rows and the byte map", () => {
     const hole = rows.findIndex((r) => r.type === "hole");
     expect(rows[hole]).toMatchObject({ type: "hole", offset: 61, size: 3, after: "order" });
     expect(rows[hole - 1]).toMatchObject({ type: "field", field: { name: "order", offset: 60 } });
-    expect(rows[hole + 1]).toEqual({ type: "cacheline", offset: 64, index: 1 });
+    expect(rows[hole + 1]).toEqual({ type: "cacheline", offset: 64, index: 1, key: "cacheline@64" });
     const today = layoutRows(registry.todayLayout("folio"));
     expect(today.filter((r) => r.type === "cacheline").map((r) => r.offset)).toEqual([64, 128, 192]);
+    // Every row has its own key, though core's fullPath repeats for anonymous structs in union arms.
+    const all = layoutRows(registry.todayLayout("folio"), true);
+    expect(new Set(all.map((r) => r.key)).size).toBe(all.length);
     // Members of named nested structs only when asked for.
     expect(today.some((r) => r.type === "field" && r.field.path === "lru.next")).toBe(false);
     expect(

@@ -86,7 +86,7 @@ export default function LayoutsView() {
           const size = Math.ceil(l.size / d.descriptorAlign) * d.descriptorAlign;
           return (
             <LayoutCard
-              key={variant}
+              key={`${kind}-${variant}`}
               title={`memdesc era: ${label(l)}${variant === "default" ? "" : ` (${variant})`}`}
               note={
                 d.overlay
@@ -240,7 +240,7 @@ function LayoutCard(props: {
             {rows.map((r) => {
               if (r.type === "cacheline")
                 return (
-                  <tr key={`c${r.offset}`} className="cacheline-row">
+                  <tr key={r.key} className="cacheline-row">
                     <td colSpan={4}>
                       — cacheline {r.index} boundary ({r.offset} bytes) —
                     </td>
@@ -248,7 +248,7 @@ function LayoutCard(props: {
                 );
               if (r.type === "hole" || r.type === "padding")
                 return (
-                  <tr key={`${r.type}${r.offset}`} className="hole-row" data-hole={r.size}>
+                  <tr key={r.key} className="hole-row" data-hole={r.size}>
                     <td className="num">{r.offset}</td>
                     <td className="num">{r.size}</td>
                     <td colSpan={2}>
@@ -260,7 +260,7 @@ function LayoutCard(props: {
                 );
               const f = r.field;
               return (
-                <tr key={f.fullPath} className={f.anonymous ? "anon-row" : undefined}>
+                <tr key={r.key} className={f.anonymous ? "anon-row" : undefined}>
                   <td className="num">{f.offset}</td>
                   <td className="num">{f.bitSize !== undefined ? `${f.bitSize}b` : f.size}</td>
                   <td style={{ paddingLeft: `${0.4 + f.depth * 0.9}em` }} className="mono">

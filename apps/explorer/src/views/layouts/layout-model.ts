@@ -1,7 +1,10 @@
 import type { Field, Layout } from "@memdesc/core";
 
-/** A row of the layout table: a field, a hole, the trailing padding, or a cacheline boundary. */
-export type LayoutRow =
+/**
+ * A row of the layout table: a field, a hole, the trailing padding, or a cacheline boundary. `key` is unique in
+ * the table (core's `fullPath` repeats for anonymous structs at one offset in different union arms).
+ */
+export type LayoutRow = (
   | { readonly type: "field"; readonly field: Field }
   | {
       readonly type: "hole";
@@ -11,7 +14,8 @@ export type LayoutRow =
       readonly after: string;
     }
   | { readonly type: "padding"; readonly offset: number; readonly size: number }
-  | { readonly type: "cacheline"; readonly offset: number; readonly index: number };
+  | { readonly type: "cacheline"; readonly offset: number; readonly index: number }
+) & { readonly key: string };
 
 /**
  * The layout as rows in offset order, like pahole's output: every field (members of named nested structs only
@@ -21,9 +25,13 @@ export type LayoutRow =
 export function layoutRows(layout: Layout, nested = false): LayoutRow[] {
   const keyed: { offset: number; rank: number; seq: number; row: LayoutRow }[] = [];
   let seq = 0;
+  const seen = new Map<string, number>();
   for (const field of layout.fields) {
     if (!nested && !field.anonymous && field.path.includes(".")) continue;
-    keyed.push({ offset: field.offset, rank: 1, seq: seq++, row: { type: "field", field } });
+    const n = (seen.get(field.fullPath) ?? 0) + 1;
+    seen.set(field.fullPath, n);
+    const key = n === 1 ? field.fullPath : `${field.fullPath}#${n}`;
+    keyed.push({ offset: field.offset, rank: 1, seq: seq++, row: { type: "field", field, key } });
   }
   for (const h of layout.holes)
     keyed.push({
@@ -35,6 +43,7 @@ export function layoutRows(layout: Layout, nested = false): LayoutRow[] {
         offset: h.offset,
         size: h.size,
         after: h.after,
+        key: `hole@${h.offset}:${h.in}:${h.after}`,
         ...(h.bits ? { bits: h.bits } : {}),
       },
     });
@@ -43,14 +52,14 @@ export function layoutRows(layout: Layout, nested = false): LayoutRow[] {
       offset: layout.size - layout.padding,
       rank: 3,
       seq: seq++,
-      row: { type: "padding", offset: layout.size - layout.padding, size: layout.padding },
+      row: { type: "padding", offset: layout.size - layout.padding, size: layout.padding, key: "padding" },
     });
   for (let at = layout.cacheline; at < layout.size; at += layout.cacheline)
     keyed.push({
       offset: at,
       rank: 0,
       seq: seq++,
-      row: { type: "cacheline", offset: at, index: at / layout.cacheline },
+      row: { type: "cacheline", offset: at, index: at / layout.cacheline, key: `cacheline@${at}` },
     });
   keyed.sort((a, b) => a.offset - b.offset || a.rank - b.rank || a.seq - b.seq);
   return keyed.map((k) => k.row);

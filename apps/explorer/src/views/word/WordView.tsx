@@ -345,7 +345,8 @@ export default function WordView() {
         {spare.length > 0 && (
           <details>
             <summary>
-              {spare.length} tags {design} sets aside for kinds not in this set
+              {spare.length} {spare.length === 1 ? "tag" : "tags"} {design} sets aside for kinds not in this
+              set
             </summary>
             <ul>
               {spare.map((e) => (
