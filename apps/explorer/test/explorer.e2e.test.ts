@@ -271,6 +271,10 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
     await page.dispatchEvent("[data-testid=drop-zone]", "drop", { dataTransfer: dropped });
     await page.waitForSelector("[data-testid=survey-results][data-name='sample-survey.json']");
     expect(await page.getByTestId("load-error").count()).toBe(0);
+    expect(
+      await page.getByTestId("plugins-note").count(),
+      "the CLI billed with the same first-party set",
+    ).toBe(0);
     const shown = await readSurveyBill(page);
     expectSameBill(shown, cli);
     expect(shown.legend).toEqual({});

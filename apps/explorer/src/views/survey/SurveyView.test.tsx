@@ -4,7 +4,7 @@ import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sampleSnapshot } from "../../../vite.config.js";
 import { AppStateProvider } from "../../lib/app-state.js";
-import { firstPartyRegistry } from "../../lib/registry.js";
+import { firstPartyPackages, firstPartyRegistry } from "../../lib/registry.js";
 import SurveyView from "./SurveyView.js";
 import { loadFile, resetSurveyState } from "./store.js";
 
@@ -53,6 +53,28 @@ describe("Survey view", () => {
     // A survey JSON has no page map.
     expect(screen.queryByTestId("pagemap")).toBeNull();
     expect(screen.getByText(/load a snapshot to see every PFN/)).toBeTruthy();
+  });
+
+  it("says when a survey JSON was billed with another descriptor set", async () => {
+    const other = JSON.stringify({
+      ...JSON.parse(json),
+      plugins: [{ package: "@memdesc/folio", version: "0.1.0", kind: "folio" }],
+    });
+    await act(() => loadFile(new File([other], "folio-only.json")));
+    show();
+    expect(screen.getByTestId("plugins-note").textContent).toMatch(
+      /^folio-only\.json was billed with @memdesc\/folio; this page bills its survey with the first-party set/,
+    );
+    cleanup();
+    resetSurveyState();
+    const same = JSON.stringify({
+      ...JSON.parse(json),
+      plugins: firstPartyPackages.map((p) => ({ package: p, version: "0.1.0", kind: p.split("/")[1] })),
+    });
+    await act(() => loadFile(new File([same], "same.json")));
+    show();
+    await screen.findByTestId("survey-results");
+    expect(screen.queryByTestId("plugins-note")).toBeNull();
   });
 
   it("keeps what it showed and says what is wrong when a bad file is loaded", async () => {

@@ -5,7 +5,7 @@ import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals, UseTable } from "../../components/BillTables.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int, mib, size } from "../../lib/format.js";
-import { designColors } from "../../lib/registry.js";
+import { designColors, firstPartyPackages } from "../../lib/registry.js";
 import type { Loaded } from "./load.js";
 import { PageMap } from "./PageMap.js";
 import { loadFile, loadSample, useSurveyState } from "./store.js";
@@ -89,8 +89,21 @@ export default function SurveyView() {
           </div>
         )}
       </section>
+      {loaded?.kind === "json" && loaded.plugins && !samePlugins(loaded.plugins) && (
+        <p className="callout" data-testid="plugins-note">
+          {loaded.name} was billed with {loaded.plugins.join(", ")}; this page bills its survey with the
+          first-party set, so its numbers may differ from the file's own bill.
+        </p>
+      )}
       {loaded && <Results loaded={loaded} registry={registry} design={design} />}
     </div>
+  );
+}
+
+/** Whether a file was billed with the first-party set, in the order `memdesc` composes it. */
+function samePlugins(packages: readonly string[]): boolean {
+  return (
+    packages.length === firstPartyPackages.length && packages.every((p, i) => p === firstPartyPackages[i])
   );
 }
 

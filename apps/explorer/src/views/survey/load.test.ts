@@ -28,6 +28,15 @@ describe("loading a file into the Survey view", () => {
     );
     expect(fromReport.survey.uses.file.pages).toBe(283_637);
     expect(fromReport.from).toContain("memdesc survey --json");
+    expect(fromReport.plugins).toBeUndefined();
+    const listed = surveyFromJson(
+      JSON.stringify({
+        ...report,
+        plugins: [{ package: "@memdesc/folio", version: "0.1.0", kind: "folio" }],
+      }),
+      "p.json",
+    );
+    expect(listed.plugins).toEqual(["@memdesc/folio"]);
     expect(surveyFromJson(JSON.stringify(report.survey), "s.json").survey).toEqual(report.survey);
   });
 

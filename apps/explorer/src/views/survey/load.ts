@@ -17,6 +17,8 @@ export type Loaded =
       readonly sample: false;
       readonly from: string;
       readonly survey: Survey;
+      /** The packages the file says it was billed with (`memdesc survey --json` lists them). */
+      readonly plugins: readonly string[] | undefined;
     };
 
 const hint =
@@ -27,7 +29,10 @@ const hint =
  * used, or a survey on its own. Validated with kpageflags' `surveySchema`; a bad file gets one message naming
  * the file and the first field that is wrong.
  */
-export function surveyFromJson(text: string, name: string): { survey: Survey; from: string } {
+export function surveyFromJson(
+  text: string,
+  name: string,
+): { survey: Survey; from: string; plugins: readonly string[] | undefined } {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -49,9 +54,14 @@ export function surveyFromJson(text: string, name: string): { survey: Survey; fr
       hint,
     );
   }
+  const listed = wrapped ? (json as { plugins?: unknown }).plugins : undefined;
+  const plugins = Array.isArray(listed)
+    ? listed.flatMap((p) => (typeof p?.package === "string" ? [p.package as string] : []))
+    : undefined;
   return {
     survey: parsed.data as unknown as Survey,
     from: wrapped ? "the survey in `memdesc survey --json` output" : "a survey",
+    plugins,
   };
 }
 
@@ -82,6 +92,6 @@ export async function loadBytes(bytes: ArrayBuffer, name: string, sample = false
       `${name}: neither a memdesc snapshot (it does not start with "${snapshotMagic}") nor JSON`,
       hint,
     );
-  const { survey, from } = surveyFromJson(text, name);
-  return { kind: "json", name, sample: false, from, survey };
+  const { survey, from, plugins } = surveyFromJson(text, name);
+  return { kind: "json", name, sample: false, from, survey, plugins };
 }
