@@ -24,7 +24,18 @@ export function assembleLayout(placed: PlacedAggregate): Layout {
   const unions: UnionGroup[] = [];
   const holes: Hole[] = [];
 
-  const label = (m: LaidMember) => m.name ?? `{${m.aggregate ?? "member"}@${m.offset}}`;
+  /**
+   * A member's step in a full path: its name, or `{struct@8}` for an anonymous one. Anonymous siblings of
+   * the same kind at the same offset (two struct arms of one union) are told apart by their position: `{struct@8#2}`.
+   */
+  const labels = (members: readonly LaidMember[]): string[] => {
+    const base = members.map((m) => m.name ?? `{${m.aggregate ?? "member"}@${m.offset}}`);
+    return base.map((b, i) =>
+      members[i]!.name === undefined && base.indexOf(b) !== base.lastIndexOf(b)
+        ? `${b.slice(0, -1)}#${i}}`
+        : b,
+    );
+  };
 
   const visit = (
     members: readonly LaidMember[],
@@ -34,6 +45,7 @@ export function assembleLayout(placed: PlacedAggregate): Layout {
     depth: number,
     unionStack: Field["unions"],
   ) => {
+    const names = labels(members);
     let unionIndex = -1;
     if (kind === "union" && depth > 0) {
       unionIndex = unions.length;
@@ -41,12 +53,12 @@ export function assembleLayout(placed: PlacedAggregate): Layout {
         fullPath,
         offset: members[0]?.offset ?? 0,
         size: Math.max(0, ...members.map((m) => m.size)),
-        arms: members.map(label),
+        arms: names,
       });
     }
     members.forEach((m, arm) => {
       const stack = unionIndex >= 0 ? [...unionStack, { union: unionIndex, arm }] : unionStack;
-      const ownFull = fullPath ? `${fullPath}.${label(m)}` : label(m);
+      const ownFull = fullPath ? `${fullPath}.${names[arm]}` : names[arm]!;
       const ownPath = m.name === undefined ? path : path ? `${path}.${m.name}` : m.name;
       fields.push({
         path: m.name === undefined ? ownFull : ownPath,
@@ -70,11 +82,12 @@ export function assembleLayout(placed: PlacedAggregate): Layout {
 
   // The outermost union is a union group too, so its top-level members are arms of it.
   if (placed.kind === "union") {
-    unions.push({ fullPath: "", offset: 0, size: placed.size, arms: placed.members.map(label) });
+    const top = labels(placed.members);
+    unions.push({ fullPath: "", offset: 0, size: placed.size, arms: top });
     placed.members.forEach((m, arm) => {
       fields.push({
-        path: m.name ?? label(m),
-        fullPath: label(m),
+        path: m.name ?? top[arm]!,
+        fullPath: top[arm]!,
         name: m.name ?? "",
         offset: m.offset,
         size: m.size,
@@ -85,7 +98,7 @@ export function assembleLayout(placed: PlacedAggregate): Layout {
         ...(m.name === undefined ? { anonymous: true } : {}),
       });
       if (m.members && m.aggregate)
-        visit(m.members, m.aggregate, m.name ?? "", label(m), 1, [{ union: 0, arm }]);
+        visit(m.members, m.aggregate, m.name ?? "", top[arm]!, 1, [{ union: 0, arm }]);
     });
   } else {
     visit(placed.members, "struct", "", "", 0, []);

@@ -222,3 +222,14 @@ describe("layout engine: bad descriptions are typed errors naming struct and fie
     expect(code(() => layoutOf(s))[0]).toBe("BAD_ALIGNMENT");
   });
 });
+
+describe("layout paths", () => {
+  it("gives every field a distinct full path, numbering anonymous siblings that would collide", () => {
+    const s = c.struct("s", [c.union([c.struct([["a", c.u32]]), c.struct([["b", c.u64]]), ["c", c.u16]])]);
+    const l = layoutOf(s);
+    const full = l.fields.map((f) => f.fullPath);
+    expect(new Set(full).size).toBe(full.length);
+    expect(l.fields.find((f) => f.path === "b")!.fullPath).toBe("{union@0}.{struct@0#1}.b");
+    expect(l.unions[0]!.arms).toEqual(["{struct@0#0}", "{struct@0#1}", "c"]);
+  });
+});
