@@ -84,7 +84,8 @@ export function folioInit(
     v[(b + o.flags + 4) >>> 2] = (m.nodes === 1 ? 0 : m.buddy.nodeOf(pfn)) * 2 ** 22 + 2 * 2 ** 19;
   if (o.pfn >= 0) {
     v[(b + o.pfn) >>> 2] = pfn >>> 0;
-    v[(b + o.pfn + 4) >>> 2] = Math.floor(pfn / 2 ** 32);
+    // PFNs of a simulated memmap are below 2^28, but the field is 64 bits.
+    v[(b + o.pfn + 4) >>> 2] = pfn < 4294967296 ? 0 : Math.floor(pfn / 4294967296);
   }
   if (o.order >= 0) m.view8[b + o.order] = order;
   v[(b + o.mapcount) >>> 2] = 0xffffffff;

@@ -131,6 +131,10 @@ interface KindInfo {
   readonly hooks: SimulationHooks | undefined;
   /** The cache that holds this kind's descriptors for each order (by variant). */
   readonly byOrder: (SlabCache | undefined)[];
+  /** `byOrder[0]`, what most allocations use (undefined for inline kinds). */
+  cache0: SlabCache | undefined;
+  /** `hooks.init`. */
+  readonly init: SimulationHooks["init"];
   readonly caches: SlabCache[];
   readonly use: number;
   /** Scratch space for the kind's hooks on this memmap (field offsets they look up once). */
@@ -235,6 +239,7 @@ export class Memmap implements RcuSink {
   private readonly slabFreelist: number;
   private readonly slabCacheField: number;
   private readonly miscWords = new Map<number, number>();
+  private readonly miscUses: number[] = [];
 
   // The last descriptor located: its cache, object number, slab, and bytes.
   private lc!: SlabCache;
@@ -243,9 +248,8 @@ export class Memmap implements RcuSink {
   private lu32!: Uint32Array;
   private lu8!: Uint8Array;
   private lbyte = 0;
-  /** The byte offset of the last object located in its slab, and the slab's first PFN. */
+  /** The byte offset of the last object located in its slab. */
   private loff = 0;
-  private lsp = 0;
   /** A live descriptor whose location the `l*` fields hold, so repeated field accesses skip the lookup. */
   private ld = 0;
   /**
@@ -338,6 +342,8 @@ export class Memmap implements RcuSink {
         storage: p.storage,
         hooks: p.simulation,
         byOrder: [],
+        cache0: undefined,
+        init: p.simulation?.init,
         caches: [],
         use: memoryUseNames.indexOf(use),
         state: {},
@@ -405,6 +411,7 @@ export class Memmap implements RcuSink {
       true,
     );
     for (let o = 0; o <= maxOrder; o++) slabKind.byOrder[o] = this.slabCache;
+    slabKind.cache0 = this.slabCache;
     for (const k of this.kinds) {
       if (k.storage !== "pointer" || k === slabKind) continue;
       const layouts = registry.memdescLayouts(name(k));
@@ -418,6 +425,7 @@ export class Memmap implements RcuSink {
           byVariant.set(v, cache);
         }
         k.byOrder[o] = cache;
+        if (o === 0) k.cache0 = cache;
       }
     }
     const slabLayout = this.slabCache.layout;
@@ -1006,16 +1014,22 @@ export class Memmap implements RcuSink {
    * Sets the `l*` fields rather than returning an object, so the hot paths allocate nothing.
    */
   private locate(desc: number): void {
-    this.locateObject(desc);
-    const c = this.lc;
-    const j = this.lj;
+    const o = this.locateObject(desc);
+    const c = this.lpCache;
+    const j = this.lpSlab;
+    this.lc = c;
+    this.lj = j;
+    this.lo = o;
     this.lu32 = c.u32[j >>> c.chunkShift]!;
     this.lu8 = c.u8[j >>> c.chunkShift]!;
-    this.lbyte = c.byteOffset(j, this.lo - j * c.objects);
+    this.lbyte = c.byteOffset(j, o - j * c.objects);
   }
 
-  /** `locate()` without the bytes: the cache, slab and object number (`lc`, `lj`, `lo`). */
-  private locateObject(desc: number): void {
+  /**
+   * `locate()` without the bytes: the object number of `desc`; its cache, slab and the slab's first PFN are
+   * `lpCache`, `lpSlab` and `lpPfn`, its byte offset in the slab `loff`.
+   */
+  private locateObject(desc: number): number {
     this.ld = 0;
     // The slab last found covers most lookups (objects are freed near where others were): two compares.
     if (!(desc >= this.lpBase && desc < this.lpEnd)) this.findSlab(desc);
@@ -1025,12 +1039,8 @@ export class Memmap implements RcuSink {
     // The object starting there, if one does (16-byte aligned, an integer).
     const i = c.objectAt[offI >>> 4]!;
     if (i < 0 || (offI & 15) !== 0 || offI !== off) this.badDescriptor(desc);
-    const j = this.lpSlab;
-    this.lc = c;
-    this.lj = j;
-    this.lo = j * c.objects + i;
     this.loff = offI;
-    this.lsp = this.lpPfn;
+    return this.lpSlab * c.objects + i;
   }
 
   /** Finds the descriptor slab holding `desc` (the PFN → slab table) and remembers it; throws if none does. */
@@ -1323,7 +1333,7 @@ export class Memmap implements RcuSink {
     if (kind !== this.lastKind.name) this.lastKind = this.kindInfo(kind);
     const k = this.lastKind;
     if (options === undefined) {
-      const cache = k.byOrder[0];
+      const cache = k.cache0;
       if (cache === undefined) this.cacheFor(kind, 0);
       return this.allocFrom(k, cache!, 0, -1, k.use);
     }
@@ -1357,7 +1367,7 @@ export class Memmap implements RcuSink {
    */
   allocDescriptor(kindId: number, order: number, nid: number, use: number): number {
     const k = this.kinds[kindId]!;
-    const cache = k.byOrder[order];
+    const cache = order === 0 ? k.cache0 : k.byOrder[order];
     if (cache === undefined) {
       this.cacheFor(k.name, order);
       return 0;
@@ -1414,7 +1424,7 @@ export class Memmap implements RcuSink {
     u[use]! += 1 << order;
     u[this.descsAt + use]!++;
     u[this.ordersAt + use * (this.maxOrder + 1) + order]!++;
-    const init = k.hooks?.init;
+    const init = k.init;
     if (init !== undefined) {
       this.ld = 0;
       this.view32 = cache.cpuU32;
@@ -1430,9 +1440,8 @@ export class Memmap implements RcuSink {
    * be told them: a double free, a wrong order or kind, or a word that no longer points here is a MemmapError.
    */
   free(desc: number, kind?: string, order?: number): void {
-    this.locateObject(desc);
-    const c = this.lc;
-    const o = this.lo;
+    const o = this.locateObject(desc);
+    const c = this.lpCache;
     const meta = c.objMeta[o]!;
     const ord = (meta >>> META_ORDER_SHIFT) & 15;
     if (
@@ -1444,7 +1453,7 @@ export class Memmap implements RcuSink {
       this.refuseFree(desc, kind, order);
     const pfn = c.objPfn[o]!;
     const x = pfn * this.stride;
-    const sp = this.lsp;
+    const sp = this.lpPfn;
     const lo = ((sp << 12) + this.loff) | c.tag;
     if ((this.words[x]! | 0) !== lo || this.words[x + 1] !== DIRECT_MAP_HI + (sp >>> 20))
       this.refuseFree(desc, kind, order);
@@ -1463,7 +1472,7 @@ export class Memmap implements RcuSink {
 
   /** Why `free()` refuses `desc` (kept out of its body, which stays small enough to inline): always throws. */
   private refuseFree(desc: number, kind: string | undefined, order: number | undefined): never {
-    this.locateObject(desc);
+    this.locate(desc);
     const c = this.lc;
     const st = c.stateOf(this.lo);
     if (st !== OBJ_LIVE)
@@ -1620,10 +1629,16 @@ export class Memmap implements RcuSink {
     this.pcp.freePages(pfn, order);
   }
 
+  /** The memory use of Misc pages of a subtype (reserved, zero and offline are uses of their own). */
   private miscUse(subtype: number): number {
-    const name = Object.entries(miscSubtypes).find(([, v]) => v === subtype)?.[0];
-    const use = name === "reserved" || name === "zero" || name === "offline" ? name : "kernel";
-    return this.useIndex.get(use)!;
+    let u = this.miscUses[subtype];
+    if (u === undefined) {
+      const name = Object.entries(miscSubtypes).find(([, v]) => v === subtype)?.[0];
+      const use = name === "reserved" || name === "zero" || name === "offline" ? name : "kernel";
+      u = this.useIndex.get(use)!;
+      this.miscUses[subtype] = u;
+    }
+    return u;
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ class Pageset {
   readonly highWmark: number;
   recheck = 1;
   readonly lists: PcpList[];
+  /** `lists[0]`, the one nearly every allocation and free uses. */
+  readonly list0: PcpList;
   constructor(sizes: PcpSizes) {
     // `| 0`: small integers in V8, not doubles.
     this.batch = sizes.batch | 0;
@@ -107,6 +109,7 @@ class Pageset {
     this.highMax = sizes.highMax | 0;
     this.highWmark = sizes.highWmark | 0;
     this.lists = Array.from({ length: LISTS }, () => new PcpList());
+    this.list0 = this.lists[0]!;
   }
 }
 
@@ -138,8 +141,9 @@ export class PerCpuPages {
   /** The low half of a listed block's first page, by order, and for order 0. */
   private readonly pcpLo: Uint32Array;
   private readonly pcpLo0: number;
-  /** Each node's pageset. */
+  /** Each node's pageset, and node 0's (the simulated CPU's own node). */
   private readonly sets: Pageset[];
+  private readonly set0: Pageset;
 
   constructor(
     buddy: BuddyAllocator,
@@ -163,6 +167,7 @@ export class PerCpuPages {
     this.sets = [];
     for (let n = 0; n < nodes; n++)
       this.sets.push(new Pageset(pcpSizes(buddy.nodeStart[n + 1]! - buddy.nodeStart[n]!, total, cpusOnNode)));
+    this.set0 = this.sets[0]!;
   }
 
   /** A node's pageset: `count` (pages), `high`, `batch`, `high_min`, `high_max`, `free_count`, `alloc_factor`. */
@@ -226,9 +231,9 @@ export class PerCpuPages {
   allocPages(order: number, nid: number): number {
     if (order <= PCP_MAX_ORDER) {
       const node = Math.max(nid, 0);
-      const ps = this.sets[node]!;
+      const ps = node === 0 ? this.set0 : this.sets[node]!;
       if (ps.recheck !== 0) this.belowHigh(node, ps);
-      const l = ps.lists[order]!;
+      const l = order === 0 ? ps.list0 : ps.lists[order]!;
       const n = l.len;
       if (n > 0) {
         // rmqueue_pcplist(): a run of frees is over; list_first_entry(), the hot end.
@@ -336,8 +341,8 @@ export class PerCpuPages {
     const x = pfn * this.stride;
     this.words[x] = this.pcpLo0;
     this.words[x + 1] = 0;
-    const ps = this.sets[node]!;
-    const l = ps.lists[0]!;
+    const ps = node === 0 ? this.set0 : this.sets[node]!;
+    const l = ps.list0;
     if (l.len > l.mask) l.grow();
     const len = l.len;
     // On freeing, later refills are smaller again (alloc_factor), and the run of frees is one longer.
