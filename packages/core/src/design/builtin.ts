@@ -86,9 +86,10 @@ export const path32: Design = defineDesign({
     {
       tag: 0,
       kind: "buddy",
-      meaning: "Buddy (buddy_list.next; low two bits 00)",
+      meaning:
+        "Buddy (today buddy_list.next, whose low two bits are 00; modelled with the 8-byte word's buddy fields, the list links in the allocator's arrays)",
       storage: "inline",
-      payload: [{ name: "link", bit: 2, width: 62 }],
+      payload: [...buddyPayload],
     },
     {
       tag: 1,
@@ -142,9 +143,10 @@ export const buddy16: Design = defineDesign({
   typeTable: newerTable({
     tag: 1,
     kind: "buddy",
-    meaning: "Buddy (inline struct buddy: next in this word, order in the low 4 bits of prev)",
+    meaning:
+      "Buddy (inline struct buddy { next, prev }, the order in prev's low 4 bits; modelled with the 8-byte word's buddy fields, the list links in the allocator's arrays)",
     storage: "inline",
-    payload: [{ name: "next", bit: 4, width: 60 }],
+    payload: [...buddyPayload],
   }),
 });
 

@@ -79,7 +79,10 @@ describe("memdesc word codec", () => {
     const p = new WordCodec(path32);
     for (const lo of [0x1000, 0x1004, 0x1008, 0x100c]) expect(p.decode(BigInt(lo)).kind).toBe("buddy");
     expect(p.decode(0x1002n)).toEqual({ tag: 2, kind: "folio", storage: "pointer", address: 0x1000n });
-    expect(p.encode({ kind: "buddy", fields: { link: 0x400 } })).toBe(0x1000n);
+    // A buddy word's low two bits stay 00 whatever its fields, so it always reads as Buddy.
+    const word = p.encode({ kind: "buddy", fields: { order: 9, slot: 7 } });
+    expect(word & 3n).toBe(0n);
+    expect(p.decode(word)).toMatchObject({ kind: "buddy", fields: { order: 9n, slot: 7n } });
   });
 
   it("works with 32-bit words and their 28-bit payload", () => {

@@ -86,7 +86,8 @@ export class WordCodec {
     if (assignments) {
       for (const [kind, a] of assignments) {
         const row = tags.get(a.tag);
-        const payload = a.payload ?? (row?.kind === kind ? row.payload : []);
+        // The design is the authority on its own words; a plugin's fields serve where the design says nothing.
+        const payload = (row?.kind === kind ? row.payload : undefined) ?? a.payload ?? [];
         tags.set(a.tag, { kind, storage: a.storage, payload });
         kinds.set(kind, a.tag);
       }
