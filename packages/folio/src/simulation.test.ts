@@ -1,6 +1,6 @@
 import { check, createMemmap, createRegistry, MemmapError } from "@memdesc/core";
+import { slab } from "@memdesc/slab";
 import { describe, expect, it } from "vitest";
-import { simSlab as slab } from "../test/sim-slab.js";
 import { anonFolio, folio } from "./plugin.js";
 import {
   folioGet,
@@ -15,7 +15,7 @@ import {
 } from "./simulation.js";
 
 const memmap = (pages = 8192) =>
-  createMemmap(createRegistry({ plugins: [folio(), anonFolio(), slab] }), { pages, nodes: 1 });
+  createMemmap(createRegistry({ plugins: [folio(), anonFolio(), slab()] }), { pages, nodes: 1 });
 
 const codeOf = (f: () => unknown): string => {
   try {

@@ -1,10 +1,11 @@
 import { check, createMemmap, createRegistry, DIRECT_MAP_BASE, MemmapError } from "@memdesc/core";
+import { slab } from "@memdesc/slab";
 import { describe, expect, it } from "vitest";
-import { simSlab as slab } from "../test/sim-slab.js";
 import { ioptdesc } from "./plugin.js";
 import { iommuPagesListLive, iommuPagesOf, ioptdescIommu } from "./simulation.js";
 
-const memmap = () => createMemmap(createRegistry({ plugins: [ioptdesc(), slab] }), { pages: 8192, nodes: 1 });
+const memmap = () =>
+  createMemmap(createRegistry({ plugins: [ioptdesc(), slab()] }), { pages: 8192, nodes: 1 });
 const pfnOf = (v: number) => Math.floor((v - DIRECT_MAP_BASE) / 4096);
 
 describe("IOMMU page tables on the memmap", () => {

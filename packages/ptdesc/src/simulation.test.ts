@@ -1,10 +1,10 @@
 import { check, createMemmap, createRegistry, DIRECT_MAP_BASE, MemmapError } from "@memdesc/core";
+import { slab } from "@memdesc/slab";
 import { describe, expect, it } from "vitest";
-import { simSlab as slab } from "../test/sim-slab.js";
 import { ptdesc } from "./plugin.js";
 import { PtFragments, processTables, ptdescAlloc, ptdescFreeRcu, ptdescPageTables } from "./simulation.js";
 
-const memmap = () => createMemmap(createRegistry({ plugins: [ptdesc(), slab] }), { pages: 8192, nodes: 2 });
+const memmap = () => createMemmap(createRegistry({ plugins: [ptdesc(), slab()] }), { pages: 8192, nodes: 2 });
 
 describe("page tables on the memmap", () => {
   it("allocates a ptdesc per table page, the PGD order 1 with PTI, on the node asked", () => {
