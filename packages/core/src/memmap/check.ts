@@ -1,4 +1,5 @@
 import { memoryUseNames } from "../bill/uses.js";
+import { USE_META } from "./counters.js";
 import { hex, MemmapError } from "./errors.js";
 import type { Memmap } from "./memmap.js";
 import { PCP_MAX_ORDER } from "./pcp.js";
@@ -10,7 +11,9 @@ import {
   SLAB_ACTIVE,
   SLAB_DYING,
   SLAB_UNUSED,
+  type SlabCache,
 } from "./slab-cache.js";
+import { slabCounters } from "./struct-slab.js";
 
 /** What a full scan of the words found. */
 export interface CheckReport {
@@ -24,8 +27,6 @@ export interface CheckReport {
   /** Pages of descriptor-cache slabs (the metadata). */
   readonly metaPages: number;
 }
-
-const USE_META = 255;
 
 /**
  * Scans every word and every slab and checks the memmap's invariants, throwing MemmapError INVARIANT at the first
@@ -210,11 +211,7 @@ export function check(m: Memmap): CheckReport {
 }
 
 /** A descriptor cache's slabs, objects, freelists, CPU slab, struct slabs and partial list. */
-function checkSlabs(
-  m: Memmap,
-  c: Memmap["caches"][number],
-  fail: (msg: string) => never,
-): { live: number; rcu: number } {
+function checkSlabs(m: Memmap, c: SlabCache, fail: (msg: string) => never): { live: number; rcu: number } {
   let live = 0;
   let rcu = 0;
   let slabs = 0;
@@ -272,11 +269,11 @@ function checkSlabs(
     if (frozen && onSlab !== 0) fail(`${where} is the CPU slab but has objects on its own freelist`);
     const ss = m.structSlab(c, j);
     if (ss) {
-      const counters = (c.slabInuse[j]! | (c.objects << 16) | (frozen ? 0x80000000 : 0)) >>> 0;
+      const counters = slabCounters(c.slabInuse[j]!, c.objects, frozen);
       if (ss.counters !== counters)
         fail(`${where}: its struct slab's counters are ${hex(ss.counters)}, not ${hex(counters)}`);
       const head = c.slabFree[j]!;
-      const freelist = head < 0 ? 0 : DIRECT_MAP_BASE + c.slabPfn[j]! * 4096 + head * c.size;
+      const freelist = head < 0 ? 0 : c.objectAddress(DIRECT_MAP_BASE, j, head);
       if (ss.freelist !== freelist)
         fail(`${where}: its struct slab's freelist is ${hex(ss.freelist)}, not ${hex(freelist)}`);
     }

@@ -1,7 +1,11 @@
 import type { Layout } from "../layout/types.js";
 import { grown } from "./grow.js";
 
-/** The direct map's base (memmap.ts re-exports it): descriptor addresses are `DIRECT_MAP_BASE + pfn * 4096 + …`. */
+/**
+ * Where descriptors live: the x86-64 direct map, PAGE_OFFSET 0xffff888000000000 without its sign-extension bits
+ * so every address is an exact double. A descriptor's address is its slab page's direct-map address plus its
+ * offset in the slab, `DIRECT_MAP_BASE + pfn * 4096 + i * size`, as `page_address(slab) + i * s->size` is.
+ */
 export const DIRECT_MAP_BASE = 0x888000000000;
 /**
  * The high half of `DIRECT_MAP_BASE`, whose low half is 0: the address of byte `b` of PFN `p` has the low half
