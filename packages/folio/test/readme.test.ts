@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -9,6 +8,7 @@ import {
   type Layout,
   type RuleResult,
 } from "@memdesc/core";
+import { generatedReadme, markdownTable as table } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
 import { folioFieldPlaces, largeFolioFieldPlaces } from "../src/order.js";
 import { anonFolio, folio } from "../src/plugin.js";
@@ -23,17 +23,6 @@ const readmePath = join(dirname(fileURLToPath(import.meta.url)), "../README.md")
 const plugins = () => [folio(), anonFolio()] as const;
 const lp64 = createRegistry({ plugins: plugins() });
 const ilp32 = createRegistry({ abi: "ilp32", plugins: plugins() });
-
-/** The formatter pads table cells to align columns; compare tables cell by cell, not by padding. */
-const tableSpacing = (text: string) =>
-  text
-    .split("\n")
-    .map((l) => (l.startsWith("|") ? l.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---") : l))
-    .join("\n");
-
-const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
-const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
-  [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
 
 function sizes(): string {
   const rows = Object.values(designs).map((d) => {
@@ -130,16 +119,7 @@ const blocks: Record<string, () => string> = {
 
 describe("README.md", () => {
   it("states the sizes, rules and placements the code computes", () => {
-    let readme = readFileSync(readmePath, "utf8");
-    for (const [name, make] of Object.entries(blocks)) {
-      const re = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);
-      expect(re.test(readme), `README.md has no generated:${name} block`).toBe(true);
-      readme = readme.replace(re, (_m, open: string, close: string) => `${open}${make()}\n${close}`);
-    }
-    if (process.env.UPDATE_README === "1") writeFileSync(readmePath, readme);
-    expect(
-      tableSpacing(readFileSync(readmePath, "utf8")),
-      "README.md is out of date: run with UPDATE_README=1",
-    ).toBe(tableSpacing(readme));
+    const { current, generated } = generatedReadme(readmePath, blocks);
+    expect(current, "README.md is out of date: run with UPDATE_README=1").toBe(generated);
   });
 });

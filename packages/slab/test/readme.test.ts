@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -11,6 +11,7 @@ import {
   parsePahole,
   type RuleResult,
 } from "@memdesc/core";
+import { generatedReadme, markdownTable as table } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
 import { slabGeometry, slubParams } from "../src/geometry.js";
 import { slab } from "../src/plugin.js";
@@ -30,17 +31,6 @@ const here = dirname(fileURLToPath(import.meta.url));
 const readmePath = join(here, "../README.md");
 const lp64 = createRegistry({ plugins: [slab()] });
 const ilp32 = createRegistry({ abi: "ilp32", plugins: [slab()] });
-
-/** The formatter pads table cells to align columns; compare tables cell by cell, not by padding. */
-const tableSpacing = (text: string) =>
-  text
-    .split("\n")
-    .map((l) => (l.startsWith("|") ? l.replace(/\s*\|\s*/g, "|").replace(/-{3,}/g, "---") : l))
-    .join("\n");
-
-const row = (cells: readonly (string | number)[]) => `| ${cells.join(" | ")} |`;
-const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]) =>
-  [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n");
 
 function today(): string {
   const i386 = new Map(
@@ -131,16 +121,7 @@ const blocks: Record<string, () => string> = { today, rules, sizes, geometry, ag
 
 describe("README.md", () => {
   it("states the layout, rules, sizes and geometry the code computes", () => {
-    let readme = readFileSync(readmePath, "utf8");
-    for (const [name, make] of Object.entries(blocks)) {
-      const re = new RegExp(`(<!-- generated:${name} -->\\n)[\\s\\S]*?(<!-- /generated:${name} -->)`);
-      expect(re.test(readme), `README.md has no generated:${name} block`).toBe(true);
-      readme = readme.replace(re, (_m, open: string, close: string) => `${open}${make()}\n${close}`);
-    }
-    if (process.env.UPDATE_README === "1") writeFileSync(readmePath, readme);
-    expect(
-      tableSpacing(readFileSync(readmePath, "utf8")),
-      "README.md is out of date: run with UPDATE_README=1",
-    ).toBe(tableSpacing(readme));
+    const { current, generated } = generatedReadme(readmePath, blocks);
+    expect(current, "README.md is out of date: run with UPDATE_README=1").toBe(generated);
   });
 });

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { bill as priceBill } from "@memdesc/core";
-import { describeJsonError } from "../config/json-where.js";
+import { readJsonFile } from "../config/json-file.js";
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
@@ -19,26 +18,10 @@ export default async function billCommand(
 ): Promise<void> {
   const path = resolve(ctx.cwd, file);
   const shown = displayPath(path, ctx.cwd);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === "ENOENT" ? `${shown} does not exist` : `cannot read ${shown}: ${(err as Error).message}`,
-      "give the path of a JSON memory picture; see `memdesc bill --help` for its form",
-      { code: "BAD_PICTURE" },
-    );
-  }
-  let picture: unknown;
-  try {
-    picture = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${shown}: not valid JSON: ${describeJsonError(text)}`, "fix the JSON syntax", {
-      cause: err,
-      code: "BAD_PICTURE",
-    });
-  }
+  const picture = readJsonFile(path, shown, {
+    code: "BAD_PICTURE",
+    hint: "give the path of a JSON memory picture; see `memdesc bill --help` for its form",
+  });
   const comp = await composeFrom(ctx.cwd, opts);
   let result: ReturnType<typeof priceBill>;
   try {

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   createSimulation,
@@ -10,7 +9,7 @@ import {
   type SimulationResult,
   type Workload,
 } from "@memdesc/core";
-import { describeJsonError } from "../config/json-where.js";
+import { readJsonFile } from "../config/json-file.js";
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { oneLine, UserError } from "../errors.js";
@@ -86,28 +85,11 @@ function loadWorkload(ctx: Context, arg: string): { workload: Workload; source: 
     return { workload: parseWorkload(presets[arg], `preset ${arg}`), source: { preset: arg, path: null } };
   const path = resolve(ctx.cwd, arg);
   const shown = displayPath(path, ctx.cwd);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === "ENOENT"
-        ? `${shown} is neither a preset nor a file (presets: ${Object.keys(presets).join(", ")})`
-        : `cannot read ${shown}: ${(err as Error).message}`,
-      hint,
-      { code: "BAD_WORKLOAD" },
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${shown}: not valid JSON: ${describeJsonError(text)}`, "fix the JSON syntax", {
-      cause: err,
-      code: "BAD_WORKLOAD",
-    });
-  }
+  const json = readJsonFile(path, shown, {
+    code: "BAD_WORKLOAD",
+    hint,
+    missing: `${shown} is neither a preset nor a file (presets: ${Object.keys(presets).join(", ")})`,
+  });
   try {
     return { workload: parseWorkload(json, shown), source: { preset: null, path } };
   } catch (err) {

@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
 import { extname, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
-import { describeJsonError } from "./json-where.js";
+import { readJsonFile } from "./json-file.js";
 import { type Config, configSchema } from "./schema.js";
 
 /** A config file, read and validated. */
@@ -87,22 +86,8 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
 async function readConfigValue(path: string): Promise<unknown> {
   const ext = extname(path);
   const shown = displayPath(path);
-  if (ext === ".json") {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (err) {
-      throw new UserError(`cannot read ${shown}: ${(err as Error).message}`, "check the file's permissions");
-    }
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new UserError(`${shown}: not valid JSON: ${describeJsonError(text)}`, "fix the JSON syntax", {
-        cause: err,
-        code: "BAD_CONFIG",
-      });
-    }
-  }
+  if (ext === ".json")
+    return readJsonFile(path, shown, { code: "BAD_CONFIG", hint: "check the file's permissions" });
   let mod: Record<string, unknown>;
   if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
     let tsImport: (specifier: string, parent: string) => Promise<unknown>;
