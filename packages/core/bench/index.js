@@ -1,25 +1,7 @@
 // Benchmarks for @memdesc/core: layouts per second for struct folio, and memdesc words encoded and decoded
 // per second on the typed-array path next to a naive BigInt codec measured in the same run.
 import { LayoutEngine, linux618, memdesc8, WordCodec } from "../dist/index.js";
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n) => Math.round(n).toLocaleString("en-US");
-
-/** Runs `fn` for about `ms` milliseconds per round and returns the median rate over rounds. */
-function rate(fn, { rounds = 7, ms = 200 } = {}) {
-  const rates = [];
-  for (let r = 0; r < rounds; r++) {
-    let ops = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ms) {
-      ops += fn();
-      now = performance.now();
-    }
-    rates.push((ops * 1000) / (now - start));
-  }
-  return median(rates);
-}
+import { fmt, rate } from "./measure.js";
 
 async function folioToday() {
   try {

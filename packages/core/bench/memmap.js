@@ -19,6 +19,7 @@ import {
   pcpSizes,
   preset,
 } from "../dist/index.js";
+import { fmt, median, rate } from "./measure.js";
 import { NaiveMemmap } from "./naive.js";
 
 const self = fileURLToPath(import.meta.url);
@@ -33,8 +34,6 @@ const held = async () => {
   const u = process.memoryUsage();
   return u.heapUsed + u.arrayBuffers;
 };
-const fmt = (n) => Math.round(n).toLocaleString("en-US");
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const MiB = 2 ** 20;
 
 async function registry() {
@@ -162,34 +161,22 @@ function pagesNaive(pcp) {
     return B;
   };
 }
-function rate(fn, { rounds = 7, ms = 300 } = {}) {
-  // The previous figure's garbage (the naive memmaps' million page objects) goes first, so no collection of it
-  // runs during this one.
+/** A rate after collecting the previous figure's garbage (the naive memmaps' million page objects) first, so
+ * that no collection of it runs during this one. */
+function rateAfterGc(fn) {
   gc();
-  for (let w = 0; w < 200; w++) fn();
-  const rates = [];
-  for (let k = 0; k < rounds; k++) {
-    let ops = 0;
-    const start = performance.now();
-    let now = start;
-    while (now - start < ms) {
-      ops += fn();
-      now = performance.now();
-    }
-    rates.push((ops * 1000) / (now - start));
-  }
-  return median(rates);
+  return rate(fn, { ms: 300, warmup: 200 });
 }
-const typedPcp = rate(pagesTyped(true));
-const naivePcp = rate(pagesNaive(true));
-const typedBuddy = rate(pagesTyped(false));
-const naiveBuddy = rate(pagesNaive(false));
+const typedPcp = rateAfterGc(pagesTyped(true));
+const naivePcp = rateAfterGc(pagesNaive(true));
+const typedBuddy = rateAfterGc(pagesTyped(false));
+const naiveBuddy = rateAfterGc(pagesNaive(false));
 console.log(
   `order-0 alloc_pages+free_pages pairs (words, no descriptor): through the per-CPU lists ${fmt(typedPcp)}/s typed arrays, ${fmt(naivePcp)}/s naive, ratio ${(typedPcp / naivePcp).toFixed(1)}×; the buddy allocator alone ${fmt(typedBuddy)}/s typed arrays, ${fmt(naiveBuddy)}/s naive, ratio ${(typedBuddy / naiveBuddy).toFixed(1)}×`,
 );
-const typedPairs = rate(pairsTyped());
-const apiPairs = rate(pairsTypedApi());
-const naivePairs = rate(pairsNaive());
+const typedPairs = rateAfterGc(pairsTyped());
+const apiPairs = rateAfterGc(pairsTypedApi());
+const naivePairs = rateAfterGc(pairsNaive());
 console.log(
   `order-0 alloc+free pairs (folio descriptor + page + word, RCU per 1024): ${fmt(typedPairs)}/s typed arrays (allocDescriptor), ${fmt(apiPairs)}/s through memdescAllocNode("folio"), ${fmt(naivePairs)}/s naive (object per page); ratio ${(typedPairs / naivePairs).toFixed(1)}× (goal: over 10,000,000/s)`,
 );
