@@ -1,31 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { BtfError } from "./errors.js";
+import { btfError, intSpec as int } from "../test/specs.js";
 import { readBtf } from "./reader.js";
-import type { BtfTypeSpec } from "./types.js";
 import { writeBtf } from "./writer.js";
 
-const int: BtfTypeSpec = {
-  kind: "int",
-  name: "int",
-  size: 4,
-  signed: true,
-  char: false,
-  bool: false,
-  bits: 32,
-  bitOffset: 0,
-};
 const HDR = 24;
-
-/** Runs `fn` and returns the BtfError it throws (failing if it throws anything else or nothing). */
-function btfError(fn: () => unknown): BtfError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(BtfError);
-    return e as BtfError;
-  }
-  throw new Error("expected a BtfError");
-}
 
 const patch32 = (bytes: Uint8Array, at: number, value: number) => {
   new DataView(bytes.buffer, bytes.byteOffset).setUint32(at, value, true);

@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { type AggregateType, type CType, ctypes } from "@memdesc/core/layout";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixtureBtf, hasVmlinux, VMLINUX } from "../test/fixture.js";
+import { intSpec as int } from "../test/specs.js";
 import { crossCheck, crossCheckHeadline, formatCrossCheck } from "./cross-check.js";
 import { writeCTypes } from "./from-ctype.js";
 import { readBtf } from "./reader.js";
-import type { BtfTypeSpec } from "./types.js";
 import { writeBtf } from "./writer.js";
 
 const { u8, u16, u32, u64, ulong, uint } = ctypes;
@@ -151,16 +151,6 @@ describe("crossCheck", () => {
   });
 
   it("leaves what no attribute explains unexplained, and the engine's refusals as engine errors", () => {
-    const int: BtfTypeSpec = {
-      kind: "int",
-      name: "int",
-      size: 4,
-      signed: true,
-      char: false,
-      bool: false,
-      bits: 32,
-      bitOffset: 0,
-    };
     const btf = readBtf(
       writeBtf([
         int,

@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { BtfError } from "./errors.js";
+import { btfError, intSpec as int } from "../test/specs.js";
 import { parseHeader } from "./header.js";
 import { readBtf } from "./reader.js";
 import { writeBtf } from "./writer.js";
-
-const int = {
-  kind: "int",
-  name: "int",
-  size: 4,
-  signed: true,
-  char: false,
-  bool: false,
-  bits: 32,
-  bitOffset: 0,
-} as const;
 
 describe("parseHeader", () => {
   it("reads the byte order from the magic", () => {
@@ -32,17 +21,11 @@ describe("parseHeader", () => {
   });
 
   const fails = (bytes: Uint8Array, code: string, message: RegExp) => {
-    let caught: unknown;
-    try {
-      readBtf(bytes, { file: "test.btf" });
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(BtfError);
-    expect((caught as BtfError).code).toBe(code);
-    expect((caught as BtfError).message).toMatch(message);
-    expect((caught as BtfError).message).toMatch(/^test\.btf: /);
-    return caught as BtfError;
+    const e = btfError(() => readBtf(bytes, { file: "test.btf" }));
+    expect(e.code).toBe(code);
+    expect(e.message).toMatch(message);
+    expect(e.message).toMatch(/^test\.btf: /);
+    return e;
   };
 
   it("rejects a file too short for the header", () => {

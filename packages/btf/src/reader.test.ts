@@ -1,22 +1,13 @@
 import { ctypes } from "@memdesc/core/layout";
 import { describe, expect, it } from "vitest";
 import { fixtureBtf } from "../test/fixture.js";
+import { intSpec as int } from "../test/specs.js";
 import { writeCTypes } from "./from-ctype.js";
 import { Kind } from "./kinds.js";
 import { readBtf } from "./reader.js";
 import type { BtfTypeSpec } from "./types.js";
 import { writeBtf } from "./writer.js";
 
-const int: BtfTypeSpec = {
-  kind: "int",
-  name: "int",
-  size: 4,
-  signed: true,
-  char: false,
-  bool: false,
-  bits: 32,
-  bitOffset: 0,
-};
 const long: BtfTypeSpec = { ...int, name: "long int", size: 8, bits: 64 } as BtfTypeSpec;
 
 describe("readBtf", () => {
