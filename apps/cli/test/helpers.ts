@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { canSwitchUser, copyForUnprivilegedUser, nobody, type UnprivilegedCopy } from "@memdesc/testkit";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll } from "vitest";
 
@@ -37,6 +38,32 @@ export function run(
     timeout: 60_000,
     ...options,
     env,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** Whether tests can run the CLI as `nobody` (they must run as root to switch user). */
+export const canRunAsNobody = canSwitchUser();
+
+let nobodyCopy: UnprivilegedCopy | undefined;
+/**
+ * Runs the built CLI as `nobody` from a world-readable copy of it and its dependencies, so the test works
+ * wherever the checkout is (a clone in a 0700 directory cannot be entered by that user). The copy is made once
+ * per test file and removed after it.
+ */
+export function runAsNobody(args: readonly string[], options: SpawnSyncOptions = {}): Result {
+  if (!nobodyCopy) {
+    const copy = copyForUnprivilegedUser(cliRoot);
+    nobodyCopy = copy;
+    afterAll(() => copy.remove());
+  }
+  const r = spawnSync(process.execPath, [join(nobodyCopy.dir, "bin/memdesc.js"), ...args], {
+    cwd: "/",
+    encoding: "utf8",
+    timeout: 60_000,
+    ...options,
+    ...nobody,
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };

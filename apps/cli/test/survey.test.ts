@@ -1,15 +1,15 @@
-import { spawnSync } from "node:child_process";
 import { accessSync, constants, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Bill } from "@memdesc/core";
 import { describe, expect, it } from "vitest";
 import {
-  cliRoot,
+  canRunAsNobody,
   expectUserError,
   rawDump,
   rawIomem,
   run,
+  runAsNobody,
   sampleSnapshot,
   tempDir,
   validJson,
@@ -30,12 +30,6 @@ const canReadProc = (() => {
     return false;
   }
 })();
-const isRoot = process.getuid?.() === 0;
-/** A user that cannot read /proc/kpageflags: `nobody`, when the tests run as root. */
-const asNobody = isRoot ? { uid: 65534, gid: 65534 } : {};
-// The nobody user must be able to read the built CLI where it lives.
-const nobodyCanRun =
-  isRoot && spawnSync("test", ["-r", join(cliRoot, "dist/main.js")], { uid: 65534, gid: 65534 }).status === 0;
 
 describe("memdesc survey", () => {
   const dir = tempDir();
@@ -96,22 +90,22 @@ describe("memdesc survey", () => {
     expect(j.survey.pfnCount).toBe(0x1a8000 - 0x158000);
   });
 
-  it.skipIf(!nobodyCanRun)(
+  it.skipIf(!canRunAsNobody)(
     "falls back to the sample, in one line, where /proc/kpageflags cannot be read",
     () => {
-      const r = run(["survey"], asNobody);
+      const r = runAsNobody(["survey"]);
       expect(r.status).toBe(0);
       expect(r.stdout.split("\n")[0]).toBe(
         "note: cannot read /proc/kpageflags (permission denied: it is readable by root only); surveying the sample snapshot shipped with memdesc",
       );
-      const j = validJson("survey", run(["survey", "--json"], asNobody)) as SurveyJson;
+      const j = validJson("survey", runAsNobody(["survey", "--json"])) as SurveyJson;
       expect(j.source).toMatchObject({
         sample: true,
         reason: "cannot read /proc/kpageflags (permission denied: it is readable by root only)",
       });
     },
   );
-  if (!nobodyCanRun) console.warn("cli: the sample fallback test needs root (to run as nobody); skipped");
+  if (!canRunAsNobody) console.warn("cli: the sample fallback test needs root (to run as nobody); skipped");
 
   it.skipIf(!canReadProc)("surveys this machine's /proc/kpageflags when it can read it", () => {
     const j = validJson("survey", run(["survey", "--json"])) as SurveyJson;

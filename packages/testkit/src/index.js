@@ -3,3 +3,4 @@
 
 export { generatedReadme, markdownTable } from "./readme.js";
 export { paholeReference, readReference, referenceDir } from "./reference.js";
+export { canSwitchUser, copyForUnprivilegedUser, nobody } from "./unprivileged.js";

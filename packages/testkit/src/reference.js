@@ -2,14 +2,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** `../shared/reference` beside the repository, where the kernel facts (pahole outputs, tables) are kept. */
-export const referenceDir = join(dirname(fileURLToPath(import.meta.url)), "../../../../shared/reference");
+/** `packages/testkit/reference`: measured kernel outputs the tests compare with (see its README for provenance). */
+export const referenceDir = join(dirname(fileURLToPath(import.meta.url)), "../reference");
 
-/** A reference file's text, by its path under `shared/reference`. */
+/** A reference file's text, by its path under `packages/testkit/reference`. */
 export function readReference(relative) {
   const path = join(referenceDir, relative);
   if (!existsSync(path))
-    throw new Error(`reference file ${path} is missing: check out ../shared beside the repo`);
+    throw new Error(`reference file ${relative} is missing from packages/testkit/reference`);
   return readFileSync(path, "utf8");
 }
 

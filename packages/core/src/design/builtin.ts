@@ -2,9 +2,9 @@ import { MemdescError } from "../errors.js";
 import { type Design, defineDesign, type PayloadField, type TypeTableEntry } from "./schema.js";
 
 /*
- * The designs the kernel's memory-management developers have published, as data. Sources and evidence labels
- * are in `shared/reference/kernel-memdesc.md` §1; where a source left something open, the assumption is named
- * in the entry's `meaning`.
+ * The designs the kernel's memory-management developers have published, as data. Their sources are in
+ * docs/kernel.md ("The plan: one word per page"); where a source left something open, the assumption is named in
+ * the entry's `meaning`.
  */
 
 /**

@@ -1,4 +1,4 @@
-/** x86-64 constants of Linux 6.18 (`shared/reference/kernel-memdesc.md` §6.1, measured). */
+/** x86-64 constants of Linux 6.18, measured (docs/kernel.md, "Platform constants"). */
 
 /** PAGE_SHIFT: 4 KiB pages. */
 export const PAGE_SHIFT = 12;

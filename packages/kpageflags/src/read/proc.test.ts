@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { canSwitchUser, copyForUnprivilegedUser, nobody } from "@memdesc/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { KpageflagsError } from "../errors.js";
 import { readSnapshot } from "../snapshot/read.js";
@@ -111,20 +112,23 @@ describe("unreadable page maps: one clear error with what to do", () => {
     });
   });
 
-  const dist = new URL("../../dist/index.js", import.meta.url).pathname;
-  const asNobody = process.getuid?.() === 0 && existsSync(dist) && !why;
+  const pkg = new URL("../..", import.meta.url).pathname;
+  const asNobody = canSwitchUser() && existsSync(join(pkg, "dist/index.js")) && !why;
   if (!asNobody)
     console.warn(
       "permission-denied test skipped: it needs root (to run a child as nobody), a live /proc and a built dist/",
     );
   it.skipIf(!asNobody)("permission denied: says to run as root or pass a snapshot", () => {
+    // The child runs a world-readable copy of the package: it cannot enter a checkout in a 0700 directory.
+    const copy = copyForUnprivilegedUser(pkg);
+    const dist = join(copy.dir, "dist/index.js");
     const script = `import(${JSON.stringify(dist)}).then(m => m.surveyProc()).then(() => console.log("{}"), e => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, hint: e.hint })))`;
-    const r = spawnSync(process.execPath, ["-e", script], {
-      uid: 65534,
-      gid: 65534,
-      encoding: "utf8",
-      cwd: "/",
-    });
+    let r: ReturnType<typeof spawnSync>;
+    try {
+      r = spawnSync(process.execPath, ["-e", script], { ...nobody, encoding: "utf8", cwd: "/" });
+    } finally {
+      copy.remove();
+    }
     expect(r.stderr).toBe("");
     const e = JSON.parse(r.stdout);
     expect(e).toMatchObject({ name: "KpageflagsError", code: "PERMISSION_DENIED" });
