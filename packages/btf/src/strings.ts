@@ -24,11 +24,22 @@ export class StringTable {
   ) {
     this.start = base ? base.end : 0;
     this.end = this.start + length;
-    if (!base && (length === 0 || bytes[sectionStart] !== 0))
-      throw new BtfError("BTF_STRING", "the string section must start with the empty string", {
-        offset: sectionStart,
-        file,
-      });
+    if (!base && length === 0)
+      throw new BtfError(
+        "BTF_STRING",
+        "the string section is empty: it must hold at least the empty string",
+        {
+          offset: sectionStart,
+          file,
+        },
+      );
+    // Split BTF (libbpf's btf__new_empty_split) has no empty string of its own: its offsets continue the base's.
+    if (!base && bytes[sectionStart] !== 0)
+      throw new BtfError(
+        "BTF_SPLIT",
+        "this is split BTF (a kernel module's: its strings and type ids continue its kernel's), and no base was given: read it on top of the vmlinux BTF it was built against",
+        { offset: sectionStart, file },
+      );
     if (length > 0 && bytes[sectionStart + length - 1] !== 0)
       throw new BtfError("BTF_STRING", "the string section does not end with a NUL byte", {
         offset: sectionStart + length - 1,
