@@ -25,7 +25,7 @@ export {
   type RuleCheck,
 } from "./plugin-check.js";
 export { Btf, type BtfSource, type ReadBtfOptions, readBtf } from "./reader.js";
-export { type ExtractedTypes, extractTypes, remap } from "./subset.js";
+export { type ExtractedTypes, extractTypes, remap, type TypeClosure, typeClosure } from "./subset.js";
 export { type AggregateAttributes, CTypeConverter } from "./to-ctype.js";
 export type * from "./types.js";
 export { type WriteBtfOptions, writeBtf } from "./writer.js";
