@@ -12,6 +12,13 @@ export { type ElfFile, type ElfSection, findSection, isElf, parseElf, sectionByt
 export { BtfError, type BtfErrorCode, type BtfErrorSite } from "./errors.js";
 export { type CTypesToBtfOptions, ctypesToBtf, type EncodedCTypes, writeCTypes } from "./from-ctype.js";
 export { BASE_HEADER_LEN, BTF_MAGIC, type BtfHeader, parseHeader } from "./header.js";
+export {
+  type KernelMatrix,
+  kernelMatrix,
+  type MatrixCell,
+  type MatrixRow,
+  type MatrixStatus,
+} from "./kernel-matrix.js";
 export { Kind, kindNames } from "./kinds.js";
 export { type OpenBtfOptions, openBtf } from "./open.js";
 export {
