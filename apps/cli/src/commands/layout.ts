@@ -87,6 +87,9 @@ export default async function layout(
     }
     return ctx.out(out.replace(/\n+$/, "\n"));
   }
+  // A kernel's struct prints exactly as `pahole -C NAME FILE` prints it, so the two diff clean; the file is the
+  // one the user named. A plugin's layout says whose it is.
+  if (source === "btf") return ctx.out(formatPahole(shown[0]!.full, fmt));
   ctx.out(shown.map((s) => `${c.dim(`/* ${s.comment} */`)}\n${formatPahole(s.full, fmt)}`).join("\n"));
 }
 

@@ -96,7 +96,10 @@ export function diffLayouts(a: Layout, b: Layout): LayoutDiff {
 }
 
 const at = (p: FieldPlace) => (p.bitSize !== undefined ? `${p.offset}:${p.bitOffset}` : String(p.offset));
-const width = (p: FieldPlace) => (p.bitSize !== undefined ? `${p.bitSize} bits` : `${p.size} bytes`);
+const width = (p: FieldPlace) =>
+  p.bitSize !== undefined
+    ? `${p.bitSize} bit${p.bitSize === 1 ? "" : "s"}`
+    : `${p.size} byte${p.size === 1 ? "" : "s"}`;
 
 /** One line for a changed field: `moved  _mapcount: 48 → 52 (atomic_t, 4 bytes)`. */
 export function describeFieldDiff(f: FieldDiff): string {
@@ -132,7 +135,22 @@ export function formatLayoutDiff(diff: LayoutDiff): string {
   );
   if (a.abi !== b.abi) lines.push(`abi: ${a.abi} → ${b.abi}`);
   const whole = new Map(diff.changed.filter((f) => !f.a || !f.b).map((f) => [f.path, f.changes[0]] as const));
+  const byPath = new Map(diff.changed.map((f) => [f.path, f]));
+  const shift = (f: FieldDiff) => (f.a && f.b ? f.b.offset - f.a.offset : 0);
+  // A member's line stands for its members when they went or came with it, or moved with it unchanged.
   const underWhole = (f: FieldDiff) => {
+    const parentPath = f.path.includes(".") ? f.path.slice(0, f.path.lastIndexOf(".")) : undefined;
+    const parent = parentPath ? byPath.get(parentPath) : undefined;
+    if (
+      parent?.a &&
+      parent.b &&
+      f.a &&
+      f.b &&
+      f.changes.length === 1 &&
+      f.changes[0] === "moved" &&
+      shift(f) === shift(parent)
+    )
+      return true;
     if (f.a && f.b) return false;
     for (let i = f.path.lastIndexOf("."); i > 0; i = f.path.lastIndexOf(".", i - 1))
       if (whole.get(f.path.slice(0, i)) === f.changes[0]) return true;
