@@ -26,11 +26,14 @@ export function btfOptions(opts: Record<string, unknown>, cwd: string): BtfOptio
  * being told, as bpftool does. An unreadable file is one user error naming it.
  */
 export function loadBtf(path: string, cwd: string, options: BtfOptions = {}): Btf {
-  const basePath =
-    options.base ??
-    (dirname(path) === sysBtf && basename(path) !== basename(kernelBtf) ? kernelBtf : undefined);
+  const basePath = options.base ?? implicitBase(path);
   const base = basePath && basePath !== path ? readOne(basePath, cwd, "--btf-base") : undefined;
   return readOne(path, cwd, "--btf", base);
+}
+
+/** The base a file needs without `--btf-base`: `/sys/kernel/btf/vmlinux` for the running kernel's modules. */
+export function implicitBase(path: string): string | undefined {
+  return dirname(path) === sysBtf && basename(path) !== basename(kernelBtf) ? kernelBtf : undefined;
 }
 
 function readOne(path: string, cwd: string, flag: string, base?: Btf): Btf {
