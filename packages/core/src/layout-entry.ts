@@ -25,12 +25,14 @@ export { assembleLayout, type PlacedAggregate } from "./layout/assemble.js";
 export { configEnabled } from "./layout/config.js";
 export {
   describeFieldDiff,
+  type DiffLine,
   diffLayouts,
   type FieldChange,
   type FieldDiff,
   type FieldPlace,
   formatLayoutDiff,
   type LayoutDiff,
+  summarizeLayoutDiff,
 } from "./layout/diff.js";
 export { LayoutEngine, type LayoutOptions, layoutOf } from "./layout/engine.js";
 export { fieldsByPath, findField, layoutLabel } from "./layout/fields.js";

@@ -120,9 +120,53 @@ export function describeFieldDiff(f: FieldDiff): string {
   return `${word.padEnd(8)} ${f.path}: ${parts.join(", ")}`;
 }
 
+/** A changed field as a summary shows it: `inside` counts the members its line stands for. */
+export interface DiffLine {
+  readonly field: FieldDiff;
+  readonly inside: number;
+}
+
 /**
- * The difference as text, first layout to second: the size, then one line per changed field in offset order.
- * Members of an added or removed member are counted on its line rather than listed.
+ * The changed fields worth a line each, in offset order: a member that went or came stands for the members
+ * inside it, and so does one that moved, for its members that moved with it and changed nothing else.
+ */
+export function summarizeLayoutDiff(diff: LayoutDiff): DiffLine[] {
+  const byPath = new Map(diff.changed.map((f) => [f.path, f]));
+  const parentOf = (path: string) =>
+    path.includes(".") ? byPath.get(path.slice(0, path.lastIndexOf("."))) : undefined;
+  const shift = (f: FieldDiff) => (f.a && f.b ? f.b.offset - f.a.offset : 0);
+  const standsFor = (parent: FieldDiff, f: FieldDiff): boolean => {
+    if (!parent.a || !parent.b) return f.changes[0] === parent.changes[0];
+    return (
+      parent.changes.includes("moved") &&
+      !!f.a &&
+      !!f.b &&
+      f.changes.length === 1 &&
+      f.changes[0] === "moved" &&
+      shift(f) === shift(parent)
+    );
+  };
+  // Hidden when its parent (hidden or not) stands for it; a hidden line's own members follow it up the chain.
+  const hidden = new Set<string>();
+  const lines: DiffLine[] = [];
+  for (const f of diff.changed) {
+    const parent = parentOf(f.path);
+    if (parent && standsFor(parent, f)) {
+      hidden.add(f.path);
+      let top: FieldDiff | undefined = parent;
+      while (top && hidden.has(top.path)) top = parentOf(top.path);
+      const line = lines.find((l) => l.field === top);
+      if (line) (line as { inside: number }).inside++;
+      continue;
+    }
+    lines.push({ field: f, inside: 0 });
+  }
+  return lines;
+}
+
+/**
+ * The difference as text, first layout to second: the size, then one line per changed field in offset order
+ * (`summarizeLayoutDiff`), then the counts.
  */
 export function formatLayoutDiff(diff: LayoutDiff): string {
   const { a, b } = diff;
@@ -134,33 +178,10 @@ export function formatLayoutDiff(diff: LayoutDiff): string {
       : `size: ${a.size} → ${b.size} bytes (${delta > 0 ? "grew" : "shrank"} by ${Math.abs(delta)})`,
   );
   if (a.abi !== b.abi) lines.push(`abi: ${a.abi} → ${b.abi}`);
-  const whole = new Map(diff.changed.filter((f) => !f.a || !f.b).map((f) => [f.path, f.changes[0]] as const));
-  const byPath = new Map(diff.changed.map((f) => [f.path, f]));
-  const shift = (f: FieldDiff) => (f.a && f.b ? f.b.offset - f.a.offset : 0);
-  // A member's line stands for its members when they went or came with it, or moved with it unchanged.
-  const underWhole = (f: FieldDiff) => {
-    const parentPath = f.path.includes(".") ? f.path.slice(0, f.path.lastIndexOf(".")) : undefined;
-    const parent = parentPath ? byPath.get(parentPath) : undefined;
-    if (
-      parent?.a &&
-      parent.b &&
-      f.a &&
-      f.b &&
-      f.changes.length === 1 &&
-      f.changes[0] === "moved" &&
-      shift(f) === shift(parent)
-    )
-      return true;
-    if (f.a && f.b) return false;
-    for (let i = f.path.lastIndexOf("."); i > 0; i = f.path.lastIndexOf(".", i - 1))
-      if (whole.get(f.path.slice(0, i)) === f.changes[0]) return true;
-    return false;
-  };
-  const shown = diff.changed.filter((f) => !underWhole(f));
-  for (const f of shown) {
-    const inside = f.a && f.b ? 0 : diff.changed.filter((g) => g.path.startsWith(`${f.path}.`)).length;
-    lines.push(`${describeFieldDiff(f)}${inside ? ` (and the ${inside} members inside it)` : ""}`);
-  }
+  for (const { field, inside } of summarizeLayoutDiff(diff))
+    lines.push(
+      `${describeFieldDiff(field)}${inside ? ` (and the ${inside} member${inside === 1 ? "" : "s"} inside it)` : ""}`,
+    );
   const c = diff.counts;
   lines.push(
     diff.same
