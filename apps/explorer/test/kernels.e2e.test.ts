@@ -113,6 +113,14 @@ describe.skipIf(missing !== undefined)("kernels dropped on the Layouts view", ()
       Number(await table.getAttribute("data-size-a")),
       Number(await table.getAttribute("data-size-b")),
     ]).toEqual([vs.diff.a.size, vs.diff.b.size]);
+    // By default, as the CLI's text: one row per line of `layout --vs`'s difference.
+    const text = cli(["layout", "folio", "--btf", btf618, "--vs", elf]).stdout;
+    const lines = text.slice(text.indexOf("left → right:")).split("\n").slice(2, -2);
+    expect(
+      await table.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).title)),
+    ).toEqual(lines.map((l) => l.replace(/ \(and the \d+ members? inside it\)$/, "")));
+    // Every member, as --json gives them.
+    await page.getByLabel(/Show every member/).check();
     const rows = await table.locator("tbody tr").evaluateAll((trs) =>
       trs.map((tr) => {
         const d = (tr as HTMLElement).dataset;

@@ -1,4 +1,5 @@
-import { describeFieldDiff, type FieldPlace, type LayoutDiff } from "@memdesc/core";
+import { describeFieldDiff, type FieldPlace, type LayoutDiff, summarizeLayoutDiff } from "@memdesc/core";
+import { useId, useMemo, useState } from "react";
 
 const place = (p: FieldPlace | null) =>
   p
@@ -7,11 +8,18 @@ const place = (p: FieldPlace | null) =>
 
 /**
  * One struct in two layouts, first to second, as `memdesc layout NAME --btf A --vs B` prints it: the sizes,
- * then a row per field that moved, changed size or type, appeared or went, in offset order.
+ * then a row per field that moved, changed size or type, appeared or went, in offset order; a member that went,
+ * came or moved whole stands for the members inside it unless every member is asked for.
  */
 export function LayoutDiffTable(props: { diff: LayoutDiff; left: string; right: string }) {
   const { diff, left, right } = props;
   const { a, b, counts } = diff;
+  const [every, setEvery] = useState(false);
+  const everyId = useId();
+  const rows = useMemo(
+    () => (every ? diff.changed.map((field) => ({ field, inside: 0 })) : summarizeLayoutDiff(diff)),
+    [diff, every],
+  );
   const delta = b.size - a.size;
   return (
     <div
@@ -32,6 +40,14 @@ export function LayoutDiffTable(props: { diff: LayoutDiff; left: string; right: 
           : `; ${counts.moved} moved, ${counts.resized} resized, ${counts.retyped} retyped, ${counts.added} added, ${counts.removed} removed, ${counts.unchanged} unchanged.`}
       </p>
       {diff.changed.length > 0 && (
+        <div className="field checkbox">
+          <input id={everyId} type="checkbox" checked={every} onChange={(e) => setEvery(e.target.checked)} />
+          <label htmlFor={everyId}>
+            Show every member (a member that went, came or moved whole stands for its own)
+          </label>
+        </div>
+      )}
+      {diff.changed.length > 0 && (
         <div className="table-scroll">
           <table className="data">
             <thead>
@@ -48,9 +64,10 @@ export function LayoutDiffTable(props: { diff: LayoutDiff; left: string; right: 
               </tr>
             </thead>
             <tbody>
-              {diff.changed.map((f) => (
+              {rows.map(({ field: f, inside }) => (
                 <tr
                   key={f.path}
+                  data-inside={inside}
                   data-path={f.path}
                   data-changes={f.changes.join(" ")}
                   data-a={f.a?.offset ?? ""}
@@ -58,7 +75,10 @@ export function LayoutDiffTable(props: { diff: LayoutDiff; left: string; right: 
                   title={describeFieldDiff(f)}
                 >
                   <td>{f.changes.join(", ")}</td>
-                  <td className="mono">{f.path}</td>
+                  <td className="mono">
+                    {f.path}
+                    {inside > 0 && <span className="dim"> and {inside} inside</span>}
+                  </td>
                   <td className="num mono">{place(f.a)}</td>
                   <td className="num mono">{place(f.b)}</td>
                   <td className="mono small">
