@@ -24,8 +24,8 @@ export { page } from "./kernel/page.js";
 export { assembleLayout, type PlacedAggregate } from "./layout/assemble.js";
 export { configEnabled } from "./layout/config.js";
 export {
-  describeFieldDiff,
   type DiffLine,
+  describeFieldDiff,
   diffLayouts,
   type FieldChange,
   type FieldDiff,

@@ -7,7 +7,6 @@ import {
   formatCompare,
   formatPahole,
   HPAGE_PUD_ORDER,
-  type Layout,
   layoutLabel,
   type MemdescVariants,
   page,
