@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -56,6 +56,39 @@ describe("memdesc layout --btf ELF", () => {
     const r = run(["layout", "zspage", "--btf", ko]);
     expectUserError(r, /zsmalloc\.ko: this is split BTF \(a kernel module's.*\(byte offset \d+\)$/);
     expect(r.stderr).toMatch(/^hint: pass the BTF of the kernel it was built for with --btf-base FILE/m);
+  });
+
+  it("reads a large ELF file only where its headers and .BTF are, and refuses what is not a file", () => {
+    // A 3 GiB vmlinux, sparse: its .BTF (the x86-64 fixture's) at the end, past what any file read whole allows.
+    const elf = readFileSync(file(amd64, "vmlinux"));
+    const big = join(dir, "vmlinux-3g");
+    const fd = openSync(big, "w");
+    try {
+      const at = 3 * 2 ** 30;
+      const shdrs = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
+      // Move the section header table and every section's data up by `at`: write the file's bytes there and
+      // patch e_shoff and each sh_offset.
+      const copy = new Uint8Array(elf);
+      const v = new DataView(copy.buffer);
+      const shoff = Number(shdrs.getBigUint64(40, true));
+      const shnum = shdrs.getUint16(60, true);
+      v.setBigUint64(40, BigInt(shoff + at), true);
+      for (let i = 1; i < shnum; i++) {
+        const h = shoff + i * 64 + 24;
+        v.setBigUint64(h, shdrs.getBigUint64(h, true) + BigInt(at), true);
+      }
+      writeSync(fd, copy.subarray(0, 64), 0, 64, 0);
+      writeSync(fd, copy, 0, copy.length, at);
+    } finally {
+      closeSync(fd);
+    }
+    const r = run(["layout", "folio", "--btf", big]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(stored(amd64, "pahole", "folio"));
+    expectUserError(
+      run(["layout", "page", "--btf", "/dev/zero"]),
+      /cannot read \/dev\/zero: it is not a regular file/,
+    );
   });
 
   it("names what a file without BTF lacks and the tool that adds it", () => {
@@ -161,7 +194,7 @@ describe("memdesc layout NAME --btf A --vs B", () => {
     expect(r.stdout).toMatch(/^moved +_pincount: offset 92 → 88$/m);
     expect(r.stdout).toMatch(/^added +_folio_dtor: unsigned char, 1 byte at 80$/m);
     expect(r.stdout).toMatch(
-      /^removed +_large_mapcount: atomic_t, 4 bytes at 80 \(and the 1 members inside it\)$/m,
+      /^removed +_large_mapcount: atomic_t, 4 bytes at 80 \(and the 1 member inside it\)$/m,
     );
 
     const j = validJson(

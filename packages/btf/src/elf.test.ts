@@ -282,3 +282,37 @@ describe("hostile ELF files end in one BtfError naming the file and the offset",
     }
   });
 });
+
+describe("openBtf on a file read lazily", () => {
+  it("reads only the ELF headers, the section names and .BTF, and gives the same layouts", () => {
+    const text = new Uint8Array(4 << 20).fill(0xcc);
+    const { bytes } = writeElf({
+      elfClass: 64,
+      littleEndian: true,
+      sections: [
+        { name: ".text", data: text },
+        { name: ".BTF", data: raw },
+      ],
+    });
+    const lazy = new Uint8Array(bytes.length);
+    let loaded = 0;
+    const btf = openBtf(lazy, {
+      file: "vmlinux",
+      load: (offset, length) => {
+        expect(offset + length).toBeLessThanOrEqual(bytes.length);
+        lazy.set(bytes.subarray(offset, offset + length), offset);
+        loaded += length;
+      },
+    });
+    expect(formatPahole(btf.layout("folio"))).toBe(fixturePahole("folio"));
+    expect(loaded).toBeLessThan(raw.length + 4096);
+    expect(lazy.subarray(5000, 6000).every((b) => b === 0)).toBe(true);
+  });
+
+  it("reads a raw BTF file whole", () => {
+    const lazy = new Uint8Array(raw.length);
+    const btf = openBtf(lazy, { file: "vmlinux.btf", load: (o, l) => lazy.set(raw.subarray(o, o + l), o) });
+    expect(btf.source.format).toBe("raw");
+    expect(formatPahole(btf.layout("slab"))).toBe(fixturePahole("slab"));
+  });
+});

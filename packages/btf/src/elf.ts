@@ -70,10 +70,17 @@ export function isElf(bytes: Uint8Array): boolean {
 }
 
 /**
- * Parses the ELF header and section header table. A malformed file is one `BtfError` (`BTF_ELF`) naming the
- * file and the byte offset of the field at fault.
+ * Brings a byte range of a file that is read lazily into `bytes` before it is read (`bytes` is the file's
+ * size, zero-filled; the range is inside it). A 1 GB vmlinux with DWARF then costs the few MB of its headers
+ * and `.BTF`, not a read of the whole file.
  */
-export function parseElf(bytes: Uint8Array, file?: string): ElfFile {
+export type LoadRange = (offset: number, length: number) => void;
+
+/**
+ * Parses the ELF header and section header table. A malformed file is one `BtfError` (`BTF_ELF`) naming the
+ * file and the byte offset of the field at fault. With `load`, only the ranges parsed are read.
+ */
+export function parseElf(bytes: Uint8Array, file?: string, load?: LoadRange): ElfFile {
   const fail = (detail: string, offset: number) => new BtfError("BTF_ELF", detail, { offset, file });
   if (!isElf(bytes)) throw fail("not an ELF file (no \\x7fELF magic)", 0);
   if (bytes.length < 16) throw fail(`ELF file is ${bytes.length} bytes, too short for e_ident`, bytes.length);
@@ -85,6 +92,7 @@ export function parseElf(bytes: Uint8Array, file?: string): ElfFile {
   const is64 = cls === 2;
   const le = data === 1;
   const ehsize = is64 ? 64 : 52;
+  load?.(0, Math.min(ehsize, bytes.length));
   if (bytes.length < ehsize)
     throw fail(
       `ELF${is64 ? 64 : 32} file is ${bytes.length} bytes, too short for its ${ehsize}-byte header`,
@@ -124,6 +132,7 @@ export function parseElf(bytes: Uint8Array, file?: string): ElfFile {
       shoffAt,
     );
   const header = (i: number) => shoff + i * shentsize;
+  load?.(shoff, minEntry);
   const sh = (i: number) => {
     const at = header(i);
     return is64
@@ -153,6 +162,7 @@ export function parseElf(bytes: Uint8Array, file?: string): ElfFile {
       `${shnum} section headers of ${shentsize} bytes at ${shoff} run past the end of the ${bytes.length}-byte file`,
       shoffAt,
     );
+  load?.(shoff, shnum * shentsize);
   const raw = Array.from({ length: shnum }, (_, i) => sh(i));
   for (const [i, s] of raw.entries())
     if (s.type !== SHT_NOBITS && (s.offset > bytes.length || s.size > bytes.length - s.offset))
@@ -163,6 +173,7 @@ export function parseElf(bytes: Uint8Array, file?: string): ElfFile {
   if (shstrndx >= shnum)
     throw fail(`e_shstrndx ${shstrndx} is not a section (there are ${shnum})`, is64 ? 62 : 50);
   const names = raw[shstrndx]!;
+  if (names.type !== SHT_NOBITS) load?.(names.offset, names.size);
   const nameAt = (i: number, off: number) => {
     if (names.type === SHT_NOBITS || off >= names.size)
       throw fail(`section ${i}'s name offset ${off} is outside the section name table`, header(i));

@@ -8,7 +8,15 @@ export {
   formatCrossCheck,
   type InferredAttribute,
 } from "./cross-check.js";
-export { type ElfFile, type ElfSection, findSection, isElf, parseElf, sectionBytes } from "./elf.js";
+export {
+  type ElfFile,
+  type ElfSection,
+  findSection,
+  isElf,
+  type LoadRange,
+  parseElf,
+  sectionBytes,
+} from "./elf.js";
 export { BtfError, type BtfErrorCode, type BtfErrorSite } from "./errors.js";
 export { type CTypesToBtfOptions, ctypesToBtf, type EncodedCTypes, writeCTypes } from "./from-ctype.js";
 export { BASE_HEADER_LEN, BTF_MAGIC, type BtfHeader, parseHeader } from "./header.js";

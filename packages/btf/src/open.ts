@@ -1,8 +1,14 @@
-import { findSection, isElf, parseElf, sectionBytes } from "./elf.js";
+import { findSection, isElf, type LoadRange, parseElf, sectionBytes } from "./elf.js";
 import { BtfError } from "./errors.js";
 import { Btf, type ReadBtfOptions } from "./reader.js";
 
-export type OpenBtfOptions = Omit<ReadBtfOptions, "window" | "source">;
+export interface OpenBtfOptions extends Omit<ReadBtfOptions, "window" | "source"> {
+  /**
+   * For a file read lazily: `bytes` is the file's size, zero-filled, and `load` fills each range before it is
+   * read (for an ELF file, its headers and the BTF sections; anything else whole).
+   */
+  readonly load?: LoadRange;
+}
 
 /** ELF `e_type` names, for messages. */
 const elfTypes: Record<number, string> = { 1: "relocatable", 2: "executable", 3: "shared object" };
@@ -15,12 +21,14 @@ const elfTypes: Record<number, string> = { 1: "relocatable", 2: "executable", 3:
  * without one. Files that hold BTF only inside a compressed container are refused with what to do.
  */
 export function openBtf(bytes: Uint8Array, options: OpenBtfOptions = {}): Btf {
-  const { file } = options;
+  const { file, load, ...read } = options;
+  load?.(0, Math.min(bytes.length, 0x400));
   if (!isElf(bytes)) {
     refuseContainer(bytes, file);
-    return new Btf(bytes, options);
+    load?.(0, bytes.length);
+    return new Btf(bytes, { ...read, ...(file !== undefined ? { file } : {}) });
   }
-  const elf = parseElf(bytes, file);
+  const elf = parseElf(bytes, file, load);
   const btf = findSection(elf, ".BTF");
   const what = `ELF${elf.elfClass} ${elf.arch} ${elfTypes[elf.type] ?? `type ${elf.type}`} file`;
   if (!btf)
@@ -30,6 +38,7 @@ export function openBtf(bytes: Uint8Array, options: OpenBtfOptions = {}): Btf {
       { offset: 0, file },
     );
   sectionBytes(bytes, btf, file);
+  load?.(btf.offset, btf.size);
   const common = {
     format: "elf" as const,
     arch: elf.arch,
@@ -41,6 +50,7 @@ export function openBtf(bytes: Uint8Array, options: OpenBtfOptions = {}): Btf {
   const distilled = findSection(elf, ".BTF.base");
   if (!base && distilled) {
     sectionBytes(bytes, distilled, file);
+    load?.(distilled.offset, distilled.size);
     base = new Btf(bytes, {
       file,
       ...(options.pointerSize ? { pointerSize: options.pointerSize } : {}),

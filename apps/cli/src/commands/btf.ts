@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { type Btf, openBtf } from "@memdesc/btf";
 import { displayPath } from "../config/load.js";
@@ -36,13 +36,50 @@ export function implicitBase(path: string): string | undefined {
   return dirname(path) === sysBtf && basename(path) !== basename(kernelBtf) ? kernelBtf : undefined;
 }
 
+/** Files up to this size are read whole; larger ones (a vmlinux with its DWARF) only where openBtf looks. */
+const READ_WHOLE = 64 << 20;
+
+/**
+ * Opens the file once and reads it as openBtf takes it: small files whole; large ones as a zero-filled buffer of
+ * the file's size (untouched pages cost no memory) with only the ranges openBtf asks for read into it, so a 1 GB
+ * vmlinux from a build tree costs its headers and its few MB of `.BTF`.
+ */
+function withBtfFile<T>(
+  path: string,
+  use: (bytes: Uint8Array, load?: (offset: number, length: number) => void) => T,
+): T {
+  const fd = openSync(path, "r");
+  try {
+    const stat = fstatSync(fd);
+    // A device or FIFO (/dev/zero) has no size and no end: refuse it rather than read forever.
+    if (!stat.isFile())
+      throw Object.assign(new Error("not a regular file"), { code: "ENOTREG", syscall: "fstat" });
+    const size = stat.size;
+    if (size <= READ_WHOLE) return use(readFileSync(fd));
+    const bytes = new Uint8Array(size);
+    const done: [number, number][] = [];
+    return use(bytes, (offset, length) => {
+      if (done.some(([o, l]) => offset >= o && offset + length <= o + l)) return;
+      for (let at = offset; at < offset + length; ) {
+        const n = readSync(fd, bytes, at, offset + length - at, at);
+        if (n === 0) break;
+        at += n;
+      }
+      done.push([offset, length]);
+    });
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readOne(path: string, cwd: string, flag: string, base?: Btf): Btf {
   const shown = displayPath(path, cwd);
-  let bytes: Uint8Array;
+  const options = { file: shown, ...(base ? { base } : {}) };
   try {
-    bytes = readFileSync(path);
+    return withBtfFile(path, (bytes, load) => openBtf(bytes, { ...options, ...(load ? { load } : {}) }));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!isSystemError(err)) throw err;
+    const code = err.code;
     const live = path === kernelBtf;
     const why =
       code === "ENOENT"
@@ -53,7 +90,9 @@ function readOne(path: string, cwd: string, flag: string, base?: Btf): Btf {
           ? "permission denied"
           : code === "EISDIR"
             ? "it is a directory"
-            : (err as Error).message;
+            : code === "ENOTREG"
+              ? "it is not a regular file (a device, FIFO or socket)"
+              : err.message;
     throw new UserError(
       `cannot read ${shown}: ${why}`,
       live
@@ -62,8 +101,11 @@ function readOne(path: string, cwd: string, flag: string, base?: Btf): Btf {
       { code: "BTF_UNREADABLE", cause: err },
     );
   }
-  return openBtf(bytes, { file: shown, ...(base ? { base } : {}) });
 }
+
+/** An error from the file system (ENOENT, EACCES, EISDIR, …), not a BtfError about the bytes. */
+const isSystemError = (e: unknown): e is NodeJS.ErrnoException =>
+  e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === "string";
 
 /** `vmlinux (x86_64, lp64)`, `zsmalloc.ko (x86_64, lp64, on vmlinux)`: a kernel's BTF as the output names it. */
 export function describeBtf(btf: Btf): string {
