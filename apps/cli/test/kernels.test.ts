@@ -191,7 +191,7 @@ describe("memdesc layout NAME --btf A --vs B", () => {
     // pahole's own lines, both sides of each row.
     expect(r.stdout).toMatch(/^struct folio \{ +\| struct folio \{$/m);
     expect(r.stdout).toMatch(/^size: 256 → 112 bytes \(shrank by 144\)$/m);
-    expect(r.stdout).toMatch(/^moved +_pincount: offset 92 → 88$/m);
+    expect(r.stdout).toMatch(/^moved +_pincount: offset 92 → 88 \(and the 1 member inside it\)$/m);
     expect(r.stdout).toMatch(/^added +_folio_dtor: unsigned char, 1 byte at 80$/m);
     expect(r.stdout).toMatch(
       /^removed +_large_mapcount: atomic_t, 4 bytes at 80 \(and the 1 member inside it\)$/m,
