@@ -152,15 +152,7 @@ const layoutSchema = z
   })
   .strict();
 
-const fieldPlace = z
-  .object({
-    offset: count,
-    size: count,
-    bitOffset: count.optional(),
-    bitSize: count.optional(),
-    type: z.string(),
-  })
-  .strict();
+const fieldPlace = fieldSchema.omit({ path: true });
 const diffSide = z.object({ label: z.string(), size: count, align: count, abi: z.string() }).strict();
 const fieldChange = z.enum(["moved", "resized", "retyped", "added", "removed"]);
 const fieldDiff = z

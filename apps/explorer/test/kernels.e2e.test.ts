@@ -4,15 +4,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type BrowserSession,
-  browserMissing,
-  cliBin,
-  launchChromium,
-  type Preview,
-  repoRoot,
-  startPreview,
-} from "./harness.js";
+import { browserMissing, cliBin, type ExplorerSession, openExplorer, repoRoot } from "./harness.js";
 
 /*
  * Kernels dropped on the Layouts view, in Chromium: Linux 6.18's BTF (raw) and Debian's 6.1 vmlinux (ELF), both
@@ -49,31 +41,22 @@ async function drop(page: Page, files: { name: string; bytes: Buffer }[]) {
 }
 
 describe.skipIf(missing !== undefined)("kernels dropped on the Layouts view", () => {
-  let preview: Preview;
-  let session: BrowserSession;
+  let explorer: ExplorerSession;
   let page: Page;
-  const errors: string[] = [];
-  const requests: string[] = [];
   const a = { name: "linux-6.18-memdesc.btf", bytes: readFileSync(btf618) };
   const b = { name: "vmlinux-6.1.0-57-cloud-amd64", bytes: gunzipSync(readFileSync(debian61)) };
   const dir = join(artifacts, "kernels");
 
   beforeAll(async () => {
     mkdirSync(dir, { recursive: true });
-    [preview, session] = await Promise.all([startPreview(), launchChromium()]);
-    page = await session.browser.newPage();
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("request", (r) => requests.push(r.url()));
-    await page.goto(`${preview.url}#layouts`);
+    explorer = await openExplorer();
+    page = explorer.page;
+    await page.goto(`${explorer.preview.url}#layouts`);
     await page.waitForSelector("[data-testid=kernel-drop]");
   });
 
   afterAll(async () => {
-    await session?.close();
-    await preview?.stop();
+    await explorer?.close();
   });
 
   it("checks the plugin against both kernels as `memdesc check` does, and shows the difference as `layout --vs`", async () => {
@@ -165,10 +148,7 @@ describe.skipIf(missing !== undefined)("kernels dropped on the Layouts view", ()
   });
 
   it("fetched nothing but its own files and raised no error", () => {
-    expect(errors).toEqual([]);
-    const origin = new URL(preview.url).origin;
-    expect(
-      requests.filter((u) => !u.startsWith(origin) && !u.startsWith("data:") && !u.startsWith("blob:")),
-    ).toEqual([]);
+    expect(explorer.foreignRequests()).toEqual([]);
+    expect(explorer.errors).toEqual([]);
   });
 });

@@ -27,7 +27,7 @@ export {
   type MatrixRow,
   type MatrixStatus,
 } from "./kernel-matrix.js";
-export { Kind, kindNames } from "./kinds.js";
+export { Kind, kindNames, trailingBytes } from "./kinds.js";
 export { type OpenBtfOptions, openBtf } from "./open.js";
 export {
   checkPlugins,

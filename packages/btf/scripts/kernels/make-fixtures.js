@@ -14,7 +14,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { Kind, openBtf, typeClosure } from "../../dist/index.js";
+import { Kind, openBtf, trailingBytes, typeClosure } from "../../dist/index.js";
+import { structs } from "../memdesc-types.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "../../fixtures/kernels");
@@ -25,46 +26,15 @@ if (!work || !planFile) {
 }
 const plan = JSON.parse(readFileSync(planFile, "utf8"));
 
-/** The memdesc structs (and enums) every kernel fixture keeps, where the kernel has them. */
-const roots = [
-  "page",
-  "folio",
-  "slab",
-  "ptdesc",
-  "ioptdesc",
-  "zpdesc",
-  "net_iov",
-  "netmem_desc",
-  "memdesc_flags_t",
-  "iommu_pages_list",
-  "zspage",
-];
+/** The memdesc structs every kernel fixture keeps where the kernel has them, and 6.1's zsmalloc zspage. */
+const roots = [...structs, "zspage"];
 
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 const pahole = (args) =>
   execFileSync("pahole", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 28 });
 
 /** Record size from kind and vlen, as the reader's index computes it. */
-function recordSize(kind, vlen) {
-  switch (kind) {
-    case Kind.int:
-    case Kind.var:
-    case Kind.declTag:
-      return 16;
-    case Kind.array:
-      return 24;
-    case Kind.struct:
-    case Kind.union:
-    case Kind.datasec:
-    case Kind.enum64:
-      return 12 + 12 * vlen;
-    case Kind.enum:
-    case Kind.funcProto:
-      return 12 + 8 * vlen;
-    default:
-      return 12;
-  }
-}
+const recordSize = (kind, vlen) => 12 + trailingBytes(kind, vlen);
 
 /** The string offsets a record refers to: its name, and its members', values' or parameters' names. */
 function recordStrings(btf, id) {

@@ -1,6 +1,7 @@
 import { checkPlugins, kernelMatrix, type MatrixCell } from "@memdesc/btf";
 import { type AbiName, createRegistry, diffLayouts, formatPahole, type Layout } from "@memdesc/core";
-import { type DragEvent, useId, useMemo, useState } from "react";
+import { useId, useMemo, useState } from "react";
+import { useDropZone } from "../../../components/drop-zone.js";
 import { int } from "../../../lib/format.js";
 import { type AnyRegistry, firstPartyPlugins } from "../../../lib/registry.js";
 import { type DroppedKernel, readKernelFile } from "./kernel-file.js";
@@ -20,7 +21,6 @@ export function KernelPanel(props: { kind: string; registry: AnyRegistry }) {
   const [kernels, setKernels] = useState<DroppedKernel[]>([]);
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState<string>();
-  const [dragging, setDragging] = useState(false);
   const fileId = useId();
   const errorId = useId();
 
@@ -41,11 +41,7 @@ export function KernelPanel(props: { kind: string; registry: AnyRegistry }) {
     setKernels(next);
   };
 
-  const onDrop = (e: DragEvent<HTMLElement>) => {
-    e.preventDefault();
-    setDragging(false);
-    void add([...e.dataTransfer.files]);
-  };
+  const drop = useDropZone((files) => void add(files));
 
   const plugin = registry.plugin(kind);
   const structName = registry.todayLayout(kind).name ?? kind;
@@ -92,16 +88,10 @@ export function KernelPanel(props: { kind: string; registry: AnyRegistry }) {
     <section aria-labelledby="kernels-heading" className="kernel-panel">
       <h2 id="kernels-heading">Against a kernel's BTF</h2>
       <section
-        className={`card drop-zone${dragging ? " dragging" : ""}`}
+        className={`card drop-zone${drop.dragging ? " dragging" : ""}`}
         aria-label="Load a kernel's BTF"
         data-testid="kernel-drop"
-        onDragOver={(e) => {
-          e.preventDefault();
-          e.dataTransfer.dropEffect = "copy";
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
+        {...drop.handlers}
       >
         <div className="load-row">
           <div className="field file-field">
