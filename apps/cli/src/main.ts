@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
+import { defaultSampleName, samples } from "@memdesc/kpageflags/samples";
 import { Command, CommanderError, Option } from "commander";
 import { makeContext } from "./context.js";
 import { reportError, UserError } from "./errors.js";
 
 /*
- * The memdesc command line. Only commander is loaded up front: each command's module (and with it
- * @memdesc/core, zod, the plugins, btf or kpageflags) is imported when that command runs, so `memdesc
- * --version` and `--help` start as fast as node itself.
+ * The memdesc command line. Only commander and the list of samples (a small module, for --help) are loaded
+ * up front: each command's module (and with it @memdesc/core, zod, the plugins, btf or kpageflags) is
+ * imported when that command runs, so `memdesc --version` and `--help` start as fast as node itself.
  */
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -80,7 +81,10 @@ lazy(
     .addOption(new Option("-r, --raw <file>", "survey a raw dump (sudo cat /proc/kpageflags > file)"))
     .option("--iomem <file>", "with --raw: a saved /proc/iomem, to tell holes from RAM")
     .option("--start-pfn <pfn>", "with --raw: the PFN of the dump's first word (decimal or 0x hex)")
-    .option("--sample", "survey the shipped sample snapshot")
+    .option(
+      "--sample [name]",
+      `survey a sample snapshot shipped with memdesc: ${samples.map((x) => x.name).join(", ")} (default ${defaultSampleName})`,
+    )
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
     .addOption(jsonOption())
@@ -90,6 +94,7 @@ lazy(
         "sudo memdesc survey",
         "memdesc survey --snapshot db-host.mdsnap --json > bill.json",
         "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
+        `memdesc survey --sample ${samples[samples.length - 1]!.name}`,
       ),
     ),
   "survey",

@@ -36,7 +36,11 @@ export const surveyOutputSchema = z
       .object({
         kind: z.enum(["proc", "raw", "snapshot"]),
         path: z.string(),
-        sample: z.boolean().describe("The shipped sample snapshot was surveyed"),
+        sample: z.boolean().describe("A sample snapshot shipped with memdesc was surveyed"),
+        sampleName: z
+          .string()
+          .optional()
+          .describe("Which sample (`--sample NAME`), when a sample was surveyed"),
         reason: z.string().optional().describe("Why the sample was surveyed instead of this machine"),
       })
       .strict(),

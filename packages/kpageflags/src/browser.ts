@@ -40,6 +40,7 @@ export {
 } from "./read/chunk.js";
 export { type PfnRange, type RamMap, ramMap } from "./read/ram.js";
 export { type SurveyReport, surveyReport, surveyReportJsonSchema, surveyReportSchema } from "./report.js";
+export { defaultSampleName, type SampleInfo, sampleInfo, samples } from "./samples.js";
 export { type SurveyJson, surveyJsonSchema, surveySchema } from "./schema.js";
 export { type DecodedStream, expandChunksSync, type Snapshot } from "./snapshot/decode.js";
 export {

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { KpageflagsError } from "./errors.js";
 import { sampleSnapshotPath } from "./sample.js";
+import { defaultSampleName, sampleInfo, samples } from "./samples.js";
 import { readSnapshot } from "./snapshot/read.js";
 import { survey } from "./survey.js";
 import { surveyUses } from "./uses.js";
@@ -57,5 +59,36 @@ describe("the shipped sample snapshot", () => {
     expect(s.quirks.slabAnon).toBeGreaterThan(0);
     expect(s.quirks.reportedFree).toBeGreaterThan(0);
     expect(s.unseen.map((u) => u.use)).toEqual(["zsmalloc", "iommu", "netmem"]);
+  });
+});
+
+describe("the sample catalogue", () => {
+  it("names every shipped sample once, each file in the package with the note its snapshot carries", () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+    expect(new Set(samples.map((s) => s.name)).size).toBe(samples.length);
+    expect(samples[0]!.name).toBe(defaultSampleName);
+    for (const s of samples) {
+      const path = sampleSnapshotPath(s.name);
+      expect(existsSync(path), s.name).toBe(true);
+      expect(pkg.files, s.name).toContain(`fixtures/${s.file}`);
+      // One source for what ran: the catalogue repeats the snapshot's own note, word for word.
+      expect(readSnapshot(path).header.note, s.name).toBe(s.note);
+      expect(sampleInfo(s.name)).toBe(s);
+    }
+    expect(sampleSnapshotPath()).toBe(sampleSnapshotPath(defaultSampleName));
+  });
+
+  it("refuses a name it does not have, listing the ones it has", () => {
+    expect(sampleInfo("nope")).toBeUndefined();
+    let err: KpageflagsError | undefined;
+    try {
+      sampleSnapshotPath("nope");
+    } catch (e) {
+      err = e as KpageflagsError;
+    }
+    expect(err).toBeInstanceOf(KpageflagsError);
+    expect(err!.code).toBe("BAD_OPTION");
+    expect(err!.message).toBe('there is no sample named "nope"');
+    expect(err!.hint).toContain(`${defaultSampleName} (`);
   });
 });

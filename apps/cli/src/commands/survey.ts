@@ -3,13 +3,16 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
   classifierFor,
+  defaultSampleName,
   makeSurvey,
   type PageMapSource,
   procSource,
   rawSource,
   readSnapshot,
   type Survey,
+  sampleInfo,
   sampleSnapshotPath,
+  samples,
   surveyReport,
 } from "@memdesc/kpageflags";
 import { displayPath } from "../config/load.js";
@@ -25,6 +28,8 @@ import { composeFrom, describeSet, pluginRefs } from "./shared.js";
 interface Picked {
   readonly source: PageMapSource;
   readonly sample: boolean;
+  /** The sample's name, when a sample is surveyed. */
+  readonly sampleName?: string | undefined;
   /** Why the sample stands in for this machine. */
   readonly reason: string | undefined;
 }
@@ -41,6 +46,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
       kind: picked.source.info.kind,
       path: picked.source.info.path,
       sample: picked.sample,
+      ...(picked.sampleName !== undefined ? { sampleName: picked.sampleName } : {}),
       ...(picked.reason !== undefined ? { reason: picked.reason } : {}),
     },
     design: comp.design.name,
@@ -96,7 +102,8 @@ function pickSource(ctx: Context, opts: Record<string, unknown>): Picked {
       sample: false,
       reason: undefined,
     };
-  if (opts.sample) return sample(undefined);
+  if (opts.sample !== undefined)
+    return sample(undefined, opts.sample === true ? undefined : String(opts.sample));
   const why = unreadable("/proc/kpageflags");
   if (why) return sample(`cannot read /proc/kpageflags (${why})`);
   return { source: procSource({}), sample: false, reason: undefined };
@@ -116,8 +123,15 @@ function parsePfn(text: string): number {
   return n;
 }
 
-function sample(reason: string | undefined): Picked {
-  return { source: readSnapshot(sampleSnapshotPath()).source, sample: true, reason };
+/** A shipped sample by name (the default without one); an unknown name lists the samples. */
+function sample(reason: string | undefined, name: string = defaultSampleName): Picked {
+  if (!sampleInfo(name))
+    throw new UserError(
+      `--sample ${name}: there is no sample of that name`,
+      `the samples: ${samples.map((s) => `${s.name} (${s.title})`).join("; ")}`,
+      { code: "UNKNOWN_SAMPLE" },
+    );
+  return { source: readSnapshot(sampleSnapshotPath(name)).source, sample: true, sampleName: name, reason };
 }
 
 /** Why a file cannot be read (`permission denied: run as root`), or undefined if it can. */
@@ -157,7 +171,11 @@ function describeSource(s: Survey, picked: Picked, cwd: string): string {
   const src = s.source;
   const kernel = [src.kernelRelease && `Linux ${src.kernelRelease}`, src.machine].filter(Boolean).join(" ");
   if (src.kind === "proc") return `${src.path} on ${hostname()}${kernel ? ` (${kernel})` : ""}`;
-  const what = picked.sample ? "sample snapshot" : src.kind === "snapshot" ? "snapshot" : "raw dump";
+  const what = picked.sample
+    ? `sample snapshot ${picked.sampleName},`
+    : src.kind === "snapshot"
+      ? "snapshot"
+      : "raw dump";
   const when = src.capturedAt ? `, captured ${src.capturedAt.replace(/\.\d+Z$/, "Z")}` : "";
   return `${what} ${displayPath(src.path, cwd)}${kernel ? ` (${kernel}${when})` : when}`;
 }

@@ -16,7 +16,10 @@ import { useEffect, useRef } from "react";
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, Legend);
 
 export interface BarSeries {
+  /** Short, for the legend (a phone has room for little). */
   readonly label: string;
+  /** What the label means, for the tooltip. */
+  readonly title?: string;
   readonly values: readonly number[];
   readonly color: string;
   /** Outline bars (the chosen design). */
@@ -35,6 +38,8 @@ export function BarChart(props: {
   /** A logarithmic value axis, for bills where one use dwarfs the rest. */
   logarithmic?: boolean;
   yTitle: string;
+  /** The unit of the values, said in every tooltip (`MiB`). */
+  unit: string;
   ariaLabel: string;
   height?: number;
   format?: (v: number) => string;
@@ -42,6 +47,9 @@ export function BarChart(props: {
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<"bar"> | null>(null);
+  // The chart is made once; its callbacks read the latest props.
+  const latest = useRef(props);
+  latest.current = props;
   const format = props.format ?? ((v: number) => v.toLocaleString("en-US"));
 
   const data: ChartData<"bar"> = {
@@ -50,8 +58,9 @@ export function BarChart(props: {
       label: s.label,
       data: [...s.values],
       backgroundColor: s.color,
-      borderColor: s.highlight ? s.highlight.map((h) => (h ? "#111" : s.color)) : s.color,
-      borderWidth: s.highlight ? s.highlight.map((h) => (h ? 2 : 0)) : 0,
+      // A thin dark edge keeps light colours (the page map's palette is made for a dark canvas) visible on white.
+      borderColor: s.highlight ? s.highlight.map((h) => (h ? "#111" : "#44484e")) : "#44484e",
+      borderWidth: s.highlight ? s.highlight.map((h) => (h ? 2 : 1)) : 1,
     })),
   };
 
@@ -80,7 +89,11 @@ export function BarChart(props: {
       },
       plugins: {
         legend: { position: "bottom", labels: { boxWidth: 12 } },
-        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${format(Number(ctx.parsed.y))}` } },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => `${ctx.dataset.label}: ${format(Number(ctx.parsed.y))} ${props.unit}`,
+          },
+        },
       },
     };
     const c = new Chart(canvas.current, { type: "bar", data, options });

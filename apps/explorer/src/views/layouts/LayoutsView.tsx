@@ -6,7 +6,7 @@ import {
   page,
   type RuleResult,
 } from "@memdesc/core";
-import { useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo } from "react";
 import { useAppState } from "../../lib/app-state.js";
 import { int } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
@@ -19,10 +19,19 @@ function describedKinds(registry: AnyRegistry): string[] {
 }
 
 export default function LayoutsView() {
-  const { registry, design } = useAppState();
+  const { registry, design, params, setParams } = useAppState();
   const kinds = useMemo(() => describedKinds(registry), [registry]);
-  const [kind, setKind] = useState(() => (kinds.includes("folio") ? "folio" : kinds[0]!));
-  const [nested, setNested] = useState(false);
+  // The descriptor, its nested members and a variant to show are in the URL: `#layouts?kind=folio&variant=large`.
+  const kind =
+    params.kind && kinds.includes(params.kind) ? params.kind : kinds.includes("folio") ? "folio" : kinds[0]!;
+  const nested = params.nested === "1";
+  const variant = params.variant;
+  const setKind = (k: string) => setParams({ kind: k, variant: "" });
+  const setNested = (on: boolean) => setParams({ nested: on ? "1" : "" });
+  // A link to a variant (from a page's word in the Survey view) brings its card into view.
+  useEffect(() => {
+    if (variant) document.getElementById(`layout-${kind}-${variant}`)?.scrollIntoView({ block: "start" });
+  }, [kind, variant]);
   const selectId = useId();
   const nestedId = useId();
   const plugin = registry.plugin(kind);
@@ -88,6 +97,8 @@ export default function LayoutsView() {
           return (
             <LayoutCard
               key={`${kind}-${variant}`}
+              id={`layout-${kind}-${variant}`}
+              current={variant === params.variant}
               title={`memdesc era: ${label(l)}${variant === "default" ? "" : ` (${variant})`}`}
               note={
                 d.overlay
@@ -176,6 +187,9 @@ function OverlayRules({ rules }: { rules: readonly RuleResult[] }) {
 }
 
 function LayoutCard(props: {
+  id?: string;
+  /** The card a link asked for. */
+  current?: boolean;
   title: string;
   note: string;
   layout: Layout;
@@ -190,8 +204,10 @@ function LayoutCard(props: {
   const lines = Math.ceil(layout.size / layout.cacheline);
   return (
     <section
-      className="card layout-card"
+      id={props.id}
+      className={`card layout-card${props.current ? " current" : ""}`}
       aria-label={props.title}
+      aria-current={props.current || undefined}
       data-testid="layout-card"
       data-size={layout.size}
     >

@@ -3,89 +3,72 @@ import { surveyBill } from "@memdesc/kpageflags/browser";
 import { useEffect, useId, useMemo, useState } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals, UseTable } from "../../components/BillTables.js";
-import { useDropZone } from "../../components/drop-zone.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int, mib, size } from "../../lib/format.js";
 import { designColors, firstPartyPackages } from "../../lib/registry.js";
+import { Comparison } from "./Comparison.js";
+import { LoadPanel, loadedName } from "./LoadPanel.js";
 import type { Loaded } from "./load.js";
 import { PageMap } from "./PageMap.js";
-import { loadFile, loadSample, useSurveyState } from "./store.js";
+import { loadSample, useSurveyState } from "./store.js";
 
 export default function SurveyView() {
   const { registry, design } = useAppState();
-  const { loaded, loading, error } = useSurveyState();
-  const drop = useDropZone((files) => {
-    if (files[0]) void loadFile(files[0]);
-  });
-  const fileId = useId();
-  const errorId = useId();
+  const { a, b } = useSurveyState();
 
-  // A first visit shows the shipped sample at once: the app works before anything is chosen.
+  // A first visit shows the default sample at once: the app works before anything is chosen.
   useEffect(() => {
-    if (!loaded && !loading && !error) void loadSample();
-  }, [loaded, loading, error]);
+    if (!a.loaded && !a.loading && !a.error) void loadSample();
+  }, [a.loaded, a.loading, a.error]);
+
+  const billA = useMemo(() => a.loaded && surveyBill(a.loaded.survey, registry), [a.loaded, registry]);
+  const billB = useMemo(() => b.loaded && surveyBill(b.loaded.survey, registry), [b.loaded, registry]);
 
   return (
     <div className="view survey-view">
       <h2>A machine's page map, surveyed and billed</h2>
-      <section
-        className={`card drop-zone${drop.dragging ? " dragging" : ""}`}
-        aria-label="Load a page map"
-        data-testid="drop-zone"
-        {...drop.handlers}
-      >
-        <div className="load-row">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => void loadSample()}
-            disabled={loading !== undefined}
-          >
-            Load the sample
-          </button>
-          <div className="field file-field">
-            <label htmlFor={fileId}>Load a snapshot (.mdsnap) or survey JSON</label>
-            <input
-              id={fileId}
-              type="file"
-              accept=".mdsnap,.json,application/json,application/octet-stream"
-              aria-describedby={error ? errorId : undefined}
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void loadFile(f);
-                e.target.value = "";
-              }}
-            />
-          </div>
-          <p className="hint">
-            …or drop one here. Make a snapshot with <code>sudo memdesc capture -o host.mdsnap</code>; survey
-            JSON is what <code>memdesc survey --json</code> prints. Files stay in this page: nothing is
-            uploaded.
-          </p>
-        </div>
-        <p className="status" role="status" data-testid="load-status">
-          {loading
-            ? `Loading ${loading}…`
-            : loaded
-              ? `Showing ${loaded.sample ? "the sample snapshot shipped with memdesc" : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
-              : ""}
-        </p>
-        {error && (
-          <div className="error" role="alert" id={errorId} data-testid="load-error" data-code={error.code}>
-            <p>
-              <strong>Cannot load {error.name}</strong>: {error.message}
-            </p>
-            {error.hint && <p className="hint">{error.hint}</p>}
-          </div>
-        )}
-      </section>
-      {loaded?.kind === "json" && loaded.plugins && !samePlugins(loaded.plugins) && (
+      <LoadPanel slot="a" state={a} />
+      {a.loaded?.kind === "json" && a.loaded.plugins && !samePlugins(a.loaded.plugins) && (
         <p className="callout" data-testid="plugins-note">
-          {loaded.name} was billed with {loaded.plugins.join(", ")}; this page bills its survey with the
+          {a.loaded.name} was billed with {a.loaded.plugins.join(", ")}; this page bills its survey with the
           first-party set, so its numbers may differ from the file's own bill.
         </p>
       )}
-      {loaded && <Results loaded={loaded} registry={registry} design={design} />}
+      {a.loaded && billA && <Results loaded={a.loaded} bill={billA} design={design} />}
+      {a.loaded && (
+        <section aria-labelledby="compare-load-heading" className="compare">
+          <h3 id="compare-load-heading">Compare with another page map</h3>
+          <LoadPanel slot="b" state={b} />
+          {b.loaded && billA && billB && (
+            <Comparison
+              a={billA}
+              b={billB}
+              nameA={loadedName(a.loaded)}
+              nameB={loadedName(b.loaded)}
+              design={design}
+            />
+          )}
+        </section>
+      )}
+      {a.loaded && (
+        <div className={`pagemaps${b.loaded?.kind === "snapshot" ? " side-by-side" : ""}`}>
+          {a.loaded.kind === "snapshot" ? (
+            <PageMap
+              analysis={a.loaded.analysis}
+              registry={registry}
+              title={b.loaded ? `A: ${loadedName(a.loaded)}` : "Page map"}
+            />
+          ) : (
+            <p className="callout">
+              A survey JSON has counts, not the page map: load a snapshot to see every PFN.
+            </p>
+          )}
+          {b.loaded?.kind === "snapshot" && (
+            <PageMap analysis={b.loaded.analysis} registry={registry} title={`B: ${loadedName(b.loaded)}`} />
+          )}
+        </div>
+      )}
+      {a.loaded && <Notes loaded={a.loaded} />}
     </div>
   );
 }
@@ -99,16 +82,15 @@ function samePlugins(packages: readonly string[]): boolean {
 
 function Results({
   loaded,
-  registry,
+  bill,
   design,
 }: {
   loaded: Loaded;
-  registry: ReturnType<typeof useAppState>["registry"];
+  bill: ReturnType<typeof surveyBill>;
   design: string;
 }) {
+  const { setView } = useAppState();
   const s = loaded.survey;
-  // The same bill `memdesc survey --json` prints: kpageflags' surveyBill (core's bill()) with this registry.
-  const bill = useMemo(() => surveyBill(s, registry), [s, registry]);
   const [log, setLog] = useState(true);
   const logId = useId();
   // The chart groups uses by the kind that describes them: what each descriptor costs on this machine.
@@ -122,12 +104,11 @@ function Results({
     return [...byKind];
   }, [bill]);
   const src = s.source;
-  const anomalies = Object.entries(s.anomalies.counts).filter(([, c]) => c > 0);
   return (
     <div className="survey-results" data-testid="survey-results" data-name={loaded.name} data-design={design}>
       <section aria-labelledby="survey-summary-heading" className="summary">
         <h3 id="survey-summary-heading">
-          {loaded.sample ? "Sample snapshot" : loaded.name}: {size(bill.ramBytes)} of RAM
+          {loaded.sample ? `Sample ${loaded.sample.name}` : loaded.name}: {size(bill.ramBytes)} of RAM
         </h3>
         <dl className="facts">
           <dt>kernel</dt>
@@ -139,6 +120,12 @@ function Results({
             <>
               <dt>captured</dt>
               <dd>{src.capturedAt.replace(/\.\d+Z$/, "Z")}</dd>
+            </>
+          )}
+          {loaded.kind === "snapshot" && loaded.analysis.header.note && (
+            <>
+              <dt>what ran</dt>
+              <dd data-testid="snapshot-note">{loaded.analysis.header.note}</dd>
             </>
           )}
           <dt>PFNs</dt>
@@ -159,19 +146,35 @@ function Results({
             </>
           )}
         </dl>
+        <p>
+          <button
+            type="button"
+            className="primary"
+            data-testid="start-bill"
+            onClick={() =>
+              setView("bill", { from: loaded.sample ? `sample:${loaded.sample.name}` : "survey" })
+            }
+          >
+            Start Bill from this survey
+          </button>{" "}
+          <span className="hint">
+            its pages per use and folio orders as the starting point; what-ifs show as differences from them
+          </span>
+        </p>
       </section>
 
       <section aria-labelledby="survey-chart-heading">
         <h3 id="survey-chart-heading">Bill per kind</h3>
         <div className="field checkbox">
           <input id={logId} type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} />
-          <label htmlFor={logId}>Logarithmic scale (uninitialised and free memory dwarf the rest)</label>
+          <label htmlFor={logId}>Logarithmic scale (when free or uninitialised memory dwarfs the rest)</label>
         </div>
         <BarChart
           testId="survey-chart"
           labels={kinds.map(([k, uses]) => [k, uses.join(", ")])}
           logarithmic={log}
           yTitle="MiB"
+          unit="MiB"
           height={340}
           format={(v) => v.toLocaleString("en-US", { maximumFractionDigits: 1 })}
           ariaLabel={`Bar chart: MiB of per-page metadata per kind under each design. ${bill.designs
@@ -200,31 +203,29 @@ function Results({
           <Arithmetic bill={bill} focus={design} />
         </details>
       </section>
-
-      {loaded.kind === "snapshot" ? (
-        <PageMap analysis={loaded.analysis} kindOf={(u) => registry.ownerOf(u)} />
-      ) : (
-        <p className="callout">
-          A survey JSON has counts, not the page map: load a snapshot to see every PFN.
-        </p>
-      )}
-
-      <section aria-labelledby="survey-notes-heading">
-        <h3 id="survey-notes-heading">What kpageflags cannot show</h3>
-        <ul>
-          {s.unseen.map((u) => (
-            <li key={u.use}>
-              {u.use} ({memoryUses[u.use]}): {u.why}; counted in {u.countedAs.join(" or ")}
-            </li>
-          ))}
-          {anomalies.length > 0 && (
-            <li>anomalies in the page map: {anomalies.map(([k, c]) => `${int(c)} ${k}`).join(", ")}</li>
-          )}
-          {s.notes.map((n) => (
-            <li key={n}>{n}</li>
-          ))}
-        </ul>
-      </section>
     </div>
+  );
+}
+
+function Notes({ loaded }: { loaded: Loaded }) {
+  const s = loaded.survey;
+  const anomalies = Object.entries(s.anomalies.counts).filter(([, c]) => c > 0);
+  return (
+    <section aria-labelledby="survey-notes-heading">
+      <h3 id="survey-notes-heading">What kpageflags cannot show</h3>
+      <ul>
+        {s.unseen.map((u) => (
+          <li key={u.use}>
+            {u.use} ({memoryUses[u.use]}): {u.why}; counted in {u.countedAs.join(" or ")}
+          </li>
+        ))}
+        {anomalies.length > 0 && (
+          <li>anomalies in the page map: {anomalies.map(([k, c]) => `${int(c)} ${k}`).join(", ")}</li>
+        )}
+        {s.notes.map((n) => (
+          <li key={n}>{n}</li>
+        ))}
+      </ul>
+    </section>
   );
 }

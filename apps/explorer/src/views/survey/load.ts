@@ -1,4 +1,4 @@
-import { type Survey, snapshotMagic, surveySchema } from "@memdesc/kpageflags/browser";
+import { type SampleInfo, type Survey, snapshotMagic, surveySchema } from "@memdesc/kpageflags/browser";
 import type { Analysis } from "../../workers/analyze.js";
 import { analyzeInWorker, LoadError } from "./worker-client.js";
 
@@ -7,14 +7,15 @@ export type Loaded =
   | {
       readonly kind: "snapshot";
       readonly name: string;
-      readonly sample: boolean;
+      /** The shipped sample this is, if it is one. */
+      readonly sample: SampleInfo | undefined;
       readonly analysis: Analysis;
       readonly survey: Survey;
     }
   | {
       readonly kind: "json";
       readonly name: string;
-      readonly sample: false;
+      readonly sample: undefined;
       readonly from: string;
       readonly survey: Survey;
       /** The packages the file says it was billed with (`memdesc survey --json` lists them). */
@@ -69,7 +70,7 @@ const startsWith = (bytes: Uint8Array, text: string) =>
   bytes.length >= text.length && [...text].every((ch, i) => bytes[i] === ch.charCodeAt(0));
 
 /** Loads a file's bytes: a snapshot (by its magic) goes to the worker, anything else must be survey JSON. */
-export async function loadBytes(bytes: ArrayBuffer, name: string, sample = false): Promise<Loaded> {
+export async function loadBytes(bytes: ArrayBuffer, name: string, sample?: SampleInfo): Promise<Loaded> {
   const head = new Uint8Array(bytes, 0, Math.min(bytes.byteLength, 16));
   if (startsWith(head, snapshotMagic)) {
     const analysis = await analyzeInWorker(bytes, name);
@@ -93,5 +94,5 @@ export async function loadBytes(bytes: ArrayBuffer, name: string, sample = false
       hint,
     );
   const { survey, from, plugins } = surveyFromJson(text, name);
-  return { kind: "json", name, sample: false, from, survey, plugins };
+  return { kind: "json", name, sample: undefined, from, survey, plugins };
 }
