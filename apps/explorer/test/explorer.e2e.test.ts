@@ -198,7 +198,7 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
   });
 
   it("shows a PFN's flags and use on hover and for a typed PFN, as the snapshot has them", async () => {
-    const canvas = page.getByTestId("pagemap");
+    const canvas = page.getByTestId("pagemap-probe");
     const box = (await canvas.boundingBox())!;
     await canvas.hover({ position: { x: box.width / 3, y: 3 } });
     const tip = page.getByTestId("pagemap-tooltip");

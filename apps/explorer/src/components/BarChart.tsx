@@ -27,6 +27,18 @@ export interface BarSeries {
 }
 
 /**
+ * Records on the canvas how many legend entries there are and whether every one is drawn inside the chart (a
+ * phone's narrow chart must not cut its legend), for tests and for anyone checking the page.
+ */
+function legendFit(c: Chart<"bar">): void {
+  // Chart.js keeps where it drew each legend entry in `legendHitBoxes`, which its types leave out.
+  const legend = c.legend as unknown as { legendHitBoxes?: { left: number; width: number }[] } | undefined;
+  const boxes = legend?.legendHitBoxes ?? [];
+  c.canvas.dataset.legendItems = String(boxes.length);
+  c.canvas.dataset.legendFits = String(boxes.every((b) => b.left >= 0 && b.left + b.width <= c.width + 0.5));
+}
+
+/**
  * A Chart.js bar chart (stacked or grouped) that updates in place as its data changes, without animation, so
  * it follows a slider. The canvas has a text label; the numbers are in the table each chart sits next to.
  */
@@ -91,13 +103,22 @@ export function BarChart(props: {
         legend: { position: "bottom", labels: { boxWidth: 12 } },
         tooltip: {
           callbacks: {
-            label: (ctx) => `${ctx.dataset.label}: ${format(Number(ctx.parsed.y))} ${props.unit}`,
+            label: (ctx) => {
+              const p = latest.current;
+              const title = p.series[ctx.datasetIndex]?.title;
+              const f = p.format ?? format;
+              const text = `${ctx.dataset.label}${title ? ` (${title})` : ""}: ${f(Number(ctx.parsed.y))} ${p.unit}`;
+              // What the tooltip says, readable off the page (the tooltip itself is drawn on the canvas).
+              if (canvas.current) canvas.current.dataset.tooltip = text;
+              return text;
+            },
           },
         },
       },
     };
     const c = new Chart(canvas.current, { type: "bar", data, options });
     chart.current = c;
+    legendFit(c);
     return () => {
       c.destroy();
       chart.current = null;
@@ -115,6 +136,7 @@ export function BarChart(props: {
       (y as { min?: number }).min = props.logarithmic ? logMin : undefined;
     }
     c.update("none");
+    legendFit(c);
   });
 
   return (

@@ -217,6 +217,7 @@ export function PageMap({
     const cell = Math.min(last, Math.max(0, from));
     const start = cell * g.cellPfns;
     setPicked(representative(runs, start, Math.min(n, start + g.cellPfns)));
+    setHover(undefined);
     const row = Math.floor(cell / g.cols);
     let first = g.firstRow + scroll;
     if (row < first) first = row;
@@ -320,6 +321,8 @@ export function PageMap({
     const row = Math.floor(offset / (ng.cols * ng.cellPfns));
     setView({ level, firstRow: row - Math.floor(ng.visibleRows / 2) });
     setPicked(offset);
+    // The info line follows the last thing done: a typed PFN, not where the mouse was left.
+    setHover(undefined);
   };
 
   const hoverInfo = hover ? describe(analysis, hover.start, hover.end, kindOf) : undefined;
@@ -394,6 +397,13 @@ export function PageMap({
           height={HEIGHT}
           tabIndex={0}
           data-testid="pagemap-probe"
+          data-start-pfn={analysis.uses.startPfn}
+          data-cell-pfns={g.cellPfns}
+          data-cell-px={g.cellPx}
+          data-cols={g.cols}
+          data-first-row={g.firstRow}
+          data-level={view.level}
+          data-picked={picked === undefined ? "" : analysis.uses.startPfn + picked}
           aria-label={`${title} of ${int(n)} PFNs coloured by use. Arrow keys move the cursor and show that PFN's word; + and − zoom, 0 fits, Page Up and Page Down scroll.`}
           aria-describedby={ids.help}
           onKeyDown={onKey}

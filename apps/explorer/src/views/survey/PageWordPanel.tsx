@@ -196,7 +196,7 @@ function WordSection({ w, registry }: { w: PageWord; registry: AnyRegistry }) {
 
 function LayoutLink(props: { kind: string; variant?: string; design: string; text: string }) {
   const params: Record<string, string> = { kind: props.kind };
-  if (props.variant && props.variant !== "default") params.variant = props.variant;
+  if (props.variant) params.variant = props.variant;
   return (
     <a href={routeHash({ view: "layouts", design: props.design, params })} data-testid="layout-link">
       {props.text}
