@@ -76,6 +76,7 @@ export function SurveyBill({ state, write }: { state: BillParams; write: (next: 
     <Measured
       start={start}
       name={loadedName(ready)}
+      fileName={ready.sample?.name ?? ready.name}
       survey={ready.survey}
       state={state}
       write={write}
@@ -87,6 +88,8 @@ export function SurveyBill({ state, write }: { state: BillParams; write: (next: 
 function Measured(props: {
   start: React.ReactNode;
   name: string;
+  /** What the exported files are named after: the sample's name or the file's. */
+  fileName: string;
   survey: Parameters<typeof surveyPicture>[0];
   state: BillParams;
   write: (next: BillParams) => void;
@@ -166,7 +169,12 @@ function Measured(props: {
           />
           <WhatIfTotals was={was} now={now} focus={design} />
           <WhatIfUses was={was} now={now} focus={design} />
-          <ExportPicture picture={picture} name={props.name} folioGrowth={w.folioGrowth} design={design} />
+          <ExportPicture
+            picture={picture}
+            name={props.fileName}
+            folioGrowth={w.folioGrowth}
+            design={design}
+          />
           <h3>The arithmetic of the what-if</h3>
           <Arithmetic bill={now} focus={design} />
         </section>
