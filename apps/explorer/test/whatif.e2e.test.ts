@@ -166,6 +166,17 @@ describe.skipIf(missing !== undefined)(
         expect(await rows(other, "bill-totals")).toEqual(mixTotals);
         expect(await other.getByLabel("Slab, exact value").inputValue()).toBe("9");
         expect(await other.getByLabel("Design", { exact: true }).inputValue()).toBe("path-32");
+        // The Survey view: the sample shown and the one compared with.
+        await other.goto(
+          `${explorer.preview.url}#survey?sample=${defaultSampleName}&vs=${defaultSampleName}`,
+        );
+        await other.waitForSelector("[data-testid=comparison]");
+        expect((await rows(other, "compare-designs")).every((r) => r.delta === "0")).toBe(true);
+        expect(await other.getByTestId("compare-status").textContent()).toMatch(
+          new RegExp(`^Comparing with the sample ${defaultSampleName} `),
+        );
+        await other.getByRole("button", { name: "Stop comparing" }).click();
+        await expect.poll(() => other.url()).not.toContain("vs=");
         // The Layouts view: the descriptor and its nested members.
         await other.goto(`${explorer.preview.url}#layouts?kind=slab&nested=1`);
         await other.waitForSelector("[data-testid=overlay-rules]");

@@ -1,6 +1,6 @@
 import { memoryUses, unbackedUses } from "@memdesc/core";
 import { surveyBill } from "@memdesc/kpageflags/browser";
-import { useEffect, useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals, UseTable } from "../../components/BillTables.js";
 import { useAppState } from "../../lib/app-state.js";
@@ -10,16 +10,43 @@ import { Comparison } from "./Comparison.js";
 import { LoadPanel, loadedName } from "./LoadPanel.js";
 import type { Loaded } from "./load.js";
 import { PageMap } from "./PageMap.js";
-import { loadSample, useSurveyState } from "./store.js";
+import { loadSample, type Slot, surveyStore, useSurveyState } from "./store.js";
 
 export default function SurveyView() {
-  const { registry, design } = useAppState();
+  const { registry, design, params, setParams } = useAppState();
   const { a, b } = useSurveyState();
 
+  // The samples shown and compared with are in the URL (`#survey?sample=NAME&vs=NAME`): a link (or Back)
+  // loads the sample it names, and what is loaded is written back, so the URL always says what is shown.
+  const synced = useRef<Record<Slot, string | undefined>>({ a: undefined, b: undefined });
+  useEffect(() => {
+    const wanted: Record<Slot, string | undefined> = { a: params.sample, b: params.vs };
+    for (const slot of ["a", "b"] as const) {
+      const name = wanted[slot];
+      if (name === undefined || name === synced.current[slot]) continue;
+      synced.current[slot] = name;
+      if (surveyStore.get()[slot].loaded?.sample?.name !== name) void loadSample(name, slot);
+    }
+  }, [params.sample, params.vs]);
   // A first visit shows the default sample at once: the app works before anything is chosen.
   useEffect(() => {
-    if (!a.loaded && !a.loading && !a.error) void loadSample();
-  }, [a.loaded, a.loading, a.error]);
+    if (!a.loaded && !a.loading && !a.error && params.sample === undefined) void loadSample();
+  }, [a.loaded, a.loading, a.error, params.sample]);
+  const seen = useRef<Record<Slot, unknown>>({ a: a.loaded, b: b.loaded });
+  useEffect(() => {
+    const patch: Record<string, string> = {};
+    for (const [slot, loaded, key] of [
+      ["a", a.loaded, "sample"],
+      ["b", b.loaded, "vs"],
+    ] as const) {
+      if (loaded === seen.current[slot]) continue;
+      seen.current[slot] = loaded;
+      const name = loaded?.sample?.name ?? "";
+      synced.current[slot] = name || undefined;
+      patch[key] = name;
+    }
+    if (Object.keys(patch).length > 0) setParams(patch);
+  }, [a.loaded, b.loaded, setParams]);
 
   const billA = useMemo(() => a.loaded && surveyBill(a.loaded.survey, registry), [a.loaded, registry]);
   const billB = useMemo(() => b.loaded && surveyBill(b.loaded.survey, registry), [b.loaded, registry]);
