@@ -188,12 +188,9 @@ export function pageWord(registry: AnyRegistry, facts: PageFacts): PageWord {
     };
   }
   const tag = registry.tagOf(kind);
-  if (facts.extent.pages > 1 && facts.pfn !== facts.extent.head)
-    notes.push(
-      plugin.storage === "pointer"
-        ? `page ${facts.pfn - facts.extent.head} of ${facts.extent.pages}: every page of the allocation holds the same word`
-        : `page ${facts.pfn - facts.extent.head} of ${facts.extent.pages}`,
-    );
+  // The plan's rule for the pages of a multi-page allocation (a free block's pages differ by their tail bit).
+  if (facts.extent.pages > 1 && plugin.storage === "pointer")
+    notes.push(`every page of the ${facts.extent.pages}-page allocation holds this same word`);
   try {
     if (plugin.storage === "pointer") {
       const size = registry.descriptorSize(kind, order);
