@@ -27,6 +27,11 @@ export interface PageFacts {
   readonly extent: Extent;
   /** Mapped to user space (kpageflags MMAP, or a mapcount). */
   readonly mapped: boolean;
+  /** Where the report says (dump_page()'s flags carry them; a page map does not). */
+  readonly zone?: number;
+  readonly node?: number;
+  /** The Misc subtype, when the source names it (dump_page()'s page type `guard`, `large_kmalloc`). */
+  readonly subtype?: keyof typeof miscSubtypes;
 }
 
 /** An inline field of the word: its value and where the value comes from. */
@@ -121,19 +126,39 @@ function inlineFields(kind: string, payload: readonly PayloadField[], facts: Pag
           : at(
               e.order,
               "page",
-              `${e.pages === 1 ? "a single page" : `${e.pages} pages from PFN 0x${e.head.toString(16)}`}`,
+              e.basis === "dump"
+                ? "the report's order (head: order:, or a free block's page->private)"
+                : `${e.pages === 1 ? "a single page" : `${e.pages} pages from PFN 0x${e.head.toString(16)}`}`,
             );
       case "tail":
         return at(
           facts.pfn === e.head ? 0 : 1,
           fromFree ? "inferred" : "page",
-          facts.pfn === e.head ? "the block's first page" : `page ${facts.pfn - e.head} of the block`,
+          e.basis === "dump"
+            ? "its page type is buddy, which only a free block's first page carries"
+            : facts.pfn === e.head
+              ? "the block's first page"
+              : `page ${facts.pfn - e.head} of the block`,
         );
       case "pcp":
-        return at(0, "page", "BUDDY is set: the page is in a free block, not on a per-CPU list");
+        return at(
+          0,
+          "page",
+          e.basis === "dump"
+            ? "its page type is buddy: the page heads a free block, not one on a per-CPU list"
+            : "BUDDY is set: the page is in a free block, not on a per-CPU list",
+        );
       case "mappable":
         return at(facts.mapped ? 1 : 0, "page", facts.mapped ? "mapped to user space" : "not mapped");
+      case "zone":
+      case "node": {
+        const v = f.name === "zone" ? facts.zone : facts.node;
+        if (v !== undefined) return at(v, "page", `from the report's flags (${f.name}=${v})`);
+        return at(0, "unknown", `the page's ${f.name} is not in a page map: shown as 0`);
+      }
       case "subtype": {
+        if (facts.subtype)
+          return at(miscSubtypes[facts.subtype], "page", `${facts.subtype}: the report's page type says so`);
         const s = miscSubtypeOf[facts.use];
         if (!s)
           return at(

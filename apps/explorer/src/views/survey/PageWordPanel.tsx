@@ -12,6 +12,13 @@ import { bitRange, segmentsOf } from "../word/word-model.js";
 function allocation(facts: PageFacts, kind: string | undefined): string {
   const e = facts.extent;
   const what = kind ?? "allocation";
+  if (e.basis === "dump") {
+    if (facts.use === "free")
+      return `a free block of ${int(e.pages)} pages (order ${e.order}); this is its first page (only a block's first page has the buddy type)`;
+    return e.pages === 1
+      ? "a single page (order 0), as the report has it"
+      : `a ${what} of ${int(e.pages)} pages (order ${e.order}), as the report has it (it does not say which of them this page is)`;
+  }
   if (e.pages === 1)
     return e.basis === "free-run" ? "a free page on its own (order 0)" : "a single page (order 0)";
   const order =
