@@ -1,5 +1,5 @@
 import { type AnyDescriptor, c, createRegistry, type PictureInput } from "@memdesc/core";
-import { folio } from "@memdesc/folio";
+import { anonFolio, folio } from "@memdesc/folio";
 import { type AnyRegistry, designOf, firstPartyPlugins, firstPartyRegistry } from "../../lib/registry.js";
 
 /** The Bill view's controls: a machine and what its memory is used for. */
@@ -119,22 +119,21 @@ const grown = new Map<string, AnyRegistry>();
 
 /**
  * The first-party registry under a design, with struct folio grown by `growth` bytes (a `_grow` byte array
- * appended to the small and the large memdesc-era folio, through the folio plugin's `extraFields`).
+ * appended to every memdesc-era folio variant, through the folio plugins' `extraFields`; struct anon_folio, derived
+ * from the folio's field list, grows with it).
  */
 export function mixRegistry(design: string, growth: number): AnyRegistry {
   if (growth <= 0) return firstPartyRegistry(design);
   const key = `${design}+${growth}`;
   let r: AnyRegistry | undefined = grown.get(key);
   if (!r) {
-    // The folio plugin is first in the set; the others keep their places.
-    const others = firstPartyPlugins().filter((p) => p.kind !== "folio");
+    // The folio plugins come first in the set; the others keep their places.
+    const others = firstPartyPlugins().filter((p) => p.kind !== "folio" && p.kind !== "anon");
+    const extraFields = [["_grow", c.array(c.u8, growth)]] as const;
     r = createRegistry({
       design: designOf(design),
       abi: "lp64",
-      plugins: [
-        folio({ extraFields: [["_grow", c.array(c.u8, growth)]] }),
-        ...others,
-      ] as readonly AnyDescriptor[],
+      plugins: [folio({ extraFields }), anonFolio({ extraFields }), ...others] as readonly AnyDescriptor[],
     }) as AnyRegistry;
     grown.set(key, r);
   }
