@@ -50,7 +50,7 @@ describe("the app shell", () => {
     expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");
     expect(document.activeElement).toBe(screen.getByRole("tab", { name: "Bill" }));
     fireEvent.keyDown(window, { key: "]" });
-    expect((screen.getByLabelText("Design") as HTMLSelectElement).value).toBe("memdesc-8-v1");
+    expect((screen.getByLabelText("Design") as HTMLSelectElement).value).toBe("memdesc-8-2025");
     fireEvent.keyDown(window, { key: "[" });
     fireEvent.keyDown(window, { key: "[" });
     expect((screen.getByLabelText("Design") as HTMLSelectElement).value).toBe("buddy-16");
