@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { refFolio, refPtdesc, refSlab } from "../../test/reference-plugins.js";
-import { c } from "../ctype/dsl.js";
+import { c, type MemberSpec } from "../ctype/dsl.js";
 import { createMemmap } from "../memmap/memmap.js";
 import { defineDescriptor } from "../plugin/define.js";
 import { inferred, kernel, plan, proposal } from "../provenance/provenance.js";
 import { createRegistry } from "./registry.js";
 
-const desc = (extra: Record<string, unknown>, members: Parameters<typeof c.struct>[1] = [["x", c.ulong]]) =>
+const desc = (extra: Record<string, unknown>, members: readonly MemberSpec[] = [["x", c.ulong]]) =>
   defineDescriptor({
     name: "memdesc-plugin-thing",
     kind: "thing",
