@@ -176,7 +176,13 @@ export class BuddyAllocator {
     const w = this.words;
     const st = this.stride;
     const n = 2 ** order;
-    this.writeTails(pfn, n);
+    const linked = this.linked;
+    if (linked) this.writeTails(pfn, n);
+    else
+      for (let i = 0, x = pfn * st, tail = this.tailLo; i < n; i++, x += st) {
+        w[x] = tail;
+        w[x + 1] = 0;
+      }
     const node = this.nodeOf(pfn);
     this.freePagesByNode[node]! += n;
     const lo = this.nodeStart[node]!;
@@ -188,7 +194,7 @@ export class BuddyAllocator {
       const buddy = p ^ (1 << o);
       if (buddy < lo || buddy + (1 << o) > hi) break;
       const bx = buddy * st;
-      if (this.linked) {
+      if (linked) {
         if (!this.isListedHead(buddy, o)) break;
         this.unlinkLinked(base + o, buddy);
         w[bx + 2] = 0;
