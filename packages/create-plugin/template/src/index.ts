@@ -158,11 +158,15 @@ export function tmplDesc(options: TmplDescOptions = {}) {
     // differs from their layout's.
     provenance: {
       // #if today
-      today: proposal("a template layout: replace with kernel(\"include/linux/<your header>.h\", \"<release>\")"),
+      today: proposal('a template layout: replace with kernel("include/linux/<your header>.h", "<release>")'),
       // #endif
       // #if pointer
-      memdesc: proposal("today's members less those only needed to overlay struct page, and the pfn of its memory"),
-      fields: { pfn: proposal("the way back from the descriptor to its memory, once it no longer overlays it") },
+      memdesc: proposal(
+        "today's members less those only needed to overlay struct page, and the pfn of its memory",
+      ),
+      fields: {
+        pfn: proposal("the way back from the descriptor to its memory, once it no longer overlays it"),
+      },
       // #endif
     },
     schema: tmplDescValueSchema,
