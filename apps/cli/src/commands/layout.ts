@@ -7,13 +7,10 @@ import {
   fieldsByPath,
   formatCompare,
   formatPahole,
-  formatProvenance,
   HPAGE_PUD_ORDER,
-  type Layout,
   layoutLabel,
   type MemdescVariants,
   type MemoryUse,
-  type Provenance,
   page,
 } from "@memdesc/core";
 import type { Composition } from "../config/compose.js";
@@ -21,10 +18,10 @@ import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { printJson } from "../output/json.js";
 import type { LayoutOutput } from "../schemas.js";
-import { kernelBtf, loadBtf } from "./btf.js";
+import { btfOptions, kernelBtf, loadBtf } from "./btf.js";
+import { entry, type Shown } from "./layout-entry.js";
+import layoutVs from "./layout-vs.js";
 import { composeFrom } from "./shared.js";
-
-type Shown = LayoutOutput["layouts"][number] & { readonly full: Layout; readonly comment: string };
 
 /**
  * `memdesc layout NAME`: a layout as `pahole -C NAME` prints it. NAME is a plugin's kind (its descriptor in the
@@ -37,8 +34,9 @@ export default async function layout(
   rawName: string,
 ): Promise<void> {
   const name = rawName.replace(/^(struct|union)\s+/, "").trim();
+  if (typeof opts.vs === "string") return layoutVs(ctx, opts, name);
   const btfPath = typeof opts.btf === "string" ? resolve(ctx.cwd, opts.btf) : undefined;
-  const btf = btfPath ? loadBtf(btfPath, ctx.cwd) : undefined;
+  const btf = btfPath ? loadBtf(btfPath, ctx.cwd, btfOptions(opts, ctx.cwd)) : undefined;
   if (btf && opts.abi !== undefined && opts.abi !== btf.abi)
     throw new UserError(
       `--abi ${String(opts.abi)} does not apply to ${btf.file}, whose layouts are ${btf.abi}`,
@@ -90,75 +88,10 @@ export default async function layout(
     }
     return ctx.out(out.replace(/\n+$/, "\n"));
   }
+  // A kernel's struct prints exactly as `pahole -C NAME FILE` prints it, so the two diff clean; the file is the
+  // one the user named. A plugin's layout says whose it is.
+  if (source === "btf") return ctx.out(formatPahole(shown[0]!.full, fmt));
   ctx.out(shown.map((s) => `${c.dim(`/* ${s.comment} */`)}\n${formatPahole(s.full, fmt)}`).join("\n"));
-}
-
-/** Where a layout comes from, field sources that differ, and how its descriptor finds its memory. */
-interface Sourced {
-  readonly provenance?: Provenance | undefined;
-  readonly fields?: Readonly<Record<string, Provenance>>;
-  readonly wayBack?: LayoutOutput["layouts"][number]["wayBack"];
-}
-
-function entry(
-  role: Shown["role"],
-  title: string,
-  l: Layout,
-  variant: string | null,
-  orders: number[] | null,
-  rounded: number | null,
-  comment = title,
-  sourced: Sourced = {},
-): Shown {
-  const fieldSources = sourced.fields ?? {};
-  const lines = [comment];
-  if (sourced.provenance !== undefined)
-    lines.push(`fields: ${formatProvenance(sourced.provenance, { notes: true })}`);
-  for (const [path, p] of Object.entries(fieldSources))
-    if (fieldsByPath(l).has(path)) lines.push(`${path}: ${formatProvenance(p, { notes: true })}`);
-  const back = sourced.wayBack;
-  if (back)
-    lines.push(
-      "field" in back
-        ? `finds its memory through ${back.field} (offset ${back.offset}, ${back.size} bytes): the PFN of its first page`
-        : `finds its memory without a PFN field: ${back.how} (${formatProvenance(back.provenance)})`,
-    );
-  return {
-    role,
-    title,
-    variant,
-    orders,
-    rounded,
-    provenance: sourced.provenance ?? null,
-    wayBack: back ?? null,
-    layout: {
-      kind: l.kind,
-      name: l.name ?? l.typedefName ?? null,
-      abi: l.abi,
-      size: l.size,
-      align: l.align,
-      fields: l.fields
-        .filter((f) => !f.anonymous)
-        .map((f) => ({
-          path: f.path,
-          offset: f.offset,
-          size: f.size,
-          ...(f.bitSize !== undefined ? { bitOffset: f.bitOffset ?? 0, bitSize: f.bitSize } : {}),
-          type: f.typeName,
-          ...(fieldSources[f.path] ? { provenance: fieldSources[f.path] } : {}),
-        })),
-      holes: l.holes.map((h) => ({
-        in: h.in,
-        after: h.after,
-        offset: h.offset,
-        size: h.size,
-        ...(h.bits ? { bits: h.bits } : {}),
-      })),
-      padding: l.padding,
-    },
-    full: l,
-    comment: lines.join(" */\n/* "),
-  };
 }
 
 /** The structs plugins make available by name, as the registry gives them to its layout engine. */
