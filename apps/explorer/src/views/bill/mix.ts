@@ -18,7 +18,7 @@ export interface Mix {
   readonly hugetlbOrder: HugetlbOrder;
   /**
    * Whether today's kernel runs with the HugeTLB vmemmap optimisation (vm.hugetlb_optimize_vmemmap = 1): each
-   * hugetlb page keeps only the first page of its struct pages (docs/kernel.md, "HVO").
+   * hugetlb page keeps only the first page of its struct pages (docs/kernel.md, "HugeTLB vmemmap optimisation").
    */
   readonly hvo: boolean;
 }
