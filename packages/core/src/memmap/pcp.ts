@@ -133,6 +133,8 @@ export class PerCpuPages {
   readonly orders: readonly number[];
   /** CONFIG_TRANSPARENT_HUGEPAGE: order 9 uses the lists. */
   readonly thp: boolean;
+  /** Whether there is an order-9 list (THP, and buddy goes that high). */
+  private readonly thpList: boolean;
   private readonly buddy: BuddyAllocator;
   private readonly words: Uint32Array;
   private readonly stride: number;
@@ -158,6 +160,7 @@ export class PerCpuPages {
     const orders = [0, 1, 2, 3];
     if (thp && PCP_THP_ORDER <= buddy.maxOrder) orders.push(PCP_THP_ORDER);
     this.orders = orders;
+    this.thpList = orders.length > PCP_MAX_ORDER + 1;
     this.pcpLo = new Uint32Array(orders.length);
     orders.forEach((o, i) => {
       this.pcpLo[i] = buddy.pcpHeadLo(o);
@@ -178,7 +181,7 @@ export class PerCpuPages {
 
   /** `pcp_allowed_order()`: orders 0..PAGE_ALLOC_COSTLY_ORDER, and HPAGE_PMD_ORDER with THP. */
   allowed(order: number): boolean {
-    return order <= PCP_MAX_ORDER || (order === PCP_THP_ORDER && this.orders.length > PCP_MAX_ORDER + 1);
+    return order <= PCP_MAX_ORDER || (order === PCP_THP_ORDER && this.thpList);
   }
 
   /** Writes a listed block's first page (list `pi` of `node`). */
@@ -290,7 +293,7 @@ export class PerCpuPages {
   /** `rmqueue()` on one zone: the per-CPU list for small orders (refilled by `rmqueue_bulk()`), else buddy. */
   private rmqueue(node: number, order: number): number {
     const ps = this.sets[node]!;
-    if (!this.allowed(order)) {
+    if (order > PCP_MAX_ORDER && !this.allowed(order)) {
       const pfn = this.buddy.allocPagesNode(order, node);
       if (pfn >= 0) ps.recheck = 1;
       return pfn;
@@ -310,7 +313,12 @@ export class PerCpuPages {
         l.ring[c] = pfn;
         l.len++;
         ps.count += 1 << order;
-        this.markListed(pfn, order, node, pi);
+        if (this.linked) this.markListed(pfn, order, node, pi);
+        else {
+          const x = pfn * this.stride;
+          this.words[x] = this.pcpLo[pi]!;
+          this.words[x + 1] = 0;
+        }
       }
       if (l.len === 0) return -1;
       ps.recheck = 1;
