@@ -44,7 +44,9 @@ describe("the app shell", () => {
     act(() => {
       fireEvent.keyDown(window, { key: "2" });
     });
-    await screen.findByRole("heading", { name: "Descriptor layouts" });
+    // The Layouts view is loaded on first use (with @memdesc/btf for its kernel panel): in a cold test run its
+    // modules are transformed then, which can take longer than findBy's default second on a busy machine.
+    await screen.findByRole("heading", { name: "Descriptor layouts" }, { timeout: 10_000 });
     expect(window.location.hash).toBe("#layouts");
     fireEvent.keyDown(screen.getByRole("tablist"), { key: "ArrowRight" });
     expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");
