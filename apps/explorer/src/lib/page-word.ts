@@ -71,6 +71,8 @@ export interface PageWord {
   readonly tag?: number;
   /** The word (with the example address for a pointer kind). */
   readonly word?: bigint;
+  /** The whole page entry, the word first (buddy-16's entry is two words). */
+  readonly entry?: readonly bigint[];
   readonly descriptor?: PointedDescriptor;
   readonly fields?: readonly WordField[];
   /** The word could not be made, and why (a codec error's message). */
@@ -221,13 +223,15 @@ export function pageWord(registry: AnyRegistry, facts: PageFacts): PageWord {
       const size = registry.descriptorSize(kind, order);
       if (!size) return { design: d.name, kind, notes: [...notes, `${kind} has no memdesc-era descriptor`] };
       const layout = registry.memdescLayouts(kind)[size.variant];
-      const word = registry.codec.encode({ kind, address: exampleAddress });
+      const entry = registry.codec.encodeEntry({ kind, address: exampleAddress });
+      const word = entry[0]!;
       return {
         design: d.name,
         kind,
         storage: "pointer",
         ...(tag !== undefined ? { tag } : {}),
         word,
+        entry,
         descriptor: {
           kind,
           variant: size.variant,
@@ -239,9 +243,9 @@ export function pageWord(registry: AnyRegistry, facts: PageFacts): PageWord {
         notes,
       };
     }
-    const payload = payloadOf(registry, kind);
+    const payload = registry.payloadOf(kind);
     const fields = inlineFields(kind, payload, facts);
-    const word = registry.codec.encode({
+    const entry = registry.codec.encodeEntry({
       kind,
       fields: Object.fromEntries(fields.map((f) => [f.name, f.value])),
     });
@@ -250,7 +254,8 @@ export function pageWord(registry: AnyRegistry, facts: PageFacts): PageWord {
       kind,
       storage: "inline",
       ...(tag !== undefined ? { tag } : {}),
-      word,
+      word: entry[0]!,
+      entry,
       fields,
       notes,
     };
@@ -258,16 +263,4 @@ export function pageWord(registry: AnyRegistry, facts: PageFacts): PageWord {
     const e = err as { code?: string; message: string };
     return { design: d.name, kind, error: { code: e.code ?? "ERROR", message: e.message }, notes };
   }
-}
-
-/**
- * The inline fields of a kind as the registry's codec packs them: the design's type-table row for that kind
- * when it has one, else the plugin's own payload (core's `WordCodec` constructor, same precedence).
- */
-export function payloadOf(registry: AnyRegistry, kind: string): readonly PayloadField[] {
-  const p = registry.plugin(kind);
-  if (p.storage !== "inline") return [];
-  const tag = registry.tagOf(kind);
-  const row = registry.design.typeTable.find((e) => e.tag === tag && e.kind === kind);
-  return row?.payload ?? p.payload ?? [];
 }

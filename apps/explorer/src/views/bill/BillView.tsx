@@ -11,6 +11,7 @@ import { ExportPicture } from "./ExportPicture.js";
 import {
   folioOrders,
   folioOrderTitles,
+  hugetlbOrders,
   type Mix,
   mixPicture,
   mixRegistry,
@@ -22,7 +23,7 @@ import { StartFrom } from "./StartFrom.js";
 import { SurveyBill } from "./SurveyBill.js";
 
 /** The uses a mix produces, in the order the chart stacks them. */
-const stackUses = ["free", "file", "anon", "slab", "pagetable", "kernel"] as const;
+const stackUses = ["free", "file", "anon", "hugetlb", "slab", "pagetable", "kernel"] as const;
 
 /** The Bill view's state, read from and written to the URL. */
 export function useBillParams(): [BillParams, (next: BillParams) => void] {
@@ -53,6 +54,8 @@ function MixBill({ state, write }: { state: BillParams; write: (next: BillParams
   const { design } = useAppState();
   const { mix, preset } = state;
   const slabId = useId();
+  const hugetlbId = useId();
+  const hvoId = useId();
 
   const registry = mixRegistry(design, mix.folioGrowth);
   const { picture, scaled } = useMemo(() => mixPicture(mix), [mix]);
@@ -81,7 +84,11 @@ function MixBill({ state, write }: { state: BillParams; write: (next: BillParams
           <StartFrom
             value={preset}
             onPreset={(name) =>
-              write({ ...state, mix: { ...presets[name]!, folioGrowth: mix.folioGrowth }, preset: name })
+              write({
+                ...state,
+                mix: { ...presets[name]!, folioGrowth: mix.folioGrowth, hvo: mix.hvo },
+                preset: name,
+              })
             }
             onSurvey={(sample) =>
               write({ ...state, source: { kind: "survey", ...(sample ? { sample } : {}) } })
@@ -149,6 +156,34 @@ function MixBill({ state, write }: { state: BillParams; write: (next: BillParams
                 </option>
               ))}
             </select>
+          </div>
+          <div className="field">
+            <label htmlFor={hugetlbId}>HugeTLB page size</label>
+            <select
+              id={hugetlbId}
+              value={mix.hugetlbOrder}
+              onChange={(e) => update({ hugetlbOrder: Number(e.target.value) as Mix["hugetlbOrder"] })}
+            >
+              {hugetlbOrders.map((k) => (
+                <option key={k} value={k}>
+                  {k === 9 ? "2 MiB" : "1 GiB"} (order {k})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field checkbox">
+            <input
+              id={hvoId}
+              type="checkbox"
+              checked={mix.hvo}
+              onChange={(e) => write({ ...state, mix: { ...mix, hvo: e.target.checked } })}
+              aria-describedby={`${hvoId}-hint`}
+            />
+            <label htmlFor={hvoId}>HVO on today (vm.hugetlb_optimize_vmemmap = 1)</label>
+            <p className="hint" id={`${hvoId}-hint`}>
+              Today's kernel frees all but the first page of each hugetlb page's struct pages: 7 of 8 pages
+              per 2 MiB page, 4095 of 4096 per 1 GiB page. Only the hugetlb pool is affected.
+            </p>
           </div>
           <RangeField
             label="struct folio grows by"

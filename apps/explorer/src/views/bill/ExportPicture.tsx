@@ -1,5 +1,5 @@
 import type { PictureInput } from "@memdesc/core";
-import { firstPartyPackages } from "../../lib/registry.js";
+import { firstPartySet } from "../../lib/registry.js";
 
 /** A file name from a picture's name: `pagecache-picture.json`. */
 export const fileStem = (name: string) =>
@@ -10,14 +10,16 @@ export const fileStem = (name: string) =>
 
 /**
  * The config that gives `memdesc bill` the what-if's registry: the first-party set, in the order `memdesc`
- * composes it, with struct folio grown by `growth` bytes (a `u8[growth]` member appended, as the explorer's
- * `mixRegistry` does) and the chosen design.
+ * composes it, with every memdesc-era folio (struct folio and struct anon_folio) grown by `growth` bytes (a
+ * `u8[growth]` member appended, as the explorer's `mixRegistry` does), and the chosen design.
  */
 export function whatIfConfig(growth: number, design: string): object {
-  const plugins = [...new Set(firstPartyPackages)].map((p) =>
-    p === "@memdesc/folio" && growth > 0
-      ? { package: p, options: { extraFields: [["_grow", `u8[${growth}]`]] } }
-      : p,
+  const plugins = firstPartySet.map((e) =>
+    e.package === "@memdesc/folio" && growth > 0
+      ? { ...e, options: { extraFields: [["_grow", `u8[${growth}]`]] } }
+      : e.export
+        ? e
+        : e.package,
   );
   return { design, plugins };
 }

@@ -1,6 +1,6 @@
 import { type Bill, type PictureInput, bill as priceBill } from "@memdesc/core";
 import { surveyPicture } from "@memdesc/kpageflags/browser";
-import { useEffect, useMemo } from "react";
+import { useEffect, useId, useMemo } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic } from "../../components/BillTables.js";
 import { RangeField } from "../../components/RangeField.js";
@@ -106,7 +106,9 @@ function Measured(props: {
   const small = grown.descriptorSize("folio", 0);
   const large = grown.descriptorSize("folio", 9);
   const setWhatIf = (next: Partial<typeof w>) => write({ ...state, whatIf: { ...w, ...next } });
-  const what = describeWhatIf(w);
+  const what = describeWhatIf(w, measured.hvo);
+  const measuredHvo = measured.hvo;
+  const hvoId = useId();
   return (
     <>
       <p className="lede">
@@ -141,6 +143,24 @@ function Measured(props: {
             }
             onChange={(folioGrowth) => setWhatIf({ folioGrowth })}
           />
+          <div className="field checkbox">
+            <input
+              id={hvoId}
+              type="checkbox"
+              checked={w.hvo ?? measuredHvo ?? false}
+              onChange={(e) =>
+                setWhatIf({ hvo: e.target.checked === (measuredHvo ?? false) ? undefined : e.target.checked })
+              }
+              aria-describedby={`${hvoId}-hint`}
+            />
+            <label htmlFor={hvoId}>HVO on today (vm.hugetlb_optimize_vmemmap = 1)</label>
+            <p className="hint" id={`${hvoId}-hint`}>
+              {measuredHvo === undefined
+                ? "The survey did not read it (a snapshot without it): taken as off."
+                : `As measured: ${measuredHvo ? "on" : "off"}.`}{" "}
+              With HVO, today's kernel keeps one page of each hugetlb page's struct pages.
+            </p>
+          </div>
           <FolioOrders measured={measured} whatIf={picture} />
         </form>
         <section className="bill-results" aria-labelledby="whatif-heading">

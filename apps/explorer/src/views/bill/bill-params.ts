@@ -1,5 +1,13 @@
 import type { ViewParams } from "../../lib/app-state.js";
-import { defaultMix, folioOrders, type Mix, presets, shareUses } from "./mix.js";
+import {
+  defaultMix,
+  folioOrders,
+  type HugetlbOrder,
+  hugetlbOrders,
+  type Mix,
+  presets,
+  shareUses,
+} from "./mix.js";
 
 /*
  * The Bill view's state in the URL, so a link shows the same bill: a preset by name, or every control of a mix
@@ -16,6 +24,8 @@ export interface WhatIf {
   readonly minFolioOrder: number;
   /** Bytes added to the memdesc-era struct folio. */
   readonly folioGrowth: number;
+  /** Today's kernel with HVO on or off, against what the survey read (undefined: as measured). */
+  readonly hvo?: boolean | undefined;
 }
 
 export interface BillParams {
@@ -40,6 +50,7 @@ const shareKeys: Readonly<Record<(typeof shareUses)[number], string>> = {
   anon: "anon",
   slab: "slab",
   pagetable: "pt",
+  hugetlb: "huge",
   free: "free",
 };
 
@@ -61,7 +72,12 @@ export function parseBillParams(p: ViewParams): BillParams {
         ? { kind: "survey", sample: from.slice("sample:".length) }
         : { kind: "mix" };
   const folioGrowth = whole(p.grow, ranges.folioGrowth) ?? 0;
-  const whatIf: WhatIf = { minFolioOrder: whole(p.minOrder, ranges.minFolioOrder) ?? 0, folioGrowth };
+  const hvo = p.hvo === "1" ? true : p.hvo === "0" ? false : undefined;
+  const whatIf: WhatIf = {
+    minFolioOrder: whole(p.minOrder, ranges.minFolioOrder) ?? 0,
+    folioGrowth,
+    ...(hvo !== undefined ? { hvo } : {}),
+  };
   const preset = p.preset !== undefined && presets[p.preset] ? p.preset : undefined;
   const base = preset ? presets[preset]! : defaultMix;
   const own = p.ram !== undefined || shareUses.some((u) => p[shareKeys[u]] !== undefined);
@@ -75,6 +91,11 @@ export function parseBillParams(p: ViewParams): BillParams {
     ) as Mix["folioOrders"],
     slabOrder: whole(p.slabOrder, ranges.slabOrder) ?? base.slabOrder,
     folioGrowth,
+    hugetlbOrder: (hugetlbOrders as readonly number[]).includes(Number(p.hugetlbOrder))
+      ? (Number(p.hugetlbOrder) as HugetlbOrder)
+      : base.hugetlbOrder,
+    // HVO is a fact of the kernel, not of the mix: a preset keeps it.
+    hvo: hvo ?? false,
   };
   return { source, mix, preset: own ? "" : (preset ?? (p.preset === undefined ? "desktop" : "")), whatIf };
 }
@@ -86,6 +107,7 @@ export function billParams(s: BillParams): Record<string, string> {
     out.from = s.source.sample ? `sample:${s.source.sample}` : "survey";
     if (s.whatIf.minFolioOrder) out.minOrder = String(s.whatIf.minFolioOrder);
     if (s.whatIf.folioGrowth) out.grow = String(s.whatIf.folioGrowth);
+    if (s.whatIf.hvo !== undefined) out.hvo = s.whatIf.hvo ? "1" : "0";
     return out;
   }
   if (s.preset && presets[s.preset]) {
@@ -95,8 +117,10 @@ export function billParams(s: BillParams): Record<string, string> {
     for (const u of shareUses) out[shareKeys[u]] = String(s.mix.shares[u]);
     for (const k of folioOrders) out[`o${k}`] = String(s.mix.folioOrders[k]);
     out.slabOrder = String(s.mix.slabOrder);
+    out.hugetlbOrder = String(s.mix.hugetlbOrder);
   }
   if (s.mix.folioGrowth) out.grow = String(s.mix.folioGrowth);
+  if (s.mix.hvo) out.hvo = "1";
   return out;
 }
 
@@ -110,4 +134,6 @@ export const billParamKeys = [
   ...shareUses.map((u) => shareKeys[u]),
   ...folioOrders.map((k) => `o${k}`),
   "slabOrder",
+  "hugetlbOrder",
+  "hvo",
 ] as const;

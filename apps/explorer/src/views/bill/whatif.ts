@@ -32,19 +32,25 @@ export function withLargerFolios(picture: PictureInput, minOrder: number): Pictu
   return { ...picture, uses };
 }
 
-/** The picture of a what-if: the measured one with its folios regrouped (struct folio's growth is the registry's). */
+/**
+ * The picture of a what-if: the measured one with its folios regrouped and HVO as asked (struct folio's growth is
+ * the registry's, not the picture's).
+ */
 export function whatIfPicture(measured: PictureInput, w: WhatIf): PictureInput {
   const p = withLargerFolios(measured, w.minFolioOrder);
+  const what = describeWhatIf(w, measured.hvo);
   return {
     ...p,
-    source: `${measured.source ?? "a survey"}${describeWhatIf(w) ? `, ${describeWhatIf(w)}` : ""}`,
+    ...(w.hvo !== undefined ? { hvo: w.hvo } : {}),
+    source: `${measured.source ?? "a survey"}${what ? `, ${what}` : ""}`,
   };
 }
 
-/** `folios of at least order 2, struct folio + 32 bytes`, or "" with no what-if. */
-export function describeWhatIf(w: WhatIf): string {
+/** `folios of at least order 2, struct folio + 32 bytes, HVO on`, or "" with no what-if. */
+export function describeWhatIf(w: WhatIf, measuredHvo?: boolean): string {
   const parts: string[] = [];
   if (w.minFolioOrder > 0) parts.push(`folios of at least order ${w.minFolioOrder}`);
   if (w.folioGrowth > 0) parts.push(`struct folio + ${w.folioGrowth} bytes`);
+  if (w.hvo !== undefined && w.hvo !== (measuredHvo ?? false)) parts.push(`HVO ${w.hvo ? "on" : "off"}`);
   return parts.join(", ");
 }

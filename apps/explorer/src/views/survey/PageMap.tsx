@@ -10,12 +10,12 @@ import {
   useRef,
   useState,
 } from "react";
+import { PageWordPanel } from "../../components/PageWordPanel.js";
 import { hex, int, parseNumber } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
 import { pageMapBackground, rgbaWord, swatchStyle, useColors, useTextures } from "../../lib/uses.js";
 import type { Analysis } from "../../workers/analyze.js";
 import { pagesPerUse, runAt } from "../../workers/usemap.js";
-import { PageWordPanel } from "./PageWordPanel.js";
 import { pageFactsAt } from "./page-facts.js";
 import {
   cellRange,

@@ -1,12 +1,12 @@
 import { memoryUses } from "@memdesc/core";
 import { describeFlags, flagWordHex } from "@memdesc/kpageflags/browser";
 import { useMemo } from "react";
-import { routeHash } from "../../lib/app-state.js";
-import { hex, int, wordHex } from "../../lib/format.js";
-import { type PageFacts, type PageWord, pageWord } from "../../lib/page-word.js";
-import type { AnyRegistry } from "../../lib/registry.js";
-import { WordBits } from "../word/WordBits.js";
-import { bitRange, segmentsOf } from "../word/word-model.js";
+import { routeHash } from "../lib/app-state.js";
+import { hex, int, wordHex } from "../lib/format.js";
+import { type PageFacts, type PageWord, pageWord } from "../lib/page-word.js";
+import type { AnyRegistry } from "../lib/registry.js";
+import { bitRange, segmentsOf } from "../lib/word-segments.js";
+import { WordBits } from "./WordBits.js";
 
 /** `a folio of 16 pages (order 4) from PFN 0x1000, this its page 3` */
 function allocation(facts: PageFacts, kind: string | undefined): string {
@@ -54,6 +54,7 @@ export function PageWordPanel({ facts, registry }: { facts: PageFacts; registry:
       data-head={facts.extent.head}
       data-pages={facts.extent.pages}
       data-word={w.word === undefined ? "" : `0x${w.word.toString(16)}`}
+      data-entry={w.entry?.map((x) => `0x${x.toString(16)}`).join(" ") ?? ""}
       data-tag={w.tag ?? ""}
       data-variant={w.descriptor?.variant ?? ""}
       data-size={w.descriptor?.size ?? w.overlay?.size ?? ""}
@@ -123,15 +124,26 @@ function WordSection({ w, registry }: { w: PageWord; registry: AnyRegistry }) {
       </p>
     );
   if (w.word === undefined) return null;
-  const segments =
-    w.storage === "inline"
-      ? segmentsOf(d, w.fields ?? [], w.kind, w.tag)
-      : segmentsOf(d, undefined, w.kind, w.tag);
+  // The memdesc word, then each later word of the entry the kind keeps fields in (buddy-16's second word).
+  const later = [...new Set((w.fields ?? []).map((f) => f.word ?? 0).filter((i) => i > 0))].sort();
+  const diagrams = [0, ...later].map((index) => ({
+    index,
+    segments:
+      w.storage === "inline"
+        ? segmentsOf(d, w.fields ?? [], w.kind, w.tag, index)
+        : segmentsOf(d, undefined, w.kind, w.tag, index),
+    value: w.entry?.[index] ?? (index === 0 ? (w.word ?? 0n) : 0n),
+  }));
   return (
     <>
       <p className="page-word-line">
         word <code data-testid="page-word-hex">{wordHex(w.word, d.wordBits)}</code>: tag {w.tag} ({w.kind},{" "}
         {w.storage})
+        {later.map((i) => (
+          <span key={i}>
+            ; entry word {i} <code>{wordHex(w.entry?.[i] ?? 0n, d.wordBits)}</code>
+          </span>
+        ))}
         {w.descriptor && (
           <>
             {" "}
@@ -140,12 +152,15 @@ function WordSection({ w, registry }: { w: PageWord; registry: AnyRegistry }) {
           </>
         )}
       </p>
-      <WordBits
-        wordBits={d.wordBits}
-        segments={segments}
-        word={w.word}
-        caption={`${wordHex(w.word, d.wordBits)}: ${segments.map((s) => `${bitRange(s)} ${s.label}`).join(", ")}`}
-      />
+      {diagrams.map(({ index, segments, value }) => (
+        <WordBits
+          key={index}
+          wordBits={d.wordBits}
+          segments={segments}
+          word={value}
+          caption={`${index > 0 ? `word ${index} of the entry: ` : ""}${wordHex(value, d.wordBits)}: ${segments.map((s) => `${bitRange(s)} ${s.label}`).join(", ")}`}
+        />
+      ))}
       {w.descriptor && (
         <dl className="facts" data-testid="page-descriptor">
           <dt>points at</dt>
