@@ -14,7 +14,8 @@ import { useAppState } from "../../lib/app-state.js";
 import { int } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
 import { KernelPanel } from "./kernels/KernelPanel.js";
-import { byteRows, layoutRows } from "./layout-model.js";
+import { byteRows } from "./layout-model.js";
+import { PaholeTable } from "./PaholeTable.js";
 
 /** Kinds with a struct of their own (today's overlay and a memdesc-era descriptor): the pointer kinds. */
 function describedKinds(registry: AnyRegistry): string[] {
@@ -214,7 +215,6 @@ function LayoutCard(props: {
   const fieldSources = props.fieldSources ?? {};
   const own = (path: string) => (layout.fields.some((f) => f.path === path) ? fieldSources[path] : undefined);
   const marked = Object.keys(fieldSources).filter((p) => own(p) !== undefined);
-  const rows = layoutRows(layout, props.nested);
   const bytes = byteRows(layout);
   const holeBytes = layout.holes.reduce((s, h) => s + h.size, 0);
   const lines = Math.ceil(layout.size / layout.cacheline);
@@ -279,61 +279,13 @@ function LayoutCard(props: {
           </div>
         ))}
       </div>
-      <div className="table-scroll">
-        <table className="data layout-table">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                offset
-              </th>
-              <th scope="col" className="num">
-                size
-              </th>
-              <th scope="col">member</th>
-              <th scope="col">type</th>
-              <th scope="col">source</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => {
-              if (r.type === "cacheline")
-                return (
-                  <tr key={r.key} className="cacheline-row">
-                    <td colSpan={5}>
-                      — cacheline {r.index} boundary ({r.offset} bytes) —
-                    </td>
-                  </tr>
-                );
-              if (r.type === "hole" || r.type === "padding")
-                return (
-                  <tr key={r.key} className="hole-row" data-hole={r.size}>
-                    <td className="num">{r.offset}</td>
-                    <td className="num">{r.size}</td>
-                    <td colSpan={3}>
-                      {r.type === "padding"
-                        ? `padding: ${r.size} bytes`
-                        : `hole: ${r.size} bytes${r.bits ? ` ${r.bits} bits` : ""} after ${r.after}`}
-                    </td>
-                  </tr>
-                );
-              const f = r.field;
-              return (
-                <tr key={r.key} className={f.anonymous ? "anon-row" : undefined}>
-                  <td className="num">{f.offset}</td>
-                  <td className="num">{f.bitSize !== undefined ? `${f.bitSize}b` : f.size}</td>
-                  <td style={{ paddingLeft: `${0.4 + f.depth * 0.9}em` }} className="mono">
-                    {f.anonymous ? (f.typeName === "union" ? "union {" : "struct {") : f.name}
-                  </td>
-                  <td className="mono small">{f.anonymous ? "" : f.typeName}</td>
-                  <td className="small" data-field-source={own(f.path)?.basis}>
-                    {own(f.path) ? <Source provenance={own(f.path)} short /> : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <PaholeTable
+        layout={layout}
+        pahole={props.pahole}
+        nested={props.nested}
+        caption={`${props.title}, as pahole prints it${props.nested ? " (with the members of named structs)" : ""}`}
+        sourceOf={own}
+      />
       <details>
         <summary>As pahole prints it</summary>
         <pre className="pahole">{formatPahole(layout, props.pahole)}</pre>
