@@ -257,6 +257,47 @@ describe.skipIf(missing !== undefined)("a page's own word, picked on the page ma
     await page.getByLabel("Design", { exact: true }).selectOption("memdesc-8");
   });
 
+  it("the same word from a dump_page() report pasted into the Word view, and none from a bad one", async () => {
+    // A slab of order 1 picked on the map…
+    const pfn = find(
+      flags,
+      (lo, hi, i) =>
+        classifyWord(lo, hi) === surveyUses.indexOf("slab") &&
+        !!(lo & L.compoundHead) &&
+        oracle(flags, flags.start + i).order === 1,
+    );
+    const picked = await inspect(pfn);
+    // …and the report dump_page() prints for such a page (Linux 6.18's mm/debug.c), pasted into the Word view.
+    const report = [
+      `[  12.345678] page: refcount:1 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x${pfn.toString(16)}`,
+      "[  12.345678] head: order:1 mapcount:0 entire_mapcount:0 nr_pages_mapped:0 pincount:0",
+      "[  12.345678] flags: 0x17ffffc0000040(head|node=0|zone=2|lastcpupid=0x1fffff)",
+      "[  12.345678] page_type: f5(slab)",
+      "[  12.345678] raw: 0017ffffc0000040 ffff888100042a00 dead000000000122 0000000000000000",
+      "[  12.345678] raw: 0000000000000000 0000000000200020 00000001f5000000 0000000000000000",
+    ].join("\n");
+    await page.getByRole("tab", { name: "Word" }).click();
+    await page.getByLabel(/Paste a dump_page\(\) report/).fill(report);
+    const pasted = await panel(page);
+    for (const k of ["pfn", "use", "kind", "order", "word", "tag", "variant", "size", "rounded"] as const)
+      expect(pasted[k], k).toBe(picked[k]);
+    await page.getByLabel(/Paste a dump_page\(\) report/).fill("page: refcount:1 mapcount:0 pfn:0x10");
+    await expect
+      .poll(() => page.getByTestId("dump-page-error").textContent())
+      .toMatch(/^line 1: a "page:" line, but not as dump_page\(\) prints it/);
+    // A word dump_page() prints (bare hex) decodes as is; a tag no kind of this set has says so in both panes.
+    await page.getByLabel("Word (hex)", { exact: true }).fill(picked.word!.slice(2));
+    await expect
+      .poll(() => page.getByTestId("decoded-word").locator("dd[data-kind]").getAttribute("data-kind"))
+      .toBe("slab");
+    await page.getByLabel("Word (hex)", { exact: true }).fill("4");
+    await expect
+      .poll(() => page.getByTestId("encoder-foreign").textContent())
+      .toMatch(/ksm: not a kind of this set/);
+    await page.getByRole("tab", { name: "Survey" }).click();
+    await page.waitForSelector("[data-testid=pagemap][data-renders]");
+  });
+
   it("raised no error and fetched nothing else", () => {
     expect(explorer.errors).toEqual([]);
     expect(explorer.foreignRequests()).toEqual([]);

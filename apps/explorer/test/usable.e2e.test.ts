@@ -80,6 +80,13 @@ describe.skipIf(missing !== undefined)("the explorer on a desktop", () => {
     }
   });
 
+  it("opens the Word view under today with no error, only the note that there is no word", async () => {
+    await page.goto(`${explorer.preview.url}#word?design=today`);
+    await page.waitForSelector("[data-testid=type-table]");
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await page.getByTestId("no-word").count()).toBe(1);
+  });
+
   it("every scroll area can be reached with Tab", async () => {
     await page.goto(`${explorer.preview.url}#layouts`);
     await page.waitForSelector("[data-testid=overlay-rules]");
@@ -252,7 +259,9 @@ describe.skipIf(missing !== undefined)("the explorer on a 390 px phone", () => {
     expect(
       await onScreen("[data-testid=word-bits] [data-bit='0'], [data-testid=word-bits] [data-bit='3']"),
     ).toEqual([true, true]);
-    expect(await onScreen("[data-testid=type-table] th")).not.toContain(false);
+    // The type table fits: every cell on screen (on a phone each row is a card of labelled cells).
+    expect(await onScreen("[data-testid=type-table] td")).not.toContain(false);
+    expect(await page.locator("[data-testid=type-table] td").count()).toBeGreaterThan(20);
     await page.goto(`${explorer.preview.url}#bill`);
     await page.waitForSelector("[data-testid=bill-totals]");
     const cols = await page.locator("[data-testid=bill-totals] thead th").allTextContents();

@@ -2,6 +2,7 @@ import { memoryUses } from "@memdesc/core";
 import { describeFlags, flagWordHex } from "@memdesc/kpageflags/browser";
 import { useMemo } from "react";
 import { routeHash } from "../lib/app-state.js";
+import { valueName } from "../lib/field-names.js";
 import { hex, int, wordHex } from "../lib/format.js";
 import { type PageFacts, type PageWord, pageWord } from "../lib/page-word.js";
 import type { AnyRegistry } from "../lib/registry.js";
@@ -202,7 +203,12 @@ function WordSection({ w, registry }: { w: PageWord; registry: AnyRegistry }) {
                     {f.name}
                   </th>
                   <td className="mono">{bitRange({ high: f.bit + f.width - 1, low: f.bit })}</td>
-                  <td className="num mono">{f.value.toString()}</td>
+                  <td className="num mono">
+                    {f.value.toString()}
+                    {valueName(w.kind ?? "", f.name, f.value)
+                      ? ` ${valueName(w.kind ?? "", f.name, f.value)}`
+                      : ""}
+                  </td>
                   <td>
                     <span className={`basis-tag basis-${f.basis}`}>{f.basis}</span> {f.why}
                   </td>
