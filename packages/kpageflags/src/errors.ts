@@ -15,6 +15,10 @@ export type KpageflagsErrorCode =
   | "BAD_SNAPSHOT"
   /** /proc/iomem text that cannot be parsed. */
   | "BAD_IOMEM"
+  /** A kernel counter file (/proc/vmstat, zoneinfo, buddyinfo, slabinfo, …) that cannot be parsed. */
+  | "BAD_COUNTERS"
+  /** A page map or snapshot claiming more than any machine has (physical address bits) or its own size allows. */
+  | "TOO_BIG"
   /** An option out of range. */
   | "BAD_OPTION"
   /** Billing needs `bill()` from @memdesc/core, and the installed core has none yet. */

@@ -1,6 +1,19 @@
+import {
+  type Account,
+  account,
+  type GroupAccount,
+  groupAccounts,
+  machineAmounts,
+} from "./account/account.js";
+import type { Attribution, BilledTally } from "./account/ledger.js";
 import { type Classification, Classifier } from "./classify.js";
+import { CounterReader, type KernelCounters, readKernelCounters } from "./counters/kernel.js";
+import { KpageflagsError } from "./errors.js";
+import { cgroupGrouping, type GroupRange, type PfnGrouping, rangeGrouping } from "./grouping.js";
 import type { PageMapFiles, PageMapInfo, PageMapSource } from "./read/chunk.js";
-import { largeKmallocNote, type SurveyUse, type UnseenUse, unseenUses } from "./uses.js";
+import type { SystemRoot } from "./root/root.js";
+import type { RunBatch } from "./runs.js";
+import { type BilledUse, type SurveyUse, type UnseenUse, unseenUses } from "./uses.js";
 
 /** Where a survey's page map came from. */
 export interface SurveySource {
@@ -12,23 +25,38 @@ export interface SurveySource {
   readonly files: PageMapFiles;
 }
 
-/** A use kpageflags cannot show, and where its pages are counted instead. */
+/** A use the survey could not see, where its pages are counted instead, and why no counter showed it. */
 export interface UnseenEntry {
   readonly use: UnseenUse;
   readonly why: string;
   readonly countedAs: readonly SurveyUse[];
+  /** The counter that would show it, and why it was not there; undefined where none exists. */
+  readonly counter: string | undefined;
 }
 
+/** How a survey is split (`--by`). */
+export type SurveyGrouping = "node" | "zone" | "cgroup";
+
 /**
- * A machine's page map classified: pages and descriptors per memory use, descriptor orders, the flag-word
- * histogram, RAM and hole accounting, the kernel quirks seen and corrected for, anomalies, and what
- * kpageflags cannot show.
+ * A machine's page map classified, and what the kernel's counters prove beside it: pages and descriptors per
+ * memory use as the page map shows them (`uses`), the same after attributing what only counters can see
+ * (`billed`, each use saying whether it was classified PFN by PFN or attributed, and from which counter),
+ * descriptor orders, the flag-word histogram, RAM and hole accounting, the kernel quirks seen and corrected for,
+ * anomalies, the counters themselves, and what neither can show.
  */
-export interface Survey extends Classification {
+export interface Survey extends Omit<Classification, "groups"> {
   readonly source: SurveySource;
   readonly pageSize: number;
   readonly sectionPfns: number;
-  /** Uses kpageflags cannot tell apart, reported rather than guessed. */
+  /** The kernel's counters as read around the page map; undefined for a page map alone (raw dump, v1 snapshot). */
+  readonly kernel: KernelCounters | undefined;
+  /** The uses a bill prices: the page map's, with the counters' attributions applied. */
+  readonly billed: Record<BilledUse, BilledTally>;
+  /** What the counters moved, from which page-map uses. */
+  readonly attributions: readonly Attribution[];
+  /** The bill split by node, zone or memory cgroup, when asked for. */
+  readonly groups: { readonly by: SurveyGrouping; readonly rows: readonly GroupAccount[] } | undefined;
+  /** Uses neither the page map nor a readable counter shows, reported rather than guessed. */
   readonly unseen: readonly UnseenEntry[];
   /** Caveats that apply to this survey, in plain words. */
   readonly notes: readonly string[];
@@ -37,11 +65,107 @@ export interface Survey extends Classification {
 export interface SurveyOptions {
   /** How many anomalies to keep as examples (default 16). */
   readonly maxExamples?: number | undefined;
+  /** The machine's /proc and /sys, for its counters; without it the survey is of the page map alone. */
+  readonly root?: SystemRoot | undefined;
+  /** Split the bill by NUMA node, zone or memory cgroup. */
+  readonly by?: SurveyGrouping | undefined;
+  /** Sees every batch of the page map as it is classified (a capture stores them). */
+  readonly onBatch?: ((batch: RunBatch) => void) | undefined;
+  /** PFNs done so far, and the PFNs expected. */
+  readonly onProgress?: ((done: number, expected: number | undefined) => void) | undefined;
 }
 
-/** Builds the survey from a finished classification. */
-export function makeSurvey(info: PageMapInfo, c: Classification): Survey {
-  const notes: string[] = [largeKmallocNote];
+const n = (v: number) => v.toLocaleString("en-US");
+
+/** The PFN ranges of the zones (or nodes) zoneinfo gives, for a bill by zone or node. */
+function zoneRanges(k: KernelCounters | undefined, by: "node" | "zone"): GroupRange[] {
+  if (!k?.zones)
+    throw new KpageflagsError(
+      "BAD_OPTION",
+      `--by ${by} needs /proc/zoneinfo, which could not be read`,
+      "survey the machine itself, or a snapshot or copy that has /proc/zoneinfo",
+    );
+  return k.zones
+    .filter((z) => z.startPfn !== undefined && z.spanned > 0)
+    .map((z) => ({
+      start: z.startPfn!,
+      end: z.startPfn! + z.spanned,
+      key:
+        by === "zone"
+          ? { kind: "zone" as const, node: z.node, zone: z.zone }
+          : { kind: "node" as const, node: z.node },
+    }));
+}
+
+function groupingFor(
+  by: SurveyGrouping | undefined,
+  k: KernelCounters | undefined,
+  info: PageMapInfo,
+): PfnGrouping | undefined {
+  if (!by) return undefined;
+  if (by === "cgroup") {
+    if (!info.files.kpagecgroup)
+      throw new KpageflagsError(
+        "BAD_OPTION",
+        `--by cgroup needs /proc/kpagecgroup, and ${info.path} was read without it`,
+        "survey the machine itself, or a snapshot captured with kpagecgroup (the default)",
+      );
+    return cgroupGrouping();
+  }
+  try {
+    return rangeGrouping(zoneRanges(k, by), "outside every zone");
+  } catch (err) {
+    if (err instanceof KpageflagsError) throw err;
+    throw new KpageflagsError(
+      "BAD_OPTION",
+      `--by ${by}: ${(err as Error).message} in /proc/zoneinfo (zones of different nodes interleave)`,
+      "survey without --by, or by cgroup",
+    );
+  }
+}
+
+/** A classifier set up for a source. */
+export function classifierFor(
+  info: PageMapInfo,
+  options: Pick<SurveyOptions, "maxExamples"> & { grouping?: PfnGrouping | undefined } = {},
+): Classifier {
+  return new Classifier({
+    ram: info.ram,
+    sectionPfns: info.sectionPfns,
+    startPfn: info.startPfn,
+    maxExamples: options.maxExamples,
+    grouping: options.grouping,
+  });
+}
+
+function unseenOf(k: KernelCounters | undefined, acc: Account): UnseenEntry[] {
+  const attributed = new Set<string>(acc.attributions.map((a) => a.use));
+  return (Object.keys(unseenUses) as UnseenUse[])
+    .filter((u) => !attributed.has(u))
+    .map((u) => {
+      const e = unseenUses[u];
+      let counter: string | undefined;
+      if (e.counter !== undefined) {
+        const why = k
+          ? (k.unreadable.find((x) => (e.needs as readonly string[]).includes(x.path))?.why ?? "not read")
+          : "not read (a page map alone)";
+        counter = `${e.counter}: ${why}`;
+      }
+      return { use: u, why: e.why, countedAs: e.countedAs, counter };
+    });
+}
+
+/** Builds the survey from a finished classification and the counters read around it. */
+export function makeSurvey(
+  info: PageMapInfo,
+  c: Classification,
+  kernel: KernelCounters | undefined,
+  by?: SurveyGrouping,
+): Survey {
+  const amounts = kernel ? machineAmounts(kernel, c.uses.slab.pages) : { counted: {} };
+  const acc = account(c.uses, amounts);
+  const notes: string[] = [];
+  if (!kernel) notes.push("the kernel's counters were not read: this is a survey of the page map alone");
   if (!c.ram.known)
     notes.push("System RAM ranges were not known (no /proc/iomem): zero pages cannot be told from holes");
   if (info.files.kpagecount)
@@ -53,6 +177,22 @@ export function makeSurvey(info: PageMapInfo, c: Classification): Survey {
     notes.push(
       `pages with bits no kernel defines: ${c.quirks.unknownBitList.join(", ")} (ERROR is bit 1, dead)`,
     );
+  for (const a of acc.attributions)
+    if (a.short > 0)
+      notes.push(
+        `${a.use}: ${n(a.short)} of the ${n(a.counted)} pages ${a.counter} counts were not in ${a.taken.length > 0 || a.counted > 0 ? "the uses they can be in" : "the page map"} (churn while reading, or the counter counts more than those uses hold)`,
+      );
+  if (acc.freeBlocksTrimmed > 0)
+    notes.push(
+      `/proc/buddyinfo listed ${n(acc.freeBlocksTrimmed)} more free blocks than fit the pages the page map found free (read a moment apart); the smallest were left out`,
+    );
+  const groups =
+    by && c.groups && kernel ? { by, rows: groupAccounts(c.groups, by, kernel, amounts) } : undefined;
+  if (groups && by !== "cgroup")
+    notes.push(
+      `by ${by}: each ${by}'s counters come from /proc/zoneinfo, the machine's from /proc/vmstat, read a moment apart`,
+    );
+  const { groups: _, ...classified } = c;
   return {
     source: {
       kind: info.kind,
@@ -64,29 +204,34 @@ export function makeSurvey(info: PageMapInfo, c: Classification): Survey {
     },
     pageSize: info.pageSize,
     sectionPfns: info.sectionPfns,
-    ...c,
-    unseen: Object.entries(unseenUses).map(([use, u]) => ({
-      use: use as UnseenUse,
-      why: u.why,
-      countedAs: u.countedAs,
-    })),
+    ...classified,
+    kernel,
+    billed: acc.billed,
+    attributions: acc.attributions,
+    groups,
+    unseen: unseenOf(kernel, acc),
     notes,
   };
 }
 
-/** A classifier set up for a source. */
-export function classifierFor(info: PageMapInfo, options: SurveyOptions = {}): Classifier {
-  return new Classifier({
-    ram: info.ram,
-    sectionPfns: info.sectionPfns,
-    startPfn: info.startPfn,
-    maxExamples: options.maxExamples,
-  });
-}
-
-/** Reads a page-map source to the end and classifies it. */
+/**
+ * Reads a page-map source to the end and classifies it; with a `root`, reads the kernel's counters before the
+ * page map and /proc/vmstat again after it (the change is the churn during the read), and attributes what
+ * they prove.
+ */
 export async function survey(source: PageMapSource, options: SurveyOptions = {}): Promise<Survey> {
-  const classifier = classifierFor(source.info, options);
-  for await (const chunk of source.chunks()) classifier.push(chunk);
-  return makeSurvey(source.info, classifier.finish());
+  const info = source.info;
+  const reader = options.root ? new CounterReader(options.root) : undefined;
+  const before = reader ? readKernelCounters(reader, { cgroups: info.files.kpagecgroup }) : undefined;
+  const classifier = classifierFor(info, { ...options, grouping: groupingFor(options.by, before, info) });
+  const expected = info.pfnCount ?? info.expectedPfnCount;
+  let done = 0;
+  for await (const batch of source.batches()) {
+    classifier.pushRuns(batch);
+    options.onBatch?.(batch);
+    done += batch.length;
+    options.onProgress?.(done, expected);
+  }
+  const kernel = before && { ...before, vmstatAfter: reader!.vmstat() };
+  return makeSurvey(info, classifier.finish(), kernel, options.by);
 }

@@ -1,0 +1,98 @@
+import { joinPath, type RootErrorCode, readText, type SystemRoot } from "../root/root.js";
+import { badCounters, whole } from "./parse.js";
+
+/** Reports a file that could not be read (or what is missing from it), once; the reader goes on without it. */
+export type Unreadable = (path: string, why: RootErrorCode | string) => void;
+
+/** A sysfs or sysctl file holding one whole number, or undefined when it cannot be read. */
+export function readNumber(root: SystemRoot, path: string, unreadable: Unreadable): number | undefined {
+  const r = readText(root, path);
+  if (!r.ok) {
+    unreadable(path, r.code);
+    return undefined;
+  }
+  return whole(r.value.trim(), path, 1, "the value");
+}
+
+/** The `hugepages-<size>kB` directories of a sysfs directory, with their size in kB, smallest first. */
+function sizeDirs(root: SystemRoot, dir: string, unreadable: Unreadable): { name: string; kB: number }[] {
+  const r = root.list(dir);
+  if (!r.ok) {
+    unreadable(dir, r.code);
+    return [];
+  }
+  return r.value
+    .flatMap((name) => {
+      const m = /^hugepages-(\d+)kB$/.exec(name);
+      if (!m) return [];
+      const kB = whole(m[1]!, dir, undefined, name);
+      if (kB <= 0 || (kB & (kB - 1)) !== 0)
+        throw badCounters(dir, undefined, `${name}: not a power-of-two size`);
+      return [{ name, kB }];
+    })
+    .sort((a, b) => a.kB - b.kB);
+}
+
+/** One hugetlb pool (Documentation/admin-guide/mm/hugetlbpage.rst, /sys/kernel/mm/hugepages). */
+export interface HugetlbPool {
+  readonly kB: number;
+  /** `nr_hugepages`: every huge page of the pool, free or in use, surplus included (`h->nr_huge_pages`). */
+  readonly total: number;
+  readonly free: number;
+  readonly reserved: number;
+  /** `surplus_hugepages`: pages over the persistent pool (overcommit). */
+  readonly surplus: number;
+}
+
+export const hugepagesDir = "/sys/kernel/mm/hugepages";
+
+/** The hugetlb pools, one per huge page size the machine supports. */
+export function readHugetlbPools(root: SystemRoot, unreadable: Unreadable): HugetlbPool[] | undefined {
+  const dirs = sizeDirs(root, hugepagesDir, unreadable);
+  if (dirs.length === 0) return undefined;
+  const pools: HugetlbPool[] = [];
+  for (const d of dirs) {
+    const at = (f: string) => readNumber(root, joinPath(joinPath(hugepagesDir, d.name), f), unreadable);
+    const total = at("nr_hugepages");
+    const free = at("free_hugepages");
+    const reserved = at("resv_hugepages");
+    const surplus = at("surplus_hugepages");
+    if (total === undefined || free === undefined || surplus === undefined) continue;
+    pools.push({ kB: d.kB, total, free, reserved: reserved ?? 0, surplus });
+  }
+  return pools;
+}
+
+/** Anonymous THP of one size (Documentation/admin-guide/mm/transhuge.rst, per-size `stats/`). */
+export interface ThpSize {
+  readonly kB: number;
+  /** `nr_anon`: anonymous THP of this size in the system, mapped whole or in part. */
+  readonly nrAnon: number;
+  readonly nrAnonPartiallyMapped: number | undefined;
+}
+
+export const thpDir = "/sys/kernel/mm/transparent_hugepage";
+
+/**
+ * The per-size mTHP counters. A size with no `stats/nr_anon` (a kernel older than the counter, or a size anon
+ * memory cannot use, such as order 1, which has shmem counters only) is skipped, not reported.
+ */
+export function readThpSizes(root: SystemRoot, unreadable: Unreadable): ThpSize[] | undefined {
+  const dirs = sizeDirs(root, thpDir, unreadable);
+  const sizes: ThpSize[] = [];
+  for (const d of dirs) {
+    const stats = joinPath(joinPath(thpDir, d.name), "stats");
+    const names = root.list(stats);
+    if (!names.ok || !names.value.includes("nr_anon")) continue;
+    const nrAnon = readNumber(root, joinPath(stats, "nr_anon"), unreadable);
+    if (nrAnon === undefined) continue;
+    sizes.push({
+      kB: d.kB,
+      nrAnon,
+      nrAnonPartiallyMapped: names.value.includes("nr_anon_partially_mapped")
+        ? readNumber(root, joinPath(stats, "nr_anon_partially_mapped"), unreadable)
+        : undefined,
+    });
+  }
+  return sizes.length > 0 ? sizes : undefined;
+}
