@@ -187,7 +187,15 @@ export function makeSurvey(
       `/proc/buddyinfo listed ${n(acc.freeBlocksTrimmed)} more free blocks than fit the pages the page map found free (read a moment apart); the smallest were left out`,
     );
   const groups =
-    by && c.groups && kernel ? { by, rows: groupAccounts(c.groups, by, kernel, amounts) } : undefined;
+    by && c.groups && kernel
+      ? {
+          by,
+          // Groups with no pages at all (PFNs outside every zone, on a machine where there are none) are left out.
+          rows: groupAccounts(c.groups, by, kernel, amounts).filter((g) =>
+            Object.values(g.billed).some((t) => t.pages > 0),
+          ),
+        }
+      : undefined;
   if (groups && by !== "cgroup")
     notes.push(
       `by ${by}: each ${by}'s counters come from /proc/zoneinfo, the machine's from /proc/vmstat, read a moment apart`,

@@ -27,7 +27,8 @@ export type MachineSurveyOptions = Omit<ProcSourceOptions, "root"> &
 export async function surveyMachine(options: MachineSurveyOptions = {}): Promise<Survey> {
   const root = rootOf(options.root);
   // Progress is the survey's to report (once per batch), not the reader's too.
-  return survey(procSource({ ...options, root, onProgress: undefined }), { ...options, root });
+  const cgroups = options.cgroups ?? options.by === "cgroup";
+  return survey(procSource({ ...options, root, cgroups, onProgress: undefined }), { ...options, root });
 }
 
 /** Surveys this machine (root only): {@link surveyMachine} of `/`. */

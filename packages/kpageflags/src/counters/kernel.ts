@@ -134,7 +134,8 @@ export class CounterReader {
       return undefined;
     }
     if (!this.read.includes(path)) this.read.push(path);
-    return parse(r.value, path);
+    // Errors name the file where the user can find it: on disk, or in the snapshot it came from.
+    return parse(r.value, this.root.localPath(path) ?? `${path} (in ${this.root.label})`);
   }
 
   /** The /proc/vmstat counters the survey uses; a counter the file lacks is named once, with why. */

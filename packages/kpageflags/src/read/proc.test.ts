@@ -2,9 +2,14 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRegistry } from "@memdesc/core";
+import { folio } from "@memdesc/folio";
+import { ptdesc } from "@memdesc/ptdesc";
+import { slab } from "@memdesc/slab";
 import { canSwitchUser, copyForUnprivilegedUser, nobody } from "@memdesc/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { KpageflagsError } from "../errors.js";
+import { surveyReport } from "../report.js";
 import { readSnapshot } from "../snapshot/read.js";
 import { captureSnapshot } from "../snapshot/write.js";
 import { survey, surveyProc } from "../survey.js";
@@ -66,6 +71,33 @@ describe.skipIf(why !== undefined)("live survey of this machine's /proc/kpagefla
     // Pages freed between the flags and count reads of a chunk; small next to all free memory.
     expect(s.mapcount!.freeButMapped).toBeLessThan(s.uses.free.pages / 100);
     expect(s.cgroups!.chargedPages).toBeGreaterThan(0);
+  });
+
+  it("bills today's memmap exactly as the kernel counts it: (nr_memmap_pages + nr_memmap_boot_pages) × page size", async () => {
+    const s = await surveyProc();
+    const rows = surveyReport(s, createRegistry({ plugins: [folio(), slab(), ptdesc()] })).crossCheck;
+    const memmap = rows.find((r) => r.what === "today's memmap");
+    const hvo = s.kernel?.hugetlbOptimizeVmemmap === 1 && s.uses.hugetlb.pages > 0;
+    if (!memmap || hvo) {
+      console.warn(
+        `memmap check skipped: ${memmap ? "HVO has freed part of the memmap here" : "no nr_memmap counters"}`,
+      );
+      return;
+    }
+    expect(memmap.difference).toBe(0);
+    expect(memmap.kernel).toBe(
+      ((s.kernel!.vmstat!.nr_memmap_pages ?? 0) + (s.kernel!.vmstat!.nr_memmap_boot_pages ?? 0)) * 4096,
+    );
+    // The other checks are there too, each with the counter it compares against.
+    for (const what of [
+      "file pages",
+      "anon pages (and KSM)",
+      "slab pages",
+      "slabs",
+      "page tables",
+      "free pages",
+    ])
+      expect(rows.map((r) => r.what)).toContain(what);
   });
 
   it("captures a snapshot that surveys exactly as the capture did", async () => {
