@@ -2,7 +2,7 @@ import { z } from "zod";
 import { c, defineDescriptor, overlay, page } from "../src/index.js";
 
 /*
- * Descriptors with exactly the field lists of kernel-memdesc.md §1.6 and §6.5, so core's own tests can reproduce
+ * Descriptors with exactly the field lists of docs/kernel.md ("The planned folio", "Descriptor sizes in the memdesc era"), so core's own tests can reproduce
  * the reference's worked examples without depending on the plugin packages.
  */
 

@@ -39,7 +39,7 @@ describe("the memdesc-era struct folio", () => {
     expect(at("_mm_ids")).toEqual([104, 8]);
     expect(at("_mm_id")).toEqual([104, 8]);
     expect(at("_deferred_list")).toEqual([112, 16]);
-    // The large-folio fields add 48 bytes to the 80, as kernel-memdesc.md §6.5 counts them.
+    // The large-folio fields add 48 bytes to the 80, as docs/kernel.md ("Descriptor sizes in the memdesc era") counts them.
     expect(lay(c.struct("large_only", [...folioLargeFields])).size).toBe(48);
   });
 

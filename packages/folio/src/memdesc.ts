@@ -7,7 +7,7 @@ import { mmIdMembers } from "./today.js";
  */
 
 /**
- * The folio of the Memdescs/Path page (kernelnewbies, print revision; kernel-memdesc.md §1.6), in its order and
+ * The folio of the Memdescs/Path page (kernelnewbies, print revision; docs/kernel.md, "The planned folio"), in its order and
  * with its types: 80 bytes on 64-bit. The page calls the pin count `pincount`; it is `_pincount` here as in
  * today's folio and in the FolioAlloc initialisation sequence.
  */
@@ -26,7 +26,7 @@ export const folioSmallFields: readonly MemberSpec[] = [
 ];
 
 /**
- * Today's large-folio fields (kernel-memdesc.md §6.5), as a kernel developer would append them: the four 4-byte
+ * Today's large-folio fields (docs/kernel.md, "Descriptor sizes in the memdesc era"), as a kernel developer would append them: the four 4-byte
  * counters together (`_nr_pages` beside the rmap counters rather than after `_refcount_1`), then the MM owner
  * slots and the deferred-split list. `_pincount` is already among the small fields. 48 bytes on 64-bit.
  */
@@ -39,7 +39,7 @@ export const folioLargeFields: readonly MemberSpec[] = [
   ["_deferred_list", c.listHead],
 ];
 
-/** hugetlb's per-folio pointers, today in the third tail page; the §6.5 large folio leaves them out. */
+/** hugetlb's per-folio pointers, today in the third tail page; the large folio of docs/kernel.md leaves them out. */
 export const folioHugetlbFields: readonly MemberSpec[] = [
   ["_hugetlb_subpool", c.ptr()],
   ["_hugetlb_cgroup", c.ptr()],

@@ -58,7 +58,7 @@ function offsets(m: Memmap, kind: string, state: Record<string, unknown> = m.kin
 const of = (m: Memmap, folio: number) => offsets(m, m.kindOfDescriptor(folio));
 
 /**
- * The FolioAlloc initialisation of a new folio (kernel-memdesc.md §1.6): `flags` from the PFN's node and zone,
+ * The FolioAlloc initialisation of a new folio (docs/kernel.md, "The planned folio"): `flags` from the PFN's node and zone,
  * `pfn`, `order`, `_mapcount = -1`, `_pincount = 0`, for large folios `_entire_mapcount = -1`,
  * `_nr_pages_mapped = 0` and `_nr_pages`, and last `_refcount = 1`. The memmap zeroes the object first, so
  * `mapping`, `private` and `index` start at 0 (the kernel's `index = -1` is left out: nothing here reads it).

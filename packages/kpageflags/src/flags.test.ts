@@ -46,7 +46,7 @@ describe("KPF bit table", () => {
     expect(new Set(kpfBits.map((b) => b.bit)).size).toBe(kpfBits.length);
   });
 
-  it("prints page-types' symbolic columns (reference §4.3)", () => {
+  it("prints page-types' symbolic columns (tools/mm/page-types.c)", () => {
     expect(symbolicFlags(flagWord(0x400n))).toBe("__________B________________________________");
     expect(symbolicFlags(flagWord(0x10080n))).toBe("_______S________T__________________________");
     expect(describeFlags(flagWord(0x10080n))).toBe("slab,compound_tail");

@@ -49,7 +49,7 @@ export const ptdescToday: AggregateType = c.struct("ptdesc", ptdescMembers);
 /**
  * Members a ptdesc carries only to overlay struct page: `__page_mapping` keeps `page->mapping` clear,
  * `__page_type` and `__page_refcount` are struct page's own. A separately allocated ptdesc drops them
- * (kernel-memdesc.md §6.5: D_ptdesc = 8 + 16 + 8 + 8 + 8 = 48).
+ * (docs/kernel.md, "Descriptor sizes in the memdesc era": 8 + 16 + 8 + 8 + 8 = 48).
  */
 export const ptdescOverlayOnly = ["__page_mapping", "__page_type", "__page_refcount"] as const;
 

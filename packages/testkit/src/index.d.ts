@@ -1,3 +1,3 @@
 export { generatedReadme, markdownTable } from "./readme.js";
 export { paholeReference, readReference, referenceDir } from "./reference.js";
-export { canSwitchUser, copyForUnprivilegedUser, nobody } from "./unprivileged.js";
+export { canSwitchUser, copyForUnprivilegedUser, nobody, type UnprivilegedCopy } from "./unprivileged.js";

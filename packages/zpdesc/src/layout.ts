@@ -35,7 +35,7 @@ export const zpdescToday: AggregateType = c.struct("zpdesc", zpdescMembers);
  * Members a separately allocated zpdesc does without [inferred]: `lru` only links a page that migration has
  * isolated, which in the memdesc world lists descriptors rather than pages, and `movable_ops` follows from the
  * memdesc type. What remains (flags, next/handle, zspage, first_obj_offset, _refcount) is 32 bytes, Wilcox's
- * "about 32 bytes per page" for zsmalloc (kernel-memdesc.md §1.3, [ZS24]).
+ * "about 32 bytes per page" for zsmalloc (docs/kernel.md, "Descriptors: alignment and RCU", ZS24).
  */
 export const zpdescMemdescDrops = ["lru", "movable_ops"] as const;
 

@@ -9,7 +9,7 @@ const registry = createRegistry({ plugins: [refFolio, refSlab, refPtdesc] });
 
 const totals = (b: ReturnType<typeof bill>) => Object.fromEntries(b.designs.map((d) => [d.design, d.total]));
 
-describe("bill: the worked examples of kernel-memdesc.md §6.6", () => {
+describe("bill: the worked examples of docs/kernel.md", () => {
   it("derives the reference's assumed descriptor sizes from field lists", () => {
     expect(registry.descriptorSize("folio", 0)).toEqual({ variant: "small", size: 80, rounded: 80 });
     expect(registry.descriptorSize("folio", 9)).toEqual({ variant: "large", size: 128, rounded: 128 });

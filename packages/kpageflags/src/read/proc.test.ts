@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -182,14 +182,14 @@ describe("unreadable page maps: one clear error with what to do", () => {
     const copy = copyForUnprivilegedUser(pkg);
     const dist = join(copy.dir, "dist/index.js");
     const script = `import(${JSON.stringify(dist)}).then(m => m.surveyProc()).then(() => console.log("{}"), e => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, hint: e.hint })))`;
-    let r: ReturnType<typeof spawnSync>;
+    let r: SpawnSyncReturns<string>;
     try {
       r = spawnSync(process.execPath, ["-e", script], { ...nobody, encoding: "utf8", cwd: "/" });
     } finally {
       copy.remove();
     }
     expect(r.stderr).toBe("");
-    const e = JSON.parse(String(r.stdout));
+    const e = JSON.parse(r.stdout);
     expect(e).toMatchObject({ name: "KpageflagsError", code: "PERMISSION_DENIED" });
     expect(e.message).toMatch(/^permission denied: cannot (open|read) \/proc\//);
     expect(e.hint).toMatch(/run the capture as root .* or pass a snapshot/);
