@@ -7,7 +7,12 @@ import {
 } from "./account/account.js";
 import type { Attribution, BilledTally } from "./account/ledger.js";
 import { type Classification, Classifier } from "./classify.js";
-import { CounterReader, type KernelCounters, readKernelCounters } from "./counters/kernel.js";
+import {
+  CounterReader,
+  type KernelCounters,
+  readKernelCounters,
+  readPagetypeLater,
+} from "./counters/kernel.js";
 import { KpageflagsError } from "./errors.js";
 import { cgroupGrouping, type GroupRange, type PfnGrouping, rangeGrouping } from "./grouping.js";
 import type { PageMapFiles, PageMapInfo, PageMapSource } from "./read/chunk.js";
@@ -73,6 +78,8 @@ export interface SurveyOptions {
   readonly onBatch?: ((batch: RunBatch) => void) | undefined;
   /** PFNs done so far, and the PFNs expected. */
   readonly onProgress?: ((done: number, expected: number | undefined) => void) | undefined;
+  /** Stops reading the page map (the survey then rejects with the signal's reason). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 const n = (v: number) => v.toLocaleString("en-US");
@@ -184,7 +191,7 @@ export function makeSurvey(
       );
   if (acc.freeBlocksTrimmed > 0)
     notes.push(
-      `/proc/buddyinfo listed ${n(acc.freeBlocksTrimmed)} more free blocks than fit the pages the page map found free (read a moment apart); the smallest were left out`,
+      `/proc/buddyinfo's free blocks cover more pages than the page map found free (read a moment apart): each order's count was scaled down alike to fit, ${n(acc.freeBlocksTrimmed)} blocks fewer`,
     );
   const groups =
     by && c.groups && kernel
@@ -229,17 +236,41 @@ export function makeSurvey(
  */
 export async function survey(source: PageMapSource, options: SurveyOptions = {}): Promise<Survey> {
   const info = source.info;
+  // Ask for the page map first: a live source starts its reader threads now, while the counters are read.
+  const batches = source.batches();
   const reader = options.root ? new CounterReader(options.root) : undefined;
-  const before = reader ? readKernelCounters(reader, { cgroups: info.files.kpagecgroup }) : undefined;
-  const classifier = classifierFor(info, { ...options, grouping: groupingFor(options.by, before, info) });
+  let before: KernelCounters | undefined;
+  let classifier: Classifier;
+  const pagetype = reader && readPagetypeLater(reader);
+  // Awaited after the page map; handled now, so an error while the map is read is not an unhandled rejection.
+  pagetype?.catch(() => {});
+  try {
+    before = reader ? readKernelCounters(reader, { cgroups: info.files.kpagecgroup }) : undefined;
+    classifier = classifierFor(info, { ...options, grouping: groupingFor(options.by, before, info) });
+  } catch (err) {
+    // Stop the readers that were started for nothing.
+    for await (const _ of batches) break;
+    await pagetype?.catch(() => undefined);
+    throw err;
+  }
   const expected = info.pfnCount ?? info.expectedPfnCount;
   let done = 0;
-  for await (const batch of source.batches()) {
+  for await (const batch of batches) {
+    options.signal?.throwIfAborted();
     classifier.pushRuns(batch);
     options.onBatch?.(batch);
     done += batch.length;
     options.onProgress?.(done, expected);
   }
-  const kernel = before && { ...before, vmstatAfter: reader!.vmstat() };
+  const after = reader?.vmstat();
+  const pagetypeDone = await pagetype;
+  // Sorted, so the survey of a snapshot (which replays the reads in another order) lists them the same.
+  const kernel = before && {
+    ...before,
+    pagetype: pagetypeDone,
+    vmstatAfter: after,
+    read: [...reader!.read].sort(),
+    unreadable: [...reader!.unreadable].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
   return makeSurvey(info, classifier.finish(), kernel, options.by);
 }

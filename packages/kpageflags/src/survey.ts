@@ -1,4 +1,7 @@
 import { type ProcSourceOptions, procSource, rootOf } from "./read/proc.js";
+
+export { defaultReaders } from "./read/pool.js";
+
 import { type RawSourceOptions, rawSource } from "./read/raw.js";
 import type { SystemRoot } from "./root/root.js";
 import { type Survey, type SurveyOptions, survey } from "./survey-core.js";

@@ -39,9 +39,20 @@ interface Picked {
 export default async function surveyCommand(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const by = opts.by as SurveyGrouping | undefined;
   const picked = pickSource(ctx, opts, by);
-  // Compose first: a bad config should fail before a long read.
-  const comp = await composeFrom(ctx.cwd, opts);
-  const surveyed = await runSurvey(picked, by, ctx);
+  // The page map is read on worker threads while the descriptor set is composed (loading zod and the plugins);
+  // a bad config stops the read and is reported alone.
+  const stop = new AbortController();
+  const surveying = runSurvey(picked, by, ctx, stop.signal);
+  surveying.catch(() => {});
+  let comp: Awaited<ReturnType<typeof composeFrom>>;
+  try {
+    comp = await composeFrom(ctx.cwd, opts);
+  } catch (err) {
+    stop.abort();
+    await surveying.catch(() => {});
+    throw err;
+  }
+  const surveyed = await surveying;
   const report = surveyReport(surveyed, comp.registry);
   const output: SurveyOutput = {
     source: {
@@ -170,13 +181,19 @@ function unreadable(path: string): string | undefined {
 }
 
 /** Surveys the page map and the counters, with a progress bar on a terminal once it takes over a second. */
-async function runSurvey(picked: Picked, by: SurveyGrouping | undefined, ctx: Context): Promise<Survey> {
+async function runSurvey(
+  picked: Picked,
+  by: SurveyGrouping | undefined,
+  ctx: Context,
+  signal: AbortSignal,
+): Promise<Survey> {
   const info = picked.source.info;
   const progress = startProgress(`surveying ${info.path}`, ctx.progress);
   try {
     return await survey(picked.source, {
       root: picked.root,
       by,
+      signal,
       onProgress: (done, total) => progress.update(done, total),
     });
   } finally {

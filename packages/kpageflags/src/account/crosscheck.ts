@@ -193,9 +193,14 @@ export function crossCheck(s: Survey, todayMemmapBytes?: number): CrossCheckRow[
         "nr_free_pages",
         vm,
         churn("nr_free_pages"),
-        s.billed.pcp.counted !== "pfn"
-          ? `pages on per-CPU lists are in neither (${n(s.billed.pcp.pages)}, billed apart as pcp)`
-          : undefined,
+        [
+          "nr_free_pages leaves out free blocks in isolated pageblocks (account_freepages(), mm/page_alloc.c), which read BUDDY",
+          s.billed.pcp.counted !== "pfn"
+            ? `pages on per-CPU lists are in neither (${n(s.billed.pcp.pages)}, billed apart as pcp)`
+            : undefined,
+        ]
+          .filter(Boolean)
+          .join("; "),
       ),
     );
   if (k.hugetlb && k.hugetlb.length > 0) {

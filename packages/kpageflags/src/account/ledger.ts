@@ -114,24 +114,21 @@ export class Ledger {
     this.counted.set(use, ref);
   }
 
-  /** Replaces a use's descriptors (free blocks by order), keeping what fits in its pages. */
+  /**
+   * Replaces a use's descriptors with free blocks by order. Blocks read a moment after the page map can cover
+   * more pages than it found free; then every order's count is scaled down alike (rounding down) to fit, which
+   * keeps the orders' shares (this project's choice: which blocks went is not known). Returns the blocks dropped.
+   */
   setBlocks(use: BilledUse, blocks: readonly number[], ref: CounterRef): { trimmed: number } {
     const t = this.tallies.get(use)!;
-    const orders = [...blocks];
-    let covered = orders.reduce((s, n, k) => s + n * 2 ** k, 0);
-    let trimmed = 0;
-    // Blocks read after the page map can cover more pages than it found free: drop the smallest first.
-    for (let k = 0; k < orders.length && covered > t.pages; k++) {
-      const drop = Math.min(orders[k]!, Math.ceil((covered - t.pages) / 2 ** k));
-      orders[k]! -= drop;
-      covered -= drop * 2 ** k;
-      trimmed += drop;
-    }
+    const covered = blocks.reduce((s, n, k) => s + n * 2 ** k, 0);
+    const scale = covered > t.pages ? t.pages / covered : 1;
+    const orders = blocks.map((n) => Math.floor(n * scale));
     trim(orders);
     t.orders = orders;
     t.descriptors = orders.reduce((s, n) => s + n, 0);
     this.descriptorsFrom.set(use, ref);
-    return { trimmed };
+    return { trimmed: blocks.reduce((s, n) => s + n, 0) - t.descriptors };
   }
 
   /** The billed uses. */

@@ -57,9 +57,9 @@ export interface ZoneCounters {
 
 /** What the kernel's own counters say, as read around the page map. */
 export interface KernelCounters {
-  /** Files read, in order (a file read before and after the page map is listed once). */
+  /** Files read, sorted (a file read before and after the page map is listed once). */
   readonly read: readonly string[];
-  /** Files (or counters in them) that could not be read, each named once, with why. */
+  /** Files (or counters in them) that could not be read, each named once, with why; sorted by path. */
   readonly unreadable: readonly { readonly path: string; readonly why: string }[];
   /** `uname -r` and `uname -m` as /proc/sys/kernel tells them. */
   readonly release: string | undefined;
@@ -103,6 +103,16 @@ export interface ReadCountersOptions {
   readonly cgroups?: boolean | undefined;
 }
 
+/**
+ * /proc/pagetypeinfo: the kernel walks every free list under the zone lock to build it (tens of ms), so the
+ * survey reads it while the page map is read.
+ */
+export function readPagetypeLater(reader: CounterReader): Promise<KernelCounters["pagetype"]> {
+  return reader
+    .fileLater("/proc/pagetypeinfo", parsePagetypeinfo)
+    .then((p) => p && { pageblockOrder: p.pageblockOrder, free: p.free });
+}
+
 const pick = <K extends string>(from: ReadonlyMap<string, number>, keys: readonly K[]) => {
   const out: Partial<Record<K, number>> = {};
   for (const k of keys) {
@@ -138,6 +148,20 @@ export class CounterReader {
     return parse(r.value, this.root.localPath(path) ?? `${path} (in ${this.root.label})`);
   }
 
+  /** {@link file}, read off the main thread where the tree can: for files the kernel is slow to build. */
+  async fileLater<T>(path: string, parse: (text: string, path: string) => T): Promise<T | undefined> {
+    const r = this.root.readLater ? await this.root.readLater(path) : this.root.read(path);
+    if (!r.ok) {
+      this.missing(path, r.code);
+      return undefined;
+    }
+    if (!this.read.includes(path)) this.read.push(path);
+    return parse(
+      new TextDecoder().decode(r.value),
+      this.root.localPath(path) ?? `${path} (in ${this.root.label})`,
+    );
+  }
+
   /** The /proc/vmstat counters the survey uses; a counter the file lacks is named once, with why. */
   vmstat(): Partial<Record<VmstatCounter, number>> | undefined {
     const all = this.file("/proc/vmstat", parseVmstat);
@@ -151,9 +175,9 @@ export class CounterReader {
 }
 
 /**
- * Reads the kernel's counters through a tree: /proc/vmstat, meminfo, zoneinfo, buddyinfo, pagetypeinfo,
- * slabinfo, the hugetlb pools and HVO sysctl, the per-size THP counters and, when asked, the memory cgroup
- * hierarchy. What cannot be read is named once and left out; nothing here stops the survey.
+ * Reads the kernel's counters through a tree: /proc/vmstat, meminfo, zoneinfo, buddyinfo, slabinfo, the hugetlb pools and HVO sysctl, the per-size THP counters and, when asked, the memory cgroup
+ * hierarchy (pagetypeinfo is {@link readPagetypeLater}'s). What cannot be read is named once and left out;
+ * nothing here stops the survey.
  */
 export function readKernelCounters(reader: CounterReader, options: ReadCountersOptions = {}): KernelCounters {
   const root = reader.root;
@@ -164,7 +188,6 @@ export function readKernelCounters(reader: CounterReader, options: ReadCountersO
   const meminfo = reader.file("/proc/meminfo", parseMeminfo);
   const zoneinfo = reader.file("/proc/zoneinfo", parseZoneinfo);
   const buddy = reader.file("/proc/buddyinfo", parseBuddyinfo);
-  const pagetype = reader.file("/proc/pagetypeinfo", parsePagetypeinfo);
   const slabinfo = reader.file("/proc/slabinfo", parseSlabinfo);
   const hugetlb = readHugetlbPools(root, reader.missing);
   const hvo = readNumber(root, "/proc/sys/vm/hugetlb_optimize_vmemmap", reader.missing);
@@ -192,7 +215,7 @@ export function readKernelCounters(reader: CounterReader, options: ReadCountersO
     })),
     nodes: zoneinfo?.nodes.map((n) => ({ node: n.node, stats: pick(n.stats, nodeCounters) })),
     buddy,
-    pagetype: pagetype && { pageblockOrder: pagetype.pageblockOrder, free: pagetype.free },
+    pagetype: undefined,
     slabinfo,
     hugetlb,
     hugetlbOptimizeVmemmap: hvo,

@@ -45,11 +45,12 @@ const readerUrl = new URL("../../dist/read/worker.js", import.meta.url);
  * (reading each file whole, one after the other, leaves thousands of pages inconsistent). The kernel builds
  * /proc/kpageflags as it is read, one `struct page` snapshot per PFN, on the reading thread's CPU; one reader
  * per CPU spreads that work. Each reader holds at most two chunks ahead, so memory stays flat.
+ *
+ * The readers start at once, before anything iterates, so their start-up overlaps whatever the caller does
+ * next (reading the counters, loading plugins). They do not keep the process alive until iterated; iterate the
+ * result once, to its end or until `return()`, which stops them.
  */
-export async function* readInWorkers(
-  files: PageMapFilePaths,
-  options: PoolOptions,
-): AsyncGenerator<RunBatch> {
+export function readInWorkers(files: PageMapFilePaths, options: PoolOptions): AsyncIterable<RunBatch> {
   const paths = [
     files.flags,
     ...(files.counts ? [files.counts] : []),
@@ -74,6 +75,7 @@ export async function* readInWorkers(
       wake?.();
     });
     exits.push(new Promise<void>((resolve) => worker.once("exit", () => resolve())));
+    worker.unref();
     return worker;
   });
   const take = async (index: number): Promise<ReaderMessage> => {
@@ -90,45 +92,56 @@ export async function* readInWorkers(
       wake = undefined;
     }
   };
-  try {
-    for (let index = 0; ; index++) {
-      const m = await take(index);
-      if ("error" in m) {
-        if (m.error.kind === "short")
-          throw new KpageflagsError("SHORT_READ", `short read: ${m.error.message}`, options.shortReadHint, {
-            path: m.path,
-          });
-        throw fsError(
-          Object.assign(new Error(m.error.message), { code: m.error.code }),
-          m.path,
-          m.what,
-          m.what === "read" ? m.offset : undefined,
-        );
+  async function* batches(): AsyncGenerator<RunBatch> {
+    for (const w of workers) w.ref();
+    try {
+      for (let index = 0; ; index++) {
+        const m = await take(index);
+        if ("error" in m) {
+          if (m.error.kind === "short")
+            throw new KpageflagsError("SHORT_READ", `short read: ${m.error.message}`, options.shortReadHint, {
+              path: m.path,
+            });
+          throw fsError(
+            Object.assign(new Error(m.error.message), { code: m.error.code }),
+            m.path,
+            m.what,
+            m.what === "read" ? m.offset : undefined,
+          );
+        }
+        if (m.pfns === 0) break;
+        if (index * chunkPfns + m.pfns > options.maxPfns)
+          throw new KpageflagsError(
+            "TOO_BIG",
+            `${files.flags} goes on past ${options.maxPfns} PFNs, more than any machine's physical address space`,
+            options.shortReadHint,
+            { path: files.flags },
+          );
+        const [flags, counts, cgroups] = m.runs;
+        yield {
+          pfn: startPfn + index * chunkPfns,
+          length: m.pfns,
+          flags: flags!,
+          counts: files.counts ? counts : undefined,
+          cgroups: files.cgroups ? (files.counts ? cgroups : counts) : undefined,
+        };
+        options.onChunk?.(index * chunkPfns + m.pfns);
+        if (m.pfns < chunkPfns) break;
+        workers[index % n]!.postMessage("more");
       }
-      if (m.pfns === 0) break;
-      if (index * chunkPfns + m.pfns > options.maxPfns)
-        throw new KpageflagsError(
-          "TOO_BIG",
-          `${files.flags} goes on past ${options.maxPfns} PFNs, more than any machine's physical address space`,
-          options.shortReadHint,
-          { path: files.flags },
-        );
-      const [flags, counts, cgroups] = m.runs;
-      yield {
-        pfn: startPfn + index * chunkPfns,
-        length: m.pfns,
-        flags: flags!,
-        counts: files.counts ? counts : undefined,
-        cgroups: files.cgroups ? (files.counts ? cgroups : counts) : undefined,
-      };
-      options.onChunk?.(index * chunkPfns + m.pfns);
-      if (m.pfns < chunkPfns) break;
-      workers[index % n]!.postMessage("more");
+    } finally {
+      // Each reader closes its own descriptors on "stop" (terminating a thread would leak them: they belong to
+      // the process), after at most the reads it has credit for.
+      for (const w of workers) w.postMessage("stop");
+      await Promise.all(exits);
     }
-  } finally {
-    // Each reader closes its own descriptors on "stop" (terminating a thread would leak them: they belong to
-    // the process), after at most the reads it has credit for.
-    for (const w of workers) w.postMessage("stop");
-    await Promise.all(exits);
   }
+  let iterated = false;
+  return {
+    [Symbol.asyncIterator]() {
+      if (iterated) throw new Error("the page map's reader threads can be iterated once");
+      iterated = true;
+      return batches();
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { resolve } from "node:path";
 import { maxRootFileBytes, type RootErrorCode, type RootResult, type SystemRoot } from "./root.js";
 
@@ -59,6 +60,42 @@ export function readRegularFile(real: string, shown = real): RootResult<Uint8Arr
   }
 }
 
+/** {@link readRegularFile} on libuv's thread pool. */
+async function readRegularFileLater(real: string): Promise<RootResult<Uint8Array>> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    return failed(err, real);
+  }
+  try {
+    if (!(await fh.stat()).isFile())
+      return { ok: false, code: "NOT_REGULAR", message: `${real}: not a regular file` };
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = new Uint8Array(1 << 20);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > maxRootFileBytes)
+        return { ok: false, code: "TOO_BIG", message: `${real}: more than ${maxRootFileBytes} bytes` };
+      parts.push(buf.subarray(0, bytesRead));
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return { ok: true, value: out };
+  } catch (err) {
+    return failed(err, real);
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * A directory tree on this machine holding `proc/…` and `sys/…`: `/` for the live system, or a copy of another
  * machine's files (`memdesc survey --root DIR`, as `--root` means to package managers).
@@ -72,6 +109,10 @@ export function dirRoot(dir: string): SystemRoot {
   return {
     label,
     read: (path) => guard(path, () => readRegularFile(real(path), real(path))),
+    readLater: (path) =>
+      clean(path)
+        ? readRegularFileLater(real(path))
+        : Promise.resolve({ ok: false, code: "ENOENT", message: `${path}: not a plain path` }),
     list: (path) =>
       guard(path, () => {
         try {

@@ -43,6 +43,10 @@ export function recordingRoot(inner: SystemRoot): { root: SystemRoot; entries: (
   const root: SystemRoot = {
     label: inner.label,
     read: (path) => note("read", path, readPart(path), (data) => ({ op: "read", path, data })),
+    readLater: async (path) => {
+      const r = inner.readLater ? await inner.readLater(path) : inner.read(path);
+      return note("read", path, r, (data) => ({ op: "read", path, data }));
+    },
     list: (path) => note("list", path, inner.list(path), (names) => ({ op: "list", path, names })),
     stat: (path) => note("stat", path, inner.stat(path), (stat) => ({ op: "stat", path, stat })),
     localPath: (path) => inner.localPath(path),

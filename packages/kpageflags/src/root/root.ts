@@ -29,6 +29,11 @@ export interface SystemRoot {
   readonly label: string;
   /** Reads a whole small file (at most {@link maxRootFileBytes}). */
   read(path: string): RootResult<Uint8Array>;
+  /**
+   * The same, off the calling thread where the tree can (a file the kernel is slow to build, read while the
+   * page map is); trees without it are read with `read`.
+   */
+  readLater?(path: string): Promise<RootResult<Uint8Array>>;
   /** The names in a directory, sorted. */
   list(path: string): RootResult<readonly string[]>;
   stat(path: string): RootResult<RootStat>;

@@ -298,17 +298,30 @@ class RunCursor {
   /** Runs up to `maxRuns` of them, stopping at `maxPfns` PFNs; `take(Infinity, n)` takes exactly n PFNs. */
   take(maxRuns: number, maxPfns: number): FileRuns & { pfns: number } {
     const { values, runValue, runLength } = this.s;
-    const out: number[] = [];
+    // Count first, so the batch is one typed array of the right size.
+    let count = 0;
     let pfns = 0;
-    while (out.length / 3 < maxRuns && pfns < maxPfns && this.run < runValue.length) {
+    for (
+      let r = this.run, left = this.left;
+      count < maxRuns && pfns < maxPfns && r < runValue.length;
+      count++
+    ) {
+      pfns += Math.min(left, maxPfns - pfns);
+      left = runLength[++r] ?? 0;
+    }
+    const out = new Float64Array(count * 3);
+    pfns = 0;
+    for (let i = 0; i < count; i++) {
       const n = Math.min(this.left, maxPfns - pfns);
       const v = runValue[this.run]!;
-      out.push(values[v * 2]!, values[v * 2 + 1]!, n);
+      out[i * 3] = values[v * 2]!;
+      out[i * 3 + 1] = values[v * 2 + 1]!;
+      out[i * 3 + 2] = n;
       pfns += n;
       this.left -= n;
       if (this.left === 0) this.left = runLength[++this.run] ?? 0;
     }
-    return { runs: Float64Array.from(out), count: out.length / 3, pfns };
+    return { runs: out, count, pfns };
   }
 
   /** Writes the next `n` PFNs' words into chunk buffers. */
