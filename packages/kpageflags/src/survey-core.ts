@@ -5,6 +5,7 @@ import {
   groupAccounts,
   machineAmounts,
 } from "./account/account.js";
+import { attributionPlans } from "./account/attribute.js";
 import type { Attribution, BilledTally } from "./account/ledger.js";
 import { type Classification, Classifier } from "./classify.js";
 import {
@@ -187,7 +188,7 @@ export function makeSurvey(
   for (const a of acc.attributions)
     if (a.short > 0)
       notes.push(
-        `${a.use}: ${n(a.short)} of the ${n(a.counted)} pages ${a.counter} counts were not in ${a.taken.length > 0 || a.counted > 0 ? "the uses they can be in" : "the page map"} (churn while reading, or the counter counts more than those uses hold)`,
+        `${a.use}: ${n(a.short)} of the ${n(a.counted)} pages counted (${a.counter}) were not found as whole allocations in ${attributionPlans[a.use].from.map((f) => f.use).join(" or ")}: churn while reading, or a counter that counts more than the page map shows there`,
       );
   if (acc.freeBlocksTrimmed > 0)
     notes.push(

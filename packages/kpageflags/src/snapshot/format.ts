@@ -193,7 +193,7 @@ export const snapshotHeaderSchema = z
         path: ["sectionPfns"],
         message: "larger than any physical address space",
       });
-    if (h.iomem && h.iomem.some(([, e]) => e > pfnLimit))
+    if (h.iomem?.some(([, e]) => e > pfnLimit))
       ctx.addIssue({ code: "custom", path: ["iomem"], message: "a range ends past 2^52 bytes" });
     if (h.version === 1) return checkCommon(h, h.bodyBytes, ctx);
     const raw = h.body.rawBytes;

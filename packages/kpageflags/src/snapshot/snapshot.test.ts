@@ -12,7 +12,6 @@ import type { PageChunk, PageMapSource } from "../read/chunk.js";
 import type { TreeEntry } from "../root/record.js";
 import { treeRoot } from "../root/record.js";
 import { ChunkEncoder } from "../runs.js";
-import { sampleSnapshotPath } from "../sample.js";
 import { survey } from "../survey.js";
 import { snapshotHeaderSchema } from "./format.js";
 import { decodeSnapshot, expandChunksSync, readSnapshot } from "./read.js";
