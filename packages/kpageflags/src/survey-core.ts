@@ -6,6 +6,7 @@ import {
   machineAmounts,
 } from "./account/account.js";
 import { attributionPlans } from "./account/attribute.js";
+import { thousands } from "./account/format.js";
 import type { Attribution, BilledTally } from "./account/ledger.js";
 import { type Classification, Classifier } from "./classify.js";
 import {
@@ -83,7 +84,7 @@ export interface SurveyOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-const n = (v: number) => v.toLocaleString("en-US");
+const n = thousands;
 
 /** The PFN ranges of the zones (or nodes) zoneinfo gives, for a bill by zone or node. */
 function zoneRanges(k: KernelCounters | undefined, by: "node" | "zone"): GroupRange[] {

@@ -1,6 +1,7 @@
 import type { VmstatCounter } from "../counters/kernel.js";
 import type { Survey } from "../survey-core.js";
 import { vmstatChurn, vmstatValue } from "./account.js";
+import { thousands } from "./format.js";
 
 /** One use the page map counts, next to the kernel's counter for it. */
 export interface CrossCheckRow {
@@ -26,7 +27,7 @@ export interface CrossCheckRow {
   readonly reason: string | undefined;
 }
 
-const n = (v: number) => v.toLocaleString("en-US");
+const n = thousands;
 
 /** Why a counter read once may not agree: it was read before the page map, which took a while. */
 const readOnce = "read once, before the page map: pages that changed use while the map was read show here";
