@@ -5,7 +5,7 @@
  * /proc, raw dumps, files and writing snapshots stay in the main entry.
  */
 import { crc32 } from "./crc32.js";
-import { badSnapshot, decodeBody, readEnvelope, type Snapshot } from "./snapshot/decode.js";
+import { decodeBody, decodeInflated, readEnvelope, type Snapshot } from "./snapshot/decode.js";
 
 export type { Account, GroupAccount } from "./account/account.js";
 export { agreeWithinPercent, type CrossCheckRow, crossCheck } from "./account/crosscheck.js";
@@ -141,19 +141,11 @@ export async function decodeSnapshot(
   const env = readEnvelope(data, path);
   const h = env.header;
   if (h.version === 1) return decodeBody(crc32, env, env.stored, options);
-  let body: Uint8Array;
+  let inflated: { body: Uint8Array } | { error: unknown };
   try {
-    body = await gunzip(env.stored, h.body.rawBytes);
-  } catch (err) {
-    throw badSnapshot(
-      path,
-      `body at offset ${env.bodyStart}: not a gzip member inflating to ${h.body.rawBytes} bytes (${(err as Error).message})`,
-    );
+    inflated = { body: await gunzip(env.stored, h.body.rawBytes) };
+  } catch (error) {
+    inflated = { error };
   }
-  if (body.length !== h.body.rawBytes)
-    throw badSnapshot(
-      path,
-      `body at offset ${env.bodyStart}: inflates to ${body.length} bytes, header says ${h.body.rawBytes}`,
-    );
-  return decodeBody(crc32, env, body, options);
+  return decodeInflated(crc32, env, inflated, options);
 }

@@ -1,4 +1,5 @@
-import { MemdescError } from "@memdesc/core/layout";
+// The base class alone: the survey loads no more of core than this (core/layout would cost ~25 ms).
+import { MemdescError } from "@memdesc/core/errors";
 
 export type KpageflagsErrorCode =
   /** The file exists but this user may not read it (the /proc/kpage* files are root only). */

@@ -26,6 +26,27 @@ export type GroupKey =
   | { readonly kind: "cgroup"; readonly inode: number }
   | { readonly kind: "other"; readonly what: string };
 
+/**
+ * Cuts `[start, start + len)` at segment boundaries (`starts[i]` … `starts[i + 1]` is in `groups[i]`, the last
+ * segment open-ended), from segment `i`, which holds `start`.
+ */
+function splitSegments(
+  starts: readonly number[],
+  groups: readonly number[],
+  i: number,
+  start: number,
+  len: number,
+  fn: (group: number, pages: number) => void,
+): void {
+  let pos = start;
+  const end = start + len;
+  for (let k = i; pos < end; k++) {
+    const segEnd = k + 1 < starts.length ? Math.min(end, starts[k + 1]!) : end;
+    fn(groups[k]!, segEnd - pos);
+    pos = segEnd;
+  }
+}
+
 /** A PFN range `[start, end)` and the group it belongs to. */
 export interface GroupRange {
   readonly start: number;
@@ -86,17 +107,7 @@ export function rangeGrouping(ranges: readonly GroupRange[], outside: string): P
     size: keys.length,
     key: (g) => keys[g]!,
     groupAt: (pfn) => groups[find(pfn)]!,
-    split(start, len, fn) {
-      let i = find(start);
-      let pos = start;
-      const end = start + len;
-      while (pos < end) {
-        const segEnd = i + 1 < starts.length ? Math.min(end, starts[i + 1]!) : end;
-        fn(groups[i]!, segEnd - pos);
-        pos = segEnd;
-        i++;
-      }
-    },
+    split: (start, len, fn) => splitSegments(starts, groups, find(start), start, len, fn),
     beginBatch() {},
     forget() {},
   };
@@ -151,17 +162,7 @@ export function cgroupGrouping(): PfnGrouping {
         throw new RangeError(`PFN ${pfn} is outside the kpagecgroup runs held (${starts[0]}…${end})`);
       return groups[seek(pfn)]!;
     },
-    split(start, len, fn) {
-      let i = seek(start);
-      let pos = start;
-      const stop = start + len;
-      while (pos < stop) {
-        const segEnd = i + 1 < starts.length ? Math.min(stop, starts[i + 1]!) : stop;
-        fn(groups[i]!, segEnd - pos);
-        pos = segEnd;
-        i++;
-      }
-    },
+    split: (start, len, fn) => splitSegments(starts, groups, seek(start), start, len, fn),
     beginBatch(batch) {
       const cg = batch.cgroups;
       if (!cg) throw new RangeError("grouping by cgroup needs kpagecgroup, read in lockstep with kpageflags");

@@ -10,6 +10,16 @@ function codeOf(err: unknown): RootErrorCode {
   return "EIO";
 }
 
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 function failed<T>(err: unknown, path: string): RootResult<T> {
   const code = codeOf(err);
   return { ok: false, code, message: `${path}: ${(err as Error).message}` };
@@ -46,13 +56,7 @@ export function readRegularFile(real: string, shown = real): RootResult<Uint8Arr
         return { ok: false, code: "TOO_BIG", message: `${shown}: more than ${maxRootFileBytes} bytes` };
       parts.push(buf.subarray(0, n));
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return { ok: true, value: out };
+    return { ok: true, value: concat(parts, total) };
   } catch (err) {
     return failed(err, shown);
   } finally {
@@ -82,13 +86,7 @@ async function readRegularFileLater(real: string): Promise<RootResult<Uint8Array
         return { ok: false, code: "TOO_BIG", message: `${real}: more than ${maxRootFileBytes} bytes` };
       parts.push(buf.subarray(0, bytesRead));
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return { ok: true, value: out };
+    return { ok: true, value: concat(parts, total) };
   } catch (err) {
     return failed(err, real);
   } finally {

@@ -127,6 +127,29 @@ export function readEnvelope(data: Uint8Array, path = "<snapshot>"): SnapshotEnv
   return { path, bytes: data.length, header, stored: data.subarray(bodyStart), bodyStart };
 }
 
+/**
+ * Decodes a version-2 snapshot's body once `inflate` (node:zlib, or DecompressionStream in a browser) has given
+ * it, or failed: a gzip member that is damaged, or that inflates to other than the declared size, is refused.
+ */
+export function decodeInflated(
+  crc32: (bytes: Uint8Array) => number,
+  env: SnapshotEnvelope,
+  inflated: { body: Uint8Array } | { error: unknown },
+  options: { batchRuns?: number } = {},
+): Snapshot {
+  const h = env.header;
+  const raw = h.version === 2 ? h.body.rawBytes : env.stored.length;
+  const at = `body at offset ${env.bodyStart}`;
+  if ("error" in inflated)
+    throw badSnapshot(
+      env.path,
+      `${at}: not a gzip member inflating to ${raw} bytes (${(inflated.error as Error).message})`,
+    );
+  if (inflated.body.length !== raw)
+    throw badSnapshot(env.path, `${at}: inflates to ${inflated.body.length} bytes, header says ${raw}`);
+  return decodeBody(crc32, env, inflated.body, options);
+}
+
 /** Where a body offset is, for errors: the file offset (version 1) or the offset in the inflated body. */
 const where = (env: SnapshotEnvelope, at: number) =>
   env.header.version === 1 ? `offset ${env.bodyStart + at}` : `body offset ${at}`;

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { crc32, gunzipSync } from "node:zlib";
 import { fsError, KpageflagsError } from "../errors.js";
 import type { PageMapSource } from "../read/chunk.js";
-import { badSnapshot, decodeBody, readEnvelope, type Snapshot } from "./decode.js";
+import { badSnapshot, decodeBody, decodeInflated, readEnvelope, type Snapshot } from "./decode.js";
 
 export { type DecodedStream, expandChunksSync, type Snapshot } from "./decode.js";
 
@@ -20,22 +20,14 @@ export function decodeSnapshot(
   const env = readEnvelope(data, path);
   const h = env.header;
   if (h.version === 1) return decodeBody(crc32, env, env.stored, options);
-  let body: Uint8Array;
+  let inflated: { body: Uint8Array } | { error: unknown };
   try {
     // maxOutputLength stops a gzip bomb at the size the header declared (itself bounded by the file's size).
-    body = gunzipSync(env.stored, { maxOutputLength: Math.max(1, h.body.rawBytes) });
-  } catch (err) {
-    throw badSnapshot(
-      path,
-      `body at offset ${env.bodyStart}: not a gzip member inflating to ${h.body.rawBytes} bytes (${(err as Error).message})`,
-    );
+    inflated = { body: gunzipSync(env.stored, { maxOutputLength: Math.max(1, h.body.rawBytes) }) };
+  } catch (error) {
+    inflated = { error };
   }
-  if (body.length !== h.body.rawBytes)
-    throw badSnapshot(
-      path,
-      `body at offset ${env.bodyStart}: inflates to ${body.length} bytes, header says ${h.body.rawBytes}`,
-    );
-  return decodeBody(crc32, env, body, options);
+  return decodeInflated(crc32, env, inflated, options);
 }
 
 /** The largest snapshot file read: a machine with tens of TiB of RAM makes one of a few hundred MB. */
