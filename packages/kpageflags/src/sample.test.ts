@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { crossCheck } from "./account/crosscheck.js";
 import { sampleSnapshotPath } from "./sample.js";
 import { readSnapshot } from "./snapshot/read.js";
 import { survey } from "./survey.js";
@@ -73,5 +74,9 @@ describe("the shipped sample snapshot", () => {
     expect(s.billed.largeKmalloc.pages).toBeGreaterThan(0);
     expect(s.billed.free.descriptorsFrom).toEqual({ counter: "free_area nr_free", file: "/proc/buddyinfo" });
     expect(s.kernel?.unreadable).toEqual([]);
+    // Slab descriptors against /proc/slabinfo, in total and order by order: an independent count of the slabs.
+    const rows = crossCheck(s);
+    for (const what of ["slabs", "slab pages", "slabs of order 0", "slabs of order 1", "slabs of order 2"])
+      expect(rows.find((r) => r.what === what)?.agrees, what).toBe(true);
   });
 });

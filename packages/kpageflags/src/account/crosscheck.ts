@@ -151,6 +151,28 @@ export function crossCheck(s: Survey, todayMemmapBytes?: number): CrossCheckRow[
         readOnce,
       ),
     );
+    // By order: each cache's slabs at its preferred order (pagesperslab) against the page map's slab folios.
+    const byOrder = new Map<number, number>();
+    for (const c of k.slabinfo) {
+      const order = Math.log2(c.pagesPerSlab);
+      if (Number.isInteger(order) && c.numSlabs > 0)
+        byOrder.set(order, (byOrder.get(order) ?? 0) + c.numSlabs);
+    }
+    const seen = u.slab.orders.flatMap((c, o) => (c > 0 ? [o] : []));
+    for (const o of [...new Set([...byOrder.keys(), ...seen])].sort((a, b) => a - b))
+      rows.push(
+        row(
+          `slabs of order ${o}`,
+          "slabs",
+          u.slab.orders[o] ?? 0,
+          byOrder.get(o) ?? 0,
+          `Σ num_slabs, caches with pagesperslab ${2 ** o}`,
+          "/proc/slabinfo",
+          undefined,
+          "a slab allocated at its cache's fallback order counts at the preferred order in slabinfo",
+          readOnce,
+        ),
+      );
   }
   const rec = v("nr_slab_reclaimable");
   const unrec = v("nr_slab_unreclaimable");
