@@ -11,6 +11,10 @@ const renderApp = () =>
     </AppStateProvider>,
   );
 
+// Each view is a lazy chunk: the first time a test opens one, Vite transforms it and what it imports (the
+// Layouts view brings @memdesc/btf), which takes seconds on a busy machine, well past findBy's 1 s default.
+const lazyView = { timeout: 20_000 };
+
 describe("the app shell", () => {
   beforeEach(() => {
     window.history.replaceState(null, "", "#word");
@@ -30,21 +34,21 @@ describe("the app shell", () => {
     const tabs = screen.getAllByRole("tab");
     expect(tabs.map((t) => t.textContent)).toEqual(["Word", "Layouts", "Bill", "Survey"]);
     expect(screen.getByRole("tab", { name: "Word" }).getAttribute("aria-selected")).toBe("true");
-    await screen.findByRole("heading", { name: "The memdesc word under memdesc-8" });
+    await screen.findByRole("heading", { name: "The memdesc word under memdesc-8" }, lazyView);
     const design = screen.getByLabelText("Design") as HTMLSelectElement;
     fireEvent.change(design, { target: { value: "path-32" } });
     expect(window.location.hash).toBe("#word?design=path-32");
-    await screen.findByRole("heading", { name: "The memdesc word under path-32" });
+    await screen.findByRole("heading", { name: "The memdesc word under path-32" }, lazyView);
     expect(screen.getByText(/tags 0, 4, 8\s+and 12 all read as buddy/)).toBeTruthy();
   });
 
   it("switches views with the number keys, the arrow keys on the tabs, and [ ] for designs", async () => {
     renderApp();
-    await screen.findByRole("heading", { name: "The memdesc word under memdesc-8" });
+    await screen.findByRole("heading", { name: "The memdesc word under memdesc-8" }, lazyView);
     act(() => {
       fireEvent.keyDown(window, { key: "2" });
     });
-    await screen.findByRole("heading", { name: "Descriptor layouts" });
+    await screen.findByRole("heading", { name: "Descriptor layouts" }, lazyView);
     expect(window.location.hash).toBe("#layouts");
     fireEvent.keyDown(screen.getByRole("tablist"), { key: "ArrowRight" });
     expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");
