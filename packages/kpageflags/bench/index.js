@@ -181,8 +181,8 @@ function live() {
   cpuRow("survey (node, 1 reader thread)", `'${process.execPath}' '${survey}' --workers=1`);
   cpuRow("node -e 0 (startup alone)", `'${process.execPath}' -e 0`);
   cpuRow(
-    "node: import @memdesc/kpageflags only",
-    `'${process.execPath}' --input-type=module -e 'await import(${JSON.stringify(join(here, "../dist/index.js"))})'`,
+    "node: import the survey's modules only",
+    `'${process.execPath}' --input-type=module -e 'await import(${JSON.stringify(join(here, "../dist/survey.js"))})'`,
   );
   if (pt) cpuRow("page-types", `'${pt}'`);
   cpuRow("cat /proc/kpageflags", "cat /proc/kpageflags");
