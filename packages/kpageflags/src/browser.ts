@@ -38,6 +38,7 @@ export {
   type PfnGrouping,
   rangeGrouping,
 } from "./grouping.js";
+export { type HugetlbState, hugetlbNotes, hugetlbStateOf } from "./hugetlb.js";
 export { pictureUses, surveyLabel, surveyPicture } from "./picture.js";
 export {
   checkChunkPfns,
@@ -69,7 +70,13 @@ export {
   type SystemRoot,
 } from "./root/root.js";
 export { encodeRuns, type FileRuns, type RunBatch } from "./runs.js";
-export { kernelCountersSchema, type SurveyJson, surveyJsonSchema, surveySchema } from "./schema.js";
+export {
+  hugetlbStateSchema,
+  kernelCountersSchema,
+  type SurveyJson,
+  surveyJsonSchema,
+  surveySchema,
+} from "./schema.js";
 export { type DecodedStream, expandChunksSync, type Snapshot } from "./snapshot/decode.js";
 export {
   type SnapshotHeader,

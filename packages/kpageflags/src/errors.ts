@@ -20,6 +20,8 @@ export type KpageflagsErrorCode =
   | "BAD_COUNTERS"
   /** A page map or snapshot claiming more than any machine has (physical address bits) or its own size allows. */
   | "TOO_BIG"
+  /** A /proc/sys or /sys file (hugetlb_optimize_vmemmap, a hugetlb pool) that does not hold what the kernel writes. */
+  | "BAD_SYSCTL"
   /** An option out of range. */
   | "BAD_OPTION"
   /** Billing needs `bill()` from @memdesc/core, and the installed core has none yet. */

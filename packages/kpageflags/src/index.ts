@@ -2,6 +2,7 @@
 // writing snapshots. Its decodeSnapshot is synchronous (node:zlib inflates and checks CRCs).
 export * from "./browser.js";
 export { fsError } from "./errors.js";
+export { HUGEPAGES_DIR, HVO_SYSCTL, readHugetlbState } from "./read/hugetlb.js";
 export { parseIomem, readIomem } from "./read/iomem.js";
 export { defaultReaders } from "./read/pool.js";
 export { type ProcSourceOptions, procSource, rootOf } from "./read/proc.js";

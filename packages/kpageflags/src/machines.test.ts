@@ -138,17 +138,52 @@ describe("a machine with zsmalloc and hugetlb pages optimised by HVO", () => {
     expect(s.kernel?.hugetlb).toEqual([{ kB: 2048, total: 4, free: 4, reserved: 0, surplus: 0 }]);
   });
 
-  it("checks hugetlb pages against the pools, and says why today's memmap differs from the kernel's count", async () => {
+  it("reads HVO with the counters, bills today with it, and so agrees with the kernel's memmap count", async () => {
     const s = await surveyMachine({ root });
-    const rows = surveyReport(s, registry()).crossCheck;
+    expect(s.hugetlb).toEqual({
+      hvo: true,
+      hvoPath: "/proc/sys/vm/hugetlb_optimize_vmemmap",
+      pools: [{ sizeKiB: 2048, order: 9, pages: 4, free: 4 }],
+    });
+    expect(s.kernel?.read).toContain("/proc/sys/vm/hugetlb_optimize_vmemmap");
+    const report = surveyReport(s, registry());
+    expect(report.picture.hvo).toBe(true);
+    expect(report.bill.hvo).toBe(true);
+    const rows = report.crossCheck;
     expect(rows.find((r) => r.what === "hugetlb pages")).toMatchObject({
       pageMap: 2048,
       kernel: 2048,
       agrees: true,
     });
-    const memmap = rows.find((r) => r.what === "today's memmap")!;
-    expect(memmap).toMatchObject({ kernel: 996 * 4096, agrees: false });
-    expect(memmap.reason).toMatch(/hugetlb_optimize_vmemmap is 1/);
+    // 65,536 struct pages of 64 bytes are 1,024 memmap pages; HVO freed 7 of each folio's 8.
+    expect(rows.find((r) => r.what === "today's memmap")).toMatchObject({
+      pageMap: 996 * 4096,
+      kernel: 996 * 4096,
+      agrees: true,
+    });
+  });
+
+  it("says why today's memmap differs when the bill is told HVO was off", async () => {
+    const s = await surveyMachine({ root });
+    const memmap = surveyReport(s, registry(), { hvo: false }).crossCheck.find(
+      (r) => r.what === "today's memmap",
+    )!;
+    expect(memmap).toMatchObject({ pageMap: 1024 * 4096, kernel: 996 * 4096, agrees: false });
+    expect(memmap.reason).toMatch(/hugetlb_optimize_vmemmap is 1 and today's bill is without HVO/);
+  });
+
+  it("refuses a sysctl the kernel would not write, naming the file", async () => {
+    const bad = machineDir();
+    writeMachine(bad, {
+      words: times(free, 1024),
+      ram: [[0, 1024]],
+      vmstat: { nr_free_pages: 1024 },
+      hugetlbOptimizeVmemmap: 2,
+    });
+    await expect(surveyMachine({ root: bad })).rejects.toMatchObject({
+      code: "BAD_SYSCTL",
+      message: expect.stringMatching(/hugetlb_optimize_vmemmap: expected 0 or 1, got 2$/),
+    });
   });
 });
 

@@ -33,8 +33,15 @@ export function pictureUses(billed: Readonly<Record<BilledUse, BilledTally>>): P
 
 /**
  * The survey as core's memory picture: per use, pages, descriptors and descriptors by order, after the
- * counters' attributions (IOMMU page tables, zsmalloc, large kmalloc and per-CPU pages as uses of their own).
+ * counters' attributions (IOMMU page tables, zsmalloc, large kmalloc and per-CPU pages as uses of their own),
+ * and whether HVO was on (when the survey read it).
  */
 export function surveyPicture(s: Survey): Picture {
-  return { pageSize: s.pageSize, source: surveyLabel(s), uses: pictureUses(s.billed) };
+  const hvo = s.hugetlb?.hvo;
+  return {
+    pageSize: s.pageSize,
+    source: surveyLabel(s),
+    ...(typeof hvo === "boolean" ? { hvo } : {}),
+    uses: pictureUses(s.billed),
+  };
 }

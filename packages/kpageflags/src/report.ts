@@ -73,6 +73,7 @@ export function surveyReport<Ps extends readonly AnyDescriptor[]>(
 ): SurveyReport {
   const b = surveyBill(survey, registry, options);
   const today = b.designs.find((d) => d.design === "today");
+  const hvo = survey.hugetlb?.hvo;
   const groups = survey.groups && {
     by: survey.groups.by,
     rows: survey.groups.rows.map((g) => {
@@ -81,6 +82,7 @@ export function surveyReport<Ps extends readonly AnyDescriptor[]>(
         {
           pageSize: survey.pageSize,
           source: `${surveyLabel(survey)}: ${g.label}`,
+          ...(typeof hvo === "boolean" ? { hvo } : {}),
           uses: pictureUses(g.billed),
         },
         options,
@@ -100,7 +102,7 @@ export function surveyReport<Ps extends readonly AnyDescriptor[]>(
     survey: JSON.parse(JSON.stringify(survey)) as SurveyReport["survey"],
     picture: surveyPicture(survey) as SurveyReport["picture"],
     bill: b,
-    crossCheck: crossCheck(survey, today?.total) as CrossCheckRow[],
+    crossCheck: crossCheck(survey, today?.total, b.hvo) as CrossCheckRow[],
     ...(groups ? { groups } : {}),
   };
 }

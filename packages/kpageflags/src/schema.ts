@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { vmstatCounters } from "./counters/kernel.js";
+import type { HugetlbState } from "./hugetlb.js";
 import { type BilledUse, billedUses, countedUses, surveyUses, unseenUses } from "./uses.js";
 
 const count = z.number().int().nonnegative();
@@ -148,6 +149,29 @@ export const kernelCountersSchema = z
   })
   .strict();
 
+/** What a survey knows of HugeTLB beyond kpageflags: HVO on or off, and the pools (hugetlb.ts). */
+export const hugetlbStateSchema = z
+  .object({
+    /** `hugetlb_optimize_vmemmap`: on, off, or null when unknown (no such sysctl, or not read). */
+    hvo: z.boolean().nullable(),
+    /** Where `hvo` was read. */
+    hvoPath: z.string(),
+    /** Each hugetlb pool: its page size, order, pages (`nr_hugepages`) and free pages. */
+    pools: z.array(
+      z.object({
+        sizeKiB: z.number().int().positive(),
+        order: z.number().int().positive(),
+        pages: z.number().int().nonnegative(),
+        free: z.number().int().nonnegative(),
+      }),
+    ),
+  })
+  .strict();
+
+// What the schema accepts is a HugetlbState (typechecked here; hugetlb.ts stays free of zod for the survey).
+const _hugetlbAgrees: HugetlbState = {} as z.output<typeof hugetlbStateSchema>;
+void _hugetlbAgrees;
+
 /** The JSON form of a {@link Survey}: what `JSON.stringify(survey)` gives. */
 export const surveySchema = z
   .object({
@@ -221,6 +245,7 @@ export const surveySchema = z
       }),
     ),
     notes: z.array(z.string()),
+    hugetlb: hugetlbStateSchema.optional(),
   })
   .strict();
 

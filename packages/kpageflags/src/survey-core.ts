@@ -17,6 +17,7 @@ import {
 } from "./counters/kernel.js";
 import { KpageflagsError } from "./errors.js";
 import { cgroupGrouping, type GroupRange, type PfnGrouping, rangeGrouping } from "./grouping.js";
+import { type HugetlbState, hugetlbNotes, hugetlbStateOf } from "./hugetlb.js";
 import type { PageMapFiles, PageMapInfo, PageMapSource } from "./read/chunk.js";
 import type { SystemRoot } from "./root/root.js";
 import type { RunBatch } from "./runs.js";
@@ -67,6 +68,11 @@ export interface Survey extends Omit<Classification, "groups"> {
   readonly unseen: readonly UnseenEntry[];
   /** Caveats that apply to this survey, in plain words. */
   readonly notes: readonly string[];
+  /**
+   * HugeTLB beyond kpageflags: HVO on or off and the pools, from the counters read with the page map; undefined
+   * for a page map alone.
+   */
+  readonly hugetlb?: HugetlbState;
 }
 
 export interface SurveyOptions {
@@ -209,6 +215,9 @@ export function makeSurvey(
     notes.push(
       `by ${by}: each ${by}'s counters come from /proc/zoneinfo, the machine's from /proc/vmstat, read a moment apart`,
     );
+  const hugetlb = kernel ? hugetlbStateOf(kernel, info.pageSize) : undefined;
+  // The cross-check's hugetlb row sets the pools against the page map; the notes say what HVO does to the bill.
+  notes.push(...hugetlbNotes(hugetlb, c.uses.hugetlb.pages, { comparePools: false }));
   const { groups: _, ...classified } = c;
   return {
     source: {
@@ -228,6 +237,7 @@ export function makeSurvey(
     groups,
     unseen: unseenOf(kernel, acc),
     notes,
+    ...(hugetlb ? { hugetlb } : {}),
   };
 }
 

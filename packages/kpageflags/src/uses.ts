@@ -70,13 +70,13 @@ export const unseenUses = {
     needs: ["/proc/zoneinfo"],
   },
   iommu: {
-    why: "IOMMU page tables (ioptdesc) are plain page allocations with no kpageflags bit",
+    why: "IOMMU page tables (ioptdesc) have no kpageflags bit; those of order > 0 are compound (__folio_alloc_node)",
     countedAs: ["kernel", "compound"],
     counter: "nr_iommu_pages in /proc/vmstat",
     needs: ["/proc/vmstat", "/proc/vmstat: nr_iommu_pages"],
   },
   zsmalloc: {
-    why: "zsmalloc pages (zpdesc) carry a page type that kpageflags does not export; they are order 0",
+    why: "zsmalloc pages (zpdesc) carry a page type that kpageflags does not export; they are order-0 and never compound",
     countedAs: ["kernel"],
     counter: "nr_zspages in /proc/vmstat",
     needs: ["/proc/vmstat", "/proc/vmstat: nr_zspages"],
@@ -88,7 +88,7 @@ export const unseenUses = {
     needs: ["/proc/vmstat"],
   },
   netmem: {
-    why: "page_pool / netmem pages have no kpageflags bit and no /proc counter (netdev netlink page-pool-get has them)",
+    why: "page_pool / netmem pages have no kpageflags bit and no /proc counter (netdev netlink page-pool-get has them); those mapped to user space (TCP zero-copy receive) show MMAP",
     countedAs: ["kernel", "compound", "file"],
     counter: undefined,
     needs: [],

@@ -22,7 +22,8 @@ export interface MachineSpec {
   readonly buddy?: readonly { node: number; zone: string; blocks: readonly number[] }[];
   readonly slabinfo?: readonly SlabSpec[];
   readonly hugepages?: readonly { kB: number; total: number; free: number }[];
-  readonly hugetlbOptimizeVmemmap?: 0 | 1;
+  /** The sysctl as written (a test may write what no kernel would). */
+  readonly hugetlbOptimizeVmemmap?: number;
   readonly release?: string;
 }
 

@@ -24,7 +24,7 @@ import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, size } from "../output/table.js";
 import type { SurveyOutput } from "../schemas.js";
-import { composeFrom, describeSet, pluginRefs } from "./shared.js";
+import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
 
 interface Picked {
   readonly source: PageMapSource;
@@ -53,7 +53,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
     throw err;
   }
   const surveyed = await surveying;
-  const report = surveyReport(surveyed, comp.registry);
+  const report = surveyReport(surveyed, comp.registry, hvoOption(opts));
   const output: SurveyOutput = {
     source: {
       kind: picked.source.info.kind,

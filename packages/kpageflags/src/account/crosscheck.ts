@@ -74,11 +74,12 @@ function row(
 /**
  * The page map against the kernel's own counters: file, anon, slab (pages and slabs, against /proc/slabinfo and
  * the vmstat counters), page tables, free pages, hugetlb pages, anonymous THP by size and, given the bill's
- * today total, today's memmap against `nr_memmap_pages + nr_memmap_boot_pages`. A row is left out when its
+ * today total (and whether that bill applied HVO), today's memmap against `nr_memmap_pages + nr_memmap_boot_pages`
+ * (the kernel takes the struct pages HVO frees off both counters: mm/hugetlb_vmemmap.c). A row is left out when its
  * counter cannot be read (the survey names those once). On a quiet machine the rows agree within 1 %; where
  * they cannot (a counter counting more, churn during the read) the row says why.
  */
-export function crossCheck(s: Survey, todayMemmapBytes?: number): CrossCheckRow[] {
+export function crossCheck(s: Survey, todayMemmapBytes?: number, billHvo = false): CrossCheckRow[] {
   const k = s.kernel;
   if (!k) return [];
   const rows: CrossCheckRow[] = [];
@@ -264,7 +265,8 @@ export function crossCheck(s: Survey, todayMemmapBytes?: number): CrossCheckRow[
   const memmap = v("nr_memmap_pages");
   const boot = v("nr_memmap_boot_pages");
   if (todayMemmapBytes !== undefined && memmap !== undefined && boot !== undefined) {
-    const hvo = k.hugetlbOptimizeVmemmap === 1 && u.hugetlb.pages > 0;
+    const sysctl = k.hugetlbOptimizeVmemmap;
+    const hugetlb = u.hugetlb.pages > 0;
     rows.push(
       row(
         "today's memmap",
@@ -276,8 +278,14 @@ export function crossCheck(s: Survey, todayMemmapBytes?: number): CrossCheckRow[
         churn("nr_memmap_pages", "nr_memmap_boot_pages"),
         [
           "the counters also count struct page_ext (page_owner, page_table_check and other page extensions)",
-          hvo
-            ? "hugetlb_optimize_vmemmap is 1: the kernel freed most of the memmap of hugetlb folios allocated since"
+          hugetlb && sysctl === 1 && !billHvo
+            ? "hugetlb_optimize_vmemmap is 1 and today's bill is without HVO: the kernel freed most of the memmap of hugetlb folios allocated since"
+            : undefined,
+          hugetlb && sysctl === 1 && billHvo
+            ? "today's bill applies HVO to every hugetlb folio; folios allocated before hugetlb_optimize_vmemmap was set keep all their struct pages"
+            : undefined,
+          hugetlb && sysctl !== 1 && billHvo
+            ? `today's bill applies HVO, and hugetlb_optimize_vmemmap is ${sysctl === undefined ? "not known" : sysctl}: the kernel kept the memmap of its hugetlb folios`
             : undefined,
         ]
           .filter(Boolean)

@@ -2,7 +2,14 @@ import { describeRootError, type RootErrorCode, readText, type SystemRoot } from
 import { parseBuddyinfo, parsePagetypeinfo, type TypedFreeBlocks, type ZoneFreeBlocks } from "./buddyinfo.js";
 import { type CgroupPath, readCgroupTree } from "./cgroups.js";
 import { parseSlabinfo, type SlabCache } from "./slabinfo.js";
-import { type HugetlbPool, readHugetlbPools, readNumber, readThpSizes, type ThpSize } from "./sysfs.js";
+import {
+  type HugetlbPool,
+  hvoSysctl,
+  readHugetlbPools,
+  readHvo,
+  readThpSizes,
+  type ThpSize,
+} from "./sysfs.js";
 import { parseMeminfo, parseVmstat } from "./vmstat.js";
 import { parseZoneinfo, pcpPages } from "./zoneinfo.js";
 
@@ -84,7 +91,7 @@ export interface KernelCounters {
     | undefined;
   readonly slabinfo: readonly SlabCache[] | undefined;
   readonly hugetlb: readonly HugetlbPool[] | undefined;
-  /** /proc/sys/vm/hugetlb_optimize_vmemmap: 1 when HVO frees the memmap of new hugetlb folios. */
+  /** /proc/sys/vm/hugetlb_optimize_vmemmap: 1 when HVO frees the memmap of new hugetlb folios (0 or 1). */
   readonly hugetlbOptimizeVmemmap: number | undefined;
   readonly thp: readonly ThpSize[] | undefined;
   /** The memory cgroup hierarchy, when asked for (`--by cgroup`). */
@@ -190,8 +197,8 @@ export function readKernelCounters(reader: CounterReader, options: ReadCountersO
   const buddy = reader.file("/proc/buddyinfo", parseBuddyinfo);
   const slabinfo = reader.file("/proc/slabinfo", parseSlabinfo);
   const hugetlb = readHugetlbPools(root, reader.missing);
-  const hvo = readNumber(root, "/proc/sys/vm/hugetlb_optimize_vmemmap", reader.missing);
-  if (hvo !== undefined) reader.read.push("/proc/sys/vm/hugetlb_optimize_vmemmap");
+  const hvo = readHvo(root, reader.missing);
+  if (hvo !== undefined) reader.read.push(hvoSysctl);
   const thp = readThpSizes(root, reader.missing);
   const tree = options.cgroups ? readCgroupTree(root, reader.missing) : undefined;
   return {
