@@ -12,6 +12,7 @@ const BUDDY = 1n << 10n;
 const LRU_UPTODATE = (1n << 5n) | (1n << 3n);
 const HEAD = 1n << 15n;
 const TAIL = 1n << 16n;
+const HUGE = 1n << 17n;
 
 function machine(root: string, words: bigint[], files: Record<string, string>): void {
   const put = (path: string, data: string | Uint8Array) => {
@@ -101,6 +102,45 @@ describe("memdesc survey --root DIR", () => {
     expect(j.picture.uses.iommu!.pages).toBe(12_345);
     const m8 = j.bill.designs.find((d) => d.design === "memdesc-8")!;
     expect(m8.uses.find((u) => u.use === "iommu")).toMatchObject({ kind: "ioptdesc", pages: 12_345 });
+  });
+
+  it("reads HVO and the hugetlb pools through the root, bills today with HVO, and agrees with the kernel", () => {
+    // 4 hugetlb folios of 2 MiB; with HVO the kernel keeps 1 of each folio's 8 memmap pages.
+    const hvo = join(dir, "hvo");
+    const huge: bigint[] = [];
+    for (let f = 0; f < 4; f++) huge.push(HEAD | HUGE, ...Array<bigint>(511).fill(TAIL | HUGE));
+    machine(hvo, [...huge, ...Array(65536 - huge.length).fill(BUDDY)], {
+      "proc/vmstat": `nr_free_pages ${65536 - huge.length}\nnr_memmap_pages 0\nnr_memmap_boot_pages ${1024 - 4 * 7}\n`,
+      "proc/sys/vm/hugetlb_optimize_vmemmap": "1\n",
+      "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages": "4\n",
+      "sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages": "4\n",
+      "sys/kernel/mm/hugepages/hugepages-2048kB/surplus_hugepages": "0\n",
+    });
+    const r = run(["survey", "--root", hvo]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}hugetlb pages\s+2,048\s+2,048\s+0 \(0\.00%\)\s+yes\s/m);
+    expect(r.stdout).toMatch(/^ {2}today's memmap\s+3\.89 MiB\s+3\.89 MiB\s+0 bytes \(0\.00%\)\s+yes\s/m);
+    expect(r.stdout).toMatch(
+      /^note: \/proc\/sys\/vm\/hugetlb_optimize_vmemmap is 1: today's memmap is billed with HVO/m,
+    );
+    const j = validJson("survey", run(["survey", "--root", hvo, "--json"])) as {
+      survey: { hugetlb: unknown };
+      picture: { hvo?: boolean };
+    };
+    expect(j.survey.hugetlb).toEqual({
+      hvo: true,
+      hvoPath: "/proc/sys/vm/hugetlb_optimize_vmemmap",
+      pools: [{ sizeKiB: 2048, order: 9, pages: 4, free: 4 }],
+    });
+    expect(j.picture.hvo).toBe(true);
+    // --hvo off bills every hugetlb page at 64 bytes, and the row says why it then differs.
+    const off = run(["survey", "--root", hvo, "--hvo", "off"]);
+    expect(off.stdout).toMatch(/^ {2}today's memmap\s+4\.00 MiB\s+3\.89 MiB\s.*\sno\s/m);
+    expect(off.stdout).toMatch(
+      /today's memmap: hugetlb_optimize_vmemmap is 1 and today's bill is without HVO/,
+    );
+    writeFileSync(join(hvo, "proc/sys/vm/hugetlb_optimize_vmemmap"), "2\n");
+    expectUserError(run(["survey", "--root", hvo]), /hugetlb_optimize_vmemmap: expected 0 or 1, got 2/);
   });
 
   it("bills each NUMA node (--by node) and each zone (--by zone)", () => {

@@ -11,7 +11,10 @@ import { writeMachine } from "../test/machine.js";
 import { bits, folio as folioOf, KPF, times } from "../test/pagemap.js";
 import { KpageflagsError } from "./errors.js";
 import { surveyReport } from "./report.js";
+import { readSnapshot } from "./snapshot/read.js";
+import { captureSnapshot } from "./snapshot/write.js";
 import { surveyMachine } from "./survey.js";
+import { survey } from "./survey-core.js";
 import { billedUses } from "./uses.js";
 
 /*
@@ -161,6 +164,20 @@ describe("a machine with zsmalloc and hugetlb pages optimised by HVO", () => {
       kernel: 996 * 4096,
       agrees: true,
     });
+  });
+
+  it("keeps HVO in a capture: the snapshot surveys as the machine did", async () => {
+    const path = join(dir, "hvo.mdsnap");
+    await captureSnapshot(path, { root });
+    const snap = readSnapshot(path);
+    const again = await survey(snap.source, { root: snap.root() });
+    expect(again.hugetlb).toEqual((await surveyMachine({ root })).hugetlb);
+    expect(again.hugetlb?.hvo).toBe(true);
+    expect(surveyReport(again, registry()).crossCheck.find((r) => r.what === "today's memmap")).toMatchObject(
+      {
+        agrees: true,
+      },
+    );
   });
 
   it("says why today's memmap differs when the bill is told HVO was off", async () => {

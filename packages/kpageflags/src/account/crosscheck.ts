@@ -277,7 +277,6 @@ export function crossCheck(s: Survey, todayMemmapBytes?: number, billHvo = false
         vm,
         churn("nr_memmap_pages", "nr_memmap_boot_pages"),
         [
-          "the counters also count struct page_ext (page_owner, page_table_check and other page extensions)",
           hugetlb && sysctl === 1 && !billHvo
             ? "hugetlb_optimize_vmemmap is 1 and today's bill is without HVO: the kernel freed most of the memmap of hugetlb folios allocated since"
             : undefined,
@@ -287,6 +286,7 @@ export function crossCheck(s: Survey, todayMemmapBytes?: number, billHvo = false
           hugetlb && sysctl !== 1 && billHvo
             ? `today's bill applies HVO, and hugetlb_optimize_vmemmap is ${sysctl === undefined ? "not known" : sysctl}: the kernel kept the memmap of its hugetlb folios`
             : undefined,
+          "the counters also count struct page_ext (page_owner, page_table_check and other page extensions)",
         ]
           .filter(Boolean)
           .join("; "),
