@@ -16,14 +16,16 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
   const path = resolve(ctx.cwd, String(opts.output));
   const shown = displayPath(path, ctx.cwd);
   checkDirectory(path, shown);
-  checkRoot();
-  const progress = startProgress(`capturing ${procDir}/kpageflags`, ctx.progress);
+  const root = typeof opts.root === "string" ? resolve(ctx.cwd, opts.root) : undefined;
+  if (root === undefined) checkRoot();
+  const progress = startProgress(`capturing ${root ?? ""}${procDir}/kpageflags`, ctx.progress);
   const started = performance.now();
   let written: Awaited<ReturnType<typeof captureSnapshot>>;
   try {
     written = await captureSnapshot(path, {
-      counts: opts.counts === true,
-      cgroups: opts.cgroups === true,
+      root,
+      counts: opts.counts === false ? false : undefined,
+      cgroups: opts.cgroups === false ? false : undefined,
       note: typeof opts.note === "string" ? opts.note : undefined,
       producer: "memdesc capture",
       onProgress: (done, expected) => progress.update(done, expected),
@@ -45,9 +47,14 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
     .filter(([, on]) => on)
     .map(([f]) => f)
     .join(", ");
+  const k = written.survey.kernel;
+  const counters = k
+    ? `  ${k.read.length} counter files${k.unreadable.length > 0 ? `; could not read ${k.unreadable.map((u) => u.path).join(", ")}` : ""}\n`
+    : "";
   ctx.out(
     `${ctx.c.bold("memdesc capture")}: wrote ${shown}: ${size(written.bytes)} (${int(written.bytes)} bytes) in ${seconds.toFixed(1)} s\n` +
       `  ${int(h.pfnCount)} PFNs of ${files}; Linux ${h.kernelRelease}${h.machine ? ` ${h.machine}` : ""}, captured ${h.capturedAt}\n` +
+      counters +
       `  survey it anywhere with: memdesc survey --snapshot ${shown}\n`,
   );
 }

@@ -2,24 +2,27 @@ import { closeSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
-  classifierFor,
+  countedLabel,
   defaultSampleName,
-  makeSurvey,
+  dirRoot,
   type PageMapSource,
   procSource,
   rawSource,
-  readHugetlbState,
   readSnapshot,
   type Survey,
+  type SurveyGrouping,
+  type SystemRoot,
   sampleInfo,
   sampleSnapshotPath,
   samples,
+  survey,
   surveyReport,
 } from "@memdesc/kpageflags";
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
+import { formatAttributions, formatCrossCheck, formatGroups } from "../output/counters.js";
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, size } from "../output/table.js";
@@ -28,6 +31,8 @@ import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
 
 interface Picked {
   readonly source: PageMapSource;
+  /** Where the counters come from; none for a raw dump. */
+  readonly root: SystemRoot | undefined;
   readonly sample: boolean;
   /** The sample's name, when a sample is surveyed. */
   readonly sampleName?: string | undefined;
@@ -37,15 +42,28 @@ interface Picked {
 
 /** `memdesc survey`: this machine's page map (or a snapshot or raw dump), classified and billed. */
 export default async function surveyCommand(ctx: Context, opts: Record<string, unknown>): Promise<void> {
-  const picked = pickSource(ctx, opts);
-  // Compose first: a bad config should fail before a long read.
-  const comp = await composeFrom(ctx.cwd, opts);
-  const survey = await runSurvey(picked.source, ctx);
-  const report = surveyReport(survey, comp.registry, hvoOption(opts));
+  const by = opts.by as SurveyGrouping | undefined;
+  const picked = pickSource(ctx, opts, by);
+  // The page map is read on worker threads while the descriptor set is composed (loading zod and the plugins);
+  // a bad config stops the read and is reported alone.
+  const stop = new AbortController();
+  const surveying = runSurvey(picked, by, ctx, stop.signal);
+  surveying.catch(() => {});
+  let comp: Awaited<ReturnType<typeof composeFrom>>;
+  try {
+    comp = await composeFrom(ctx.cwd, opts);
+  } catch (err) {
+    stop.abort();
+    await surveying.catch(() => {});
+    throw err;
+  }
+  const surveyed = await surveying;
+  const report = surveyReport(surveyed, comp.registry, hvoOption(opts));
   const output: SurveyOutput = {
     source: {
       kind: picked.source.info.kind,
       path: picked.source.info.path,
+      ...(picked.root ? { root: picked.root.label } : {}),
       sample: picked.sample,
       ...(picked.sampleName !== undefined ? { sampleName: picked.sampleName } : {}),
       ...(picked.reason !== undefined ? { reason: picked.reason } : {}),
@@ -61,30 +79,42 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
   let out = "";
   if (picked.reason)
     out += `${c.yellow("note:")} ${picked.reason}; surveying the sample snapshot shipped with memdesc\n`;
-  const ram = `${size(b.ramBytes)} of RAM (${int(b.ramPages)} pages of ${size(b.pageSize)} in ${int(survey.pfnCount)} PFNs)`;
-  out += `${c.bold("memdesc survey")}: ${describeSource(survey, picked, ctx.cwd)}: ${ram}\n`;
+  const ram = `${size(b.ramBytes)} of RAM (${int(b.ramPages)} pages of ${size(b.pageSize)} in ${int(surveyed.pfnCount)} PFNs)`;
+  out += `${c.bold("memdesc survey")}: ${describeSource(surveyed, picked, ctx.cwd)}: ${ram}\n`;
   out += `plugins: ${describeSet(comp)}\n\n`;
-  out += formatBill(b, comp.design.name, c);
+  const counted = Object.fromEntries(Object.entries(surveyed.billed).map(([u, t]) => [u, countedLabel(t)]));
+  out += formatBill(b, comp.design.name, c, counted);
+  if (report.groups) out += `\n${formatGroups(report.groups, comp.design.name, c)}`;
+  const attributed = formatAttributions(surveyed, c);
+  if (attributed) out += `\n${attributed}`;
+  const checked = formatCrossCheck(report.crossCheck, c);
+  if (checked) out += `\n${checked}`;
   const notes: string[] = [];
-  const anomalies = Object.entries(survey.anomalies.counts).filter(([, n]) => n > 0);
+  const anomalies = Object.entries(surveyed.anomalies.counts).filter(([, n]) => n > 0);
   if (anomalies.length > 0)
     notes.push(`anomalies in the page map: ${anomalies.map(([k, n]) => `${int(n)} ${k}`).join(", ")}`);
-  notes.push(...survey.notes);
+  notes.push(...surveyed.notes);
   out += `\n${formatWarnings(b.warnings, c)}`;
-  if (survey.unseen.length > 0) {
-    out += `cannot be seen from kpageflags:\n`;
-    for (const u of survey.unseen) out += `  ${u.use}: ${u.why}; counted in ${u.countedAs.join(" or ")}\n`;
+  const unreadable = surveyed.kernel?.unreadable ?? [];
+  if (unreadable.length > 0) {
+    out += `could not read:\n`;
+    for (const u of unreadable) out += `  ${u.path}: ${u.why}\n`;
+  }
+  if (surveyed.unseen.length > 0) {
+    out += `cannot be seen:\n`;
+    for (const u of surveyed.unseen)
+      out += `  ${u.use}: ${u.why}; counted in ${u.countedAs.join(" or ")}${u.counter ? ` (${u.counter})` : ""}\n`;
   }
   for (const n of notes) out += `note: ${n}\n`;
   ctx.out(out);
 }
 
-function pickSource(ctx: Context, opts: Record<string, unknown>): Picked {
-  const chosen = ["snapshot", "raw", "sample"].filter((k) => opts[k] !== undefined);
+function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGrouping | undefined): Picked {
+  const chosen = ["snapshot", "raw", "sample", "root"].filter((k) => opts[k] !== undefined);
   if (chosen.length > 1)
     throw new UserError(
-      `--${chosen[0]} and --${chosen[1]} both name a page map`,
-      "give one of --snapshot FILE, --raw FILE and --sample",
+      `--${chosen[0]} and --${chosen[1]} both name a machine`,
+      "give one of --snapshot FILE, --raw FILE, --root DIR and --sample",
     );
   for (const k of ["iomem", "startPfn"])
     if (opts[k] !== undefined && opts.raw === undefined)
@@ -92,22 +122,37 @@ function pickSource(ctx: Context, opts: Record<string, unknown>): Picked {
         `--${k === "iomem" ? "iomem" : "start-pfn"} goes with --raw`,
         "snapshots and /proc carry their own PFN range and /proc/iomem ranges",
       );
-  if (typeof opts.snapshot === "string")
-    return { source: readSnapshot(resolve(ctx.cwd, opts.snapshot)).source, sample: false, reason: undefined };
-  if (typeof opts.raw === "string")
+  const cgroups = by === "cgroup";
+  if (typeof opts.snapshot === "string") {
+    const snap = readSnapshot(resolve(ctx.cwd, opts.snapshot));
+    return { source: snap.source, root: snap.root(), sample: false, reason: undefined };
+  }
+  if (typeof opts.raw === "string") {
+    if (by)
+      throw new UserError(
+        `--by ${by} needs the machine's counters, and a raw dump has only the page map`,
+        "survey the machine itself, a snapshot made by `memdesc capture`, or a --root copy",
+      );
     return {
       source: rawSource(resolve(ctx.cwd, opts.raw), {
         ...(typeof opts.iomem === "string" ? { ram: resolve(ctx.cwd, opts.iomem) } : {}),
         ...(opts.startPfn !== undefined ? { startPfn: parsePfn(String(opts.startPfn)) } : {}),
       }),
+      root: undefined,
       sample: false,
       reason: undefined,
     };
+  }
+  if (typeof opts.root === "string") {
+    const root = dirRoot(resolve(ctx.cwd, opts.root));
+    return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+  }
   if (opts.sample !== undefined)
     return sample(undefined, opts.sample === true ? undefined : String(opts.sample));
   const why = unreadable("/proc/kpageflags");
   if (why) return sample(`cannot read /proc/kpageflags (${why})`);
-  return { source: procSource({}), sample: false, reason: undefined };
+  const root = dirRoot("/");
+  return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
 }
 
 function parsePfn(text: string): number {
@@ -132,7 +177,8 @@ function sample(reason: string | undefined, name: string = defaultSampleName): P
       `the samples: ${samples.map((s) => `${s.name} (${s.title})`).join("; ")}`,
       { code: "UNKNOWN_SAMPLE" },
     );
-  return { source: readSnapshot(sampleSnapshotPath(name)).source, sample: true, sampleName: name, reason };
+  const snap = readSnapshot(sampleSnapshotPath(name));
+  return { source: snap.source, root: snap.root(), sample: true, sampleName: name, reason };
 }
 
 /** Why a file cannot be read (`permission denied: run as root`), or undefined if it can. */
@@ -148,30 +194,32 @@ function unreadable(path: string): string | undefined {
   }
 }
 
-/** Reads the source chunk by chunk into the classifier, with a progress bar on a terminal. */
-async function runSurvey(source: PageMapSource, ctx: Context): Promise<Survey> {
-  const info = source.info;
-  const classifier = classifierFor(info);
-  const total = info.pfnCount ?? info.expectedPfnCount;
+/** Surveys the page map and the counters, with a progress bar on a terminal once it takes over a second. */
+async function runSurvey(
+  picked: Picked,
+  by: SurveyGrouping | undefined,
+  ctx: Context,
+  signal: AbortSignal,
+): Promise<Survey> {
+  const info = picked.source.info;
   const progress = startProgress(`surveying ${info.path}`, ctx.progress);
   try {
-    let done = 0;
-    for await (const chunk of source.chunks()) {
-      classifier.push(chunk);
-      done += chunk.length;
-      progress.update(done, total);
-      if (ctx.progress) await progress.tick();
-    }
+    return await survey(picked.source, {
+      root: picked.root,
+      by,
+      signal,
+      onProgress: (done, total) => progress.update(done, total),
+    });
   } finally {
     progress.stop();
   }
-  // A live survey reads HVO and the hugetlb pools with the page map: the bill of today's memmap needs them.
-  return makeSurvey(info, classifier.finish(), info.kind === "proc" ? readHugetlbState() : undefined);
 }
 
 function describeSource(s: Survey, picked: Picked, cwd: string): string {
   const src = s.source;
   const kernel = [src.kernelRelease && `Linux ${src.kernelRelease}`, src.machine].filter(Boolean).join(" ");
+  if (src.kind === "proc" && picked.root?.label !== "/")
+    return `${displayPath(src.path, cwd)}, a copy of another machine${kernel ? ` (${kernel})` : ""}`;
   if (src.kind === "proc") return `${src.path} on ${hostname()}${kernel ? ` (${kernel})` : ""}`;
   const what = picked.sample
     ? `sample snapshot ${picked.sampleName},`

@@ -1,6 +1,6 @@
 import type { ProgressResult } from "@clack/prompts";
 
-/** Progress of a long step, for a terminal: a bar on stderr that appears only once the step passes 0.5 s. */
+/** Progress of a long step, for a terminal: a bar on stderr that appears only once the step passes a second. */
 export interface Progress {
   /** `done` of `total` units so far (`total` undefined while unknown). */
   update(done: number, total: number | undefined): void;
@@ -10,7 +10,7 @@ export interface Progress {
   stop(): void;
 }
 
-const SHOW_AFTER_MS = 500;
+const SHOW_AFTER_MS = 1000;
 const STEPS = 1000;
 
 const none: Progress = {
@@ -20,7 +20,7 @@ const none: Progress = {
 };
 
 /**
- * A progress bar for `label`, shown on stderr when it is a terminal and the step is still running after half a
+ * A progress bar for `label`, shown on stderr when it is a terminal and the step is still running after a
  * second; otherwise nothing, so pipes, files, CI logs and `--json` output never see it. @clack/prompts is
  * imported only when the bar is actually drawn.
  */

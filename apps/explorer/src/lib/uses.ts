@@ -11,10 +11,12 @@ export const pageMapBackground = "#1e2227";
  */
 export const useColors: Readonly<Record<MemoryUse, string>> = {
   free: "#5f7492",
+  pcp: "#f008f8",
   file: "#39c7ff",
   anon: "#ffdc0e",
   ksm: "#acaf7f",
   slab: "#298162",
+  largeKmalloc: "#90d0b0",
   pagetable: "#d481c9",
   hugetlb: "#ceff73",
   iommu: "#c3a854",
