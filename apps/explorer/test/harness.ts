@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sampleSnapshotPath } from "@memdesc/kpageflags";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 /*
@@ -16,7 +17,8 @@ export const explorerRoot = fileURLToPath(new URL("..", import.meta.url));
 export const repoRoot = join(explorerRoot, "../..");
 export const appDir = join(explorerRoot, "app");
 export const chromiumPath = "/usr/bin/chromium";
-export const sampleSnapshot = join(repoRoot, "packages/kpageflags/fixtures/sample.mdsnap");
+/** The sample the app opens on (kpageflags' default sample). */
+export const sampleSnapshot = sampleSnapshotPath();
 export const cliBin = join(repoRoot, "apps/cli/bin/memdesc.js");
 
 /** Why the browser tests cannot run here, or undefined when they can. */

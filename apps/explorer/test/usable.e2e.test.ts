@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { defaultSampleName } from "@memdesc/kpageflags";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -33,7 +34,11 @@ const states = [
   { name: "word", hash: "#word", ready: "[data-testid=type-table]" },
   { name: "layouts", hash: "#layouts", ready: "[data-testid=overlay-rules]" },
   { name: "bill", hash: "#bill", ready: "[data-testid=bill-totals]" },
-  { name: "bill from a survey", hash: "#bill?from=sample%3Avm-24g", ready: "[data-testid=whatif-totals]" },
+  {
+    name: "bill from a survey",
+    hash: `#bill?from=sample%3A${defaultSampleName}`,
+    ready: "[data-testid=whatif-totals]",
+  },
 ] as const;
 
 const serious = (v: readonly AxeViolation[]) =>
