@@ -2,14 +2,15 @@ import { spawnSync } from "node:child_process";
 import { paholeReference } from "@memdesc/testkit";
 import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { firstPartyRegistry } from "../src/lib/registry.js";
 import { browserMissing, cliBin, type ExplorerSession, openExplorer } from "./harness.js";
 
 /*
- * The Layouts view's tables against pahole's text, row by row, in Chromium: today's struct folio against what
- * pahole 1.24 printed from Linux 6.18's BTF (testkit's reference file, real pahole output), and each
- * memdesc-era folio against `memdesc layout folio --variant V`. Each line of the text is read here with a
- * regular expression of this test's own, and the table's row in the same place must say the same: nesting
- * depth, offset, size, member (with its array dimension or bits) and type, or the comment.
+ * The Layouts view's tables against pahole's text, row by row, in Chromium: each kind's today struct (folio,
+ * slab, ptdesc, …) against what pahole 1.24 printed from Linux 6.18's BTF (testkit's reference files, real pahole
+ * output), and each memdesc-era folio against `memdesc layout folio --variant V`. Each line of the text is read
+ * here with a regular expression of this test's own, and the table's row in the same place must say the same:
+ * nesting depth, offset, size, member (with its array dimension or bits) and type, or the comment.
  */
 
 const missing = browserMissing();
@@ -91,11 +92,28 @@ describe.skipIf(missing !== undefined)("the Layouts view's tables, row by row ag
     await explorer?.close();
   });
 
-  it("today's struct folio is pahole's printout of Linux 6.18's, line for line", async () => {
-    const today = page.getByTestId("layout-card").first().getByTestId("layout-table");
-    const shown = await tableRows(today);
-    const reference = paholeReference("pahole_folio.txt");
-    expectSameRows(shown, reference, "struct folio");
+  it("each kind's today struct is pahole's printout of Linux 6.18's, line for line", async () => {
+    const select = page.getByLabel("Descriptor", { exact: true });
+    const kinds = await select
+      .locator("option")
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(kinds).toEqual(
+      expect.arrayContaining(["folio", "slab", "ptdesc", "ioptdesc", "zpdesc", "netmem"]),
+    );
+    const registry = firstPartyRegistry("memdesc-8");
+    for (const kind of kinds) {
+      await select.selectOption(kind);
+      await expect.poll(() => page.url()).toContain(`kind=${kind}`);
+      const rows = await tableRows(page.getByTestId("layout-card").first().getByTestId("layout-table"));
+      const name = /^struct (\w+) \{$/.exec(rows[0]!.member)?.[1];
+      expect(name, `${kind}: ${rows[0]!.member}`).toBeDefined();
+      // The kind's own struct, not the one shown before (anon's today struct is folio's).
+      expect(name, kind).toBe(registry.todayLayout(kind as never).name);
+      expectSameRows(rows, paholeReference(`pahole_${name}.txt`), `${kind}: struct ${name}`);
+    }
+    await select.selectOption("folio");
+    await expect.poll(() => page.url()).toContain("kind=folio");
+    const shown = await tableRows(page.getByTestId("layout-card").first().getByTestId("layout-table"));
     // What the old table lost.
     expect(shown.find((r) => r.member === "_usable_1[4]")?.type).toBe("long unsigned int");
     expect(

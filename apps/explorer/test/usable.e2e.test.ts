@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultSampleName } from "@memdesc/kpageflags";
+import { defaultSampleName, samples } from "@memdesc/kpageflags";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contrast, deltaE, visions } from "./colour.js";
 import {
   type AxeViolation,
   axeViolations,
@@ -17,7 +18,8 @@ import {
 /*
  * The explorer usable everywhere, in Chromium: axe-core finds no serious or critical issue in any view; a file
  * dropped anywhere loads (the browser never leaves the app); the wheel over the page map zooms or scrolls and
- * never keeps the page from scrolling; hovering redraws the probe, not the map; inputs say what they did; and
+ * never keeps the page from scrolling; every sample's map is drawn in colours 3:1 against its canvas and apart for
+ * colour-blind eyes; hovering redraws the probe, not the map; inputs say what they did; and
  * on a 390 px phone the page does not scroll sideways, the word's type bits, the type table, the totals and
  * the Bill's legend are on screen, a tap on the map picks a page, and a finger scrolls the page past the map.
  */
@@ -165,6 +167,67 @@ describe.skipIf(missing !== undefined)("the explorer on a desktop", () => {
     await page.mouse.wheel(0, -200);
     await expect.poll(() => page.evaluate(() => window.scrollY)).toBeLessThan(y2);
     expect(await level()).toBe("2");
+  });
+
+  it("draws each sample's page map in colours 3:1 against its canvas, apart for colour-blind eyes, each in the legend", async () => {
+    for (const sample of samples) {
+      await page.goto(`${explorer.preview.url}#survey?sample=${sample.name}`);
+      await page.waitForSelector(`[data-testid=survey-results][data-name="${sample.file}"]`);
+      await page.waitForSelector("[data-testid=pagemap][data-renders]");
+      // What Chromium drew and shows, read back: the map's pixels, the canvas colour under it, the legend's swatches.
+      const drawn = await page.evaluate(() => {
+        const hex = (rgb: string) =>
+          `#${(rgb.match(/\d+/g) ?? [])
+            .slice(0, 3)
+            .map((n) => Number(n).toString(16).padStart(2, "0"))
+            .join("")}`;
+        const map = document.querySelector<HTMLCanvasElement>("[data-testid=pagemap]")!;
+        const data = map.getContext("2d")!.getImageData(0, 0, map.width, map.height).data;
+        const pixels = new Set<string>();
+        for (let i = 0; i < data.length; i += 4)
+          pixels.add(
+            `#${[data[i]!, data[i + 1]!, data[i + 2]!].map((n) => n.toString(16).padStart(2, "0")).join("")}`,
+          );
+        const legend = [...document.querySelectorAll<HTMLElement>("[data-testid=pagemap-legend] li")].map(
+          (li) => {
+            const style = getComputedStyle(li.querySelector(".swatch")!);
+            const image = style.backgroundImage.match(/rgba?\([^)]*\)/g) ?? [];
+            return {
+              use: li.dataset.use!,
+              colours: image.length ? image.map(hex) : [hex(style.backgroundColor)],
+            };
+          },
+        );
+        return {
+          canvas: hex(getComputedStyle(map.parentElement!).backgroundColor),
+          pixels: [...pixels],
+          legend,
+        };
+      });
+      const what = `sample ${sample.name}`;
+      // Every colour on the map is the canvas or a use the legend names.
+      const named = new Set(drawn.legend.flatMap((l) => l.colours));
+      expect(
+        drawn.pixels.filter((c) => c !== drawn.canvas && !named.has(c)),
+        what,
+      ).toEqual([]);
+      expect(drawn.legend.length, what).toBeGreaterThan(3);
+      // Every use stands out from the canvas by 3:1 (a textured one, holes, by its main colour).
+      for (const l of drawn.legend)
+        expect(
+          Math.max(...l.colours.map((c) => contrast(c, drawn.canvas))),
+          `${what}: ${l.use}`,
+        ).toBeGreaterThanOrEqual(3);
+      // Every two plain colours stay apart as seen with normal vision and with each colour-vision deficiency.
+      const plain = drawn.legend.filter((l) => l.colours.length === 1);
+      for (const vision of visions)
+        for (const [i, a] of plain.entries())
+          for (const b of plain.slice(i + 1))
+            expect(
+              deltaE(a.colours[0]!, b.colours[0]!, vision),
+              `${what}: ${a.use} and ${b.use} (${vision ?? "normal vision"})`,
+            ).toBeGreaterThanOrEqual(15);
+    }
   });
 
   it("hovering the map redraws only the probe", async () => {

@@ -1,62 +1,13 @@
 import { memoryUseNames } from "@memdesc/core";
 import { describe, expect, it } from "vitest";
+import { contrast, deltaE, visions } from "../../test/colour.js";
 import { pageMapBackground, useColors, useTextures } from "./uses.js";
 
 /*
- * The page map's palette, checked with the standard formulas rather than by eye: WCAG 2.2's relative luminance
- * and contrast ratio, Machado, Oliveira and Fernandes (2009)'s simulation of full protanopia, deuteranopia and
- * tritanopia (their severity-1.0 matrices, on linear RGB), and CIE 1976 L*a*b* colour differences (D65).
+ * The page map's palette, checked with the standard formulas rather than by eye (test/colour.ts): WCAG 2.2's
+ * contrast ratio, and CIE ΔE*ab as seen with normal vision and with simulated protanopia, deuteranopia and
+ * tritanopia.
  */
-
-const linear = (hex: string): [number, number, number] =>
-  [1, 3, 5].map((i) => {
-    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
-    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  }) as [number, number, number];
-
-const luminance = ([r, g, b]: readonly number[]) => 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-
-export function contrast(a: string, b: string): number {
-  const [x, y] = [luminance(linear(a)), luminance(linear(b))].sort((p, q) => q - p);
-  return (x! + 0.05) / (y! + 0.05);
-}
-
-type Matrix = readonly (readonly [number, number, number])[];
-const machado: Readonly<Record<string, Matrix>> = {
-  protanopia: [
-    [0.152286, 1.052583, -0.204868],
-    [0.114503, 0.786281, 0.099216],
-    [-0.003882, -0.048116, 1.051998],
-  ],
-  deuteranopia: [
-    [0.367322, 0.860646, -0.227968],
-    [0.280085, 0.672501, 0.047413],
-    [-0.01182, 0.04294, 0.968881],
-  ],
-  tritanopia: [
-    [1.255528, -0.076749, -0.178779],
-    [-0.078411, 0.930809, 0.147602],
-    [0.004733, 0.691367, 0.3039],
-  ],
-};
-
-const simulate = (rgb: readonly number[], m: Matrix | undefined) =>
-  m ? m.map((row) => Math.min(1, Math.max(0, row[0] * rgb[0]! + row[1] * rgb[1]! + row[2] * rgb[2]!))) : rgb;
-
-function lab([r, g, b]: readonly number[]): [number, number, number] {
-  const x = (0.4124 * r! + 0.3576 * g! + 0.1805 * b!) / 0.95047;
-  const y = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
-  const z = (0.0193 * r! + 0.1192 * g! + 0.9505 * b!) / 1.08883;
-  const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
-  return [116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))];
-}
-
-/** ΔE*ab between two colours as seen with normal vision (`undefined`) or one of the simulated deficiencies. */
-const deltaE = (a: string, b: string, vision?: string) => {
-  const m = vision ? machado[vision] : undefined;
-  const [p, q] = [lab(simulate(linear(a), m)), lab(simulate(linear(b), m))];
-  return Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]);
-};
 
 describe("the page map's colours", () => {
   it("give every memory use a colour at least 3:1 against the canvas", () => {
@@ -67,7 +18,7 @@ describe("the page map's colours", () => {
 
   it("keep every two uses apart, for normal vision and the three colour-vision deficiencies", () => {
     const solid = Object.entries(useColors).filter(([u]) => !(u in useTextures));
-    for (const vision of [undefined, ...Object.keys(machado)])
+    for (const vision of visions)
       for (const [i, [u, a]] of solid.entries())
         for (const [v, b] of solid.slice(i + 1))
           expect(deltaE(a, b, vision), `${u} and ${v} (${vision ?? "normal vision"})`).toBeGreaterThanOrEqual(
@@ -78,7 +29,7 @@ describe("the page map's colours", () => {
   it("draw holes as a checkerboard that differs from the canvas", () => {
     for (const [use, alt] of Object.entries(useTextures)) {
       expect(alt, use).not.toBe(useColors[use as keyof typeof useColors]);
-      for (const vision of [undefined, ...Object.keys(machado)])
+      for (const vision of visions)
         expect(deltaE(alt, pageMapBackground, vision), use).toBeGreaterThanOrEqual(8);
     }
   });

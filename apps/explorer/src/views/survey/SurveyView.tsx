@@ -253,8 +253,8 @@ function Notes({ loaded }: { loaded: Loaded }) {
           .filter((a) => a.counted > 0)
           .map((a) => (
             <li key={a.use}>
-              {a.use} ({memoryUses[a.use]}): {int(a.counted)} pages attributed from {a.counter} ({a.file}), taken
-              from {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
+              {a.use} ({memoryUses[a.use]}): {int(a.counted)} pages attributed from {a.counter} ({a.file}),
+              taken from {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
               {a.short > 0 ? `; ${int(a.short)} not found in the page map` : ""}
             </li>
           ))}

@@ -129,8 +129,10 @@ describe("Word view", () => {
     expect(screen.getByTestId("decoded-word").querySelector("dd[data-tag]")!.textContent).toBe(
       String(18 & 15),
     );
-    fireEvent.click(screen.getByLabelText(/Bare digits are decimal/));
+    // The switch re-reads what is typed, in both panes.
     type("Word (hex)", "18");
+    fireEvent.click(screen.getByLabelText(/Bare digits are decimal/));
+    expect((screen.getByLabelText("Kind") as HTMLSelectElement).value).toBe(codec.kindOf(18 & 15));
     expect(screen.getByTestId("decoded-word").querySelector("dd[data-tag]")!.textContent).toBe(
       String(18 & 15),
     );

@@ -131,8 +131,8 @@ export default function WordView() {
   const [decimal, setDecimal] = useState(false);
   const inSet = (kind: string | undefined) =>
     kind !== undefined && (registry.kinds as readonly string[]).includes(kind);
-  const readWords = (words: readonly string[]) =>
-    words.map((w, i) => word(w, i === 0 ? "word" : `word ${i}`, decimal));
+  const readWords = (words: readonly string[], asDecimal = decimal) =>
+    words.map((w, i) => word(w, i === 0 ? "word" : `word ${i}`, asDecimal));
   const parsed = attempt(() => readWords(state.words));
   // A foreign word (a tag no kind of this set has) is shown as the decoder has it, in both panes.
   const encoded: Outcome<bigint[]> = state.foreign
@@ -166,10 +166,15 @@ export default function WordView() {
     const out = attempt(() => encodeState(registry, next, n));
     setState(out.ok ? { ...next, words: hexWords(out.value, d.wordBits) } : { ...next, words: state.words });
   };
-  const setWord = (index: number, text: string) => {
+  const setWord = (index: number, text: string, asDecimal = decimal) => {
     const words = state.words.map((w, i) => (i === index ? text : w));
-    const out = attempt(() => registry.codec.decodeEntry(readWords(words)));
+    const out = attempt(() => registry.codec.decodeEntry(readWords(words, asDecimal)));
     setState(out.ok ? fromDecoded(registry, out.value, words, state) : { ...state, words });
+  };
+  // The switch changes what the typed digits mean: the encoder follows the decoder's new reading.
+  const setBase = (asDecimal: boolean) => {
+    setDecimal(asDecimal);
+    setWord(0, state.words[0] ?? "", asDecimal);
   };
   const kindFields = storage === "inline" ? payload : [];
 
@@ -341,7 +346,7 @@ export default function WordView() {
                   id={`${ids.word}-decimal`}
                   type="checkbox"
                   checked={decimal}
-                  onChange={(e) => setDecimal(e.target.checked)}
+                  onChange={(e) => setBase(e.target.checked)}
                 />
                 <label htmlFor={`${ids.word}-decimal`}>
                   Bare digits are decimal (else hex, as dump_page() prints a word; <code>0x</code>,{" "}
