@@ -307,11 +307,13 @@ describe.skipIf(missing !== undefined)("the explorer on a 390 px phone", () => {
       }),
     );
 
-  it("never scrolls sideways, and the header takes little room", async () => {
+  it("never scrolls sideways, the header takes little room, and axe-core finds nothing serious", async () => {
     for (const s of states) {
       await page.goto(`${explorer.preview.url}${s.hash}`);
       await page.waitForSelector(s.ready);
       expect(await noSideways(), s.name).toBe(true);
+      const v = serious(await axeViolations(page));
+      expect(v, `${s.name}: ${JSON.stringify(v, null, 1)}`).toEqual([]);
       const header = await page.locator(".app-header").boundingBox();
       expect(header!.height, s.name).toBeLessThan(110);
       await page.screenshot({
@@ -330,13 +332,28 @@ describe.skipIf(missing !== undefined)("the explorer on a 390 px phone", () => {
     // The type table fits: every cell on screen (on a phone each row is a card of labelled cells).
     expect(await onScreen("[data-testid=type-table] td")).not.toContain(false);
     expect(await page.locator("[data-testid=type-table] td").count()).toBeGreaterThan(20);
-    await page.goto(`${explorer.preview.url}#bill`);
-    await page.waitForSelector("[data-testid=bill-totals]");
-    const cols = await page.locator("[data-testid=bill-totals] thead th").allTextContents();
-    const visible = await onScreen("[data-testid=bill-totals] thead th");
-    expect(cols.filter((_, i) => visible[i]).map((c) => c.trim())).toEqual(
-      expect.arrayContaining(["design", "total", "saving vs today"]),
-    );
+    // The totals keep their total and saving columns, heads and figures, in the Survey view and the Bill.
+    for (const [hash, table] of [
+      ["#survey", "survey-totals"],
+      ["#bill", "bill-totals"],
+    ] as const) {
+      await page.goto(`${explorer.preview.url}${hash}`);
+      await page.waitForSelector(`[data-testid=${table}] tbody tr`);
+      const cols = (await page.locator(`[data-testid=${table}] thead th`).allTextContents()).map((c) =>
+        c.trim(),
+      );
+      const visible = await onScreen(`[data-testid=${table}] thead th`);
+      expect(
+        cols.filter((_, i) => visible[i]),
+        table,
+      ).toEqual(expect.arrayContaining(["design", "total", "saving vs today"]));
+      for (const col of ["total", "saving vs today"]) {
+        const n = cols.indexOf(col) + 1;
+        const cells = await onScreen(`[data-testid=${table}] tbody tr > :nth-child(${n})`);
+        expect(cells.length, `${table}: ${col}`).toBeGreaterThan(3);
+        expect(cells, `${table}: ${col}`).not.toContain(false);
+      }
+    }
     const chart = page.getByTestId("bill-chart").locator("canvas");
     expect(await chart.getAttribute("data-legend-fits")).toBe("true");
     expect(Number(await chart.getAttribute("data-legend-items"))).toBeGreaterThanOrEqual(5);
