@@ -315,7 +315,16 @@ describe.skipIf(missing !== undefined)("the explorer on a 390 px phone", () => {
       const v = serious(await axeViolations(page));
       expect(v, `${s.name}: ${JSON.stringify(v, null, 1)}`).toEqual([]);
       const header = await page.locator(".app-header").boundingBox();
-      expect(header!.height, s.name).toBeLessThan(110);
+      // Two short rows: the title with the design switch, then the tabs.
+      const rows = await page.evaluate(() =>
+        [".app-header h1", ".design-switch select", ".tabs"].map((q) => {
+          const r = document.querySelector(q)!.getBoundingClientRect();
+          return Math.round(r.top + r.height / 2);
+        }),
+      );
+      expect(Math.abs(rows[0]! - rows[1]!), `${s.name}: title and design on one row`).toBeLessThan(8);
+      expect(rows[2]!, s.name).toBeGreaterThan(rows[1]!);
+      expect(header!.height, s.name).toBeLessThan(90);
       await page.screenshot({
         path: join(artifacts, `phone-${s.name.replace(/ /g, "-")}.png`),
         fullPage: true,

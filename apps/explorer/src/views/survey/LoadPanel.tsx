@@ -16,7 +16,7 @@ export function withoutName(message: string, name: string): string {
   return message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message;
 }
 
-/** `the sample "vm-24g"`, or the file's name. */
+/** `the sample pagecache`, or the file's name. */
 export function loadedName(l: Loaded): string {
   return l.sample ? `the sample ${l.sample.name}` : l.name;
 }
