@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { makeContext } from "./context.js";
-import { reportError, UserError } from "./errors.js";
+import { CheckFailed, reportError, UserError } from "./errors.js";
+import { openReport } from "./io/report.js";
+import { stdoutError, writeStdout } from "./io/stdout.js";
 
 /*
  * The memdesc command line. Only commander is loaded up front: each command's module (and with it
@@ -38,24 +40,47 @@ Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory
 `,
   );
 
-/** Registers a command whose implementation is loaded on first use from `commands/<file>.js`. */
-function lazy(cmd: Command, file: string): Command {
+/**
+ * Registers a command whose implementation is loaded on first use from `commands/<file>.js`. A command that
+ * prints a report takes `-o FILE` (`report: true`): the report is written there, complete or not at all.
+ */
+function lazy(cmd: Command, file: string, options: { report?: boolean } = {}): Command {
+  if (options.report) cmd.addOption(outputOption());
   return cmd.action(async (...args: unknown[]) => {
     const self = args[args.length - 1] as Command;
     const opts = self.optsWithGlobals() as Opts;
     const positional = args.slice(0, -2) as string[];
+    const sink = openReport(options.report ? (opts.output as string | undefined) : undefined, process.cwd());
     const ctx = makeContext({
       json: opts.json === true,
       debug: opts.debug === true,
       color: opts.color !== false,
+      sink,
     });
-    const mod = (await import(`./commands/${file}.js`)) as CommandModule;
-    await mod.default(ctx, opts, ...positional);
+    try {
+      const mod = (await import(`./commands/${file}.js`)) as CommandModule;
+      await mod.default(ctx, opts, ...positional);
+    } catch (err) {
+      // A failed check has printed its report, which is output like any other.
+      if (err instanceof CheckFailed) sink.finish();
+      else sink.abort();
+      throw err;
+    }
+    sink.finish();
   });
 }
 
 const configOption = () =>
-  new Option("-c, --config <file>", "config file (default: memdesc.config.* found upward)");
+  new Option(
+    "-c, --config <file>",
+    "config file, trusted as given (default: memdesc.config.* found upward to the project root)",
+  );
+const noConfigOption = () => new Option("--no-config", "use no config file: the first-party descriptor set");
+const outputOption = () =>
+  new Option(
+    "-o, --output <file>",
+    "write the report to FILE (- for standard output); it appears complete or not at all",
+  );
 const designOption = (what: string) =>
   new Option("-d, --design <name>", what).choices([
     "today",
@@ -83,6 +108,7 @@ lazy(
     .option("--sample", "survey the shipped sample snapshot")
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -93,6 +119,7 @@ lazy(
       ),
     ),
   "survey",
+  { report: true },
 );
 
 lazy(
@@ -128,6 +155,7 @@ lazy(
     .addOption(new Option("--abi <abi>", "C ABI for plugin layouts").choices(["lp64", "ilp32", "ilp32-arm"]))
     .option("--compare", "today's layout and the memdesc-era one side by side")
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -139,6 +167,7 @@ lazy(
       ),
     ),
   "layout",
+  { report: true },
 );
 
 lazy(
@@ -150,12 +179,14 @@ lazy(
     )
     .option("--btf <file>", "the kernel's BTF", "/sys/kernel/btf/vmlinux")
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
       example("memdesc check", "memdesc check --btf ./vmlinux-6.19.btf --config my-folio.config.mjs"),
     ),
   "check",
+  { report: true },
 );
 
 lazy(
@@ -167,9 +198,11 @@ lazy(
     )
     .addOption(designOption("the design (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText("after", example("memdesc types", "memdesc types --design path-32 --json")),
   "types",
+  { report: true },
 );
 
 lazy(
@@ -182,6 +215,7 @@ lazy(
     )
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -191,6 +225,7 @@ lazy(
       ),
     ),
   "bill",
+  { report: true },
 );
 
 lazy(
@@ -202,6 +237,7 @@ lazy(
     )
     .addOption(designOption("the design whose tags are shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -214,6 +250,7 @@ A memdesc.config.json:
 `,
     ),
   "plugins",
+  { report: true },
 );
 
 lazy(
@@ -228,6 +265,7 @@ lazy(
     .option("--nodes <n>", "NUMA nodes (default: the workload's)")
     .addOption(designOption("the design to simulate (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -237,6 +275,7 @@ lazy(
       ),
     ),
   "simulate",
+  { report: true },
 );
 
 lazy(
@@ -255,17 +294,18 @@ lazy(
 // Errors from argument parsing become one line and a hint, like every other user error.
 const commandOf = new WeakMap<CommanderError, string>();
 for (const cmd of [program, ...program.commands]) {
-  cmd.configureOutput({ outputError: () => {} });
+  // Help and version text go through the same writer as reports, so a full disk or a closed pipe behind
+  // standard output ends the same way: quietly for a closed pipe, one line for anything else.
+  cmd.configureOutput({ outputError: () => {}, writeOut: writeStdout });
   cmd.exitOverride((err) => {
     commandOf.set(err, cmd === program ? "" : cmd.name());
     throw err;
   });
 }
 
-// `memdesc survey | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw err;
+  process.exit(reportError(stdoutError(err), false));
 });
 
 async function main(): Promise<number> {

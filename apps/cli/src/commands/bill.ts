@@ -50,7 +50,7 @@ export default async function billCommand(
     plugins: pluginRefs(comp),
     bill: result,
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   let out = `${c.bold("memdesc bill")}: ${shown}${result.source ? ` (${result.source})` : ""}, ${size(result.ramBytes)} of RAM (${int(result.ramPages)} pages of ${size(result.pageSize)})\n`;
   out += `plugins: ${describeSet(comp)}\n\n`;

@@ -29,7 +29,7 @@ export default async function check(ctx: Context, opts: Record<string, unknown>)
     comp.registry,
     comp.plugins.map((p) => p.plugin),
   );
-  if (ctx.json) printJson(output);
+  if (ctx.json) printJson(ctx, output);
   else printCheck(ctx, output, describeSet(comp));
   if (!output.ok) throw new CheckFailed(`${output.failures} checks failed`);
 }

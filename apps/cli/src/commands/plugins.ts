@@ -13,7 +13,7 @@ import { type AnyRegistry, composeFrom } from "./shared.js";
 export default async function plugins(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const comp = await composeFrom(ctx.cwd, opts);
   const output = pluginsOutput(comp);
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   const priced = billedDesigns.filter((d) => d.name !== "today").map((d) => d.name);
   const columns: Column[] = [

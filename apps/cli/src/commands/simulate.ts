@@ -76,7 +76,7 @@ export default async function simulateCommand(
     seconds: Math.round(performance.now() - started) / 1000,
     simulation: result,
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   ctx.out(formatSimulation(result, output, describeSet(comp), ctx));
 }
 
