@@ -16,6 +16,7 @@ const procDir = "/proc";
  * stderr.
  */
 export default async function capture(ctx: Context, opts: Record<string, unknown>): Promise<void> {
+  checkRoot();
   // The output path is checked (and its staging made) before the page map is read.
   const file = PendingOutput.open(String(opts.output), ctx.cwd);
   const started = performance.now();
@@ -27,7 +28,6 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
         "redirect standard output (memdesc capture -o - > host.mdsnap), or give -o FILE",
         { code: "OUTPUT_TERMINAL" },
       );
-    checkRoot();
     const progress = startProgress(`capturing ${procDir}/kpageflags`, ctx.progress);
     try {
       written = await file.produce((path) =>

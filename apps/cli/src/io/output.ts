@@ -102,9 +102,10 @@ export function planOutput(arg: string, cwd: string): OutputPlan {
     try {
       st = lstatSync(path);
     } catch (err) {
-      if (errnoOf(err) === "ENOENT")
-        return { kind: "create", shown, path, existing: undefined, what: undefined };
-      throw outputError(shown, describeErrno(err), elsewhere, err);
+      const code = errnoOf(err);
+      if (code === "ENOENT") return { kind: "create", shown, path, existing: undefined, what: undefined };
+      const why = code === "EACCES" ? ": a directory on the way cannot be searched" : "";
+      throw outputError(shown, `${describeErrno(err)}${why}`, elsewhere, err);
     }
     if (st.isSymbolicLink()) {
       if (!trusted.has(st.uid))
