@@ -38,7 +38,7 @@ export {
   type ReadProgress,
   sectionPfnsFor,
 } from "./read/chunk.js";
-export { type PfnRange, type RamMap, ramMap } from "./read/ram.js";
+export { maxPfns, maxPhysBits, type PfnRange, type RamMap, ramMap } from "./read/ram.js";
 export { type SurveyReport, surveyReport, surveyReportJsonSchema, surveyReportSchema } from "./report.js";
 export { type SurveyJson, surveyJsonSchema, surveySchema } from "./schema.js";
 export { type DecodedStream, expandChunksSync, type Snapshot } from "./snapshot/decode.js";

@@ -20,6 +20,7 @@ export default async function billCommand(
   const shown = displayPath(path, ctx.cwd);
   const picture = readJsonFile(path, shown, {
     code: "BAD_PICTURE",
+    what: "memory picture",
     hint: "give the path of a JSON memory picture; see `memdesc bill --help` for its form",
   });
   const comp = await composeFrom(ctx.cwd, opts);

@@ -87,6 +87,7 @@ function loadWorkload(ctx: Context, arg: string): { workload: Workload; source: 
   const shown = displayPath(path, ctx.cwd);
   const json = readJsonFile(path, shown, {
     code: "BAD_WORKLOAD",
+    what: "workload",
     hint,
     missing: `${shown} is neither a preset nor a file (presets: ${Object.keys(presets).join(", ")})`,
   });

@@ -3,9 +3,12 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
   classifierFor,
+  decodeSnapshot,
   makeSurvey,
   type PageMapSource,
+  parseIomem,
   procSource,
+  type RamMap,
   rawSource,
   readSnapshot,
   type Survey,
@@ -15,6 +18,7 @@ import {
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
+import { checkInput, type InputFile, inputCaps, readInput } from "../io/input.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
@@ -85,21 +89,58 @@ function pickSource(ctx: Context, opts: Record<string, unknown>): Picked {
         `--${k === "iomem" ? "iomem" : "start-pfn"} goes with --raw`,
         "snapshots and /proc carry their own PFN range and /proc/iomem ranges",
       );
-  if (typeof opts.snapshot === "string")
-    return { source: readSnapshot(resolve(ctx.cwd, opts.snapshot)).source, sample: false, reason: undefined };
-  if (typeof opts.raw === "string")
+  if (typeof opts.snapshot === "string") {
+    const path = resolve(ctx.cwd, opts.snapshot);
+    const bytes = readInput(path, pageMapInput(path, "snapshot"));
+    return { source: decodeSnapshot(bytes, path).source, sample: false, reason: undefined };
+  }
+  if (typeof opts.raw === "string") {
+    const path = resolve(ctx.cwd, opts.raw);
+    checkInput(path, pageMapInput(path, "raw page-map dump"));
     return {
-      source: rawSource(resolve(ctx.cwd, opts.raw), {
-        ...(typeof opts.iomem === "string" ? { ram: resolve(ctx.cwd, opts.iomem) } : {}),
+      source: rawSource(path, {
+        ...(typeof opts.iomem === "string" ? { ram: readIomemInput(resolve(ctx.cwd, opts.iomem)) } : {}),
         ...(opts.startPfn !== undefined ? { startPfn: parsePfn(String(opts.startPfn)) } : {}),
       }),
       sample: false,
       reason: undefined,
     };
+  }
   if (opts.sample) return sample(undefined);
   const why = unreadable("/proc/kpageflags");
-  if (why) return sample(`cannot read /proc/kpageflags (${why})`);
-  return { source: procSource({}), sample: false, reason: undefined };
+  if (!why) return { source: procSource({}), sample: false, reason: undefined };
+  // The sample stands in for this machine only where a person reads the note saying so: a script that
+  // records `memdesc survey --json` must not record the sample machine as this one.
+  const reason = `cannot read /proc/kpageflags (${why})`;
+  if (ctx.terminal && !ctx.json) return sample(reason);
+  throw new UserError(
+    reason,
+    "run it as root (sudo memdesc survey), or survey a snapshot (--snapshot FILE) or the shipped sample (--sample)",
+    { code: "NO_PAGE_MAP" },
+  );
+}
+
+/** The input-reader rules for a page-map file given to --snapshot or --raw (named as given, resolved). */
+function pageMapInput(path: string, what: string): InputFile {
+  return {
+    shown: path,
+    what,
+    maxBytes: what === "snapshot" ? inputCaps.snapshot : Number.MAX_SAFE_INTEGER,
+    code: what === "snapshot" ? "BAD_SNAPSHOT" : "BAD_RAW_DUMP",
+    hint: "check the path",
+  };
+}
+
+/** A saved /proc/iomem given with --iomem, read through the input reader and parsed. */
+function readIomemInput(path: string): RamMap | null {
+  const text = readInput(path, {
+    shown: path,
+    what: "copy of /proc/iomem",
+    maxBytes: inputCaps.iomem,
+    code: "BAD_IOMEM",
+    hint: "save it as root with `sudo cat /proc/iomem > iomem.txt`",
+  }).toString("utf8");
+  return parseIomem(text, 4096, path);
 }
 
 function parsePfn(text: string): number {
@@ -150,7 +191,29 @@ async function runSurvey(source: PageMapSource, ctx: Context): Promise<Survey> {
   } finally {
     progress.stop();
   }
-  return makeSurvey(info, classifier.finish());
+  const survey = makeSurvey(info, classifier.finish());
+  checkNotEmpty(survey);
+  return survey;
+}
+
+/** A page map that reads empty, or holds no RAM, is an error: a bill of "0 bytes of RAM" would be a lie. */
+function checkNotEmpty(s: Survey): void {
+  const src = s.source;
+  const live = src.kind === "proc";
+  const hint = live
+    ? "read it as root on the machine itself; in a container or VM without it, capture on the host"
+    : "the file holds no page map: capture or dump it again, whole";
+  if (s.pfnCount === 0)
+    throw new UserError(`${src.path}: the page map is empty: it holds no PFNs`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
+  const ram = Object.entries(s.uses)
+    .filter(([u]) => u !== "hole")
+    .reduce((n, [, t]) => n + t.pages, 0);
+  if (ram === 0)
+    throw new UserError(`${src.path}: the page map holds no RAM: all ${s.pfnCount} PFNs are holes`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
 }
 
 function describeSource(s: Survey, picked: Picked, cwd: string): string {

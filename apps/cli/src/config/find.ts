@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
+import { checkInput, inputCaps } from "../io/input.js";
 import { ownerName } from "../io/users.js";
 import { displayPath } from "./load.js";
 import { checkTrust, describeTrustProblem } from "./trust.js";
@@ -64,18 +65,15 @@ export function findConfig(cwd: string, explicit?: string | false): ConfigChoice
     return { file: undefined, how: "disabled", why: "--no-config: the first-party set" };
   if (explicit !== undefined) {
     const path = resolve(cwd, explicit);
-    let ok = false;
-    try {
-      ok = statSync(path).isFile();
-    } catch {
-      ok = false;
-    }
-    if (!ok)
-      throw new UserError(
-        `config file ${explicit} does not exist`,
-        `write one (${configNames.join(", ")}), or leave out --config to use the first-party descriptor set`,
-        { code: "CONFIG_NOT_FOUND" },
-      );
+    // A regular file, as every input is (a FIFO or device given as a config would never end).
+    checkInput(path, {
+      shown: explicit,
+      what: "config",
+      maxBytes: inputCaps.json,
+      code: "CONFIG_NOT_FOUND",
+      hint: `write one (${configNames.join(", ")}), or leave out --config to use the first-party descriptor set`,
+      missing: `config file ${explicit} does not exist`,
+    });
     return { file: path, how: "given", why: "given with --config, and trusted as given" };
   }
   const { dirs, stop } = searchDirs(cwd);
@@ -90,6 +88,13 @@ export function findConfig(cwd: string, explicit?: string | false): ConfigChoice
     const file = found[0];
     if (!file) continue;
     const owner = trustOrRefuse(file, "config", cwd);
+    checkInput(file, {
+      shown: displayPath(file, cwd),
+      what: "config",
+      maxBytes: inputCaps.json,
+      code: "BAD_CONFIG",
+      hint: "remove it, or use --no-config",
+    });
     return {
       file,
       how: "found",

@@ -1,7 +1,8 @@
 /**
  * Where a JSON text stops being JSON, as `line L, column C`. Node 20's JSON.parse errors give no position, so
  * this small scanner (run only after JSON.parse failed) walks the grammar and reports the first offset it
- * cannot accept.
+ * cannot accept. It keeps its own stack of open arrays and objects rather than recursing, so a hostile file
+ * of a million `[` ends in an answer, not a stack overflow.
  */
 export function jsonErrorPlace(text: string): { line: number; column: number; offset: number } {
   let i = 0;
@@ -33,61 +34,59 @@ export function jsonErrorPlace(text: string): { line: number; column: number; of
     i++;
   };
   const num = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 1024));
     if (!m) fail();
     i += m![0].length;
   };
-  const value = (): void => {
+  /** `"key":` inside an object. */
+  const key = () => {
     ws();
-    const ch = text[i];
-    if (ch === "{") {
-      i++;
+    str();
+    ws();
+    if (text[i] !== ":") fail();
+    i++;
+  };
+  // Open containers: "]" for an array, "}" for an object (what closes each).
+  const open: string[] = [];
+  const document = () => {
+    for (;;) {
+      // A value.
       ws();
-      if (text[i] === "}") {
+      const ch = text[i];
+      if (ch === "{" || ch === "[") {
         i++;
-        return;
-      }
+        ws();
+        const close = ch === "{" ? "}" : "]";
+        if (text[i] !== close) {
+          open.push(close);
+          if (close === "}") key();
+          continue;
+        }
+        i++;
+      } else if (ch === '"') str();
+      else if (ch === "t") lit("true");
+      else if (ch === "f") lit("false");
+      else if (ch === "n") lit("null");
+      else num();
+      // After a value: a comma and the next member, or the end of containers.
       for (;;) {
         ws();
-        str();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
+        const close = open[open.length - 1];
+        if (close === undefined) return;
+        if (text[i] === ",") {
           i++;
-          return;
-        } else fail();
+          if (close === "}") key();
+          break;
+        }
+        if (text[i] !== close) fail();
+        i++;
+        open.pop();
       }
     }
-    if (ch === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail();
-      }
-    }
-    if (ch === '"') str();
-    else if (ch === "t") lit("true");
-    else if (ch === "f") lit("false");
-    else if (ch === "n") lit("null");
-    else num();
   };
   let offset = text.length;
   try {
-    value();
+    document();
     ws();
     if (i < text.length) fail();
   } catch (at) {
@@ -95,7 +94,8 @@ export function jsonErrorPlace(text: string): { line: number; column: number; of
     offset = at;
   }
   const before = text.slice(0, offset);
-  const line = before.split("\n").length;
+  let line = 1;
+  for (let k = before.indexOf("\n"); k >= 0; k = before.indexOf("\n", k + 1)) line++;
   return { line, column: offset - before.lastIndexOf("\n"), offset };
 }
 

@@ -92,7 +92,11 @@ async function readConfigValue(path: string): Promise<unknown> {
   const ext = extname(path);
   const shown = displayPath(path);
   if (ext === ".json")
-    return readJsonFile(path, shown, { code: "BAD_CONFIG", hint: "check the file's permissions" });
+    return readJsonFile(path, shown, {
+      code: "BAD_CONFIG",
+      what: "config",
+      hint: "check the file's permissions",
+    });
   let mod: Record<string, unknown>;
   if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
     let tsImport: (specifier: string, parent: string) => Promise<unknown>;

@@ -69,7 +69,15 @@ export function progressTerminal(
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const control = /[\u0000-\u001f\u007f-\u009f]/g;
 
-/** One line of the bar, at most `columns - 1` characters wide (the last column would wrap on some terminals). */
+/** `text`, cut to `n` characters with `~` marking the cut. */
+const fit = (text: string, n: number) =>
+  text.length <= n ? text : n > 1 ? `${text.slice(0, n - 1)}~` : text.slice(0, Math.max(0, n));
+
+/**
+ * One line of the bar, at most `columns - 1` characters wide (the last column would wrap on some terminals):
+ * the label, a bar of up to 30 cells and the percentage. On a narrow terminal the bar shrinks first, then
+ * the label is cut, then the bar goes.
+ */
 export function progressLine(
   label: string,
   done: number,
@@ -78,16 +86,19 @@ export function progressLine(
   color: boolean,
 ): string {
   const width = columns - 1;
-  const fraction = total && total > 0 ? Math.min(1, Math.max(0, done / total)) : undefined;
-  const pct = fraction === undefined ? "" : ` ${Math.floor(fraction * 100)}%`;
   let text = label.replace(control, "?");
-  const barWidth =
-    fraction === undefined ? 0 : Math.min(30, width - pct.length - 3 - Math.min(text.length, 20));
-  const room = width - pct.length - (barWidth >= 5 ? barWidth + 3 : 0);
-  if (text.length > room) text = room > 1 ? `${text.slice(0, room - 1)}~` : "";
-  if (fraction === undefined || barWidth < 5) return `${text}${pct}`.slice(0, width);
-  const filled = Math.round(fraction * barWidth);
-  const bar = `${"#".repeat(filled)}${"-".repeat(barWidth - filled)}`;
+  if (!total || total <= 0) return fit(text, width);
+  const fraction = Math.min(1, Math.max(0, done / total));
+  const pct = ` ${Math.floor(fraction * 100)}%`;
+  let cells = Math.min(30, width - text.length - pct.length - 3);
+  if (cells < 10) {
+    cells = 10;
+    const room = width - pct.length - 3 - cells;
+    if (room < 8) return `${fit(text, width - pct.length)}${pct}`;
+    text = fit(text, room);
+  }
+  const filled = Math.round(fraction * cells);
+  const bar = `${"#".repeat(filled)}${"-".repeat(cells - filled)}`;
   const shownBar = color
     ? `\u001b[35m${bar.slice(0, filled)}\u001b[2m${bar.slice(filled)}\u001b[22;39m`
     : bar;

@@ -1,4 +1,4 @@
-import { close, open, read } from "node:fs";
+import { close, constants, open, read } from "node:fs";
 import { fsError, KpageflagsError } from "../errors.js";
 import type { PageChunk } from "./chunk.js";
 
@@ -31,9 +31,13 @@ interface Slot {
   index: number;
 }
 
+// O_NONBLOCK: a path that is (or was swapped for) a FIFO or device must not block the open, and a read of a
+// FIFO then fails (pread on a pipe is ESPIPE) instead of waiting for a writer.
 const openFd = (path: string) =>
   new Promise<number>((resolve, reject) =>
-    open(path, "r", (err, fd) => (err ? reject(fsError(err, path, "open")) : resolve(fd))),
+    open(path, constants.O_RDONLY | constants.O_NONBLOCK, (err, fd) =>
+      err ? reject(fsError(err, path, "open")) : resolve(fd),
+    ),
   );
 
 const closeFd = (fd: number) => new Promise<void>((resolve) => close(fd, () => resolve()));

@@ -4,6 +4,7 @@ import { defaultChunkPfns, type PageMapSource, sectionPfnsFor } from "./chunk.js
 import { type RamMap, readIomem } from "./iomem.js";
 import { lockstepChunks } from "./lockstep.js";
 import { checkChunkPfns, defaultParallelReads } from "./proc.js";
+import { maxPfns, maxPhysBits } from "./ram.js";
 
 export interface RawSourceOptions {
   /** A raw dump of /proc/kpagecount made at the same time, the same length. */
@@ -21,12 +22,22 @@ export interface RawSourceOptions {
   readonly onProgress?: ((done: number, expected: number | undefined) => void) | undefined;
 }
 
+/** The size of a dump, which must be a regular file: a device or FIFO (/dev/zero) may never end. */
 function sizeOf(path: string): number {
+  let st: ReturnType<typeof statSync>;
   try {
-    return statSync(path).size;
+    st = statSync(path);
   } catch (err) {
     throw fsError(err, path, "open");
   }
+  if (!st.isFile())
+    throw new KpageflagsError(
+      "BAD_RAW_DUMP",
+      `${path}: not a regular file (a device, FIFO or directory): a raw dump is read from a file`,
+      "save the dump to a file first: `sudo cat /proc/kpageflags > kpageflags.bin`",
+      { path },
+    );
+  return st.size;
 }
 
 /**
@@ -65,6 +76,13 @@ export function rawSource(path: string, options: RawSourceOptions = {}): PageMap
     );
   const ram = typeof options.ram === "string" ? readIomem(options.ram, pageSize) : (options.ram ?? null);
   const pfnCount = bytes / 8;
+  if (startPfn + pfnCount > maxPfns(pageSize))
+    throw new KpageflagsError(
+      "BAD_RAW_DUMP",
+      `${path}: PFNs ${startPfn} to ${startPfn + pfnCount - 1} reach beyond the ${maxPhysBits}-bit physical address space (PFN ${maxPfns(pageSize) - 1} is the last)`,
+      "give the dump's real first PFN with startPfn, or a whole dump",
+      { path },
+    );
   const chunkPfns = checkChunkPfns(options.chunkPfns ?? defaultChunkPfns);
   return {
     info: {
