@@ -5,6 +5,15 @@
  * of a million `[` ends in an answer, not a stack overflow.
  */
 export function jsonErrorPlace(text: string): { line: number; column: number; offset: number } {
+  const offset = jsonErrorOffset(text) ?? text.length;
+  const before = text.slice(0, offset);
+  let line = 1;
+  for (let k = before.indexOf("\n"); k >= 0; k = before.indexOf("\n", k + 1)) line++;
+  return { line, column: offset - before.lastIndexOf("\n"), offset };
+}
+
+/** The offset of the first character that stops `text` being JSON (its length if it ends too soon), or undefined. */
+export function jsonErrorOffset(text: string): number | undefined {
   let i = 0;
   const fail = (): never => {
     throw i;
@@ -33,8 +42,12 @@ export function jsonErrorPlace(text: string): { line: number; column: number; of
     if (i >= text.length) fail();
     i++;
   };
+  // Sticky, so matching a number looks only at where it starts (slicing the rest of a large text each time
+  // would make a file of many numbers quadratic).
+  const number = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
   const num = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 1024));
+    number.lastIndex = i;
+    const m = number.exec(text);
     if (!m) fail();
     i += m![0].length;
   };
@@ -84,19 +97,15 @@ export function jsonErrorPlace(text: string): { line: number; column: number; of
       }
     }
   };
-  let offset = text.length;
   try {
     document();
     ws();
     if (i < text.length) fail();
+    return undefined;
   } catch (at) {
     if (typeof at !== "number") throw at;
-    offset = at;
+    return at;
   }
-  const before = text.slice(0, offset);
-  let line = 1;
-  for (let k = before.indexOf("\n"); k >= 0; k = before.indexOf("\n", k + 1)) line++;
-  return { line, column: offset - before.lastIndexOf("\n"), offset };
 }
 
 /** `line 4, column 3: unexpected "]"` for a text JSON.parse rejected. */

@@ -1,4 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { maxSnapshotBytes, maxSurveyJsonBytes } from "@memdesc/kpageflags";
 import { UserError } from "../errors.js";
 import { describeErrno, errnoOf } from "./errno.js";
 
@@ -15,14 +16,14 @@ import { describeErrno, errnoOf } from "./errno.js";
 
 /** The most each kind of input may be: well above any real file of its kind, far below what harms a machine. */
 export const inputCaps = {
-  /** A memdesc snapshot: a few MiB for a machine with terabytes (runs, not pages). */
-  snapshot: 1 << 30,
+  /** A memdesc snapshot: a few MiB for a machine with terabytes (runs, not pages); the explorer's limit too. */
+  snapshot: maxSnapshotBytes,
   /** Raw BTF (5 to 10 MiB for a distribution kernel) or, read by an ELF reader, a vmlinux with its sections. */
   btf: 1 << 30,
   /** A copy of /proc/iomem: a few KiB on a large server. */
   iomem: 4 << 20,
-  /** A JSON memory picture, workload or config: a few KiB. */
-  json: 64 << 20,
+  /** A JSON memory picture, workload, config or survey: a few KiB (the explorer's limit for survey JSON). */
+  json: maxSurveyJsonBytes,
 } as const;
 
 export interface InputFile {
