@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { makeContext } from "./context.js";
 import { CheckFailed, reportError, UserError } from "./errors.js";
-import { openReport } from "./io/report.js";
 import { stdoutError, writeStdout } from "./io/stdout.js";
 
 /*
@@ -36,7 +35,9 @@ const program = new Command("memdesc")
     "after",
     `${example("memdesc survey", "memdesc layout folio --compare", "memdesc check --btf vmlinux.btf")}
 Exit status: 0 success, 1 user error or failed check, 2 internal error.
-Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory (or --config FILE).
+Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory to the project root and
+loaded only if no one but you or root could have written it (or --config FILE; --no-config for none).
+Output: -o FILE writes the report there, complete or not at all (- is standard output).
 `,
   );
 
@@ -50,6 +51,7 @@ function lazy(cmd: Command, file: string, options: { report?: boolean } = {}): C
     const self = args[args.length - 1] as Command;
     const opts = self.optsWithGlobals() as Opts;
     const positional = args.slice(0, -2) as string[];
+    const { openReport } = await import("./io/report.js");
     const sink = openReport(options.report ? (opts.output as string | undefined) : undefined, process.cwd());
     const ctx = makeContext({
       json: opts.json === true,
@@ -97,7 +99,7 @@ lazy(
     .command("survey")
     .summary("bill this machine's page map under every design (the main job)")
     .description(
-      "Survey this machine's page map (/proc/kpageflags, root only), a snapshot or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead, and a line says so.",
+      "Survey this machine's page map (/proc/kpageflags, root only), a snapshot or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead only with --sample or on a terminal (a line says so); otherwise that is an error, so a script never records the sample as this machine.",
     )
     .addOption(
       new Option("-s, --snapshot <file>", "survey a snapshot made by `memdesc capture`").conflicts("raw"),

@@ -32,8 +32,8 @@ export interface SearchStop {
 }
 
 const stopWords: Record<SearchStop["why"], string> = {
-  "package.json": "the project root, which has a package.json",
-  ".git": "the repository root, which has .git",
+  "package.json": "the project root: it has package.json",
+  ".git": "the repository root: it has .git",
   home: "your home directory",
   root: "the file system root",
 };
@@ -101,11 +101,14 @@ export function findConfig(cwd: string, explicit?: string | false): ConfigChoice
       why: `found upward from the working directory; owned by ${owner}, and only trusted users can write where it is`,
     };
   }
-  const here = displayPath(stop.dir, cwd) || ".";
+  const where =
+    stop.dir === resolve(cwd)
+      ? "in the working directory"
+      : `from the working directory up to ${displayPath(stop.dir, cwd)}`;
   return {
     file: undefined,
     how: "none",
-    why: `no memdesc.config.* from the working directory up to ${here} (${stopWords[stop.why]}): the first-party set`,
+    why: `no memdesc.config.* ${where} (${stopWords[stop.why]}): the first-party set`,
   };
 }
 
