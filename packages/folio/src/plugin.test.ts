@@ -79,7 +79,7 @@ describe("folio() and anonFolio()", () => {
     );
   });
 
-  it("reproduces the reference's worked examples 1 and 2 (docs/kernel.md, "Worked examples")", () => {
+  it("reproduces the reference's worked examples 1 and 2 (docs/kernel.md, Worked examples)", () => {
     const r = createRegistry({ plugins: [folio(), anonFolio()] });
     const GiB = 262_144;
     const order0 = bill(r, { uses: { anon: { pages: GiB, descriptors: GiB, orders: { 0: GiB } } } });

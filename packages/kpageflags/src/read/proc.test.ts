@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,7 +123,7 @@ describe("unreadable page maps: one clear error with what to do", () => {
     const copy = copyForUnprivilegedUser(pkg);
     const dist = join(copy.dir, "dist/index.js");
     const script = `import(${JSON.stringify(dist)}).then(m => m.surveyProc()).then(() => console.log("{}"), e => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message, hint: e.hint })))`;
-    let r: ReturnType<typeof spawnSync>;
+    let r: SpawnSyncReturns<string>;
     try {
       r = spawnSync(process.execPath, ["-e", script], { ...nobody, encoding: "utf8", cwd: "/" });
     } finally {
