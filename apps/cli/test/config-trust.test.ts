@@ -1,4 +1,13 @@
-import { chmodSync, chownSync, existsSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  readdirSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -281,6 +290,27 @@ describe("config discovery trusts only what root or you could have written", () 
       );
     },
   );
+});
+
+describe("a TypeScript config", () => {
+  const root = tempDir("memdesc-ts-cache-");
+
+  it("is compiled without tsx's disk cache in the shared temporary directory, where others could plant code", () => {
+    const tmp = join(root, "tmp");
+    mkdirSync(tmp);
+    const dir = join(root, "project");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "package.json"), "{}");
+    writeFileSync(
+      join(dir, "memdesc.config.ts"),
+      'const design: string = "path-32";\nexport default { design };\n',
+    );
+    const r = run(["plugins", "--json"], { cwd: dir, env: { TMPDIR: tmp } });
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as PluginsJson).design).toBe("path-32");
+    // tsx would have made (and read from) $TMPDIR/tsx-<uid>.
+    expect(readdirSync(tmp)).toEqual([]);
+  });
 });
 
 describe("config and plugin errors say whose they are, in one line", () => {

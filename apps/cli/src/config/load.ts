@@ -100,6 +100,10 @@ async function readConfigValue(path: string): Promise<unknown> {
   let mod: Record<string, unknown>;
   if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
     let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+    // tsx keeps compiled files in a cache under the system's temporary directory (`$TMPDIR/tsx-<uid>`) and
+    // runs what it finds there, whoever put it there: on a shared /tmp another user could plant compiled
+    // code for root. Compile afresh every time (tsx reads this when it is first imported).
+    process.env.TSX_DISABLE_CACHE = "1";
     try {
       ({ tsImport } = (await import("tsx/esm/api")) as unknown as {
         tsImport: (specifier: string, parent: string) => Promise<unknown>;
