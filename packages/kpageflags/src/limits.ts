@@ -1,4 +1,6 @@
-// Browser-safe: the CLI's input reader and the explorer's file loader take their limits from here.
+// Browser-safe and dependency-free (its own entry, `@memdesc/kpageflags/limits`, so a reader that needs only
+// these numbers loads nothing else): the CLI's input reader and the explorer's file loader take their limits
+// from here.
 
 /**
  * The largest snapshot any reader accepts: 1 GiB. A snapshot stores runs of equal page-map words, not pages,

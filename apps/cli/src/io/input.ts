@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
-import { maxSnapshotBytes, maxSurveyJsonBytes } from "@memdesc/kpageflags";
+import { maxSnapshotBytes, maxSurveyJsonBytes } from "@memdesc/kpageflags/limits";
 import { UserError } from "../errors.js";
 import { describeErrno, errnoOf } from "./errno.js";
 
