@@ -53,6 +53,19 @@ function expectOnly(dir: string, names: string[]): void {
 
 const modeOf = (path: string) => statSync(path).mode & 0o7777;
 
+/**
+ * A character device to write to. As root, a node made with mknod in `dir`, the same device as /dev/null or
+ * /dev/full: a regression that replaced a device with a file would then replace that node, never the
+ * machine's own /dev/null (as root, memdesc could). As another user, the real one, which that user cannot
+ * replace.
+ */
+function device(dir: string, name: "null" | "full"): string {
+  if (!isRoot) return `/dev/${name}`;
+  const node = join(dir, name);
+  execFileSync("mknod", ["-m", "0666", node, "c", "1", name === "null" ? "3" : "7"]);
+  return node;
+}
+
 /** Runs the CLI with a umask, through sh (a child inherits its umask from the shell that starts it). */
 function runWithUmask(umask: string, args: string[], cwd: string): Result {
   const r = spawnSync("sh", ["-c", `umask ${umask} && exec "$0" "$@"`, process.execPath, bin, ...args], {
@@ -140,22 +153,17 @@ describe("output files: -o on every command that writes", () => {
   });
 
   it("writes a device node through instead of replacing it", () => {
-    const r = run(["types", "-o", "/dev/null"]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
-  });
-
-  it.skipIf(!isRoot)("writes through a device node made with mknod in a temporary directory", () => {
     const sub = join(dir, "dev");
     mkdirSync(sub);
-    const node = join(sub, "null");
-    execFileSync("mknod", ["-m", "0666", node, "c", "1", "3"]);
-    const r = run(["types", "--json", "-o", node]);
-    expect(r.status, r.stderr).toBe(0);
-    const st = lstatSync(node);
-    expect(st.isCharacterDevice()).toBe(true);
-    expect(st.rdev).toBe(statSync("/dev/null").rdev);
-    expectOnly(sub, ["null"]);
+    const node = device(sub, "null");
+    for (const args of [["types"], ["types", "--json"]]) {
+      const r = run([...args, "-o", node]);
+      expect(r.status, r.stderr).toBe(0);
+      const st = lstatSync(node);
+      expect(st.isCharacterDevice()).toBe(true);
+      expect(st.rdev).toBe(statSync("/dev/null").rdev);
+    }
+    if (isRoot) expectOnly(sub, ["null"]);
   });
 
   it("writes a FIFO through: the reader gets the report, the FIFO stays a FIFO", async () => {
@@ -334,10 +342,14 @@ describe("output files: -o on every command that writes", () => {
     } finally {
       closeSync(full);
     }
+    const sub = join(dir, "full");
+    mkdirSync(sub);
+    const node = device(sub, "full");
     expectUserError(
-      run(["types", "-o", "/dev/full"]),
-      /^memdesc: cannot write \/dev\/full: no space left on device \(ENOSPC\)$/,
+      run(["types", "-o", node]),
+      /^memdesc: cannot write \S*full: no space left on device \(ENOSPC\)$/,
     );
+    expect(lstatSync(node).isCharacterDevice()).toBe(true);
   });
 
   const canMount = (() => {
@@ -397,11 +409,12 @@ describe("output files: capture", () => {
   });
 
   it.skipIf(!canReadProc)(
-    "writes a snapshot through /dev/null, and into another user's file keeping owner and mode",
+    "writes a snapshot through a null device, and into another user's file keeping owner and mode",
     () => {
-      const r = run(["capture", "-o", "/dev/null"]);
+      const null_ = device(dir, "null");
+      const r = run(["capture", "-o", null_]);
       expect(r.status, r.stderr).toBe(0);
-      expect(lstatSync("/dev/null").isCharacterDevice()).toBe(true);
+      expect(lstatSync(null_).isCharacterDevice()).toBe(true);
       const file = join(dir, "theirs.mdsnap");
       writeFileSync(file, "");
       chownSync(file, 65534, 65534);
