@@ -41,6 +41,11 @@ const hints: Record<string, string> = {
   UNKNOWN_LAYOUT: "list the composed set with `memdesc plugins`",
   UNKNOWN_TYPE: "the plugin's layout names a type the layout engine does not know",
   BTF_NOT_FOUND: "check the struct name, e.g. `memdesc layout page --btf /sys/kernel/btf/vmlinux`",
+  BTF_SPLIT:
+    "pass the BTF of the kernel it was built for with --btf-base FILE (its vmlinux, or /sys/kernel/btf/vmlinux on that kernel)",
+  BTF_NO_BTF: "pahole -J FILE (package dwarves) adds .BTF from the file's DWARF debug info",
+  BTF_FORMAT: "pass a vmlinux, a .ko, an object with .BTF, or a raw BTF file such as /sys/kernel/btf/vmlinux",
+  BTF_ELF: "pass an intact ELF file (a vmlinux, a .ko or an object built with debug info)",
 };
 
 /** The hint for an error code from the @memdesc packages, if there is one. */

@@ -151,7 +151,15 @@ lazy(
     .description(
       "Print a layout the way `pahole -C NAME` does: offsets, sizes, holes and cachelines. NAME is a plugin's kind (its descriptor in --design; `--design today` gives the overlay of struct page), `page` for struct page, or any struct or union in a BTF file (--btf, or /sys/kernel/btf/vmlinux when readable).",
     )
-    .option("--btf <file>", "read NAME from this BTF file (e.g. /sys/kernel/btf/vmlinux)")
+    .option(
+      "--btf <file>",
+      "read NAME from this kernel's BTF: a vmlinux or .ko (ELF), or raw BTF such as /sys/kernel/btf/vmlinux",
+    )
+    .option("--btf-base <file>", "the kernel BTF a module's split BTF builds on (as bpftool -B)")
+    .option(
+      "--vs <file>",
+      "and from this kernel's BTF too: both side by side, with what moved, grew or appeared",
+    )
     .addOption(designOption("the design whose descriptor is shown (default: the config's, else memdesc-8)"))
     .option("--variant <name>", "only this variant of a descriptor that has several (folio: small, large)")
     .addOption(new Option("--abi <abi>", "C ABI for plugin layouts").choices(["lp64", "ilp32", "ilp32-arm"]))
@@ -166,6 +174,8 @@ lazy(
         "memdesc layout slab --compare",
         "memdesc layout folio --design today --abi ilp32",
         "memdesc layout page --btf /sys/kernel/btf/vmlinux",
+        "memdesc layout folio --btf ./vmlinux --vs /sys/kernel/btf/vmlinux",
+        "memdesc layout zspage --btf zsmalloc.ko --btf-base ./vmlinux",
       ),
     ),
   "layout",
@@ -177,15 +187,24 @@ lazy(
     .command("check")
     .summary("check every plugin's layout and overlay rules against the kernel's BTF")
     .description(
-      "For each plugin, compare its layout of today's struct with the kernel's, field by field, and check its overlay rules (the kernel's *_MATCH asserts) against the kernel's struct page. Exit status 1 if a rule fails or a field is at another offset than in the kernel.",
+      "For each plugin, compare its layout of today's struct with the kernel's, field by field, and check its overlay rules (the kernel's *_MATCH asserts) against the kernel's struct page. With several --btf, print a plugin × kernel matrix (pass, drift, fail, absent) and each drifted field with both offsets. Exit status 1 if a rule fails or a field is at another offset than in the kernel.",
     )
-    .option("--btf <file>", "the kernel's BTF", "/sys/kernel/btf/vmlinux")
+    .option(
+      "--btf <file...>",
+      "the kernel's BTF (a vmlinux or .ko, or raw BTF); several: a plugin × kernel matrix",
+      ["/sys/kernel/btf/vmlinux"],
+    )
+    .option("--btf-base <file>", "the kernel BTF that split BTF (a module's) builds on (as bpftool -B)")
     .addOption(configOption())
     .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
-      example("memdesc check", "memdesc check --btf ./vmlinux-6.19.btf --config my-folio.config.mjs"),
+      example(
+        "memdesc check",
+        "memdesc check --btf ./vmlinux-6.19.btf --config my-folio.config.mjs",
+        "memdesc check --btf /sys/kernel/btf/vmlinux --btf build-arm64/vmlinux --btf build-6.1/vmlinux",
+      ),
     ),
   "check",
   { report: true },

@@ -162,6 +162,28 @@ const layoutSchema = z
   })
   .strict();
 
+const fieldPlace = fieldSchema.omit({ path: true });
+const diffSide = z.object({ label: z.string(), size: count, align: count, abi: z.string() }).strict();
+const fieldChange = z.enum(["moved", "resized", "retyped", "added", "removed"]);
+const fieldDiff = z
+  .object({
+    path: z.string(),
+    a: fieldPlace.nullable().describe("In the first layout (null: added)"),
+    b: fieldPlace.nullable().describe("In the second layout (null: removed)"),
+    changes: z.array(fieldChange).readonly().describe("Empty: the same in both"),
+  })
+  .strict();
+const layoutDiffSchema = z
+  .object({
+    a: diffSide,
+    b: diffSide,
+    fields: z.array(fieldDiff).readonly(),
+    changed: z.array(fieldDiff).readonly(),
+    counts: z.record(z.enum(["moved", "resized", "retyped", "added", "removed", "unchanged"]), count),
+    same: z.boolean(),
+  })
+  .strict();
+
 export const layoutOutputSchema = z
   .object({
     name: z.string(),
@@ -169,6 +191,7 @@ export const layoutOutputSchema = z
       .enum(["plugin", "btf", "core"])
       .describe("plugin: a descriptor's layout; btf: a BTF file's; core: core's struct page"),
     btf: z.string().nullable(),
+    vs: z.string().nullable().optional().describe("With --vs: the second kernel's BTF"),
     design: designName.nullable(),
     layouts: z.array(
       z
@@ -182,14 +205,47 @@ export const layoutOutputSchema = z
         })
         .strict(),
     ),
+    diff: layoutDiffSchema
+      .optional()
+      .describe("With --vs: the second layout against the first, field by field"),
   })
   .strict();
 
 const side = z.object({ offset: count, size: count, type: z.string() }).strict();
 
-export const checkOutputSchema = z
+const checkedBtf = z
   .object({
-    btf: z.object({ file: z.string(), abi: z.string(), types: count }).strict(),
+    file: z.string(),
+    arch: z.string().nullable().describe("The architecture an ELF file names; null for raw BTF"),
+    abi: z.string(),
+    types: count,
+  })
+  .strict();
+
+const fieldCheck = z
+  .object({
+    path: z.string(),
+    status: z.enum(["ok", "wrong-offset", "wrong-size", "kernel-only", "plugin-only"]),
+    plugin: side.nullable(),
+    kernel: side.nullable(),
+  })
+  .strict();
+
+const ruleCheck = z
+  .object({
+    macro: z.string(),
+    label: z.string(),
+    status: z.enum(["pass", "fail", "missing", "skipped"]),
+    actual: count.nullable(),
+    expected: count.nullable(),
+    message: z.string(),
+  })
+  .strict();
+
+/** One kernel's check: what `memdesc check --btf FILE --json` prints. */
+const pluginCheckSchema = z
+  .object({
+    btf: checkedBtf,
     ok: z.boolean(),
     failures: count,
     plugins: z.array(
@@ -203,34 +259,56 @@ export const checkOutputSchema = z
             .describe("The kernel struct compared (null: the plugin has no today layout)"),
           found: z.boolean().describe("The kernel's BTF has the struct"),
           size: z.object({ plugin: count, kernel: count.nullable() }).strict().nullable(),
-          fields: z.array(
-            z
-              .object({
-                path: z.string(),
-                status: z.enum(["ok", "wrong-offset", "wrong-size", "kernel-only", "plugin-only"]),
-                plugin: side.nullable(),
-                kernel: side.nullable(),
-              })
-              .strict(),
-          ),
-          overlay: z.array(
-            z
-              .object({
-                macro: z.string(),
-                label: z.string(),
-                status: z.enum(["pass", "fail", "missing", "skipped"]),
-                actual: count.nullable(),
-                expected: count.nullable(),
-                message: z.string(),
-              })
-              .strict(),
-          ),
+          fields: z.array(fieldCheck),
+          overlay: z.array(ruleCheck),
           failures: count,
         })
         .strict(),
     ),
   })
   .strict();
+
+const matrixStatus = z
+  .enum(["pass", "drift", "fail", "absent", "none"])
+  .describe(
+    "pass: as the plugin has it; drift: fields moved, resized or gone; fail: an overlay rule fails; absent: no such struct; none: an inline kind",
+  );
+
+/** Several kernels' checks: what `memdesc check --btf A --btf B --json` prints. */
+const matrixOutputSchema = z
+  .object({
+    kernels: z.array(pluginCheckSchema).describe("Each kernel's own check, in the order given"),
+    matrix: z
+      .object({
+        kernels: z.array(checkedBtf),
+        plugins: z.array(
+          z
+            .object({
+              package: z.string(),
+              kind: z.string(),
+              struct: z.string().nullable(),
+              cells: z.array(
+                z
+                  .object({
+                    status: matrixStatus,
+                    size: z.object({ plugin: count, kernel: count.nullable() }).strict().nullable(),
+                    drifted: z.array(fieldCheck),
+                    kernelOnly: z.array(fieldCheck),
+                    rules: z.array(ruleCheck),
+                  })
+                  .strict(),
+              ),
+            })
+            .strict(),
+        ),
+        counts: z.record(matrixStatus, count),
+        ok: z.boolean(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const checkOutputSchema = z.union([pluginCheckSchema, matrixOutputSchema]);
 
 export const captureOutputSchema = z
   .object({

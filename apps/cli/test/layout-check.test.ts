@@ -18,18 +18,14 @@ interface LayoutJson {
   }[];
 }
 
-/** The output without the `/* … *\/` line the CLI puts above each layout. */
-const body = (out: string) => out.replace(/^\/\* .* \*\/\n/gm, "");
-
 describe("memdesc layout", () => {
   const dir = tempDir();
 
-  it("prints a struct from a BTF file exactly as pahole does", () => {
+  it("prints a struct from a BTF file exactly as pahole does, byte for byte", () => {
     for (const name of ["page", "ioptdesc", "folio"]) {
       const r = run(["layout", name, "--btf", btfFixture]);
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(new RegExp(`^/\\* struct ${name} from .*linux-6\\.18-memdesc\\.btf \\*/\\n`));
-      expect(body(r.stdout)).toBe(paholeOf(name));
+      expect(r.stdout).toBe(paholeOf(name));
     }
   });
 
@@ -164,7 +160,7 @@ describe("memdesc check", () => {
     expect(folio.overlay.some((o) => o.label.startsWith("FOLIO_MATCH("))).toBe(true);
     const text = run(["check", "--btf", btfFixture]);
     expect(text.status).toBe(r.status);
-    expect(text.stdout).toMatch(/^memdesc check: .*linux-6\.18-memdesc\.btf \(lp64, \d+ types\)$/m);
+    expect(text.stdout).toMatch(/^memdesc check: .*linux-6\.18-memdesc\.btf \(lp64\), \d+ types$/m);
     expect(text.stdout).toMatch(/^@memdesc\/folio \(kind folio\): struct folio$/m);
     expect(text.stdout).toMatch(/^ {2}layout: \d+ of \d+ fields at the kernel's offsets; sizeof \d+/m);
     expect(text.stdout).toMatch(/^ {4}pass {2}FOLIO_MATCH\(flags, flags\): struct folio\.flags at 0$/m);

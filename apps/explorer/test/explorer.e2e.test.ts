@@ -10,14 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstPartyRegistry } from "../src/lib/registry.js";
 import { type Mix, mixPicture, mixRegistry, presets } from "../src/views/bill/mix.js";
 import {
-  type BrowserSession,
   browserMissing,
   cliBin,
-  launchChromium,
-  type Preview,
+  type ExplorerSession,
+  openExplorer,
   repoRoot,
   sampleSnapshot,
-  startPreview,
 } from "./harness.js";
 
 /*
@@ -146,26 +144,18 @@ function expectSameBill(shown: Awaited<ReturnType<typeof readSurveyBill>>, cli: 
 }
 
 describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
-  let preview: Preview;
-  let session: BrowserSession;
+  let explorer: ExplorerSession;
+  let preview: ExplorerSession["preview"];
   let page: Page;
-  const errors: string[] = [];
-  const requests: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
-    [preview, session] = await Promise.all([startPreview(), launchChromium()]);
-    page = await session.browser.newPage();
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text());
-    });
-    page.on("request", (r) => requests.push(r.url()));
+    explorer = await openExplorer();
+    ({ preview, page } = explorer);
   });
 
   afterAll(async () => {
-    await session?.close();
-    await preview?.stop();
+    await explorer?.close();
   });
 
   const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
@@ -378,11 +368,8 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
   });
 
   it("fetched nothing but its own files and raised no error", () => {
-    const foreign = requests.filter(
-      (u) => !u.startsWith(preview.url) && !u.startsWith("data:") && !u.startsWith("blob:"),
-    );
-    expect(foreign).toEqual([]);
-    expect(errors).toEqual([]);
+    expect(explorer.foreignRequests()).toEqual([]);
+    expect(explorer.errors).toEqual([]);
   });
 });
 

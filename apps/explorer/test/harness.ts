@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 /*
  * What the end-to-end tests and the bench share: the built app served by `vite preview`, and Debian's
@@ -124,3 +124,39 @@ export async function launchChromium(): Promise<BrowserSession> {
 }
 
 export type { Browser };
+
+/** The built app in Chromium with one page, and what the page did: its errors and every URL it requested. */
+export interface ExplorerSession {
+  readonly preview: Preview;
+  readonly page: Page;
+  readonly errors: string[];
+  readonly requests: string[];
+  /** The requests that left the app's own origin (none may: nothing is fetched, nothing uploaded). */
+  foreignRequests(): string[];
+  close(): Promise<void>;
+}
+
+/** Serves the app, opens a page in Chromium and records its errors and requests. */
+export async function openExplorer(): Promise<ExplorerSession> {
+  const [preview, session] = await Promise.all([startPreview(), launchChromium()]);
+  const page = await session.browser.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error") errors.push(m.text());
+  });
+  page.on("request", (r) => requests.push(r.url()));
+  return {
+    preview,
+    page,
+    errors,
+    requests,
+    foreignRequests: () =>
+      requests.filter((u) => !u.startsWith(preview.url) && !u.startsWith("data:") && !u.startsWith("blob:")),
+    close: async () => {
+      await session.close();
+      await preview.stop();
+    },
+  };
+}

@@ -1,11 +1,12 @@
 // npm run bench -w @memdesc/btf
 // 1. Whole process: `node bench/print-folio.js` versus `pahole -C folio`, on the same vmlinux, medians and ratio.
-// 2. In process: indexing every type of the vmlinux BTF (readBtf), and finding + converting struct folio.
+// 2. In process: indexing every type of the vmlinux BTF (openBtf: raw, or an ELF file's .BTF), and finding +
+// converting struct folio. Usage: npm run bench -w @memdesc/btf [-- FILE]
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readBtf } from "@memdesc/btf";
+import { openBtf } from "@memdesc/btf";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const file = process.argv[2] ?? "/sys/kernel/btf/vmlinux";
@@ -61,12 +62,12 @@ if (pahole.error) {
 // 2. In process.
 const bytes = readFileSync(file);
 let t0 = performance.now();
-let btf = readBtf(bytes);
+let btf = openBtf(bytes);
 const cold = performance.now() - t0;
 const index = [];
 for (let i = 0; i < 21; i++) {
   t0 = performance.now();
-  btf = readBtf(bytes);
+  btf = openBtf(bytes);
   index.push(performance.now() - t0);
 }
 console.log(
@@ -74,7 +75,7 @@ console.log(
 );
 const find = [];
 for (let i = 0; i < 21; i++) {
-  const fresh = readBtf(bytes);
+  const fresh = openBtf(bytes);
   t0 = performance.now();
   fresh.layout("folio");
   find.push(performance.now() - t0);

@@ -1,11 +1,11 @@
-// What `pahole -C folio /sys/kernel/btf/vmlinux` does, as a whole process: read the file, index it, find the
+// What `pahole -C folio FILE` does, as a whole process (FILE raw BTF or an ELF vmlinux): read the file, index it, find the
 // struct, convert it to a layout and print it. Usage: node bench/print-folio.js [file] [name]
 import { readFileSync } from "node:fs";
-import { readBtf } from "@memdesc/btf";
+import { openBtf } from "@memdesc/btf";
 import { formatPahole } from "@memdesc/core/layout";
 
 const file = process.argv[2] ?? "/sys/kernel/btf/vmlinux";
 const name = process.argv[3] ?? "folio";
-const layout = readBtf(readFileSync(file), { file }).layout(name);
+const layout = openBtf(readFileSync(file), { file }).layout(name);
 
 process.stdout.write(formatPahole(layout));

@@ -7,25 +7,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { extractTypes, readBtf, writeBtf } from "../dist/index.js";
+import { enums, structs } from "./memdesc-types.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "../fixtures");
 const source = process.argv[2] ?? "/sys/kernel/btf/vmlinux";
-
-/** The memdesc descriptors and what overlays them; their enums are in pahole's reference files too. */
-const structs = [
-  "page",
-  "folio",
-  "slab",
-  "ptdesc",
-  "ioptdesc",
-  "zpdesc",
-  "net_iov",
-  "netmem_desc",
-  "memdesc_flags_t",
-  "iommu_pages_list",
-];
-const enums = ["pageflags", "pagetype", "net_iov_type"];
 
 const btf = readBtf(readFileSync(source), { file: source });
 const { types } = extractTypes(btf, [...structs, ...enums]);

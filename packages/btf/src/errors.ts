@@ -11,7 +11,11 @@ export type BtfErrorCode =
   | "BTF_SIZE"
   | "BTF_NOT_A_TYPE"
   | "BTF_NOT_FOUND"
-  | "BTF_WRITE";
+  | "BTF_WRITE"
+  | "BTF_ELF"
+  | "BTF_NO_BTF"
+  | "BTF_SPLIT"
+  | "BTF_FORMAT";
 
 export interface BtfErrorSite {
   /** Byte offset in the BTF file of the record or field at fault. */

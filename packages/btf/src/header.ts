@@ -16,7 +16,7 @@ export interface BtfHeader {
   readonly typeLen: number;
   readonly strOff: number;
   readonly strLen: number;
-  /** Absolute byte offsets of the type and string sections. */
+  /** Byte offsets in the file of the type and string sections. */
   readonly typeStart: number;
   readonly strStart: number;
 }
@@ -26,18 +26,18 @@ export interface BtfHeader {
  * and both sections lie inside the file. Header fields beyond the 24 bytes known here are skipped, because
  * `hdr_len` says where the sections start.
  */
-export function parseHeader(bytes: Uint8Array, file?: string): BtfHeader {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const need = (n: number, what: string) => {
-    if (bytes.byteLength < n)
-      throw new BtfError(
-        "BTF_TRUNCATED",
-        `file is ${bytes.byteLength} bytes, too short for the header's ${what}`,
-        {
-          offset: bytes.byteLength,
-          file,
-        },
-      );
+export function parseHeader(bytes: Uint8Array, file?: string, start = 0, end = bytes.byteLength): BtfHeader {
+  // Offsets within [start, end) are the blob's; the ones in errors and in the result are the file's, so a
+  // .BTF section inside an ELF file is reported where it is.
+  const length = end - start;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, length);
+  const what = start === 0 && end === bytes.byteLength ? "file" : "BTF section";
+  const need = (n: number, field: string) => {
+    if (length < n)
+      throw new BtfError("BTF_TRUNCATED", `${what} is ${length} bytes, too short for the header's ${field}`, {
+        offset: start + length,
+        file,
+      });
   };
   need(2, "magic");
   const raw = view.getUint16(0, true);
@@ -48,46 +48,54 @@ export function parseHeader(bytes: Uint8Array, file?: string): BtfHeader {
     throw new BtfError(
       "BTF_MAGIC",
       `bad magic 0x${raw.toString(16).padStart(4, "0")} (expected bytes 9f eb or eb 9f)`,
-      { offset: 0, file },
+      { offset: start, file },
     );
   need(8, "hdr_len");
   const version = view.getUint8(2);
   const flags = view.getUint8(3);
   if (version !== BTF_VERSION)
-    throw new BtfError("BTF_HEADER", `unsupported BTF version ${version} (expected 1)`, { offset: 2, file });
+    throw new BtfError("BTF_HEADER", `unsupported BTF version ${version} (expected 1)`, {
+      offset: start + 2,
+      file,
+    });
   const hdrLen = view.getUint32(4, littleEndian);
   if (hdrLen < BASE_HEADER_LEN)
     throw new BtfError("BTF_HEADER", `hdr_len ${hdrLen} is shorter than the ${BASE_HEADER_LEN}-byte header`, {
-      offset: 4,
+      offset: start + 4,
       file,
     });
-  if (hdrLen > bytes.byteLength)
-    throw new BtfError(
-      "BTF_HEADER",
-      `hdr_len ${hdrLen} runs past the end of the ${bytes.byteLength}-byte file`,
-      { offset: 4, file },
-    );
+  if (hdrLen > length)
+    throw new BtfError("BTF_HEADER", `hdr_len ${hdrLen} runs past the end of the ${length}-byte ${what}`, {
+      offset: start + 4,
+      file,
+    });
   const typeOff = view.getUint32(8, littleEndian);
   const typeLen = view.getUint32(12, littleEndian);
   const strOff = view.getUint32(16, littleEndian);
   const strLen = view.getUint32(20, littleEndian);
-  const body = bytes.byteLength - hdrLen;
+  const body = length - hdrLen;
   const section = (name: string, off: number, len: number, at: number) => {
     if (off > body || len > body - off)
       throw new BtfError(
         "BTF_TRUNCATED",
-        `${name} section [${off}, ${off + len}) after the header runs past the file's ${body} bytes of data`,
-        { offset: at, file },
+        `${name} section [${off}, ${off + len}) after the header runs past the ${what}'s ${body} bytes of data`,
+        { offset: start + at, file },
       );
   };
   section("type", typeOff, typeLen, 8);
   section("string", strOff, strLen, 16);
   if (typeOff % 4 !== 0)
-    throw new BtfError("BTF_HEADER", `type_off ${typeOff} is not 4-byte aligned`, { offset: 8, file });
+    throw new BtfError("BTF_HEADER", `type_off ${typeOff} is not 4-byte aligned`, {
+      offset: start + 8,
+      file,
+    });
   if (typeLen % 4 !== 0)
-    throw new BtfError("BTF_HEADER", `type_len ${typeLen} is not a multiple of 4`, { offset: 12, file });
+    throw new BtfError("BTF_HEADER", `type_len ${typeLen} is not a multiple of 4`, {
+      offset: start + 12,
+      file,
+    });
   if (typeOff < strOff + strLen && strOff < typeOff + typeLen && typeLen > 0 && strLen > 0)
-    throw new BtfError("BTF_HEADER", `type and string sections overlap`, { offset: 8, file });
+    throw new BtfError("BTF_HEADER", `type and string sections overlap`, { offset: start + 8, file });
   return {
     littleEndian,
     version,
@@ -97,7 +105,7 @@ export function parseHeader(bytes: Uint8Array, file?: string): BtfHeader {
     typeLen,
     strOff,
     strLen,
-    typeStart: hdrLen + typeOff,
-    strStart: hdrLen + strOff,
+    typeStart: start + hdrLen + typeOff,
+    strStart: start + hdrLen + strOff,
   };
 }

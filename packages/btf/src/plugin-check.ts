@@ -1,5 +1,5 @@
 import type { AnyDescriptor, Registry } from "@memdesc/core";
-import { type Field, fieldsByPath, type Layout, type RuleStatus } from "@memdesc/core/layout";
+import { diffLayouts, type FieldPlace, type Layout, type RuleStatus } from "@memdesc/core/layout";
 import type { Btf } from "./reader.js";
 
 /**
@@ -46,7 +46,13 @@ export interface PluginCheck {
 }
 
 export interface PluginCheckResult {
-  readonly btf: { readonly file: string; readonly abi: string; readonly types: number };
+  readonly btf: {
+    readonly file: string;
+    /** The architecture an ELF file names (`x86_64`, `i386`, `s390x`); null for raw BTF, which does not say. */
+    readonly arch: string | null;
+    readonly abi: string;
+    readonly types: number;
+  };
   readonly ok: boolean;
   readonly failures: number;
   readonly plugins: readonly PluginCheck[];
@@ -115,7 +121,7 @@ export function checkPlugins<Ps extends readonly AnyDescriptor[]>(
   });
   const failures = results.reduce((s, r) => s + r.failures, 0);
   return {
-    btf: { file: btf.file ?? "", abi: btf.abi, types: btf.count },
+    btf: { file: btf.file ?? "", arch: btf.source.arch ?? null, abi: btf.abi, types: btf.count },
     ok: failures === 0,
     failures,
     plugins: results,
@@ -124,38 +130,19 @@ export function checkPlugins<Ps extends readonly AnyDescriptor[]>(
 
 /** Field by field, by C access path: where a plugin's layout and the kernel's agree, and where they do not. */
 export function compareFields(plugin: Layout, kernel: Layout): FieldCheck[] {
-  const mine = fieldsByPath(plugin);
-  const theirs = fieldsByPath(kernel);
-  const side = (f: Field | undefined): FieldSide | null =>
-    f ? { offset: f.offset, size: f.size, type: f.typeName } : null;
-  // Fields inside a member the other side keeps whole (a spinlock_t the plugin leaves opaque) are not
-  // differences; inside a member both sides expand (struct page within struct folio), they are.
-  const hasChildren = (fields: ReadonlyMap<string, Field>, parent: string) => {
-    for (const k of fields.keys()) if (k.startsWith(`${parent}.`)) return true;
-    return false;
-  };
-  const insideOpaque = (path: string, other: ReadonlyMap<string, Field>) => {
-    for (let i = path.lastIndexOf("."); i > 0; i = path.lastIndexOf(".", i - 1)) {
-      const parent = path.slice(0, i);
-      if (other.has(parent)) return !hasChildren(other, parent);
-    }
-    return false;
-  };
-  const out: FieldCheck[] = [];
-  for (const [path, f] of mine) {
-    const k = theirs.get(path);
-    if (!k && insideOpaque(path, theirs)) continue;
-    let status: FieldStatus;
-    if (!k) status = "plugin-only";
-    else if (k.offset !== f.offset || (k.bitOffset ?? 0) !== (f.bitOffset ?? 0)) status = "wrong-offset";
-    else if (k.size !== f.size || (k.bitSize ?? 0) !== (f.bitSize ?? 0)) status = "wrong-size";
-    else status = "ok";
-    out.push({ path, status, plugin: side(f), kernel: side(k) });
-  }
-  for (const [path, k] of theirs)
-    if (!mine.has(path) && !insideOpaque(path, mine))
-      out.push({ path, status: "kernel-only", plugin: null, kernel: side(k) });
-  return out.sort(
-    (a, b) => (a.kernel ?? a.plugin)!.offset - (b.kernel ?? b.plugin)!.offset || a.path.localeCompare(b.path),
-  );
+  // Type names are not compared: a plugin may spell a kernel type its own way.
+  return diffLayouts(plugin, kernel).fields.map((f): FieldCheck => {
+    const status: FieldStatus = !f.b
+      ? "plugin-only"
+      : !f.a
+        ? "kernel-only"
+        : f.changes.includes("moved")
+          ? "wrong-offset"
+          : f.changes.includes("resized")
+            ? "wrong-size"
+            : "ok";
+    return { path: f.path, status, plugin: f.a && side(f.a), kernel: f.b && side(f.b) };
+  });
 }
+
+const side = (p: FieldPlace): FieldSide => ({ offset: p.offset, size: p.size, type: p.type });

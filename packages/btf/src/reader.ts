@@ -20,6 +20,26 @@ export interface ReadBtfOptions {
    * guesses it, or 8 when there is none.
    */
   readonly pointerSize?: 4 | 8;
+  /**
+   * Where the BTF lies in `bytes` when it is part of a larger file (an ELF file's `.BTF` section): offsets in
+   * errors and `recordOffset` are then the file's. Default: all of `bytes`.
+   */
+  readonly window?: { readonly offset: number; readonly size: number };
+  /** What the bytes came from, as `openBtf` found it. Default: a raw BTF file. */
+  readonly source?: BtfSource;
+}
+
+/** The container BTF was read from: a raw BTF file, or a section of an ELF file. */
+export interface BtfSource {
+  readonly format: "raw" | "elf";
+  /** For ELF: the architecture (`x86_64`, `aarch64`, `i386`, `s390x`), class and byte order. */
+  readonly arch?: string;
+  readonly elfClass?: 32 | 64;
+  readonly littleEndian?: boolean;
+  /** For ELF: the section read, with its file offset and size. */
+  readonly section?: { readonly name: string; readonly offset: number; readonly size: number };
+  /** How the base of split BTF was found: given by the caller, or the file's own `.BTF.base` (distilled). */
+  readonly base?: "given" | "distilled";
 }
 
 /** Reads BTF bytes: checks the header and indexes every type record. Decoding is deferred until asked. */
@@ -67,6 +87,7 @@ export class Btf {
   readonly header: BtfHeader;
   readonly base: Btf | undefined;
   readonly file: string | undefined;
+  readonly source: BtfSource;
   readonly strings: StringTable;
   /** The first type id this file defines: 1, or one past the base's last id. */
   readonly firstId: number;
@@ -93,7 +114,15 @@ export class Btf {
     this.file = options.file;
     this.base = options.base;
     this.ptrSize = options.pointerSize;
-    this.header = parseHeader(bytes, this.file);
+    this.source = options.source ?? { format: "raw" };
+    const window = options.window ?? { offset: 0, size: bytes.byteLength };
+    if (window.offset < 0 || window.size < 0 || window.offset + window.size > bytes.byteLength)
+      throw this.error(
+        "BTF_TRUNCATED",
+        `BTF at [${window.offset}, ${window.offset + window.size}) lies outside the ${bytes.byteLength}-byte file`,
+        window.offset,
+      );
+    this.header = parseHeader(bytes, this.file, window.offset, window.offset + window.size);
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.le = this.header.littleEndian;
     this.words =

@@ -24,11 +24,22 @@ export class StringTable {
   ) {
     this.start = base ? base.end : 0;
     this.end = this.start + length;
-    if (!base && (length === 0 || bytes[sectionStart] !== 0))
-      throw new BtfError("BTF_STRING", "the string section must start with the empty string", {
-        offset: sectionStart,
-        file,
-      });
+    if (!base && length === 0)
+      throw new BtfError(
+        "BTF_STRING",
+        "the string section is empty: it must hold at least the empty string",
+        {
+          offset: sectionStart,
+          file,
+        },
+      );
+    // Split BTF (libbpf's btf__new_empty_split) has no empty string of its own: its offsets continue the base's.
+    if (!base && bytes[sectionStart] !== 0)
+      throw new BtfError(
+        "BTF_SPLIT",
+        "this is split BTF (a kernel module's: its strings and type ids continue its kernel's), and no base was given: read it on top of the vmlinux BTF it was built against",
+        { offset: sectionStart, file },
+      );
     if (length > 0 && bytes[sectionStart + length - 1] !== 0)
       throw new BtfError("BTF_STRING", "the string section does not end with a NUL byte", {
         offset: sectionStart + length - 1,
@@ -70,14 +81,41 @@ export class StringTable {
     const needle = new Uint8Array(name.length + 2);
     needle.set(name, 1);
     const section = this.bytes.subarray(this.sectionStart, this.sectionStart + (this.end - this.start));
-    const hay = Buffer.from(section.buffer, section.byteOffset, section.byteLength);
     const out: number[] = [];
     // A split BTF's own strings need not start with the empty string, so its first name has no NUL before it.
-    if (hay.subarray(0, name.length + 1).equals(needle.subarray(1))) out.push(this.start);
-    for (let at = hay.indexOf(needle); at >= 0; at = hay.indexOf(needle, at + 1))
+    if (startsWith(section, needle.subarray(1))) out.push(this.start);
+    for (let at = find(section, needle, 0); at >= 0; at = find(section, needle, at + 1))
       out.push(this.start + at + 1);
     return this.base ? [...this.base.offsetsOf(name), ...out] : out;
   }
+}
+
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
+
+/** Where `needle` first occurs in `hay` from `from`: Node's native search, or a scan where there is no Buffer. */
+function find(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  if (NodeBuffer) return NodeBuffer.from(hay.buffer, hay.byteOffset, hay.byteLength).indexOf(needle, from);
+  return searchBytes(hay, needle, from);
+}
+
+/**
+ * The browser's search for `\0name\0` (needles of two or more bytes): find the name's first character with the
+ * native `indexOf` (the NUL bytes are everywhere), then compare the rest.
+ */
+export function searchBytes(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  for (let at = hay.indexOf(needle[1]!, from + 1); at >= 0; at = hay.indexOf(needle[1]!, at + 1)) {
+    const start = at - 1;
+    let k = 0;
+    while (k < needle.length && hay[start + k] === needle[k]) k++;
+    if (k === needle.length) return start;
+  }
+  return -1;
+}
+
+function startsWith(hay: Uint8Array, prefix: Uint8Array): boolean {
+  if (hay.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (hay[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Kernel names are ASCII; building short strings by hand beats TextDecoder's per-call cost for them. */

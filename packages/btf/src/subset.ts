@@ -16,6 +16,30 @@ export interface ExtractedTypes {
  * so a named struct or union reached only through them becomes a FWD record.
  */
 export function extractTypes(btf: Btf, roots: readonly (number | string)[]): ExtractedTypes {
+  const { full, byName } = typeClosure(btf, roots);
+  const kept = [...new Set([...full, ...byName])].sort((a, b) => a - b);
+  const ids = new Map<number, number>(kept.map((id, i) => [id, i + 1]));
+  const map = (id: number) => (id === 0 ? 0 : ids.get(id)!);
+  const types = kept.map((id): BtfTypeSpec => {
+    const t = btf.type(id);
+    if ((t.kind === "struct" || t.kind === "union") && !full.has(id))
+      return { kind: "fwd", name: t.name, union: t.kind === "union" };
+    return remap(t, map);
+  });
+  return { types, ids };
+}
+
+/** The ids a subset of BTF must keep: in full, and only by name (a struct or union reached through pointers). */
+export interface TypeClosure {
+  readonly full: ReadonlySet<number>;
+  readonly byName: ReadonlySet<number>;
+}
+
+/**
+ * What `roots` need: everything they hold by value in `full`; what is reached only through pointers and
+ * function prototypes in `byName` (a named struct or union there can become a FWD record).
+ */
+export function typeClosure(btf: Btf, roots: readonly (number | string)[]): TypeClosure {
   const full = new Set<number>();
   const byName = new Set<number>();
   const fullWork: number[] = [];
@@ -57,16 +81,7 @@ export function extractTypes(btf: Btf, roots: readonly (number | string)[]): Ext
     }
   }
 
-  const kept = [...new Set([...full, ...byName])].sort((a, b) => a - b);
-  const ids = new Map<number, number>(kept.map((id, i) => [id, i + 1]));
-  const map = (id: number) => (id === 0 ? 0 : ids.get(id)!);
-  const types = kept.map((id): BtfTypeSpec => {
-    const t = btf.type(id);
-    if ((t.kind === "struct" || t.kind === "union") && !full.has(id))
-      return { kind: "fwd", name: t.name, union: t.kind === "union" };
-    return remap(t, map);
-  });
-  return { types, ids };
+  return { full, byName };
 }
 
 /** Finds a root the way pahole -C does: a struct or union, then a typedef, then an enum. */

@@ -23,6 +23,17 @@ export * from "./kernel/constants.js";
 export { page } from "./kernel/page.js";
 export { assembleLayout, type PlacedAggregate } from "./layout/assemble.js";
 export { configEnabled } from "./layout/config.js";
+export {
+  type DiffLine,
+  describeFieldDiff,
+  diffLayouts,
+  type FieldChange,
+  type FieldDiff,
+  type FieldPlace,
+  formatLayoutDiff,
+  type LayoutDiff,
+  summarizeLayoutDiff,
+} from "./layout/diff.js";
 export { LayoutEngine, type LayoutOptions, layoutOf } from "./layout/engine.js";
 export { fieldsByPath, findField, layoutLabel } from "./layout/fields.js";
 export { type CompareOptions, formatCompare } from "./layout/pahole-compare.js";

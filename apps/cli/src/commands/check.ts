@@ -1,10 +1,18 @@
 import { resolve } from "node:path";
-import { checkPlugins, type FieldStatus, type PluginCheckResult } from "@memdesc/btf";
+import {
+  checkPlugins,
+  type FieldCheck,
+  type FieldStatus,
+  type KernelMatrix,
+  kernelMatrix,
+  type MatrixStatus,
+  type PluginCheckResult,
+} from "@memdesc/btf";
 import type { Context } from "../context.js";
 import { CheckFailed } from "../errors.js";
 import { printJson } from "../output/json.js";
-import { int } from "../output/table.js";
-import { loadBtf } from "./btf.js";
+import { int, table } from "../output/table.js";
+import { btfOptions, describeBtf, loadBtf } from "./btf.js";
 import { composeFrom, describeSet } from "./shared.js";
 
 const fieldWords: Record<FieldStatus, string> = {
@@ -20,24 +28,144 @@ const fieldWords: Record<FieldStatus, string> = {
  * overlay rules against the kernel's struct page. Exit status 1 if anything fails.
  */
 export default async function check(ctx: Context, opts: Record<string, unknown>): Promise<void> {
-  const path = resolve(ctx.cwd, String(opts.btf));
-  const btf = loadBtf(path, ctx.cwd);
-  // Layouts are computed for the kernel's ABI, whatever the config says.
-  const comp = await composeFrom(ctx.cwd, { ...opts, abi: btf.abi });
-  const output = checkPlugins(
-    btf,
-    comp.registry,
-    comp.plugins.map((p) => p.plugin),
-  );
-  if (ctx.json) printJson(ctx, output);
-  else printCheck(ctx, output, describeSet(comp));
-  if (!output.ok) throw new CheckFailed(`${output.failures} checks failed`);
+  const paths = (Array.isArray(opts.btf) ? opts.btf : [opts.btf]).map((p) => resolve(ctx.cwd, String(p)));
+  const options = btfOptions(opts, ctx.cwd);
+  const kernels = paths.map((p) => loadBtf(p, ctx.cwd, options));
+  // Each kernel's layouts are computed for its own ABI, whatever the config says.
+  const comps = new Map<string, Awaited<ReturnType<typeof composeFrom>>>();
+  const results: PluginCheckResult[] = [];
+  for (const btf of kernels) {
+    let comp = comps.get(btf.abi);
+    if (!comp) {
+      comp = await composeFrom(ctx.cwd, { ...opts, abi: btf.abi });
+      comps.set(btf.abi, comp);
+    }
+    results.push(
+      checkPlugins(
+        btf,
+        comp.registry,
+        comp.plugins.map((p) => p.plugin),
+      ),
+    );
+  }
+  const set = describeSet([...comps.values()][0]!);
+  if (results.length === 1) {
+    const output = results[0]!;
+    if (ctx.json) printJson(ctx, output);
+    else printCheck(ctx, output, set, describeBtf(kernels[0]!));
+    if (!output.ok) throw new CheckFailed(`${output.failures} checks failed`);
+    return;
+  }
+  const matrix = kernelMatrix(results);
+  if (ctx.json) printJson(ctx, { kernels: results, matrix });
+  else
+    printMatrix(
+      ctx,
+      matrix,
+      set,
+      kernels.map((k) => `${describeBtf(k)}, ${int(k.count)} types`),
+    );
+  if (!matrix.ok) throw new CheckFailed(`${matrix.counts.drift} drift, ${matrix.counts.fail} fail`);
 }
 
-function printCheck(ctx: Context, output: PluginCheckResult, set: string): void {
+/** Field lines per cell before the rest are counted. */
+const MAX_LINES = 8;
+
+const statusWords: Record<MatrixStatus, string> = {
+  pass: "pass",
+  drift: "drift",
+  fail: "FAIL",
+  absent: "absent",
+  none: "-",
+};
+
+/** Where a field is on each side: `plugin 48+4, kernel 52+4`. */
+function where(d: FieldCheck): string {
+  return d.plugin && d.kernel
+    ? `plugin ${d.plugin.offset}+${d.plugin.size}, kernel ${d.kernel.offset}+${d.kernel.size}`
+    : d.kernel
+      ? `kernel ${d.kernel.offset}+${d.kernel.size} (${d.kernel.type})`
+      : `plugin ${d.plugin!.offset}+${d.plugin!.size} (${d.plugin!.type})`;
+}
+
+/** The differences worth a line: a member's own line stands for its members with the same status. */
+function topLevel(diffs: readonly FieldCheck[]): FieldCheck[] {
+  const shown = new Map<string, FieldStatus>();
+  const out: FieldCheck[] = [];
+  for (const d of diffs) {
+    const parent = d.path.includes(".") ? d.path.slice(0, d.path.lastIndexOf(".")) : undefined;
+    if (parent && shown.get(parent) === d.status) {
+      shown.set(d.path, d.status);
+      continue;
+    }
+    shown.set(d.path, d.status);
+    out.push(d);
+  }
+  return out;
+}
+
+function printMatrix(ctx: Context, matrix: KernelMatrix, set: string, kernels: readonly string[]): void {
+  const { c } = ctx;
+  const letters = kernels.map(
+    (_, i) => String.fromCharCode(65 + (i % 26)) + (i >= 26 ? String((i / 26) | 0) : ""),
+  );
+  const paint = (s: MatrixStatus, text: string) =>
+    s === "pass" ? c.green(text) : s === "fail" ? c.red(text) : s === "drift" ? c.yellow(text) : c.dim(text);
+  let out = `${c.bold("memdesc check")}: ${kernels.length} kernels\n`;
+  out += `plugins: ${set}\n`;
+  for (const [i, k] of kernels.entries()) out += `  ${letters[i]}  ${k}\n`;
+  out += "\n";
+  out += table(
+    [{ header: "plugin" }, { header: "struct" }, ...letters.map((l) => ({ header: l }))],
+    matrix.plugins.map((row) => [
+      `${row.package} (${row.kind})`,
+      row.struct ?? "-",
+      ...row.cells.map((cell) => paint(cell.status, statusWords[cell.status])),
+    ]),
+    { header: c.bold },
+  );
+  const details: string[] = [];
+  for (const row of matrix.plugins)
+    for (const [i, cell] of row.cells.entries()) {
+      if (cell.status === "pass" || cell.status === "none") {
+        if (cell.kernelOnly.length === 0) continue;
+      }
+      const head = `${row.kind} on ${letters[i]}: ${paint(cell.status, statusWords[cell.status])}`;
+      const lines: string[] = [];
+      if (cell.status === "absent") lines.push(`the kernel has no struct ${row.struct}`);
+      else if (cell.size && cell.size.plugin !== cell.size.kernel)
+        lines.push(`sizeof ${cell.size.plugin} in the plugin, ${cell.size.kernel} in the kernel`);
+      // Fields in both but elsewhere first: they are what moved; then what the kernel lacks.
+      const drifted = topLevel(cell.drifted).sort(
+        (x, y) => Number(x.status === "plugin-only") - Number(y.status === "plugin-only"),
+      );
+      for (const d of drifted.slice(0, MAX_LINES))
+        lines.push(`${d.path}: ${fieldWords[d.status]}: ${where(d)}`);
+      if (drifted.length > MAX_LINES)
+        lines.push(`and ${drifted.length - MAX_LINES} more fields (--json lists them all)`);
+      for (const r of cell.rules)
+        lines.push(`${r.status === "missing" ? "rule names a missing field" : "rule fails"}: ${r.message}`);
+      const extra = topLevel(cell.kernelOnly);
+      if (extra.length)
+        lines.push(
+          `kernel only: ${extra
+            .slice(0, 6)
+            .map((d) => `${d.path} (${d.kernel!.offset}+${d.kernel!.size})`)
+            .join(", ")}${extra.length > 6 ? `, and ${extra.length - 6} more` : ""}`,
+        );
+      details.push(`${head}\n${lines.map((l) => `    ${l}`).join("\n")}`);
+    }
+  if (details.length) out += `\n${details.join("\n")}\n`;
+  const n = matrix.counts;
+  const cells = matrix.plugins.length * kernels.length;
+  out += `\n${matrix.ok ? c.green("ok") : c.red("FAILED")}: ${n.pass} pass, ${n.drift} drift, ${n.fail} fail, ${n.absent} absent of ${cells} (${matrix.plugins.length} plugins × ${kernels.length} kernels)\n`;
+  ctx.out(out);
+}
+
+function printCheck(ctx: Context, output: PluginCheckResult, set: string, kernel: string): void {
   const { c } = ctx;
   const mark = (ok: boolean, word: string) => (ok ? c.green(word) : c.red(word));
-  let out = `${c.bold("memdesc check")}: ${output.btf.file} (${output.btf.abi}, ${int(output.btf.types)} types)\n`;
+  let out = `${c.bold("memdesc check")}: ${kernel}, ${int(output.btf.types)} types\n`;
   out += `plugins: ${set}\n`;
   let fields = 0;
   let rules = 0;

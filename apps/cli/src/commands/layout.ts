@@ -7,7 +7,6 @@ import {
   formatCompare,
   formatPahole,
   HPAGE_PUD_ORDER,
-  type Layout,
   layoutLabel,
   type MemdescVariants,
   page,
@@ -17,10 +16,10 @@ import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { printJson } from "../output/json.js";
 import type { LayoutOutput } from "../schemas.js";
-import { kernelBtf, loadBtf } from "./btf.js";
+import { btfOptions, kernelBtf, loadBtf } from "./btf.js";
+import { entry, type Shown } from "./layout-entry.js";
+import layoutVs from "./layout-vs.js";
 import { composeFrom } from "./shared.js";
-
-type Shown = LayoutOutput["layouts"][number] & { readonly full: Layout; readonly comment: string };
 
 /**
  * `memdesc layout NAME`: a layout as `pahole -C NAME` prints it. NAME is a plugin's kind (its descriptor in the
@@ -33,8 +32,9 @@ export default async function layout(
   rawName: string,
 ): Promise<void> {
   const name = rawName.replace(/^(struct|union)\s+/, "").trim();
+  if (typeof opts.vs === "string") return layoutVs(ctx, opts, name);
   const btfPath = typeof opts.btf === "string" ? resolve(ctx.cwd, opts.btf) : undefined;
-  const btf = btfPath ? loadBtf(btfPath, ctx.cwd) : undefined;
+  const btf = btfPath ? loadBtf(btfPath, ctx.cwd, btfOptions(opts, ctx.cwd)) : undefined;
   if (btf && opts.abi !== undefined && opts.abi !== btf.abi)
     throw new UserError(
       `--abi ${String(opts.abi)} does not apply to ${btf.file}, whose layouts are ${btf.abi}`,
@@ -86,51 +86,10 @@ export default async function layout(
     }
     return ctx.out(out.replace(/\n+$/, "\n"));
   }
+  // A kernel's struct prints exactly as `pahole -C NAME FILE` prints it, so the two diff clean; the file is the
+  // one the user named. A plugin's layout says whose it is.
+  if (source === "btf") return ctx.out(formatPahole(shown[0]!.full, fmt));
   ctx.out(shown.map((s) => `${c.dim(`/* ${s.comment} */`)}\n${formatPahole(s.full, fmt)}`).join("\n"));
-}
-
-function entry(
-  role: Shown["role"],
-  title: string,
-  l: Layout,
-  variant: string | null,
-  orders: number[] | null,
-  rounded: number | null,
-  comment = title,
-): Shown {
-  return {
-    role,
-    title,
-    variant,
-    orders,
-    rounded,
-    layout: {
-      kind: l.kind,
-      name: l.name ?? l.typedefName ?? null,
-      abi: l.abi,
-      size: l.size,
-      align: l.align,
-      fields: l.fields
-        .filter((f) => !f.anonymous)
-        .map((f) => ({
-          path: f.path,
-          offset: f.offset,
-          size: f.size,
-          ...(f.bitSize !== undefined ? { bitOffset: f.bitOffset ?? 0, bitSize: f.bitSize } : {}),
-          type: f.typeName,
-        })),
-      holes: l.holes.map((h) => ({
-        in: h.in,
-        after: h.after,
-        offset: h.offset,
-        size: h.size,
-        ...(h.bits ? { bits: h.bits } : {}),
-      })),
-      padding: l.padding,
-    },
-    full: l,
-    comment,
-  };
 }
 
 /** The structs plugins make available by name, as the registry gives them to its layout engine. */

@@ -18,8 +18,11 @@ import { describeErrno, errnoOf } from "./errno.js";
 export const inputCaps = {
   /** A memdesc snapshot: a few MiB for a machine with terabytes (runs, not pages); the explorer's limit too. */
   snapshot: maxSnapshotBytes,
-  /** Raw BTF (5 to 10 MiB for a distribution kernel) or, read by an ELF reader, a vmlinux with its sections. */
-  btf: 1 << 30,
+  /**
+   * A BTF file: raw BTF is 5 to 10 MiB for a distribution kernel; an ELF vmlinux with its DWARF can pass 1 GiB,
+   * but only its headers and .BTF section are read from a file that large.
+   */
+  btf: 4 * (1 << 30),
   /** A copy of /proc/iomem: a few KiB on a large server. */
   iomem: 4 << 20,
   /** A JSON memory picture, workload, config or survey: a few KiB (the explorer's limit for survey JSON). */
@@ -107,33 +110,38 @@ function tooBig(file: InputFile, bytes: number | undefined): UserError {
 export function readInput(path: string, file: InputFile): Buffer {
   const { fd, stat } = openInput(path, file);
   try {
-    // /proc and /sys files report 0 or 4096 whatever they hold: read until EOF, never past the cap.
-    let buf = Buffer.allocUnsafe(Math.min(file.maxBytes + 1, Math.max(stat.size + 1, 64 << 10)));
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        if (n > file.maxBytes) throw tooBig(file, undefined);
-        const next = Buffer.allocUnsafe(Math.min(file.maxBytes + 1, buf.length * 2));
-        buf.copy(next, 0, 0, n);
-        buf = next;
-      }
-      let got: number;
-      try {
-        got = readSync(fd, buf, n, buf.length - n, null);
-      } catch (err) {
-        throw new UserError(`cannot read ${file.shown} at offset ${n}: ${describeErrno(err)}`, file.hint, {
-          code: file.code,
-          cause: err,
-        });
-      }
-      if (got === 0) break;
-      n += got;
-    }
-    if (n > file.maxBytes) throw tooBig(file, undefined);
-    return buf.subarray(0, n);
+    return readOpened(fd, stat, file);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads an input opened with `openInput` to its end, never past the cap. */
+export function readOpened(fd: number, stat: Stats, file: InputFile): Buffer {
+  // /proc and /sys files report 0 or 4096 whatever they hold: read until EOF, never past the cap.
+  let buf = Buffer.allocUnsafe(Math.min(file.maxBytes + 1, Math.max(stat.size + 1, 64 << 10)));
+  let n = 0;
+  for (;;) {
+    if (n === buf.length) {
+      if (n > file.maxBytes) throw tooBig(file, undefined);
+      const next = Buffer.allocUnsafe(Math.min(file.maxBytes + 1, buf.length * 2));
+      buf.copy(next, 0, 0, n);
+      buf = next;
+    }
+    let got: number;
+    try {
+      got = readSync(fd, buf, n, buf.length - n, null);
+    } catch (err) {
+      throw new UserError(`cannot read ${file.shown} at offset ${n}: ${describeErrno(err)}`, file.hint, {
+        code: file.code,
+        cause: err,
+      });
+    }
+    if (got === 0) break;
+    n += got;
+  }
+  if (n > file.maxBytes) throw tooBig(file, undefined);
+  return buf.subarray(0, n);
 }
 
 /**

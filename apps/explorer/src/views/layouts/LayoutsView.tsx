@@ -10,6 +10,7 @@ import { useId, useMemo, useState } from "react";
 import { useAppState } from "../../lib/app-state.js";
 import { int } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
+import { KernelPanel } from "./kernels/KernelPanel.js";
 import { byteRows, layoutRows } from "./layout-model.js";
 
 /** Kinds with a struct of their own (today's overlay and a memdesc-era descriptor): the pointer kinds. */
@@ -106,6 +107,8 @@ export default function LayoutsView() {
         <h2 id="rules-heading">Overlay rules against struct page</h2>
         <OverlayRules rules={rules} />
       </section>
+
+      <KernelPanel kind={kind} registry={registry} />
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import { memoryUses, unbackedUses } from "@memdesc/core";
 import { surveyBill } from "@memdesc/kpageflags/browser";
-import { type DragEvent, useEffect, useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useState } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals, UseTable } from "../../components/BillTables.js";
+import { useDropZone } from "../../components/drop-zone.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int, mib, size } from "../../lib/format.js";
 import { designColors, firstPartyPackages } from "../../lib/registry.js";
@@ -13,7 +14,9 @@ import { cancelLoad, loadFile, loadSample, useSurveyState } from "./store.js";
 export default function SurveyView() {
   const { registry, design } = useAppState();
   const { loaded, loading, error, cancelled } = useSurveyState();
-  const [dragging, setDragging] = useState(false);
+  const drop = useDropZone((files) => {
+    if (files[0]) void loadFile(files[0]);
+  });
   const fileId = useId();
   const errorId = useId();
 
@@ -22,27 +25,14 @@ export default function SurveyView() {
     if (!loaded && !loading && !error && !cancelled) void loadSample();
   }, [loaded, loading, error, cancelled]);
 
-  const onDrop = (e: DragEvent<HTMLElement>) => {
-    e.preventDefault();
-    setDragging(false);
-    const file = e.dataTransfer.files[0];
-    if (file) void loadFile(file);
-  };
-
   return (
     <div className="view survey-view">
       <h2>A machine's page map, surveyed and billed</h2>
       <section
-        className={`card drop-zone${dragging ? " dragging" : ""}`}
+        className={`card drop-zone${drop.dragging ? " dragging" : ""}`}
         aria-label="Load a page map"
         data-testid="drop-zone"
-        onDragOver={(e) => {
-          e.preventDefault();
-          e.dataTransfer.dropEffect = "copy";
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
+        {...drop.handlers}
       >
         <div className="load-row">
           <button
