@@ -44,7 +44,9 @@ describe("the app shell", () => {
     act(() => {
       fireEvent.keyDown(window, { key: "2" });
     });
-    await screen.findByRole("heading", { name: "Descriptor layouts" });
+    // The view is a lazy chunk: its first import (the kernel panel and the BTF reader with it) takes more than
+    // testing-library's default second on a loaded machine.
+    await screen.findByRole("heading", { name: "Descriptor layouts" }, { timeout: 15_000 });
     expect(window.location.hash).toBe("#layouts");
     fireEvent.keyDown(screen.getByRole("tablist"), { key: "ArrowRight" });
     expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");
