@@ -110,6 +110,43 @@ describe("output files: -o on every command that writes", () => {
     expect(existsSync(join(dir, "-"))).toBe(false);
   });
 
+  it("writes a descriptor named by path where the shell opened it: /dev/stdout, /dev/stderr, /dev/fd/N", () => {
+    const sub = join(dir, "fds");
+    mkdirSync(sub);
+    const report = typesReport();
+    // Appending redirections stay appending: nothing the file held is overwritten.
+    const log = join(sub, "log.txt");
+    writeFileSync(log, "kept\n");
+    const sh = (cmd: string) => execFileSync("sh", ["-c", cmd], { cwd: fixtures, encoding: "utf8" });
+    sh(`"${process.execPath}" "${bin}" types -o /dev/stdout >> "${log}"`);
+    sh(`"${process.execPath}" "${bin}" types -o /dev/stderr 2>> "${log}"`);
+    expect(readFileSync(log, "utf8")).toBe(`kept\n${report}${report}`);
+    // A shell's >(…): a pipe on a descriptor of its own.
+    const bash = spawnSync("bash", ["--version"]).status === 0;
+    if (bash)
+      expect(
+        execFileSync("bash", ["-c", `"${process.execPath}" "${bin}" types -o >(cat) | cat; wait`], {
+          cwd: fixtures,
+          encoding: "utf8",
+        }),
+      ).toBe(report);
+    else console.warn("cli: no bash here; the >(…) case is skipped");
+    // A socket on descriptor 3 (what Node passes a child for "pipe"), which cannot be opened again by name.
+    const r = spawnSync(process.execPath, [bin, "types", "-o", "/dev/fd/3"], {
+      cwd: fixtures,
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+      encoding: "utf8",
+    });
+    expect(r.status, String(r.stderr)).toBe(0);
+    expect(String(r.output[3])).toBe(report);
+    expect(String(r.stdout)).toBe("");
+    expectUserError(
+      run(["types", "-o", "/dev/fd/19"]),
+      /^memdesc: cannot write \/dev\/fd\/19: no open file descriptor 19: /,
+    );
+    expectOnly(sub, ["log.txt"]);
+  });
+
   it("gives a new file 0666 less the umask", () => {
     const sub = join(dir, "umask");
     mkdirSync(sub);

@@ -52,6 +52,8 @@ export type OutputPlan =
   | {
       readonly kind: "create" | "replace" | "through";
       readonly shown: string;
+      /** For a socket passed as a descriptor (`/dev/fd/N`), which cannot be opened again: that descriptor. */
+      readonly fd?: number;
       /** The file written: the path given, or where the trusted symlinks it names lead. */
       readonly path: string;
       /** For `replace` and `through`: what is there now. */
@@ -90,6 +92,31 @@ const sharedSticky = (dir: Stats) => (dir.mode & 0o1000) !== 0 && (dir.mode & 0o
  */
 export function planOutput(arg: string, cwd: string): OutputPlan {
   if (arg === "-") return { kind: "stdout", shown: "standard output" };
+  // A descriptor named by path (/dev/stdout, /dev/stderr, /dev/fd/63 from a shell's `>(…)`) is a "magic" link:
+  // read as a path it names a pipe's made-up `pipe:[123]`, or a file the shell opened for appending. Standard
+  // output is written where the shell opened it; any other is opened through the link itself and written
+  // through, appending, never replaced.
+  const magic = /^\/(?:dev\/(?:fd\/(\d+)|stdout|stderr)|proc\/self\/fd\/(\d+))$/.exec(arg);
+  if (magic) {
+    const n = arg === "/dev/stdout" ? 1 : arg === "/dev/stderr" ? 2 : Number(magic[1] ?? magic[2]);
+    if (n === 1) return { kind: "stdout", shown: "standard output" };
+    let st: Stats;
+    try {
+      st = statSync(arg);
+    } catch (err) {
+      throw outputError(arg, `no open file descriptor ${n}: ${describeErrno(err)}`, elsewhere, err);
+    }
+    if (st.isDirectory()) throw outputError(arg, "it is a directory", elsewhere);
+    // A socket (a pipe some programs make with socketpair) cannot be opened again by name: use the descriptor.
+    return {
+      kind: "through",
+      shown: arg,
+      path: arg,
+      existing: st,
+      what: typeOf(st),
+      ...(st.isSocket() ? { fd: n } : {}),
+    };
+  }
   if (arg === "") throw outputError('""', "an empty path", elsewhere);
   const trusted = trustedUids();
   const given = resolve(cwd, arg);
@@ -170,7 +197,7 @@ export class PendingOutput {
 
   /** Where a producer writes the complete output (a file memdesc then moves or copies into place). */
   get stagedPath(): string {
-    const name = this.plan.kind === "stdout" ? "stdout" : basename(this.plan.path);
+    const name = this.plan.kind === "stdout" ? "output" : basename(this.plan.path);
     return join(this.staging!, name);
   }
 
@@ -213,6 +240,7 @@ export class PendingOutput {
     const staged = this.stagedPath;
     try {
       if (plan.kind === "stdout") copyTo(staged, (b) => writeStdout(b));
+      else if (plan.kind === "through" && plan.fd !== undefined) copyTo(staged, (b) => writeAll(plan.fd!, b));
       else if (plan.kind === "through") this.writeThrough(staged, plan.path, plan.existing!);
       else if (plan.kind === "replace") replace(staged, plan.path, plan.existing!, plan.shown);
       else create(staged, plan.path, plan.shown);
@@ -243,8 +271,9 @@ export class PendingOutput {
   }
 
   private writeThrough(staged: string, path: string, existing: Stats): void {
-    // No O_CREAT, no O_TRUNC: a device or FIFO is written to, never created or replaced.
-    const fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY);
+    // No O_CREAT, no O_TRUNC: a device or FIFO is written to, never created or replaced. O_APPEND: a file behind
+    // a descriptor's magic link (a shell's `2>> log`) is added to where the shell left it, not overwritten.
+    const fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_APPEND);
     try {
       const now = fstatSync(fd);
       if (now.dev !== existing.dev || now.ino !== existing.ino)
