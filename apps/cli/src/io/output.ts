@@ -31,7 +31,8 @@ import { effectiveUid, ownerName, trustedUids } from "./users.js";
  * Every file memdesc writes goes through here: snapshots (`capture -o`), reports (`-o` on every command that
  * prints one), in any format. The rules, for a program that runs as root in directories others can write:
  *
- * - `-` is standard output.
+ * - `-` and /dev/stdout are standard output; /dev/stderr and /dev/fd/N are written through where the shell
+ *   opened them (appending), never followed as paths.
  * - A character or block device or a FIFO is written through (opened without O_CREAT or O_TRUNC), never
  *   replaced by a regular file. A socket is refused.
  * - A symbolic link is followed only if root or the invoking user owns it: the rule Linux applies in sticky
@@ -43,7 +44,7 @@ import { effectiveUid, ownerName, trustedUids } from "./users.js";
  *   (rename) by one with its permission bits and, where the process may set them, its owner and group.
  * - The output is staged in a private directory (mode 0700) beside the target and appears by rename (or link,
  *   for a new file, so a file someone else creates meanwhile is never replaced): complete or not at all. A
- *   failure, Ctrl-C or SIGTERM removes the staging directory.
+ *   failure, Ctrl-C, SIGTERM or SIGHUP removes the staging directory.
  */
 
 /** What an output path turned out to be, decided before anything is read or computed. */
@@ -58,8 +59,6 @@ export type OutputPlan =
       readonly path: string;
       /** For `replace` and `through`: what is there now. */
       readonly existing: Stats | undefined;
-      /** For `through`: `character device`, `block device` or `FIFO`. */
-      readonly what: string | undefined;
     };
 
 const MAX_SYMLINKS = 40;
@@ -113,7 +112,6 @@ export function planOutput(arg: string, cwd: string): OutputPlan {
       shown: arg,
       path: arg,
       existing: st,
-      what: typeOf(st),
       ...(st.isSocket() ? { fd: n } : {}),
     };
   }
@@ -130,7 +128,7 @@ export function planOutput(arg: string, cwd: string): OutputPlan {
       st = lstatSync(path);
     } catch (err) {
       const code = errnoOf(err);
-      if (code === "ENOENT") return { kind: "create", shown, path, existing: undefined, what: undefined };
+      if (code === "ENOENT") return { kind: "create", shown, path, existing: undefined };
       const why = code === "EACCES" ? ": a directory on the way cannot be searched" : "";
       throw outputError(shown, `${describeErrno(err)}${why}`, elsewhere, err);
     }
@@ -165,8 +163,8 @@ export function planOutput(arg: string, cwd: string): OutputPlan {
           : describeErrno(err);
       throw outputError(shown, detail, elsewhere, err);
     }
-    if (st.isFile()) return { kind: "replace", shown, path, existing: st, what: undefined };
-    return { kind: "through", shown, path, existing: st, what: typeOf(st) };
+    if (st.isFile()) return { kind: "replace", shown, path, existing: st };
+    return { kind: "through", shown, path, existing: st };
   }
 }
 
