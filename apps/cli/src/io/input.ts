@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 
 import { maxSnapshotBytes, maxSurveyJsonBytes } from "@memdesc/kpageflags/limits";
 import { UserError } from "../errors.js";
 import { describeErrno, errnoOf } from "./errno.js";
+import { fileType } from "./file-type.js";
 
 /*
  * Every input file the CLI reads whole goes through here (snapshots, BTF, /proc/iomem copies, JSON pictures,
@@ -44,15 +45,6 @@ export interface InputFile {
   readonly missing?: string | undefined;
 }
 
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return "a directory";
-  if (st.isCharacterDevice()) return "a character device";
-  if (st.isBlockDevice()) return "a block device";
-  if (st.isFIFO()) return "a FIFO (named pipe)";
-  if (st.isSocket()) return "a socket";
-  return "not a regular file";
-}
-
 function size(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(n % (1 << 30) ? 1 : 0)} GiB`;
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(n % (1 << 20) ? 1 : 0)} MiB`;
@@ -84,7 +76,7 @@ export function openInput(path: string, file: InputFile): { fd: number; stat: St
     const stat = fstatSync(fd);
     if (!stat.isFile())
       throw new UserError(
-        `${file.shown} is ${kindOf(stat)}: memdesc reads a ${file.what} only from a regular file`,
+        `${file.shown} is a ${fileType(stat)}: memdesc reads a ${file.what} only from a regular file`,
         stat.isDirectory()
           ? file.hint
           : "save it to a file first, e.g. `cat SOURCE > file`, and give that file",

@@ -23,6 +23,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { displayPath } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { describeErrno, errnoOf } from "./errno.js";
+import { fileType } from "./file-type.js";
 import { onInterrupt } from "./interrupt.js";
 import { writeStdout } from "./stdout.js";
 import { effectiveUid, ownerName, trustedUids } from "./users.js";
@@ -69,16 +70,6 @@ export function outputError(shown: string, detail: string, hint: string, cause?:
 }
 
 const elsewhere = "write somewhere else with -o, or - for standard output";
-
-function typeOf(st: Stats): string {
-  if (st.isCharacterDevice()) return "character device";
-  if (st.isBlockDevice()) return "block device";
-  if (st.isFIFO()) return "FIFO";
-  if (st.isSocket()) return "socket";
-  if (st.isDirectory()) return "directory";
-  if (st.isSymbolicLink()) return "symbolic link";
-  return "file";
-}
 
 const mode = (st: Stats) => `mode ${(st.mode & 0o7777).toString(8).padStart(4, "0")}`;
 
@@ -159,7 +150,7 @@ export function planOutput(arg: string, cwd: string): OutputPlan {
     } catch (err) {
       const detail =
         errnoOf(err) === "EACCES"
-          ? `${describeErrno(err)}: ${it} is a ${typeOf(st)} with ${mode(st)}, owned by ${ownerName(st.uid)}`
+          ? `${describeErrno(err)}: ${it} is a ${fileType(st)} with ${mode(st)}, owned by ${ownerName(st.uid)}`
           : describeErrno(err);
       throw outputError(shown, detail, elsewhere, err);
     }
