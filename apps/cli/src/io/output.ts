@@ -170,8 +170,14 @@ export class PendingOutput {
   private done = false;
 
   private constructor(readonly plan: OutputPlan) {
-    this.staging = makeStaging(plan);
+    // The clean-up is in place before the staging directory exists, so a signal between the two finds it.
     this.unregister = onInterrupt(() => this.abort());
+    try {
+      this.staging = makeStaging(plan);
+    } catch (err) {
+      this.unregister();
+      throw err;
+    }
   }
 
   /** Plans the output and makes its staging directory; throws a UserError about the path. */
