@@ -89,7 +89,13 @@ const designOption = (what: string) =>
     "path-32",
     "buddy-16",
     "memdesc-8",
+    "memdesc-8-2025",
     "memdesc-8-v1",
+  ]);
+const hvoOption = (what: string) =>
+  new Option("--hvo <on|off>", `the HugeTLB vmemmap optimisation on the billed machine (${what})`).choices([
+    "on",
+    "off",
   ]);
 const jsonOption = () =>
   new Option("--json", "print JSON (schema: schemas/<command>.schema.json in the package)");
@@ -108,6 +114,9 @@ lazy(
     .option("--iomem <file>", "with --raw: a saved /proc/iomem, to tell holes from RAM")
     .option("--start-pfn <pfn>", "with --raw: the PFN of the dump's first word (decimal or 0x hex)")
     .option("--sample", "survey the shipped sample snapshot")
+    .addOption(
+      hvoOption("default: read from /proc/sys/vm/hugetlb_optimize_vmemmap in a live survey, else off"),
+    )
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
     .addOption(noConfigOption())
@@ -235,6 +244,7 @@ lazy(
       'Price a hand-written or saved memory picture under every design, as `survey` does for a machine. A picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N, "orders": {"0": N}}, …}}; uses: free file anon ksm slab pagetable hugetlb iommu zsmalloc netmem reserved zero offline hwpoison compound kernel uninit hole.',
     )
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(hvoOption("default: the picture's hvo, else off"))
     .addOption(configOption())
     .addOption(noConfigOption())
     .addOption(jsonOption())
@@ -266,7 +276,7 @@ lazy(
 A memdesc.config.json:
   {
     "design": "memdesc-8",
-    "plugins": ["@memdesc/slab", {"package": "@memdesc/folio", "options": {"hugetlbFields": true}}]
+    "plugins": ["@memdesc/folio", "@memdesc/slab", {"package": "@memdesc/ioptdesc", "options": {"model": "projection"}}]
   }
 `,
     ),
@@ -284,6 +294,19 @@ lazy(
     )
     .option("-m, --memory <size>", "RAM to simulate, e.g. 1G, 64G, 1T (default: the workload's)")
     .option("--nodes <n>", "NUMA nodes (default: the workload's)")
+    .addOption(
+      new Option(
+        "--descriptor-free <how>",
+        "how freed descriptors go back: typesafe-by-rcu (the kernel's SLAB_TYPESAFE_BY_RCU, reused at once) or kfree-rcu (each waits a grace period) (default: the workload's, else typesafe-by-rcu)",
+      ).choices(["typesafe-by-rcu", "kfree-rcu"]),
+    )
+    .addOption(
+      new Option(
+        "--thp <on|off>",
+        "CONFIG_TRANSPARENT_HUGEPAGE: order 9 on the per-CPU lists (default: on)",
+      ).choices(["on", "off"]),
+    )
+    .addOption(hvoOption("default: the workload's, else off"))
     .addOption(designOption("the design to simulate (default: the config's, else memdesc-8)"))
     .addOption(configOption())
     .addOption(noConfigOption())

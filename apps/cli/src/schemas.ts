@@ -1,4 +1,10 @@
-import { billSchema, pictureSchema, simulationResultSchema, workloadSchema } from "@memdesc/core";
+import {
+  billSchema,
+  pictureSchema,
+  provenanceSchema,
+  simulationResultSchema,
+  workloadSchema,
+} from "@memdesc/core";
 import { snapshotHeaderSchema, surveySchema } from "@memdesc/kpageflags";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
@@ -12,7 +18,15 @@ import { configJsonSchema } from "./config/schema.js";
 const count = z.number().int().nonnegative();
 const designName = z
   .string()
-  .describe("A design name: today, path-32, buddy-16, memdesc-8, memdesc-8-v1 or a config's own");
+  .describe(
+    "A design name: today, path-32, buddy-16, memdesc-8, memdesc-8-2025, memdesc-8-v1 or a config's own",
+  );
+/** Where a fact comes from; null where a user's design or plugin does not say. */
+const source = provenanceSchema
+  .nullable()
+  .describe(
+    "kernel (file, release), plan (page, revision), inferred (reasoning) or proposal; null: undeclared",
+  );
 
 /** A plugin of the composed set, as bill and survey name it. */
 const pluginRef = z.object({
@@ -86,7 +100,14 @@ export const pluginsOutputSchema = z
   })
   .strict();
 
-const payloadField = z.object({ name: z.string(), bit: count, width: z.number().int().positive() });
+const payloadField = z.object({
+  name: z.string(),
+  word: count.describe("Which 64-bit word of the page entry holds it (0: the memdesc word)"),
+  bit: count,
+  width: z.number().int().positive(),
+  meaning: z.string().nullable(),
+  provenance: source.describe("The field's own source, where it differs from its row's"),
+});
 
 export const typesOutputSchema = z
   .object({
@@ -95,13 +116,20 @@ export const typesOutputSchema = z
         name: z.string(),
         title: z.string(),
         description: z.string(),
-        source: z.string(),
+        provenance: source,
         entryBytes: count,
         wordBits: z.union([z.literal(32), z.literal(64)]),
+        wordBitsReason: z
+          .string()
+          .nullable()
+          .describe("Why the word is not a u64, for a design that says so"),
         typeBits: count,
         descriptorAlign: count,
         overlay: z.boolean(),
         tagDecoding: z.enum(["exact", "buddy-low2"]),
+        outsideMemmap: z
+          .array(z.object({ what: z.string(), bytesPerPage: count, provenance: provenanceSchema }).strict())
+          .describe("Memory the design needs outside the memmap, per page of RAM"),
       })
       .strict(),
     word: z
@@ -115,6 +143,9 @@ export const typesOutputSchema = z
           storage: z.enum(["pointer", "inline"]),
           plugin: z.string(),
           meaning: z.string(),
+          provenance: source.describe(
+            "The row's source: the design's table, or this project's proposal for a kind the table does not name",
+          ),
           payload: z.array(payloadField),
         })
         .strict(),
@@ -127,6 +158,7 @@ export const typesOutputSchema = z
             kind: z.string().nullable(),
             meaning: z.string(),
             storage: z.enum(["pointer", "inline"]),
+            provenance: source,
           })
           .strict(),
       )
@@ -142,6 +174,9 @@ const fieldSchema = z
     bitOffset: count.optional(),
     bitSize: count.optional(),
     type: z.string(),
+    provenance: provenanceSchema
+      .optional()
+      .describe("The field's own source, where it differs from its layout's"),
   })
   .strict();
 
@@ -201,6 +236,16 @@ export const layoutOutputSchema = z
           variant: z.string().nullable(),
           orders: z.array(count).nullable().describe("Allocation orders that use this variant"),
           rounded: count.nullable().describe("Size rounded to the design's descriptor alignment"),
+          provenance: source.describe("Where this layout's field list comes from"),
+          wayBack: z
+            .union([
+              z.object({ field: z.string(), offset: count, size: count }).strict(),
+              z.object({ how: z.string(), provenance: provenanceSchema }).strict(),
+            ])
+            .nullable()
+            .describe(
+              "How a separately allocated descriptor gets back to its memory: the field holding its PFN, or what the plugin says instead (null: today's overlay, where the address gives it, or undeclared)",
+            ),
           layout: layoutSchema,
         })
         .strict(),

@@ -60,9 +60,28 @@ describe("memdesc bill PICTURE.json", () => {
         (v) => folio.descriptor[d.design]!.find((x) => x.variant === v)!.rounded,
       );
       expect(file.total).toBe(2_097_152 * d.entryBytes + 500_000 * small! + 100_000 * large!);
-      expect(d.total).toBe(d.uses.reduce((s, u) => s + u.total, 0));
+      // memdesc-8's buddy word needs its free-list arrays: 4 bytes per page of RAM, outside the memmap.
+      expect(d.outsideBytes).toBe(d.design === "memdesc-8" ? 4 * 4_194_304 : 0);
+      expect(d.total).toBe(d.uses.reduce((s, u) => s + u.total, 0) + d.outsideBytes);
       expect(d.savingVsToday).toBe(268_435_456 - d.total);
     }
+  });
+
+  it("bills today with HVO when asked: each hugetlb folio keeps one page of struct pages", () => {
+    const p = write(
+      "hugetlb.json",
+      JSON.stringify({ uses: { hugetlb: { pages: 262_144, descriptors: 512, orders: { "9": 512 } } } }),
+    );
+    const today = (args: string[]) =>
+      (validJson("bill", run(["bill", p, "--json", ...args])) as { bill: Bill }).bill.designs.find(
+        (d) => d.design === "today",
+      )!;
+    expect(today([]).total).toBe(262_144 * 64);
+    expect(today(["--hvo", "on"]).total).toBe(512 * 4096);
+    const text = run(["bill", p, "--hvo", "on"]);
+    expect(text.stdout).toContain("today is billed with the HugeTLB vmemmap optimisation");
+    expect(text.stdout).toMatch(/^ {2}hugetlb +512 × 4,096 = 2,097,152$/m);
+    expectUserError(run(["bill", p, "--hvo", "maybe"]), /--hvo.*maybe.*is invalid/);
   });
 
   it("names the file and the key of a picture that fails its schema", () => {

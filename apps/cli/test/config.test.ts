@@ -165,7 +165,7 @@ describe("config files", () => {
   it("uses the first-party set and no config outside a project", () => {
     const j = plugins([], root);
     expect(j.config).toBeNull();
-    expect(j.plugins.filter((p) => p.from === "first-party").length).toBe(6);
+    expect(j.plugins.filter((p) => p.from === "first-party").length).toBe(7);
   });
 
   describe("errors name the file and the key", () => {

@@ -139,7 +139,9 @@ describe("memdesc check over several kernels", () => {
     expect(r.stdout).toMatch(
       /^slab on C: drift\n(?: {4}.*\n)*? {4}slab_cache: wrong offset: plugin 4\+4, kernel 12\+4$/m,
     );
-    expect(r.stdout).toMatch(/^FAILED: 6 pass, 2 drift, 2 fail, 8 absent of 18 \(6 plugins × 3 kernels\)$/m);
+    // The first-party set's anon_folio is struct folio today, so it fails on B and C as the folio does.
+    expect(r.stdout).toMatch(/^@memdesc\/folio \(anon\) +folio +pass +FAIL +FAIL$/m);
+    expect(r.stdout).toMatch(/^FAILED: 7 pass, 2 drift, 4 fail, 8 absent of 21 \(7 plugins × 3 kernels\)$/m);
 
     const j = validJson(
       "check",

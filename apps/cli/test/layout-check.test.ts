@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { btfFixture, expectUserError, repoRoot, run, tempDir, validJson } from "./helpers.js";
@@ -14,8 +16,33 @@ interface LayoutJson {
     variant: string | null;
     orders: number[] | null;
     rounded: number | null;
-    layout: { name: string; abi: string; size: number; fields: { path: string; offset: number }[] };
+    provenance: { basis: string } | null;
+    wayBack: { field: string; offset: number; size: number } | { how: string } | null;
+    layout: {
+      name: string;
+      abi: string;
+      size: number;
+      fields: { path: string; offset: number; provenance?: { basis: string } }[];
+    };
   }[];
+}
+
+/** `sizeof(struct name)` and `offsetof(struct name, field)` as gcc computes them, or why gcc cannot run. */
+function gccSizeof(decls: string, name: string, field: string): [number, number] | string {
+  const dir = mkdtempSync(join(tmpdir(), "memdesc-gcc-"));
+  try {
+    writeFileSync(
+      join(dir, "t.c"),
+      `#include <stdio.h>\n#include <stddef.h>\n${decls}\nint main(void) { printf("%zu %zu\\n", sizeof(struct ${name}), offsetof(struct ${name}, ${field})); return 0; }\n`,
+    );
+    const cc = spawnSync("gcc", ["-o", "t", "t.c"], { cwd: dir, encoding: "utf8" });
+    if (cc.error || cc.status !== 0)
+      return `gcc cannot build here (${cc.error?.message ?? cc.stderr.trim()})`;
+    const out = spawnSync(join(dir, "t"), { encoding: "utf8" }).stdout.trim().split(" ").map(Number);
+    return [out[0]!, out[1]!];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe("memdesc layout", () => {
@@ -46,10 +73,60 @@ describe("memdesc layout", () => {
     expect(j.layouts.map((l) => [l.role, l.variant])).toEqual([
       ["memdesc", "small"],
       ["memdesc", "large"],
+      ["memdesc", "hugetlb"],
     ]);
     for (const l of j.layouts) expect(l.rounded! % 16).toBe(0);
+    // Hugetlb folios keep their hugetlb fields; each variant says where its field list comes from.
+    expect(r.stdout).toMatch(
+      /struct folio_hugetlb in memdesc-8, variant "hugetlb" \(hugetlb folios\): 160 bytes/,
+    );
+    expect(j.layouts.map((l) => l.provenance?.basis)).toEqual(["plan", "inferred", "inferred"]);
+    expect(
+      j.layouts.every((l) => l.wayBack !== null && "field" in l.wayBack && l.wayBack.field === "pfn"),
+    ).toBe(true);
     const only = validJson("layout", run(["layout", "folio", "--variant", "large", "--json"])) as LayoutJson;
     expect(only.layouts.map((l) => l.variant)).toEqual(["large"]);
+  });
+
+  it("shows how a memdesc-era ptdesc finds its page, and the size gcc gives the same field list", () => {
+    const r = run(["layout", "ptdesc"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /^\/\* @memdesc\/ptdesc: struct ptdesc in memdesc-8: 56 bytes, 64 in a 16-byte aligned slab cache; lp64 \*\/$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^\/\* finds its memory through pfn \(offset 48, 8 bytes\): the PFN of its first page \*\/$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^\/\* pfn: inferred: allocated apart from its page, a ptdesc needs the page's PFN/m,
+    );
+    expect(r.stdout).toMatch(/^\tlong unsigned int {10}pfn; {18}\/\* {4}48 {5}8 \*\/$/m);
+    const j = validJson("layout", run(["layout", "ptdesc", "--json"])) as LayoutJson;
+    const l = j.layouts[0]!;
+    expect([l.layout.size, l.rounded, l.wayBack]).toEqual([56, 64, { field: "pfn", offset: 48, size: 8 }]);
+    expect(l.layout.fields.find((f) => f.path === "pfn")!.provenance).toMatchObject({ basis: "inferred" });
+    // The oracle: gcc lays out the same field list.
+    const gcc = gccSizeof(
+      `
+      typedef struct { unsigned long f; } memdesc_flags_t;
+      struct list_head { struct list_head *next, *prev; };
+      struct callback_head { struct callback_head *next; void (*func)(struct callback_head *); };
+      typedef struct { int counter; } atomic_t;
+      typedef struct { unsigned int lock; } spinlock_t;
+      struct ptdesc {
+        memdesc_flags_t pt_flags;
+        union { struct callback_head pt_rcu_head; struct list_head pt_list;
+                struct { unsigned long _pt_pad_1; void *pmd_huge_pte; }; };
+        union { unsigned long pt_index; void *pt_mm; atomic_t pt_frag_refcount; atomic_t pt_share_count; };
+        union { unsigned long _pt_pad_2; spinlock_t ptl; };
+        unsigned long pt_memcg_data;
+        unsigned long pfn;
+      };`,
+      "ptdesc",
+      "pfn",
+    );
+    if (typeof gcc === "string") console.log(`skipping the gcc comparison: ${gcc}`);
+    else expect([l.layout.size, 48]).toEqual(gcc);
   });
 
   it("--design today gives today's overlay of struct page, --abi ilp32 the 32-bit layout", () => {
@@ -73,7 +150,7 @@ describe("memdesc layout", () => {
     );
     expect(r.stdout).toMatch(/^\/\* right: @memdesc\/ptdesc: struct ptdesc in memdesc-8: \d+ bytes/m);
     const j = validJson("layout", run(["layout", "folio", "--compare", "--json"])) as LayoutJson;
-    expect(j.layouts.map((l) => l.role)).toEqual(["today", "memdesc", "memdesc"]);
+    expect(j.layouts.map((l) => l.role)).toEqual(["today", "memdesc", "memdesc", "memdesc"]);
     // With --btf, the left side is the kernel's own struct.
     const k = validJson(
       "layout",
@@ -97,7 +174,7 @@ describe("memdesc layout", () => {
     expectUserError(run(["layout", "buddy"]), /buddy is an inline kind/);
     expectUserError(
       run(["layout", "folio", "--variant", "huge"]),
-      /folio has no variant "huge" \(variants: small, large\)/,
+      /folio has no variant "huge" \(variants: small, large, hugetlb\)/,
     );
     expectUserError(
       run(["layout", "page", "--btf", "/nonexistent/vmlinux"]),
@@ -148,6 +225,7 @@ describe("memdesc check", () => {
     expect(j.failures).toBe(j.plugins.reduce((s, p) => s + p.failures, 0));
     expect(j.plugins.map((p) => p.package)).toEqual([
       "@memdesc/folio",
+      "@memdesc/folio",
       "@memdesc/slab",
       "@memdesc/ptdesc",
       "@memdesc/ioptdesc",
@@ -164,7 +242,7 @@ describe("memdesc check", () => {
     expect(text.stdout).toMatch(/^@memdesc\/folio \(kind folio\): struct folio$/m);
     expect(text.stdout).toMatch(/^ {2}layout: \d+ of \d+ fields at the kernel's offsets; sizeof \d+/m);
     expect(text.stdout).toMatch(/^ {4}pass {2}FOLIO_MATCH\(flags, flags\): struct folio\.flags at 0$/m);
-    expect(text.stdout).toMatch(/^(ok|FAILED): \d+ failures? in 6 plugins/m);
+    expect(text.stdout).toMatch(/^(ok|FAILED): \d+ failures? in 7 plugins/m);
   });
 
   const liveBtf = existsSync("/sys/kernel/btf/vmlinux");

@@ -32,6 +32,17 @@ describe("memdesc simulate WORKLOAD|PRESET", () => {
     expect(out).toMatch(/^memdesc-8: [\d,]+ bytes = [\d.]+ MiB, [\d.]+% of RAM, saves/m);
     expect(out).toMatch(/^Descriptor memory \(slab caches in memdesc-8\): [\d,]+ slab pages/m);
     expect(out).toMatch(/^folio_large\s+128\s+0\s+32\s/m);
+    // Hugetlb folios keep their hugetlb fields: their own cache of 160-byte descriptors.
+    expect(out).toMatch(/^folio_hugetlb\s+160\s/m);
+    // What is modelled, each with its source.
+    expect(out).toMatch(/^options: descriptor free typesafe-by-rcu, THP on, HVO off \(today's bill\)$/m);
+    expect(out).toMatch(
+      /^descriptor free: SLAB_TYPESAFE_BY_RCU\s+@memdesc\/core\s+kernel: include\/linux\/slab\.h .*\(Linux 6\.18\)$/m,
+    );
+    expect(out).toMatch(
+      /^buddy allocator: the 8-byte word's encoding\s+@memdesc\/core\s+proposal \(memdesc\): /m,
+    );
+    expect(out).toMatch(/^iommu_put_pages_list \(today\)\s+@memdesc\/ioptdesc\s+kernel: /m);
     expect(out).toMatch(/^Node 0, zone {3}Normal( +\d+){11} $/m);
     expect(out).toMatch(/^Node 1, zone {3}Normal( +\d+){11} $/m);
   });
@@ -47,7 +58,33 @@ describe("memdesc simulate WORKLOAD|PRESET", () => {
     expect(s.samples.map((x) => x.phase)).toEqual(["boot", "buffer pool", "warm-up", "steady state"]);
     const pages = Object.values(s.picture.uses).reduce((t, e) => t + (e?.pages ?? 0), 0);
     expect(pages + s.descriptorMemory.slabPages).toBe(262_144);
-    for (const d of s.bill.designs) expect(d.uses.reduce((t, u) => t + u.total, 0)).toBe(d.total);
+    for (const d of s.bill.designs)
+      expect(d.uses.reduce((t, u) => t + u.total, 0) + d.outsideBytes).toBe(d.total);
+    expect(
+      s.behaviours.every((b) => ["kernel", "plan", "inferred", "proposal"].includes(b.provenance.basis)),
+    ).toBe(true);
+    // The explicit choices: kfree_rcu for descriptors, HVO in today's bill.
+    const k = validJson(
+      "simulate",
+      run([
+        "simulate",
+        "database",
+        "--memory",
+        "1G",
+        "--json",
+        "--descriptor-free",
+        "kfree-rcu",
+        "--hvo",
+        "on",
+      ]),
+    ) as SimulateJson;
+    expect(k.simulation.machine).toMatchObject({ descriptorFree: "kfree-rcu", hvo: true });
+    expect(
+      k.simulation.behaviours.find((b) => b.name === "descriptor free: kfree_rcu")!.provenance.basis,
+    ).toBe("proposal");
+    const today = (x: SimulationResult) => x.bill.designs.find((d) => d.design === "today")!;
+    const huge = s.picture.uses.hugetlb!;
+    expect(today(s).total - today(k.simulation).total).toBe(huge.descriptors * (512 * 64 - 4096));
     const free = s.buddyinfo.counts.flat().length;
     expect(free).toBe(2 * 11);
     // The same seed, the same run.

@@ -11,10 +11,20 @@ const firstParty = [
   "@memdesc/netmem",
 ];
 
+/** The first-party plugins, one per kind (@memdesc/folio gives folio and anon). */
+const firstPartyPlugins = ["@memdesc/folio", "@memdesc/folio", ...firstParty.slice(1)];
+
 interface TypesJson {
-  design: { name: string; typeBits: number; tagDecoding: string };
+  design: { name: string; typeBits: number; tagDecoding: string; provenance: { basis: string } | null };
   word: { high: number; low: number; field: string }[];
-  types: { tag: number; kind: string; storage: string; plugin: string; payload: { name: string }[] }[];
+  types: {
+    tag: number;
+    kind: string;
+    storage: string;
+    plugin: string;
+    provenance: { basis: string; page?: string; revision?: string; reasoning?: string } | null;
+    payload: { name: string; provenance: { basis: string } | null }[];
+  }[];
   unassigned: { tag: number; kind: string | null }[];
 }
 
@@ -26,13 +36,41 @@ describe("memdesc types", () => {
     expect(r.stdout).toContain("| descriptor address (16-byte aligned) | type |");
     expect(r.stdout).toMatch(/^\s+0\s+misc\s+inline\s+@memdesc\/core\s/m);
     expect(r.stdout).toMatch(
-      /^\s+2\s+folio\s+pointer\s+@memdesc\/folio\s+File \(pointer to struct folio\)$/m,
+      /^\s+2\s+folio\s+pointer\s+@memdesc\/folio\s+File \(pointer to struct folio\)\s+plan \[1\]$/m,
     );
-    // Inline fields as `name high..low` (or `name bit`), from the design's own table.
-    const misc = memdesc8.typeTable.find((e) => e.kind === "misc")!.payload!;
-    const bits = misc.map((f) => `${f.name} ${f.width === 1 ? f.bit : `${f.bit + f.width - 1}..${f.bit}`}`);
-    expect(bits[0]).toBe("subtype 10..4");
-    expect(r.stdout).toContain(`inline: ${bits.join(", ")}`);
+    expect(r.stdout).toContain("word: 64 bits (a u64, 8 bytes on 32-bit kernels too)");
+    // Inline fields as `name high..low` (or `name bit`), from the design's own table, grouped by source.
+    expect(r.stdout).toMatch(/inline: subtype 10\.\.4, mappable 11, order 17\.\.12\s+plan \[1\]$/m);
+    expect(r.stdout).toMatch(/^\s+zone 53\.\.51\s+inferred \[\d\]$/m);
+    // The 8-byte buddy encoding is labelled this project's proposal, and so are its free-list arrays.
+    expect(r.stdout).toMatch(/inline: order 7\.\.4, tail 8, pcp 9, slot 63\.\.32\s+proposal \[\d\]$/m);
+    expect(r.stdout).toMatch(
+      /^outside the memmap: buddy free-list arrays .*4 bytes per page of RAM proposal \[\d\]$/m,
+    );
+    expect(r.stdout).toContain(
+      "[1] plan: kernelnewbies.org/MatthewWilcox/Memdescs (current revision, read 2026-11)",
+    );
+  });
+
+  it("--json under the default design: the current Memdescs table's tags, each row with its source", () => {
+    const t = validJson("types", run(["types", "--json"])) as TypesJson;
+    const row = (kind: string) => t.types.find((x) => x.kind === kind)!;
+    expect(
+      Object.fromEntries(
+        ["misc", "buddy", "folio", "anon", "slab", "netmem", "ptdesc", "zpdesc"].map((k) => [k, row(k).tag]),
+      ),
+    ).toEqual({ misc: 0, buddy: 1, folio: 2, anon: 3, slab: 5, netmem: 6, ptdesc: 8, zpdesc: 12 });
+    for (const k of ["misc", "buddy", "folio", "anon", "slab", "netmem", "ptdesc", "zpdesc"])
+      expect(row(k).provenance).toMatchObject({
+        basis: "plan",
+        page: "kernelnewbies.org/MatthewWilcox/Memdescs",
+        revision: "current revision, read 2026-11",
+      });
+    // A kind the plan's table does not name: an unassigned tag (never acctmem's 11), this project's proposal.
+    expect(row("ioptdesc")).toMatchObject({ tag: 14, provenance: { basis: "proposal" } });
+    expect(row("buddy").payload.every((f) => f.provenance?.basis === "proposal")).toBe(true);
+    expect(t.design.provenance).toMatchObject({ basis: "plan" });
+    expect(t.unassigned.map((u) => [u.tag, u.kind])).toContainEqual([11, "acctmem"]);
   });
 
   it("--json validates, and every plugin of the first-party set has a tag of its own", () => {
@@ -48,7 +86,9 @@ describe("memdesc types", () => {
     for (const p of firstParty) expect(t.types.some((x) => x.plugin === p)).toBe(true);
     // Inline kinds show the fields the design's own table gives them.
     const buddyRow = memdesc8.typeTable.find((e) => e.kind === "buddy")!;
-    expect(t.types.find((x) => x.kind === "buddy")!.payload).toEqual(buddyRow.payload);
+    expect(t.types.find((x) => x.kind === "buddy")!.payload.map((f) => f.name)).toEqual(
+      buddyRow.payload!.map((f) => f.name),
+    );
   });
 
   it("shows path-32's buddy aliasing, and today's overlays without a word", () => {
@@ -91,7 +131,9 @@ describe("memdesc plugins", () => {
       }[];
     };
     expect(j.config).toBeNull();
-    expect(j.plugins.filter((p) => p.from === "first-party").map((p) => p.package)).toEqual(firstParty);
+    expect(j.plugins.filter((p) => p.from === "first-party").map((p) => p.package)).toEqual(
+      firstPartyPlugins,
+    );
     for (const p of j.plugins)
       for (const sizes of Object.values(p.descriptor))
         for (const s of sizes) {

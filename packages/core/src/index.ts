@@ -7,6 +7,8 @@ export * from "./layout-entry.js";
 export * from "./memmap/index.js";
 export { type BuiltinKind, buddy, builtinKinds, misc } from "./plugin/builtins.js";
 export * from "./plugin/define.js";
+export * from "./provenance/provenance.js";
+export * from "./provenance/sources.js";
 export * from "./registry/registry.js";
 export { assignTags, TagAssignmentError } from "./registry/tags.js";
 export { formatIssues, parseWith, ValidationError } from "./validate.js";

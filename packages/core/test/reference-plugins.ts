@@ -1,10 +1,13 @@
 import { z } from "zod";
-import { c, defineDescriptor, overlay, page } from "../src/index.js";
+import { c, defineDescriptor, inferred, kernel, overlay, page, plan } from "../src/index.js";
 
 /*
- * Descriptors with exactly the field lists of docs/kernel.md ("The planned folio", "Descriptor sizes in the memdesc era"), so core's own tests can reproduce
- * the reference's worked examples without depending on the plugin packages.
+ * Descriptors with exactly the field lists of docs/kernel.md ("The planned folio", "Descriptor sizes in the
+ * memdesc era"), each with the `pfn` a separately allocated descriptor needs to get back to its memory, so core's
+ * own tests can reproduce the worked examples without depending on the plugin packages.
  */
+
+const wayBack = inferred("allocated apart from its memory, it needs the PFN to get back to it");
 
 const folioSmallFields = [
   ["flags", c.ulong],
@@ -50,13 +53,17 @@ export const refFolio = defineDescriptor({
   overlay: [
     overlay.set("FOLIO_MATCH", "page", [overlay.match("flags", "flags"), overlay.match("lru", "lru")]),
   ],
+  provenance: {
+    today: kernel("include/linux/mm_types.h", "6.18"),
+    memdesc: plan("kernelnewbies.org/MatthewWilcox/Memdescs/Path", "print revision"),
+  },
   schema: z.object({ order: z.number().int().min(0).max(10), refcount: z.number().int().nonnegative() }),
 });
 
 export const refSlab = defineDescriptor({
   name: "reference-slab",
   kind: "slab",
-  title: "struct slab (reference: 56 bytes, rounded to 64)",
+  title: "struct slab (reference: 56 bytes and the pfn, 64)",
   uses: ["slab"],
   today: page,
   memdesc: c.struct("slab", [
@@ -66,14 +73,16 @@ export const refSlab = defineDescriptor({
     ["freelist", c.ptr()],
     ["counters", c.ulong],
     ["obj_exts", c.ulong],
+    ["pfn", c.ulong],
   ]),
+  provenance: { today: kernel("mm/slab.h", "6.18"), fields: { pfn: wayBack } },
   schema: z.object({ inuse: z.number().int().nonnegative(), objects: z.number().int().max(32767) }),
 });
 
 export const refPtdesc = defineDescriptor({
   name: "reference-ptdesc",
   kind: "ptdesc",
-  title: "struct ptdesc (reference: 48 bytes)",
+  title: "struct ptdesc (reference: 48 bytes and the pfn, 56, rounded to 64)",
   uses: ["pagetable"],
   today: page,
   memdesc: c.struct("ptdesc", [
@@ -82,6 +91,8 @@ export const refPtdesc = defineDescriptor({
     ["pt_index", c.ulong],
     ["ptl", c.spinlock],
     ["pt_memcg_data", c.ulong],
+    ["pfn", c.ulong],
   ]),
+  provenance: { today: kernel("include/linux/mm_types.h", "6.18"), fields: { pfn: wayBack } },
   schema: z.object({ level: z.enum(["pte", "pmd", "pud", "p4d", "pgd"]) }),
 });

@@ -1,7 +1,10 @@
 export { FolioError } from "./errors.js";
 export {
+  anonFolioFieldUses,
+  anonFolioProvenance,
   folioHugetlbFields,
   folioLargeFields,
+  folioProvenance,
   folioSmallFields,
   type MemdescFolioParts,
   memdescFolio,
@@ -27,6 +30,7 @@ export { type FolioValue, type FolioValueInput, folioValueSchema } from "./schem
 export {
   folioGet,
   folioInit,
+  folioLookupRcu,
   folioMap,
   folioMapcount,
   folioOrderOf,

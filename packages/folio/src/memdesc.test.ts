@@ -50,19 +50,24 @@ describe("the memdesc-era struct folio", () => {
     expect(findField(lay(large, "ilp32"), "_mm_id_mapcount")?.size).toBe(4);
   });
 
-  it("grows by extra fields (both variants) and large-only fields; hugetlb pointers are optional", () => {
+  it("grows by extra fields (every variant) and large-only fields; the hugetlb variant adds the hugetlb pointers", () => {
     const grown = memdescFolio("folio", {
       extraFields: [["_grow", c.array(c.u8, 48)]],
       extraLargeFields: [["_large_grow", c.ulong]],
     });
     expect(lay(grown.small).size).toBe(128);
     expect(lay(grown.large).size).toBe(184);
-    expect(lay(memdescFolio("folio", { hugetlbFields: true }).large).size).toBe(160);
+    expect(lay(memdescFolio("folio").hugetlb).size).toBe(160);
+    expect(lay(grown.hugetlb).size).toBe(216);
     expect(folioSmallFields).toHaveLength(11);
   });
 
-  it("names the variants after the struct: anon_folio and anon_folio_large", () => {
+  it("names the variants after the struct: anon_folio, anon_folio_large and anon_folio_hugetlb", () => {
     const anon = memdescFolio("anon_folio");
-    expect([anon.small.name, anon.large.name]).toEqual(["anon_folio", "anon_folio_large"]);
+    expect([anon.small.name, anon.large.name, anon.hugetlb.name]).toEqual([
+      "anon_folio",
+      "anon_folio_large",
+      "anon_folio_hugetlb",
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import { type AnyDescriptor, bill, c, createRegistry, designs, MemdescError } from "@memdesc/core";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { FolioError } from "./errors.js";
+import { anonFolioFieldUses } from "./memdesc.js";
 import { anonFolio, folio } from "./plugin.js";
 
 const designNames = Object.keys(designs) as (keyof typeof designs)[];
@@ -53,6 +54,7 @@ describe("folio() and anonFolio()", () => {
         "path-32": [2, 3],
         "buddy-16": [2, 3],
         "memdesc-8": [2, 3],
+        "memdesc-8-2025": [2, 3],
         "memdesc-8-v1": [1, 2],
       };
       expect([r.tagOf("folio"), r.tagOf("anon")]).toEqual(expectedTags[design]);
@@ -79,16 +81,18 @@ describe("folio() and anonFolio()", () => {
     );
   });
 
-  it("reproduces the reference's worked examples 1 and 2 (docs/kernel.md, Worked examples)", () => {
+  it("reproduces the worked examples 1 and 2 (docs/kernel.md, Worked examples), memdesc-8 with its 1 MiB of arrays", () => {
     const r = createRegistry({ plugins: [folio(), anonFolio()] });
     const GiB = 262_144;
     const order0 = bill(r, { uses: { anon: { pages: GiB, descriptors: GiB, orders: { 0: GiB } } } });
     const total = (b: typeof order0, d: string) => b.designs.find((x) => x.design === d)!.total;
     expect([total(order0, "today"), total(order0, "path-32"), total(order0, "memdesc-8")]).toEqual([
-      16_777_216, 29_360_128, 23_068_672,
+      16_777_216,
+      29_360_128,
+      23_068_672 + 4 * GiB,
     ]);
     const order9 = bill(r, { uses: { file: { pages: GiB, descriptors: 512, orders: { 9: 512 } } } });
-    expect([total(order9, "path-32"), total(order9, "memdesc-8")]).toEqual([8_454_144, 2_162_688]);
+    expect([total(order9, "path-32"), total(order9, "memdesc-8")]).toEqual([8_454_144, 2_162_688 + 4 * GiB]);
     expect(order9.designs.find((x) => x.design === "memdesc-8")!.uses[0]!.arithmetic).toBe(
       "262,144 × 8 + 512 × 128 = 2,162,688",
     );
@@ -100,8 +104,51 @@ describe("folio() and anonFolio()", () => {
     expect(r.descriptorSize("folio", 2)).toEqual({ variant: "large", size: 176, rounded: 176 });
     const odd = createRegistry({ plugins: [folio({ extraLargeFields: [["_x", c.uint]] })] });
     expect(odd.descriptorSize("folio", 2)).toEqual({ variant: "large", size: 136, rounded: 144 });
-    const hugetlb = createRegistry({ plugins: [folio({ hugetlbFields: true })] });
-    expect(hugetlb.descriptorSize("folio", 9)?.size).toBe(160);
+    // The hugetlb variant takes the large-only fields too.
+    expect(odd.descriptorSize("folio", 9, "hugetlb")).toEqual({
+      variant: "hugetlb",
+      size: 168,
+      rounded: 176,
+    });
+  });
+
+  it("gives hugetlb folios their hugetlb fields in the memdesc era: 160 bytes, whatever the order", () => {
+    const r = createRegistry({ plugins: [folio()] });
+    expect(r.descriptorSize("folio", 9, "hugetlb")).toEqual({ variant: "hugetlb", size: 160, rounded: 160 });
+    expect(r.descriptorSize("folio", 18, "hugetlb")).toEqual({ variant: "hugetlb", size: 160, rounded: 160 });
+    // A THP of the same order is a large folio: 128.
+    expect(r.descriptorSize("folio", 9, "file")).toEqual({ variant: "large", size: 128, rounded: 128 });
+    expect(r.provenanceOf("folio").memdesc).toMatchObject({
+      small: { basis: "plan", page: "kernelnewbies.org/MatthewWilcox/Memdescs/Path" },
+      large: { basis: "inferred" },
+      hugetlb: { basis: "inferred", from: expect.stringMatching(/_hugetlb_subpool/) },
+    });
+    // The bill prices a GiB of 2 MiB hugetlb folios with it: 512 × 160 after the entries.
+    const GiB = 262_144;
+    const b = bill(r, { uses: { hugetlb: { pages: GiB, descriptors: 512, orders: { 9: 512 } } } });
+    expect(b.designs.find((d) => d.design === "memdesc-8")!.uses[0]!.arithmetic).toBe(
+      "262,144 × 8 + 512 × 160 = 2,179,072",
+    );
+  });
+
+  it("derives struct anon_folio field by field: every planned folio field is used by anonymous memory", () => {
+    const r = createRegistry({ plugins: [folio(), anonFolio()] });
+    const fields = (kind: "folio" | "anon", v: string) =>
+      r
+        .memdescLayouts(kind)
+        [v]!.fields.filter((f) => f.depth === 0 && !f.anonymous)
+        .map((f) => f.path);
+    expect(Object.keys(r.memdescLayouts("anon"))).toEqual(["small", "large"]);
+    for (const v of ["small", "large"]) {
+      expect(fields("anon", v)).toEqual(fields("folio", v));
+      for (const f of fields("anon", v)) expect(anonFolioFieldUses[f], f).toBeDefined();
+    }
+    expect(r.memdescLayouts("anon").small!.name).toBe("anon_folio");
+    expect([r.descriptorSize("anon", 0)?.size, r.descriptorSize("anon", 9)?.size]).toEqual([80, 128]);
+    expect(r.provenanceOf("anon").memdesc.small).toMatchObject({
+      basis: "inferred",
+      reasoning: expect.stringMatching(/anon_folio is named by the plan .* its fields are not published/),
+    });
   });
 
   it("rejects bad options with one error naming the option and the problem", () => {
@@ -127,8 +174,8 @@ describe("folio() and anonFolio()", () => {
     expect(err(() => folio({ extraFields: "_grow" as never }))).toBe(
       "BAD_FOLIO_OPTIONS: folio() options: extraFields: Invalid input: expected array, received string",
     );
-    expect(err(() => folio({ hugetlbFields: "yes" as never }))).toBe(
-      "BAD_FOLIO_OPTIONS: folio() options: hugetlbFields: Invalid input: expected boolean, received string",
+    expect(err(() => folio({ hugetlbFields: true } as never))).toBe(
+      'BAD_FOLIO_OPTIONS: folio() options: Unrecognized key: "hugetlbFields"',
     );
     expect(err(() => folio({ extraFields: [["_mapcount", c.int]] }))).toBe(
       'BAD_FOLIO_OPTIONS: folio() options: the small memdesc-era folio does not lay out (lp64): struct folio, field _mapcount: duplicate field name "_mapcount"',

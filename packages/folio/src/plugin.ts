@@ -7,10 +7,11 @@ import {
   LayoutError,
   linux618,
   type MemberSpec,
+  type MemoryUse,
 } from "@memdesc/core";
 import { z } from "zod";
 import { FolioError } from "./errors.js";
-import { memdescFolio } from "./memdesc.js";
+import { anonFolioProvenance, folioProvenance, memdescFolio } from "./memdesc.js";
 import { needsLargeDescriptor } from "./order.js";
 import { folioOverlay } from "./overlay.js";
 import { folioValueSchema } from "./schema.js";
@@ -23,10 +24,8 @@ export interface FolioOptions {
    * Written as in core's DSL: `[["_private_2", c.ptr()], ["_grow", c.array(c.u8, 48)]]`.
    */
   readonly extraFields?: readonly MemberSpec[];
-  /** Members appended to the large memdesc-era folio only. */
+  /** Members appended to the large (and hugetlb) memdesc-era folio only. */
   readonly extraLargeFields?: readonly MemberSpec[];
-  /** Give the large memdesc-era folio today's four hugetlb pointers (the reference's 128 bytes leave them out). */
-  readonly hugetlbFields?: boolean;
 }
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -63,7 +62,6 @@ export const folioOptionsSchema = z
   .object({
     extraFields: members.optional(),
     extraLargeFields: members.optional(),
-    hugetlbFields: z.boolean().optional(),
   })
   .strict();
 
@@ -71,7 +69,11 @@ export const folioOptionsSchema = z
  * Validates the options and lays the memdesc-era folios out once for 64-bit and 32-bit, so a duplicate field
  * or an unknown type fails here, naming the option, rather than later inside a registry.
  */
-function memdescVariants(factory: string, structName: string, input: unknown) {
+function memdescVariants(
+  factory: string,
+  structName: string,
+  input: unknown,
+): ReturnType<typeof memdescFolio> {
   const parsed = folioOptionsSchema.safeParse(input ?? {});
   if (!parsed.success) {
     throw new FolioError(
@@ -99,16 +101,20 @@ function memdescVariants(factory: string, structName: string, input: unknown) {
 }
 
 const source = "include/linux/mm_types.h (Linux 6.18); kernelnewbies.org/MatthewWilcox/Memdescs/Path";
-const select = (order: number) => (needsLargeDescriptor(order) ? "large" : "small");
+/** The variant for an allocation: hugetlb folios keep their hugetlb fields; others are small or large by order. */
+const selectBySize = (order: number) => (needsLargeDescriptor(order) ? "large" : "small");
+const select = (order: number, use?: MemoryUse) => (use === "hugetlb" ? "hugetlb" : selectBySize(order));
 
 /**
- * `struct folio` for page-cache and hugetlb memory (type 2, File, in the newer memdesc table), and for anonymous
- * and KSM memory when no `anonFolio()` is registered. Today it overlays up to four struct pages; in the memdesc
- * designs it is allocated separately, small (80 bytes) for order 0 and large (128 bytes) above.
+ * `struct folio` for page-cache and hugetlb memory (type 2, File, in the current Memdescs table), and for
+ * anonymous and KSM memory when no `anonFolio()` is registered. Today it overlays up to four struct pages; in the
+ * memdesc designs it is allocated separately: small (80 bytes) for order 0, large (128 bytes) above, and for a
+ * hugetlb folio the large one with its four hugetlb pointers (160 bytes).
  *
  * ```ts
  * const registry = createRegistry({ design: "memdesc-8", plugins: [folio(), slab()] });
  * registry.descriptorSize("folio", 9); // { variant: "large", size: 128, rounded: 128 }
+ * registry.descriptorSize("folio", 9, "hugetlb"); // { variant: "hugetlb", size: 160, rounded: 160 }
  * ```
  */
 export function folio(options?: FolioOptions): DescriptorPlugin<"folio", typeof folioValueSchema> {
@@ -120,6 +126,7 @@ export function folio(options?: FolioOptions): DescriptorPlugin<"folio", typeof 
     description:
       "Page-cache and hugetlb folios: a power-of-two run of pages with one refcount, mapcount and LRU position.",
     source,
+    provenance: folioProvenance,
     uses: ["file", "hugetlb"],
     fallbackUses: ["anon", "ksm"],
     today: folioToday,
@@ -131,11 +138,13 @@ export function folio(options?: FolioOptions): DescriptorPlugin<"folio", typeof 
 }
 
 /**
- * `struct anon_folio` (type 3, Anon, in the newer memdesc table): anonymous memory, and KSM pages when no KSM
- * plugin claims them. Until the kernel splits it out it is struct folio, so it has the folio's layouts and rules.
+ * `struct anon_folio` (type 3, Anon, in the current Memdescs table): anonymous memory, and KSM pages when no KSM
+ * plugin claims them. Today it is struct folio, so it has the folio's layout and rules; the plan publishes no
+ * field list for it, so its memdesc-era one is derived field by field (`anonFolioFieldUses`) and labelled inferred.
  */
 export function anonFolio(options?: FolioOptions): DescriptorPlugin<"anon", typeof folioValueSchema> {
-  const variants = memdescVariants("anonFolio", "anon_folio", options);
+  // Anonymous hugetlb memory is a hugetlb folio, billed under the hugetlb use (the folio's): no hugetlb variant.
+  const { small, large } = memdescVariants("anonFolio", "anon_folio", options);
   return defineDescriptor({
     name: "@memdesc/folio",
     kind: "anon",
@@ -143,10 +152,11 @@ export function anonFolio(options?: FolioOptions): DescriptorPlugin<"anon", type
     description:
       "Anonymous folios, described by struct folio today and by struct anon_folio in the memdesc plan.",
     source,
+    provenance: anonFolioProvenance,
     uses: ["anon"],
     fallbackUses: ["ksm"],
     today: folioToday,
-    memdesc: { variants, select },
+    memdesc: { variants: { small, large }, select: selectBySize },
     overlay: folioOverlay,
     schema: folioValueSchema,
     simulation: folioSimulation,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { anonFolio, folio } from "./plugin.js";
 import {
   folioGet,
+  folioLookupRcu,
   folioMap,
   folioMapcount,
   folioOrderOf,
@@ -78,6 +79,35 @@ describe("folio behaviour on the memmap", () => {
     expect(m.kindOfDescriptor(seen)).toBe("folio");
     expect(folioTryGet(m, seen)).toBe(false);
     m.rcu.readUnlock();
+  });
+
+  it("races a lockless lookup with free-and-reuse: the descriptor is reused before a grace period, revalidation catches it", () => {
+    const m = memmap();
+    const f = m.memdescAllocNode("folio");
+    const pfn = m.descriptorPfn(f);
+    expect(folioLookupRcu(m, pfn)).toBe(f);
+    folioPut(m, f);
+    // The reader: rcu_read_lock(), the page's word …
+    m.rcu.readLock();
+    const seen = m.rcuDereference(pfn);
+    // … meanwhile the folio is freed, its page goes elsewhere, and a new folio reuses the descriptor at once.
+    folioPut(m, f);
+    expect(m.allocPagesMisc("vmalloc", 0)).toBe(pfn);
+    const g = m.memdescAllocNode("folio");
+    expect(g).toBe(f);
+    expect(m.rcu.completed).toBe(0);
+    // folio_try_get() succeeds on the reused folio, which describes other memory.
+    expect(folioTryGet(m, seen)).toBe(true);
+    expect(m.descriptorPfn(seen)).not.toBe(pfn);
+    // Not revalidating, the reader is caught when it leaves the critical section.
+    expect(() => m.rcu.readUnlock()).toThrow(expect.objectContaining({ code: "STALE_DESCRIPTOR" }));
+    folioPut(m, g);
+    // The kernel's pattern revalidates, drops the reference and looks again: the page holds no folio now.
+    expect(folioLookupRcu(m, pfn)).toBe(0);
+    const h = m.memdescAllocNode("folio");
+    expect(folioLookupRcu(m, m.descriptorPfn(h))).toBe(h);
+    expect(folioRefCount(m, h)).toBe(2);
+    check(m);
   });
 
   it("splits a large folio into small ones, every page pointing at its own new folio", () => {

@@ -1,4 +1,4 @@
-import { type Memmap, MemmapError, type SimulationHooks } from "@memdesc/core";
+import { inferred, kernel, type Memmap, MemmapError, plan, type SimulationHooks } from "@memdesc/core";
 
 /*
  * struct folio's behaviour in the memmap simulator: the FolioAlloc initialisation, folio_get/folio_put (freed on
@@ -82,11 +82,6 @@ export function folioInit(
   // node in bits 54.., ZONE_NORMAL (2) in bits 51..53, as in page->flags and the Misc word: the high half.
   if (o.flags >= 0)
     v[(b + o.flags + 4) >>> 2] = (m.nodes === 1 ? 0 : m.buddy.nodeOf(pfn)) * 2 ** 22 + 2 * 2 ** 19;
-  if (o.pfn >= 0) {
-    v[(b + o.pfn) >>> 2] = pfn >>> 0;
-    // PFNs of a simulated memmap are below 2^28, but the field is 64 bits.
-    v[(b + o.pfn + 4) >>> 2] = pfn < 4294967296 ? 0 : Math.floor(pfn / 4294967296);
-  }
   if (o.order >= 0) m.view8[b + o.order] = order;
   v[(b + o.mapcount) >>> 2] = 0xffffffff;
   if (order > 0) {
@@ -114,16 +109,34 @@ export function folioGet(m: Memmap, folio: number): number {
 }
 
 /**
- * `folio_try_get()`: what an RCU page walker does with a folio it found through a page's word: take a
- * reference unless the refcount is already 0 (the folio is being freed, or was freed and its descriptor is
- * only still readable because of SLAB_TYPESAFE_BY_RCU). Returns whether it got one.
+ * `folio_try_get()`: take a reference unless the refcount is already 0 (the folio is being freed, or is free).
+ * Inside an RCU read-side critical section it may be called on a folio found through a page's word that was freed
+ * and reused meanwhile (SLAB_TYPESAFE_BY_RCU keeps it a folio, maybe of other memory): the reference is then to
+ * that other folio, and the caller must revalidate (`folioLookupRcu` does). Returns whether it got one.
  */
 export function folioTryGet(m: Memmap, folio: number): boolean {
-  if (!m.isLive(folio)) return false;
-  const o = of(m, folio);
-  if (m.readI32(folio, o.refcount) <= 0) return false;
-  m.addI32(folio, o.refcount, 1);
-  return true;
+  return m.tryGetSpeculative(folio, offsets(m, m.kindOfDescriptor(folio)).refcount);
+}
+
+/**
+ * The lockless page-cache lookup pattern (`filemap_get_entry()`, GUP-fast): the folio of page `pfn` with a
+ * reference, or 0 when the page holds no folio of `kind`. Under `rcu_read_lock()`: read the page's word, take a
+ * speculative reference, and check the folio still describes the page; if it was freed and reused for other memory
+ * meanwhile, drop the reference and look again.
+ */
+export function folioLookupRcu(m: Memmap, pfn: number, kind = "folio"): number {
+  m.rcu.readLock();
+  try {
+    for (;;) {
+      const folio = m.rcuDereference(pfn);
+      if (folio === 0 || m.kindOfDescriptor(folio) !== kind) return 0;
+      if (!folioTryGet(m, folio)) continue;
+      if (m.rcuRevalidate(folio, pfn)) return folio;
+      folioPut(m, folio);
+    }
+  } finally {
+    m.rcu.readUnlock();
+  }
 }
 
 /** `folio_put()`: drops a reference; the last one frees the folio and its pages. A put below zero is an error. */
@@ -197,4 +210,24 @@ export const folioSimulation: SimulationHooks = {
   init: folioInit,
   release: folioPut,
   split: folioSplit,
+  behaviours: [
+    {
+      name: "folio allocation",
+      what: "the descriptor from folio_small_slab or folio_large_slab, then the pages, then flags, order, _mapcount -1, _pincount 0, the large-folio counters and last _refcount 1",
+      provenance: plan("kernelnewbies.org/MatthewWilcox/FolioAlloc", "last edited 2024-05-15"),
+    },
+    {
+      name: "folio_put",
+      what: "the last reference frees the folio: its pages and, at once, its descriptor",
+      provenance: kernel("include/linux/mm.h (folio_put)", "6.18"),
+    },
+    {
+      name: "folio split",
+      what: "every new descriptor is allocated before anything changes; if one cannot be had the split fails and nothing changed",
+      provenance: inferred(
+        "the plan's rule that a descriptor buddy needs is allocated with the memory, and nothing on a free path, applied to splitting",
+        "Wilcox, linux-mm design sketch, October 2021; BuddyAllocator page",
+      ),
+    },
+  ],
 };

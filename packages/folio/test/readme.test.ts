@@ -37,9 +37,10 @@ function sizes(): string {
         tag("anon"),
         "0 B: overlays the head struct page",
         `0 B: overlays up to ${r64.todayLayout("folio").size / r64.pageLayout().size} struct pages (${r64.todayLayout("folio").size} B; ${r32.todayLayout("folio").size} B on i386)`,
+        "as a large folio",
       ];
-    const size = (r: typeof r64, order: number) => {
-      const s = r.descriptorSize("folio", order)!;
+    const size = (r: typeof r64, order: number, use?: "hugetlb") => {
+      const s = r.descriptorSize("folio", order, use)!;
       return s.size === s.rounded ? `${s.size} B` : `${s.size} B → ${s.rounded} B`;
     };
     return [
@@ -49,10 +50,19 @@ function sizes(): string {
       tag("anon"),
       `${size(r64, 0)} (i386: ${size(r32, 0)})`,
       `${size(r64, 1)} (i386: ${size(r32, 1)})`,
+      `${size(r64, 9, "hugetlb")} (i386: ${size(r32, 9, "hugetlb")})`,
     ];
   });
   return table(
-    ["design", "page entry", "folio tag", "anon tag", "order 0: small folio", "order ≥ 1: large folio"],
+    [
+      "design",
+      "page entry",
+      "folio tag",
+      "anon tag",
+      "order 0: small folio",
+      "order ≥ 1: large folio",
+      "hugetlb folio",
+    ],
     rows,
   );
 }

@@ -12,7 +12,7 @@ describe("the composed registry's types come from the plugins", () => {
 
   it("kinds is exactly the union of every plugin's kind and the built-ins", () => {
     expectTypeOf(r.kinds).toEqualTypeOf<
-      readonly ("buddy" | "misc" | "folio" | "slab" | "ptdesc" | "ioptdesc" | "zpdesc" | "netmem")[]
+      readonly ("buddy" | "misc" | "folio" | "anon" | "slab" | "ptdesc" | "ioptdesc" | "zpdesc" | "netmem")[]
     >();
   });
 
@@ -28,6 +28,7 @@ describe("the composed registry's types come from the plugins", () => {
     expectTypeOf(r.parse("netmem", {})).toEqualTypeOf<NetmemValue>();
     expectTypeOf(r.parse("netmem", {}).ppMagic).toEqualTypeOf<bigint>();
     expectTypeOf(r.parse("folio", {})).toEqualTypeOf<FolioValue>();
+    expectTypeOf(r.parse("anon", {})).toEqualTypeOf<FolioValue>();
     expectTypeOf(r.parse("slab", {})).toEqualTypeOf<SlabValue>();
     expectTypeOf(r.parse("buddy", {})).toEqualTypeOf<{ order: number }>();
   });
@@ -35,8 +36,8 @@ describe("the composed registry's types come from the plugins", () => {
   it("rejects kinds no plugin defines", () => {
     // @ts-expect-error "hugetlb" is not a kind in this registry
     r.parse("hugetlb", {});
-    // @ts-expect-error nor is "anon" without anonFolio()
-    r.tagOf("anon");
+    // @ts-expect-error nor is "ksm", which no first-party plugin describes
+    r.tagOf("ksm");
     // @ts-expect-error nor a misspelt one
     r.descriptorSize("iopt");
   });

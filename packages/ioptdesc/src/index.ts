@@ -9,6 +9,7 @@ export {
   roundUpPowOfTwo,
 } from "./alloc.js";
 export {
+  type IommuModel,
   incoherentMember,
   iommuPagesList,
   ioptdesc618,
@@ -18,6 +19,10 @@ export {
   ioptdescMemdesc,
   ioptdescMemdescMembers,
   ioptdescMemdescNeeds,
+  ioptdescMemdescProjection,
+  ioptdescPfnMember,
+  ioptdescProvenance,
+  ioptdescSlotMembers,
 } from "./layout.js";
 export {
   type IommuPage,

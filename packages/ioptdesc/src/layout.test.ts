@@ -9,7 +9,13 @@ import {
 } from "@memdesc/core";
 import { paholeReference } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
-import { iommuPagesList, ioptdesc618, ioptdescIncoherent, ioptdescMemdesc } from "./layout.js";
+import {
+  iommuPagesList,
+  ioptdesc618,
+  ioptdescIncoherent,
+  ioptdescMemdesc,
+  ioptdescMemdescProjection,
+} from "./layout.js";
 
 const offsets = (layout: ReturnType<typeof layoutOf>) =>
   layout.fields.filter((f) => f.depth === 0 || f.unions.length > 0).map((f) => [f.path, f.offset, f.size]);
@@ -77,7 +83,7 @@ describe("struct ioptdesc after 6.18: union { u8 incoherent; pgoff_t __index; }"
 });
 
 describe("struct ioptdesc in the memdesc era", () => {
-  it("keeps flags, the list link, incoherent, refcount and memcg: 40 bytes (48 in a 16-aligned cache)", () => {
+  it("keeps flags, the list link, incoherent, refcount and memcg, and adds its memory's pfn: 48 bytes", () => {
     const layout = layoutOf(ioptdescMemdesc, { config: linux618 });
     expect(
       layout.fields.map((f) => [f.path, f.offset, f.size]).filter(([p]) => !String(p).includes(".")),
@@ -87,14 +93,33 @@ describe("struct ioptdesc in the memdesc era", () => {
       ["incoherent", 24, 1],
       ["__page_refcount", 28, 4],
       ["memcg_data", 32, 8],
+      ["pfn", 40, 8],
     ]);
     expect(layout.holes).toEqual([{ in: "", after: "incoherent", offset: 25, size: 3 }]);
-    expect(layout.size).toBe(40);
+    expect(layout.size).toBe(48);
   });
 
-  it("is 32 bytes without memcg and 24 on i386", () => {
-    expect(layoutOf(ioptdescMemdesc, { config: { ...linux618, CONFIG_MEMCG: false } }).size).toBe(32);
-    expect(layoutOf(ioptdescMemdesc, { abi: "ilp32", config: linux618 }).size).toBe(24);
+  it("is 40 bytes without memcg and 28 on i386", () => {
+    expect(layoutOf(ioptdescMemdesc, { config: { ...linux618, CONFIG_MEMCG: false } }).size).toBe(40);
+    expect(layoutOf(ioptdescMemdesc, { abi: "ilp32", config: linux618 }).size).toBe(28);
+  });
+
+  it("in the projection, keeps its slots' bookkeeping beside incoherent: 56 bytes, 64 in its cache", () => {
+    const layout = layoutOf(ioptdescMemdescProjection, { config: linux618 });
+    expect(
+      layout.fields.map((f) => [f.path, f.offset, f.size]).filter(([p]) => !String(p).includes(".")),
+    ).toEqual([
+      ["__page_flags", 0, 8],
+      ["iopt_freelist_elm", 8, 16],
+      ["incoherent", 24, 1],
+      ["iopt_slot_shift", 25, 1],
+      ["iopt_slots_used", 26, 2],
+      ["iopt_slots_pending", 28, 2],
+      ["__page_refcount", 32, 4],
+      ["memcg_data", 40, 8],
+      ["pfn", 48, 8],
+    ]);
+    expect(layout.size).toBe(56);
   });
 });
 

@@ -15,30 +15,54 @@ describe("the ioptdesc plugin", () => {
     expect(later.checkOverlays()[0]!.results.every((x) => x.status === "pass")).toBe(true);
   });
 
-  it("takes a free tag: no published type table names it", () => {
+  it("takes a tag the table leaves free, never one the plan gives another type, labelled this project's proposal", () => {
     const tags = Object.keys(designs).map((d) =>
       createRegistry({ design: d, plugins: [ioptdesc()] }).tagOf("ioptdesc"),
     );
-    expect(tags).toEqual([undefined, 5, 11, 11, 8]);
+    // Not 11: the current table gives 11 to acctmem. 14 is its first unassigned tag.
+    expect(tags).toEqual([undefined, 5, 14, 14, 11, 8]);
+    const row = createRegistry({ plugins: [ioptdesc()] })
+      .typeTable()
+      .find((r) => r.kind === "ioptdesc")!;
+    expect(row.provenance).toMatchObject({
+      basis: "proposal",
+      reasoning: expect.stringMatching(/names no ioptdesc type; it takes tag 14/),
+    });
   });
 
-  it("is 40 bytes, 48 in each design's 16-byte-aligned descriptor cache (32 on i386)", () => {
-    for (const design of Object.keys(designs))
-      expect(createRegistry({ design, plugins: [ioptdesc()] }).descriptorSize("ioptdesc")).toEqual({
-        variant: "default",
-        size: 40,
-        rounded: 48,
-      });
+  it("is 40 bytes of fields and its memory's pfn: 48 in each design's descriptor cache (28 → 32 on i386)", () => {
+    for (const design of Object.keys(designs)) {
+      const r = createRegistry({ design, plugins: [ioptdesc()] });
+      expect(r.descriptorSize("ioptdesc")).toEqual({ variant: "default", size: 48, rounded: 48 });
+      expect(r.wayBackOf("ioptdesc")).toEqual({ field: "pfn" });
+    }
     expect(
       createRegistry({ abi: "ilp32", config: linux618, plugins: [ioptdesc()] }).descriptorSize("ioptdesc"),
     ).toEqual({
       variant: "default",
-      size: 24,
+      size: 28,
       rounded: 32,
     });
   });
 
-  it("prices a GiB of order-0 IOMMU tables: 16, 20, 16 and 14 MiB", () => {
+  it("names today's model and the projection apart, and bills the projection's slot bookkeeping", () => {
+    const today = createRegistry({ plugins: [ioptdesc()] });
+    const proj = createRegistry({ plugins: [ioptdesc({ model: "projection" })] });
+    expect(proj.descriptorSize("ioptdesc")).toEqual({ variant: "default", size: 56, rounded: 64 });
+    expect(today.plugin("ioptdesc").simulation!.behaviours!.map((b) => b.provenance.basis)).toEqual([
+      "kernel",
+      "kernel",
+    ]);
+    expect(proj.plugin("ioptdesc").simulation!.behaviours!.map((b) => b.provenance.basis)).toEqual([
+      "proposal",
+      "proposal",
+    ]);
+    expect(proj.provenanceOf("ioptdesc").fields.iopt_slots_used).toMatchObject({ basis: "proposal" });
+    expect(today.provenanceOf("ioptdesc").fields.iopt_slots_used).toBeUndefined();
+    expect(() => ioptdesc({ model: "future" as never })).toThrow(/model is "today" or "projection"/);
+  });
+
+  it("prices a GiB of order-0 IOMMU tables: 16, 20, 16 and 14 MiB (+1 MiB of arrays)", () => {
     const b = bill(createRegistry({ plugins: [ioptdesc()] }), {
       uses: { iommu: { pages: GiB, descriptors: GiB, orders: { 0: GiB } } },
     });
@@ -46,7 +70,7 @@ describe("the ioptdesc plugin", () => {
       today: 16,
       "path-32": 20,
       "buddy-16": 16,
-      "memdesc-8": 14,
+      "memdesc-8": 15,
     });
   });
 

@@ -1,5 +1,14 @@
 import { defineDescriptor } from "@memdesc/core";
-import { iommuPagesList, ioptdesc618, ioptdescIncoherent, ioptdescMemdesc } from "./layout.js";
+import { IommuPagesError } from "./alloc.js";
+import {
+  type IommuModel,
+  iommuPagesList,
+  ioptdesc618,
+  ioptdescIncoherent,
+  ioptdescMemdesc,
+  ioptdescMemdescProjection,
+  ioptdescProvenance,
+} from "./layout.js";
 import { ioptdescMatch } from "./rules.js";
 import { ioptdescValueSchema } from "./schema.js";
 import { ioptdescSimulation } from "./simulation.js";
@@ -10,17 +19,31 @@ export interface IoptdescOptions {
    * Linux 6.18 as measured, plain `__index`). Both are 64 bytes and pass IOPTDESC_MATCH.
    */
   readonly incoherent?: boolean;
+  /**
+   * `today` (the default): Linux 6.18's iommu-pages, a whole page per sub-page table, lists freed at once.
+   * `projection`: the series' "coming need", sub-page tables carved from a page and lists freed after RCU, with
+   * the slot bookkeeping that needs in the memdesc-era descriptor (billed: 56 bytes, 64 in its cache).
+   */
+  readonly model?: IommuModel;
 }
 
 /**
- * The `ioptdesc` descriptor plugin: IOMMU page-table pages (the iommu-pages allocator). No published type
- * table names it, so it takes a free tag.
+ * The `ioptdesc` descriptor plugin: IOMMU page-table pages (the iommu-pages allocator). No revision of the
+ * Memdescs table names it, so it takes a tag the table leaves free (14 in the current one, whose 11 is acctmem),
+ * which `memdesc types` labels this project's proposal.
  *
  * ```ts
- * createRegistry({ plugins: [ioptdesc()] }).descriptorSize("ioptdesc"); // { size: 40, rounded: 48, ... }
+ * createRegistry({ plugins: [ioptdesc()] }).descriptorSize("ioptdesc"); // { size: 48, rounded: 48, ... }
+ * createRegistry({ plugins: [ioptdesc({ model: "projection" })] }).descriptorSize("ioptdesc"); // 56, 64
  * ```
  */
 export function ioptdesc(options: IoptdescOptions = {}) {
+  const model = options.model ?? "today";
+  if (model !== "today" && model !== "projection")
+    throw new IommuPagesError(
+      "BAD_MODEL",
+      `ioptdesc() options: model is "today" or "projection", not ${JSON.stringify(model)}`,
+    );
   return defineDescriptor({
     name: "@memdesc/ioptdesc",
     kind: "ioptdesc",
@@ -28,14 +51,15 @@ export function ioptdesc(options: IoptdescOptions = {}) {
     description:
       "IOMMU page-table pages: power-of-two sizes (sub-page ones too) chained on an iommu_pages_list for freeing after an IOTLB flush.",
     source: "drivers/iommu/iommu-pages.h",
+    provenance: ioptdescProvenance(model),
     storage: "pointer",
     uses: ["iommu"],
     today: options.incoherent ? ioptdescIncoherent : ioptdesc618,
-    memdesc: ioptdescMemdesc,
+    memdesc: model === "projection" ? ioptdescMemdescProjection : ioptdescMemdesc,
     overlay: [ioptdescMatch],
     layouts: { iommu_pages_list: iommuPagesList },
     schema: ioptdescValueSchema,
-    simulation: ioptdescSimulation,
+    simulation: ioptdescSimulation(model),
   });
 }
 

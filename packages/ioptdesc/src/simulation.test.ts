@@ -4,12 +4,59 @@ import { describe, expect, it } from "vitest";
 import { ioptdesc } from "./plugin.js";
 import { iommuPagesListLive, iommuPagesOf, ioptdescIommu } from "./simulation.js";
 
-const memmap = () =>
-  createMemmap(createRegistry({ plugins: [ioptdesc(), slab()] }), { pages: 8192, nodes: 1 });
+const memmap = (model: "today" | "projection" = "projection") =>
+  createMemmap(createRegistry({ plugins: [ioptdesc({ model }), slab()] }), { pages: 8192, nodes: 1 });
 const pfnOf = (v: number) => Math.floor((v - DIRECT_MAP_BASE) / 4096);
 
-describe("IOMMU page tables on the memmap", () => {
-  it("carves 1/16- and 1/4-page tables from one page that one ioptdesc describes", () => {
+describe("IOMMU page tables on the memmap, today (Linux 6.18's iommu-pages)", () => {
+  it("gives a sub-page table a whole page, and frees a put list at once with folio_put()", () => {
+    const m = memmap("today");
+    const a = iommuPagesOf(m);
+    expect(a.model).toBe("today");
+    const t = [a.allocPagesNodeSz(-1, 256), a.allocPagesNodeSz(-1, 256), a.allocPagesNodeSz(-1, 16384)];
+    // "Currently sub page allocations result in a full page being returned."
+    expect(new Set(t.map(pfnOf)).size).toBe(3);
+    expect(t.every((v) => v % 4096 === 0)).toBe(true);
+    expect(m.descriptorOrder(m.pageDescriptor(pfnOf(t[2]!)))).toBe(2);
+    expect(a.stats()).toEqual({ pages: 3, tables: 3, pending: 0 });
+    expect(() => a.freePages(t[0]! + 256)).toThrow(/not the start of an IOMMU page table/);
+    const list = iommuPagesListLive();
+    for (const v of t) a.pagesListAdd(list, v);
+    expect(a.stats()).toMatchObject({ pending: 3 });
+    a.iotlbFlush(list);
+    a.putPagesList(list);
+    // No grace period: iommu_put_pages_list() frees every descriptor now.
+    expect(m.rcu.pending).toBe(0);
+    expect(a.stats()).toEqual({ pages: 0, tables: 0, pending: 0 });
+    expect(t.every((v) => !m.isLive(m.pageDescriptor(pfnOf(v))))).toBe(true);
+    check(m);
+  });
+
+  it("runs the iommu action with a page per table", () => {
+    const m = memmap("today");
+    ioptdescIommu(
+      {
+        memmap: m,
+        kind: "ioptdesc",
+        use: "iommu",
+        nid: -1,
+        random: () => 0.5,
+        track: () => {},
+        target: 0,
+        pages: () => 0,
+        failed: () => {},
+      },
+      { domains: 1, bytes: 2 ** 24, tableSizes: { "256": 1 }, unmap: 0.5 },
+    );
+    // 16 MiB with 256-byte tables: 128 tables and a root, each a page; half put and freed at once.
+    const s = iommuPagesOf(m).stats();
+    expect(s).toEqual({ pages: 129 - 64, tables: 129 - 64, pending: 0 });
+    check(m);
+  });
+});
+
+describe("IOMMU page tables on the memmap, the projection (sub-page tables, RCU-freed lists)", () => {
+  it("carves 1/16- and 1/4-page tables from one page whose ioptdesc keeps the slots", () => {
     const m = memmap();
     const a = iommuPagesOf(m);
     const small = Array.from({ length: 17 }, () => a.allocPagesNodeSz(-1, 256));
@@ -20,6 +67,8 @@ describe("IOMMU page tables on the memmap", () => {
     const desc = m.pageDescriptor(pfnOf(small[0]!));
     expect(m.kindOfDescriptor(desc)).toBe("ioptdesc");
     expect(m.readField(desc, "__page_refcount.counter")).toBe(16);
+    // The slot bookkeeping is in the descriptor's own bytes.
+    expect([m.readField(desc, "iopt_slot_shift"), m.readField(desc, "iopt_slots_used")]).toEqual([8, 0xffff]);
     const quarter = [0, 1, 2, 3].map(() => a.allocPagesNodeSz(0, 1024));
     expect(new Set(quarter.map(pfnOf)).size).toBe(1);
     const big = a.allocPagesNodeSz(0, 16384);
@@ -53,14 +102,15 @@ describe("IOMMU page tables on the memmap", () => {
     expect(m.readField(pageOf(t[0]!), "iopt_freelist_elm.next")).toBe(BigInt(pageOf(t[2]!) + link));
     expect(a.toPagesList(list).pages.map((p) => p.order)).toEqual([0, 0, 1]);
     expect(() => a.pagesListAdd(list, t[0]!)).toThrow(/already on a free list/);
-    expect(() => a.putPagesListRcu(list)).toThrow(/before the IOTLB flush/);
+    expect(m.readField(pageOf(t[0]!), "iopt_slots_pending")).toBe(0b11);
+    expect(() => a.putPagesList(list)).toThrow(/before the IOTLB flush/);
     a.iotlbFlush(list);
-    a.putPagesListRcu(list);
+    a.putPagesList(list);
     expect(a.stats()).toMatchObject({ pending: 4 });
     expect(t.every((v) => m.isLive(pageOf(v)))).toBe(true);
     m.rcu.synchronize();
     expect(a.stats()).toEqual({ pages: 0, tables: 0, pending: 0 });
-    expect(() => a.putPagesListRcu(list)).toThrow(/already put/);
+    expect(() => a.putPagesList(list)).toThrow(/already put/);
     check(m);
   });
 

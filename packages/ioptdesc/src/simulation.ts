@@ -1,32 +1,39 @@
 import {
   DIRECT_MAP_BASE,
   type IommuParams,
+  kernel,
   type Memmap,
   MemmapError,
   PAGE_SIZE,
+  proposal,
   type SimulationHooks,
   type WorkloadContext,
 } from "@memdesc/core";
 import { getOrder, IommuPagesError, isPowerOfTwo } from "./alloc.js";
+import type { IommuModel } from "./layout.js";
 import type { IommuPagesList } from "./list.js";
 import { IOPTDESC_MIN_SIZE } from "./schema.js";
 
 /*
- * IOMMU page tables in the memmap simulator, as the iommu-pages series prepares them for memdescs: each
- * allocation is `memdesc_alloc_node(gfp, order, nid, sizeof(struct ioptdesc))`; sub-page tables (1/16 and 1/4
- * of a page) are carved from one page that one ioptdesc describes, its `__page_refcount` counting the tables
- * in it; tables that are unmapped go on an `iommu_pages_list` threaded through the ioptdescs'
- * `iopt_freelist_elm` (real bytes), and the whole list is freed one RCU grace period after the IOTLB flush.
+ * IOMMU page tables in the memmap simulator, in one of two models named apart (`IommuModel`), chosen by the
+ * descriptor's fields: a memdesc-era ioptdesc with slot bookkeeping (`ioptdesc({ model: "projection" })`) is
+ * carved into sub-page tables; otherwise it is today's. Each allocation is
+ * `memdesc_alloc_node(gfp, order, nid, sizeof(struct ioptdesc))`; tables that are unmapped go on an
+ * `iommu_pages_list` threaded through the ioptdescs' `iopt_freelist_elm` (real bytes).
+ *
+ * - today (drivers/iommu/iommu-pages.c, 6.18): a sub-page size takes a whole page, and `iommu_put_pages_list()`
+ *   frees each descriptor at once (`folio_put()`).
+ * - projection (the series' "coming need"; this project's): 1/16- and 1/4-page tables share a page whose
+ *   ioptdesc keeps which slots are used and which wait on a list (`iopt_slots_used`, `iopt_slots_pending`) and
+ *   counts its live tables in `__page_refcount`; a put list is freed one RCU grace period after the IOTLB flush.
  */
 
+/** A page's tables as its descriptor says: their size, the slots, and which are used and which wait on a list. */
 interface PageState {
-  /** Bytes of each table in the page (PAGE_SIZE << order for whole allocations). */
   readonly size: number;
   readonly slots: number;
-  /** Bit i: table i is handed out; or on a list waiting for the flush and grace period. */
-  used: number;
-  pending: number;
-  linked: boolean;
+  readonly used: number;
+  readonly pending: number;
 }
 
 /**
@@ -39,7 +46,7 @@ export class IommuPagesListLive {
   length = 0;
   /** Set by the IOTLB flush; adding after it clears it. */
   flushed = false;
-  /** After `putPagesListRcu()` the head must be re-initialised (IOMMU_PAGES_LIST_INIT). */
+  /** After `putPagesList()` the head must be re-initialised (IOMMU_PAGES_LIST_INIT). */
   stale = false;
 }
 
@@ -55,13 +62,25 @@ export function iommuPagesOf(m: Memmap): IommuPages {
   return a;
 }
 
-/** iommu-pages on a simulated memmap: sub-page carving, lists and RCU freeing. */
+const fieldAt = (m: Memmap, path: string): number => {
+  try {
+    return m.fieldOffset("ioptdesc", path);
+  } catch {
+    return -1;
+  }
+};
+
+/** iommu-pages on a simulated memmap, today's or the projection's, by the descriptor's fields. */
 export class IommuPages {
   readonly memmap: Memmap;
+  readonly model: IommuModel;
   /** IOTLB flushes done. */
   flushes = 0;
-  private readonly pages = new Map<number, PageState>();
-  /** Pages with a free table slot, per sub-page size. */
+  /** The pages this allocator holds (their descriptors). */
+  private readonly descs = new Set<number>();
+  /** Today: descriptors on a put list (one table each). */
+  private readonly listed = new Set<number>();
+  /** Projection: pages with a free table slot, per table size. */
   private readonly partial = new Map<number, Set<number>>();
   private readonly refOffset: number;
   private readonly linkOffset: number;
@@ -72,13 +91,15 @@ export class IommuPages {
     this.refOffset = m.fieldOffset("ioptdesc", "__page_refcount");
     this.linkOffset = m.fieldOffset("ioptdesc", "iopt_freelist_elm");
     this.descSize = m.registry.descriptorSize("ioptdesc")?.size ?? 0;
+    this.model = fieldAt(m, "iopt_slots_used") >= 0 ? "projection" : "today";
   }
 
   /**
    * `iommu_alloc_pages_node_sz(nid, gfp, size)`: a zeroed table of `size` bytes (a power of two, at least 1/16
-   * of a page), physically aligned to its size. Below a page it is carved from a page of tables of that size;
-   * from a page up it is an order-`get_order(size)` allocation. Returns its direct-map address, 0 when out of
-   * memory.
+   * of a page), physically aligned to its size. Today a sub-page size takes a whole page ("Currently sub page
+   * allocations result in a full page being returned"); in the projection it is carved from a page of tables of
+   * that size. From a page up it is an order-`get_order(size)` allocation. Returns its direct-map address, 0 when
+   * out of memory.
    */
   allocPagesNodeSz(nid: number, size: number): number {
     if (!isPowerOfTwo(size) || size < IOPTDESC_MIN_SIZE)
@@ -87,52 +108,86 @@ export class IommuPages {
         `iommu_alloc_pages_node_sz: ${size} is not a power of two ≥ ${IOPTDESC_MIN_SIZE}`,
       );
     const m = this.memmap;
-    if (size < PAGE_SIZE) {
-      const partial = this.partial.get(size);
-      const desc = partial?.values().next().value;
-      if (desc !== undefined) return this.take(desc, this.pages.get(desc)!);
+    const carve = this.model === "projection" && size < PAGE_SIZE;
+    if (carve) {
+      const desc = this.partial.get(size)?.values().next().value;
+      if (desc !== undefined) return this.take(desc);
     }
     const order = size < PAGE_SIZE ? 0 : getOrder(size);
     const desc = m.memdescAllocNode("ioptdesc", { order, nid, size: this.descSize, use: "iommu" });
     if (desc === 0) return 0;
-    const st: PageState = {
-      size,
-      slots: size < PAGE_SIZE ? PAGE_SIZE / size : 1,
-      used: 0,
-      pending: 0,
-      linked: false,
-    };
-    this.pages.set(desc, st);
-    if (st.slots > 1) {
-      let set = this.partial.get(size);
-      if (!set) {
-        set = new Set();
-        this.partial.set(size, set);
-      }
-      set.add(desc);
+    this.descs.add(desc);
+    if (this.model === "projection") {
+      m.writeField(desc, "iopt_slot_shift", Math.log2(carve ? size : PAGE_SIZE * 2 ** order));
+      if (carve) this.partialOf(size).add(desc);
     }
-    return this.take(desc, st);
+    return this.take(desc);
   }
 
-  private take(desc: number, st: PageState): number {
+  /** The page's tables, from its descriptor (and, today, whether it is on a list). */
+  private state(desc: number): PageState {
+    const m = this.memmap;
+    if (this.model === "today") {
+      const pending = this.listed.has(desc) ? 1 : 0;
+      return { size: PAGE_SIZE * 2 ** m.descriptorOrder(desc), slots: 1, used: 1 - pending, pending };
+    }
+    const size = 2 ** Number(m.readField(desc, "iopt_slot_shift"));
+    return {
+      size,
+      slots: size < PAGE_SIZE ? PAGE_SIZE / size : 1,
+      used: Number(m.readField(desc, "iopt_slots_used")),
+      pending: Number(m.readField(desc, "iopt_slots_pending")),
+    };
+  }
+
+  private setSlots(desc: number, used: number, pending: number): void {
+    if (this.model === "today") {
+      if (pending) this.listed.add(desc);
+      else this.listed.delete(desc);
+      return;
+    }
+    this.memmap.writeField(desc, "iopt_slots_used", used);
+    this.memmap.writeField(desc, "iopt_slots_pending", pending);
+  }
+
+  private partialOf(size: number): Set<number> {
+    let set = this.partial.get(size);
+    if (!set) {
+      set = new Set();
+      this.partial.set(size, set);
+    }
+    return set;
+  }
+
+  private take(desc: number): number {
+    const st = this.state(desc);
     let i = 0;
-    while ((st.used | st.pending) & (1 << i)) i++;
-    st.used |= 1 << i;
+    if (this.model === "projection") {
+      while ((st.used | st.pending) & (1 << i)) i++;
+      this.setSlots(desc, st.used | (1 << i), st.pending);
+      if ((st.used | st.pending | (1 << i)) >>> 0 === 2 ** st.slots - 1)
+        this.partial.get(st.size)?.delete(desc);
+    }
     this.memmap.addI32(desc, this.refOffset, 1);
-    if ((st.used | st.pending) >>> 0 === 2 ** st.slots - 1) this.partial.get(st.size)?.delete(desc);
     return DIRECT_MAP_BASE + this.memmap.descriptorPfn(desc) * PAGE_SIZE + i * (st.slots > 1 ? st.size : 0);
   }
 
-  /** The ioptdesc of a table, and its slot. */
+  /** The ioptdesc of a table, its page's state and the table's slot. */
   private find(virt: number, fn: string): { desc: number; st: PageState; slot: number } {
     const m = this.memmap;
     const rel = virt - DIRECT_MAP_BASE;
     const pfn = Math.floor(rel / PAGE_SIZE);
     const desc = rel >= 0 && pfn < m.pages ? m.pageDescriptor(pfn) : 0;
-    const st = desc ? this.pages.get(desc) : undefined;
-    if (!st || !m.isLive(desc))
+    if (!desc || !this.descs.has(desc) || !m.isLive(desc))
       throw new MemmapError("BAD_DESCRIPTOR", `${fn}: 0x${virt.toString(16)} is not an IOMMU page table`);
-    const slot = st.slots > 1 ? (rel - pfn * PAGE_SIZE) / st.size : 0;
+    const st = this.state(desc);
+    const within = rel - m.descriptorPfn(desc) * PAGE_SIZE;
+    const slot = st.slots > 1 ? within / st.size : 0;
+    if (!Number.isInteger(slot) || (st.slots === 1 && within !== 0))
+      throw new MemmapError(
+        "BAD_DESCRIPTOR",
+        `${fn}: 0x${virt.toString(16)} is not the start of an IOMMU page table`,
+      );
     if (!(st.used & (1 << slot)))
       throw new MemmapError(
         st.pending & (1 << slot) ? "DOUBLE_FREE" : "USE_AFTER_FREE",
@@ -144,24 +199,20 @@ export class IommuPages {
   /** `iommu_free_pages(virt)`: frees one table now (the caller knows no IOTLB entry can still point at it). */
   freePages(virt: number): void {
     const { desc, st, slot } = this.find(virt, "iommu_free_pages");
-    st.used &= ~(1 << slot);
-    this.drop(desc, st, 1);
+    this.setSlots(desc, st.used & ~(1 << slot), st.pending);
+    this.drop(desc, 1);
   }
 
-  private drop(desc: number, st: PageState, n: number): void {
+  /** Drops `n` tables' references; the page goes with its last (`folio_put()`), unless tables wait on a list. */
+  private drop(desc: number, n: number): void {
     const left = this.memmap.addI32(desc, this.refOffset, -n);
-    if (left === 0 && !st.linked) {
-      this.pages.delete(desc);
+    const st = this.state(desc);
+    if (left === 0 && st.pending === 0) {
+      this.descs.delete(desc);
       this.partial.get(st.size)?.delete(desc);
       this.memmap.free(desc, "ioptdesc");
-    } else if (st.slots > 1 && (st.used | st.pending) >>> 0 !== 2 ** st.slots - 1) {
-      let set = this.partial.get(st.size);
-      if (!set) {
-        set = new Set();
-        this.partial.set(st.size, set);
-      }
-      set.add(desc);
-    }
+    } else if (st.slots > 1 && (st.used | st.pending) >>> 0 !== 2 ** st.slots - 1)
+      this.partialOf(st.size).add(desc);
   }
 
   /**
@@ -175,11 +226,10 @@ export class IommuPages {
         "iommu_pages_list_add: this list was put; re-initialise it first",
       );
     const { desc, st, slot } = this.find(virt, "iommu_pages_list_add");
-    st.used &= ~(1 << slot);
-    st.pending |= 1 << slot;
+    const linked = st.pending !== 0;
+    this.setSlots(desc, st.used & ~(1 << slot), st.pending | (1 << slot));
     list.flushed = false;
-    if (st.linked) return;
-    st.linked = true;
+    if (linked) return;
     const m = this.memmap;
     const elm = desc + this.linkOffset;
     m.writeU64(desc, this.linkOffset, 0);
@@ -220,11 +270,12 @@ export class IommuPages {
   }
 
   /**
-   * `iommu_put_pages_list()` deferred by RCU: one grace period after the IOTLB flush, every waiting table on the
-   * list is freed, and each page whose tables are all free goes back with its ioptdesc. Putting a list before the
-   * flush would let the IOMMU walk freed memory, so it is an error.
+   * `iommu_put_pages_list()`, after the IOTLB flush (putting a list before it would let the IOMMU walk freed
+   * memory, so it is an error): today every waiting table is freed at once, each page with its descriptor
+   * (`folio_put()`); in the projection, one grace period later, each page whose tables are then all free going
+   * back with its ioptdesc.
    */
-  putPagesListRcu(list: IommuPagesListLive): void {
+  putPagesList(list: IommuPagesListLive): void {
     if (list.stale) throw new MemmapError("DOUBLE_FREE", "iommu_put_pages_list: this list was already put");
     if (!list.flushed && list.length > 0)
       throw new MemmapError(
@@ -233,32 +284,33 @@ export class IommuPages {
       );
     const descs = this.listDescriptors(list);
     list.stale = true;
-    this.memmap.rcu.callRcu(() => {
+    const put = () => {
       for (const d of descs) {
-        const st = this.pages.get(d)!;
-        const n = popcount(st.pending);
-        st.pending = 0;
-        st.linked = false;
-        this.drop(d, st, n);
+        const st = this.state(d);
+        this.setSlots(d, st.used, 0);
+        this.drop(d, popcount(st.pending));
       }
-    });
+    };
+    if (this.model === "today") put();
+    else this.memmap.rcu.callRcu(put);
   }
 
   /** Tables handed out and waiting, and pages held, for reports and tests. */
   stats(): { pages: number; tables: number; pending: number } {
     let tables = 0;
     let pending = 0;
-    for (const st of this.pages.values()) {
+    for (const d of this.descs) {
+      const st = this.state(d);
       tables += popcount(st.used);
       pending += popcount(st.pending);
     }
-    return { pages: this.pages.size, tables, pending };
+    return { pages: this.descs.size, tables, pending };
   }
 
   /** Every live table of one page (the workload's teardown of a tracked page). */
   tablesOf(desc: number): number[] {
-    const st = this.pages.get(desc);
-    if (!st || !this.memmap.isLive(desc)) return [];
+    if (!this.descs.has(desc) || !this.memmap.isLive(desc)) return [];
+    const st = this.state(desc);
     const base = DIRECT_MAP_BASE + this.memmap.descriptorPfn(desc) * PAGE_SIZE;
     const out: number[] = [];
     for (let i = 0; i < st.slots; i++)
@@ -281,7 +333,8 @@ export function iommuPagesListLive(): IommuPagesListLive {
 /**
  * The `iommu` workload action: per domain, IO page tables of the given sizes enough to map the domain's IOVA
  * space with 4 KiB IOPTEs (a table of s bytes holds s/8 entries), plus a root; then `unmap` of them go on one
- * iommu_pages_list, the IOTLB is flushed, and the list is freed after a grace period.
+ * iommu_pages_list, the IOTLB is flushed, and the list is put: freed at once today, a grace period later in the
+ * projection.
  */
 export function ioptdescIommu(ctx: WorkloadContext, params: IommuParams): void {
   const a = iommuPagesOf(ctx.memmap);
@@ -327,11 +380,11 @@ export function ioptdescIommu(ctx: WorkloadContext, params: IommuParams): void {
       a.pagesListAdd(list, virt);
     }
     a.iotlbFlush(list);
-    a.putPagesListRcu(list);
+    a.putPagesList(list);
   }
 }
 
-/** A domain's teardown of one tracked page: its live tables go on a list, flushed, and freed after RCU. */
+/** A domain's teardown of one tracked page: its live tables go on a list, flushed, and put. */
 export function ioptdescRelease(m: Memmap, desc: number): void {
   const a = iommuPagesOf(m);
   const tables = a.tablesOf(desc);
@@ -339,11 +392,43 @@ export function ioptdescRelease(m: Memmap, desc: number): void {
   const list = iommuPagesListLive();
   for (const t of tables) a.pagesListAdd(list, t);
   a.iotlbFlush(list);
-  a.putPagesListRcu(list);
+  a.putPagesList(list);
 }
 
-/** What the ioptdesc plugin gives the simulator: the `iommu` action and teardown through lists. */
-export const ioptdescSimulation: SimulationHooks = {
-  release: ioptdescRelease,
-  actions: { iommu: ioptdescIommu },
-};
+/** What the ioptdesc plugin gives the simulator for a model: the `iommu` action, teardown through lists. */
+export function ioptdescSimulation(model: IommuModel = "today"): SimulationHooks {
+  const behaviours =
+    model === "today"
+      ? [
+          {
+            name: "iommu_alloc_pages_node_sz (today)",
+            what: "a table of any size below a page takes a whole page; larger ones an order-get_order(size) folio",
+            provenance: kernel(
+              "drivers/iommu/iommu-pages.c ('Currently sub page allocations result in a full page being returned')",
+              "6.18",
+            ),
+          },
+          {
+            name: "iommu_put_pages_list (today)",
+            what: "after the IOTLB flush, every page on the list is freed at once with folio_put()",
+            provenance: kernel("drivers/iommu/iommu-pages.c", "6.18"),
+          },
+        ]
+      : [
+          {
+            name: "sub-page IOMMU tables (projection)",
+            what: "1/16- and 1/4-page tables carved from one page, whose ioptdesc records its slots (iopt_slot_shift, iopt_slots_used, iopt_slots_pending) and counts its tables in __page_refcount",
+            provenance: proposal(
+              "the iommu-pages series names sub-PAGE_SIZE allocations a coming need (Gunthorpe, v4 cover letter, 2025-04-08); how it is done here is this project's",
+            ),
+          },
+          {
+            name: "RCU-deferred iommu_put_pages_list (projection)",
+            what: "a put list is freed one grace period after the IOTLB flush; a page goes back once all its tables are free",
+            provenance: proposal(
+              "atomic-safe RCU freeing of page lists is a future need in the iommu-pages series' cover letter; this is one way",
+            ),
+          },
+        ];
+  return { release: ioptdescRelease, actions: { iommu: ioptdescIommu }, behaviours };
+}

@@ -26,6 +26,7 @@ export {
 export { crc32 } from "./crc32.js";
 export { KpageflagsError, type KpageflagsErrorCode } from "./errors.js";
 export * from "./flags.js";
+export { type HugetlbState, hugetlbNotes, hugetlbStateSchema } from "./hugetlb.js";
 export { maxSnapshotBytes, maxSurveyJsonBytes } from "./limits.js";
 export { surveyLabel, surveyPicture } from "./picture.js";
 export {

@@ -15,6 +15,8 @@ export type KpageflagsErrorCode =
   | "BAD_SNAPSHOT"
   /** /proc/iomem text that cannot be parsed. */
   | "BAD_IOMEM"
+  /** A /proc/sys or /sys file (hugetlb_optimize_vmemmap, a hugetlb pool) that does not hold what the kernel writes. */
+  | "BAD_SYSCTL"
   /** An option out of range. */
   | "BAD_OPTION"
   /** Billing needs `bill()` from @memdesc/core, and the installed core has none yet. */

@@ -47,11 +47,14 @@ describe("KPF bit table", () => {
   });
 
   it("prints page-types' symbolic columns (tools/mm/page-types.c)", () => {
-    expect(symbolicFlags(flagWord(0x400n))).toBe("__________B________________________________");
-    expect(symbolicFlags(flagWord(0x10080n))).toBe("_______S________T__________________________");
+    expect(symbolicFlags(flagWord(0x400n))).toBe("__________B__________________________________");
+    expect(symbolicFlags(flagWord(0x10080n))).toBe("_______S________T____________________________");
+    // tools/mm/page-types.c names UNCACHED "c:uncached" and ARCH_3 "H:arch_3".
+    expect(symbolicFlags(flagWord(1n << 39n))).toBe(`${"_".repeat(34)}c${"_".repeat(10)}`);
+    expect(symbolicFlags(flagWord(1n << 42n))).toBe(`${"_".repeat(37)}H${"_".repeat(7)}`);
     expect(describeFlags(flagWord(0x10080n))).toBe("slab,compound_tail");
     expect(describeFlags(flagWord(0x40000086cn))).toBe("referenced,uptodate,lru,active,mmap,owner_2");
-    expect(symbolicFlags(flagWord(1n << 42n))).toBe("_".repeat(43) + "+bit42");
+    expect(symbolicFlags(flagWord(1n << 45n))).toBe(`${"_".repeat(45)}+bit45`);
   });
 
   it("parses names, kernel names and numbers", () => {
@@ -65,7 +68,8 @@ describe("KPF bit table", () => {
   it("reports bits no one names", () => {
     expect(unknownBits(flagWord((1n << 27n) | (1n << 45n) | 0x80n))).toEqual([27, 45]);
     expect(decodeFlags(flagWord(1n << 30n))).toEqual(["bit30"]);
-    expect(kpfBit(39)?.letter).toBeNull();
+    expect(kpfBit(39)?.letter).toBe("c");
+    expect(kpfBit(45)).toBeUndefined();
     expect(() => flagWord(-1n)).toThrow(RangeError);
   });
 });

@@ -11,7 +11,7 @@ export interface KpfBit {
   readonly kernelName: string;
   /** camelCase name used in this package's API (`compoundHead`). */
   readonly name: string;
-  /** page-types' one-letter symbol, or `null` where page-types has none (it then aborts on the bit). */
+  /** page-types' one-letter symbol (tools/mm/page-types.c), or `null` where it has none (it then aborts on the bit). */
   readonly letter: string | null;
   /** page-types' long name (`compound_head`). */
   readonly longName: string;
@@ -67,10 +67,10 @@ export const kpfBits: readonly KpfBit[] = [
   bit(36, "PRIVATE_2", "private2", "p", "private_2", "hacker", "PG_private_2 (fscache)"),
   bit(37, "OWNER_PRIVATE", "ownerPrivate", "O", "owner_private", "hacker", "PG_owner_priv_1"),
   bit(38, "ARCH", "arch", "h", "arch", "hacker", "PG_arch_1"),
-  bit(39, "UNCACHED", "uncached", null, "uncached", "hacker", "PG_uncached"),
+  bit(39, "UNCACHED", "uncached", "c", "uncached", "hacker", "PG_uncached"),
   bit(40, "SOFTDIRTY", "softdirty", "f", "softdirty", "hacker", "only page-types sets it, from pagemap"),
   bit(41, "ARCH_2", "arch2", "H", "arch_2", "hacker", "PG_arch_2"),
-  bit(42, "ARCH_3", "arch3", null, "arch_3", "hacker", "PG_arch_3 (arm64 MTE)"),
+  bit(42, "ARCH_3", "arch3", "H", "arch_3", "hacker", "PG_arch_3 (arm64 MTE)"),
   bit(
     47,
     "ANON_EXCLUSIVE",
@@ -213,7 +213,7 @@ export function describeFlags(w: FlagWord): string {
 
 /**
  * page-types' positional column: one character per bit that page-types names, the letter when set and `_`
- * when clear (43 characters). Set bits that page-types has no letter for are appended as `+bit42`, where
+ * when clear (45 characters). Set bits that page-types has no letter for are appended as `+bit45`, where
  * page-types itself would abort with "unknown flag bit".
  */
 export function symbolicFlags(w: FlagWord): string {

@@ -2,6 +2,7 @@
 // writing snapshots. Its decodeSnapshot checks CRCs with node:zlib rather than the browser's table.
 export * from "./browser.js";
 export { fsError } from "./errors.js";
+export { HUGEPAGES_DIR, HVO_SYSCTL, readHugetlbState } from "./read/hugetlb.js";
 export { parseIomem, readIomem } from "./read/iomem.js";
 export { defaultParallelReads, type ProcSourceOptions, procSource } from "./read/proc.js";
 export { type RawSourceOptions, rawSource } from "./read/raw.js";

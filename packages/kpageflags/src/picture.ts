@@ -9,8 +9,8 @@ export function surveyLabel(s: Survey): string {
 }
 
 /**
- * The survey as core's memory picture: per use, pages, descriptors and descriptors by order. Uses with no
- * pages are left out; orders are given wherever there are descriptors.
+ * The survey as core's memory picture: per use, pages, descriptors and descriptors by order, and whether HVO was
+ * on (when the survey read it). Uses with no pages are left out; orders are given wherever there are descriptors.
  */
 export function surveyPicture(s: Survey): Picture {
   const uses: Picture["uses"] = {};
@@ -30,5 +30,6 @@ export function surveyPicture(s: Survey): Picture {
     }
     uses[u] = entry;
   }
-  return { pageSize: s.pageSize, source: surveyLabel(s), uses };
+  const hvo = s.hugetlb?.hvo;
+  return { pageSize: s.pageSize, source: surveyLabel(s), ...(typeof hvo === "boolean" ? { hvo } : {}), uses };
 }

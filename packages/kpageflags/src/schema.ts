@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { hugetlbStateSchema } from "./hugetlb.js";
 import { surveyUses, unseenUses } from "./uses.js";
 
 const count = z.number().int().nonnegative();
@@ -61,6 +62,7 @@ export const surveySchema = z
       }),
     ),
     notes: z.array(z.string()),
+    hugetlb: hugetlbStateSchema.optional(),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { type Classification, Classifier } from "./classify.js";
+import { type HugetlbState, hugetlbNotes } from "./hugetlb.js";
 import type { PageMapFiles, PageMapInfo, PageMapSource } from "./read/chunk.js";
 import { largeKmallocNote, type SurveyUse, type UnseenUse, unseenUses } from "./uses.js";
 
@@ -32,6 +33,8 @@ export interface Survey extends Classification {
   readonly unseen: readonly UnseenEntry[];
   /** Caveats that apply to this survey, in plain words. */
   readonly notes: readonly string[];
+  /** HugeTLB beyond kpageflags: HVO on or off and the pools, when read with the page map (a live survey). */
+  readonly hugetlb?: HugetlbState;
 }
 
 export interface SurveyOptions {
@@ -39,8 +42,8 @@ export interface SurveyOptions {
   readonly maxExamples?: number | undefined;
 }
 
-/** Builds the survey from a finished classification. */
-export function makeSurvey(info: PageMapInfo, c: Classification): Survey {
+/** Builds the survey from a finished classification, and the HugeTLB state read with it, if any. */
+export function makeSurvey(info: PageMapInfo, c: Classification, hugetlb?: HugetlbState): Survey {
   const notes: string[] = [largeKmallocNote];
   if (!c.ram.known)
     notes.push("System RAM ranges were not known (no /proc/iomem): zero pages cannot be told from holes");
@@ -70,7 +73,8 @@ export function makeSurvey(info: PageMapInfo, c: Classification): Survey {
       why: u.why,
       countedAs: u.countedAs,
     })),
-    notes,
+    notes: [...notes, ...hugetlbNotes(hugetlb, c.uses.hugetlb.pages)],
+    ...(hugetlb ? { hugetlb } : {}),
   };
 }
 

@@ -30,16 +30,16 @@ export type SurveyUse = (typeof surveyUses)[number];
  */
 export const unseenUses = {
   zsmalloc: {
-    why: "zsmalloc pages (zpdesc) carry a page type that kpageflags does not export",
-    countedAs: ["kernel", "compound"],
-  },
-  iommu: {
-    why: "IOMMU page tables (ioptdesc) are plain page allocations with no kpageflags bit",
+    why: "zsmalloc pages (zpdesc) carry a page type that kpageflags does not export; they are order-0 and never compound",
     countedAs: ["kernel"],
   },
-  netmem: {
-    why: "page_pool / netmem pages have no kpageflags bit",
+  iommu: {
+    why: "IOMMU page tables (ioptdesc) have no kpageflags bit; those of order > 0 are compound (__folio_alloc_node)",
     countedAs: ["kernel", "compound"],
+  },
+  netmem: {
+    why: "page_pool / netmem pages have no kpageflags bit; those mapped to user space (TCP zero-copy receive) show MMAP",
+    countedAs: ["kernel", "compound", "file"],
   },
 } as const satisfies Record<Exclude<MemoryUse, SurveyUse>, { why: string; countedAs: readonly SurveyUse[] }>;
 

@@ -85,7 +85,7 @@ describe("struct net_iov_area", () => {
 });
 
 describe("netmem_desc in the memdesc era", () => {
-  it("drops _pp_mapping_pad: 40 bytes (20 on i386)", () => {
+  it("drops _pp_mapping_pad and adds its page's pfn: 48 bytes (24 on i386)", () => {
     const layout = layoutOf(netmemMemdesc, { config: linux618 });
     expect(layout.fields.filter((f) => f.depth === 0).map((f) => [f.path, f.offset])).toEqual([
       ["_flags", 0],
@@ -93,8 +93,9 @@ describe("netmem_desc in the memdesc era", () => {
       ["pp", 16],
       ["dma_addr", 24],
       ["pp_ref_count", 32],
+      ["pfn", 40],
     ]);
-    expect(layout.size).toBe(40);
-    expect(layoutOf(netmemMemdesc, { abi: "ilp32" }).size).toBe(20);
+    expect(layout.size).toBe(48);
+    expect(layoutOf(netmemMemdesc, { abi: "ilp32" }).size).toBe(24);
   });
 });

@@ -1,4 +1,11 @@
-import { type AggregateType, c, type MemberSpec } from "@memdesc/core";
+import {
+  type AggregateType,
+  c,
+  type DescriptorProvenance,
+  inferred,
+  kernel,
+  type MemberSpec,
+} from "@memdesc/core";
 
 /**
  * The members of `struct netmem_desc` (include/net/netmem.h, Linux 6.18), the page_pool view of a page:
@@ -60,11 +67,36 @@ export const netIovArea: AggregateType = c.struct("net_iov_area", [
  */
 export const netmemMemdescDrops = ["_pp_mapping_pad"] as const;
 
-/** The memdesc-era member list: netmem_desc's, less `netmemMemdescDrops`. */
+/**
+ * The way back to a page_pool page: allocated apart from it, the descriptor needs the page's PFN to hand the page
+ * back to the page allocator, map it for DMA and give it to the stack (`netmem_to_page()` today is the descriptor's
+ * own struct page).
+ */
+export const netmemPfnMember = ["pfn", c.ulong] as const;
+
+/** The memdesc-era member list: netmem_desc's, less `netmemMemdescDrops`, and the `pfn` of its page. */
 export function netmemMemdescMembers(): MemberSpec[] {
   const drop = new Set<string>(netmemMemdescDrops);
-  return netmemDescMembers.filter((m) => !drop.has(m[0]));
+  return [...netmemDescMembers.filter((m) => !drop.has(m[0])), netmemPfnMember];
 }
 
-/** The separately allocated `struct netmem_desc` of the 32- and 8-byte designs. */
+/**
+ * The separately allocated `struct netmem_desc` of the 32- and 8-byte designs (the plan's Bump, type 6): 40 bytes
+ * of fields and the 8-byte pfn, 48.
+ */
 export const netmemMemdesc: AggregateType = c.struct("netmem_desc", netmemMemdescMembers());
+
+/** Where the netmem layouts come from. */
+export const netmemProvenance: DescriptorProvenance = {
+  today: kernel("include/net/netmem.h", "6.18"),
+  memdesc: inferred(
+    "today's netmem_desc less _pp_mapping_pad, which only keeps page->mapping clear; the plan calls it struct bump (TBD) and puts no requirements on it",
+    "include/net/netmem.h (6.18); Wilcox, linux-mm, 2025-03-10 (mail.spinics.net/lists/linux-mm/msg428674.html)",
+  ),
+  fields: {
+    pfn: inferred(
+      "allocated apart from its page, a page_pool descriptor needs the page's PFN to return, map and hand out the page, as the planned folio keeps pfn",
+      "net/core/page_pool.c; kernelnewbies.org/MatthewWilcox/Memdescs/Path (folio pfn)",
+    ),
+  },
+};

@@ -42,24 +42,28 @@ describe("the netmem plugin", () => {
     );
   });
 
-  it("takes the design's NetPool tag (8 in the newer table, 10 in the older)", () => {
+  it("sits on Bump (6) in the current table, NetPool (8) in 2025 and 10 in the older page", () => {
     expect(
       Object.keys(designs).map((d) => createRegistry({ design: d, plugins: [netmem()] }).tagOf("netmem")),
-    ).toEqual([undefined, 5, 8, 8, 10]);
+    ).toEqual([undefined, 5, 6, 6, 8, 10]);
+    const row = createRegistry({ plugins: [netmem()] })
+      .typeTable()
+      .find((r) => r.kind === "netmem")!;
+    expect(row.meaning).toMatch(/^Bump/);
+    expect(row.provenance).toMatchObject({ basis: "plan", note: expect.stringMatching(/msg428674/) });
   });
 
-  it("is 40 bytes, 48 in every design's descriptor cache (20 → 32 on i386)", () => {
-    for (const design of Object.keys(designs))
-      expect(createRegistry({ design, plugins: [netmem()] }).descriptorSize("netmem")).toEqual({
-        variant: "default",
-        size: 40,
-        rounded: 48,
-      });
+  it("is 40 bytes of fields and its page's pfn, 48 in every design's descriptor cache (24 → 32 on i386)", () => {
+    for (const design of Object.keys(designs)) {
+      const r = createRegistry({ design, plugins: [netmem()] });
+      expect(r.descriptorSize("netmem")).toEqual({ variant: "default", size: 48, rounded: 48 });
+      expect(r.wayBackOf("netmem")).toEqual({ field: "pfn" });
+    }
     expect(
       createRegistry({ abi: "ilp32", config: linux618, plugins: [netmem()] }).descriptorSize("netmem"),
     ).toEqual({
       variant: "default",
-      size: 20,
+      size: 24,
       rounded: 32,
     });
   });
@@ -72,7 +76,7 @@ describe("the netmem plugin", () => {
       today: 16,
       "path-32": 20,
       "buddy-16": 16,
-      "memdesc-8": 14,
+      "memdesc-8": 15,
     });
   });
 });

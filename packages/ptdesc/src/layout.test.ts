@@ -101,7 +101,7 @@ describe("struct ptdesc today (Linux 6.18)", () => {
 });
 
 describe("struct ptdesc in the memdesc era", () => {
-  it("drops __page_mapping, __page_type and __page_refcount: 8 + 16 + 8 + 8 + 8 = 48 bytes", () => {
+  it("drops __page_mapping, __page_type and __page_refcount (8 + 16 + 8 + 8 + 8 = 48) and adds its page's pfn: 56", () => {
     const layout = layoutOf(ptdescMemdesc(), { config: linux618 });
     expect(layout.members.map((m) => [m.name ?? "(union)", m.offset, m.size])).toEqual([
       ["pt_flags", 0, 8],
@@ -109,20 +109,21 @@ describe("struct ptdesc in the memdesc era", () => {
       ["(union)", 24, 8],
       ["(union)", 32, 8],
       ["pt_memcg_data", 40, 8],
+      ["pfn", 48, 8],
     ]);
-    expect(layout.size).toBe(48);
+    expect(layout.size).toBe(56);
     for (const gone of ["__page_mapping", "__page_type", "__page_refcount"])
       expect(findField(layout, gone), gone).toBeUndefined();
   });
 
-  it("keeps every field with keepAllFields: today's 64 bytes", () => {
+  it("keeps every field with keepAllFields: today's 64 bytes and the pfn", () => {
     const layout = layoutOf(ptdescMemdesc({ keepAllFields: true }), { config: linux618 });
-    expect(layout.size).toBe(64);
-    expect(ptdescMemdescMembers({ keepAllFields: true })).toHaveLength(8);
+    expect(layout.size).toBe(72);
+    expect(ptdescMemdescMembers({ keepAllFields: true })).toHaveLength(9);
   });
 
-  it("is derived from the member list: without memcg it is 40, on i386 24", () => {
-    expect(layoutOf(ptdescMemdesc(), { config: { ...linux618, CONFIG_MEMCG: false } }).size).toBe(40);
-    expect(layoutOf(ptdescMemdesc(), { abi: "ilp32", config: linux618 }).size).toBe(24);
+  it("is derived from the member list: without memcg it is 48, on i386 28", () => {
+    expect(layoutOf(ptdescMemdesc(), { config: { ...linux618, CONFIG_MEMCG: false } }).size).toBe(48);
+    expect(layoutOf(ptdescMemdesc(), { abi: "ilp32", config: linux618 }).size).toBe(28);
   });
 });

@@ -1,4 +1,11 @@
-import { type AggregateType, c, type MemberSpec } from "@memdesc/core";
+import {
+  type AggregateType,
+  c,
+  type DescriptorProvenance,
+  inferred,
+  kernel,
+  type MemberSpec,
+} from "@memdesc/core";
 
 /**
  * The members of `struct ptdesc` (include/linux/mm_types.h, Linux 6.18), in order. Where the source writes
@@ -54,26 +61,54 @@ export const ptdescToday: AggregateType = c.struct("ptdesc", ptdescMembers);
 export const ptdescOverlayOnly = ["__page_mapping", "__page_type", "__page_refcount"] as const;
 
 export interface PtdescLayoutOptions {
-  /** Keep every member of today's ptdesc in the separately allocated one (64 bytes instead of 48). */
+  /** Keep every member of today's ptdesc in the separately allocated one (72 bytes instead of 56). */
   readonly keepAllFields?: boolean;
 }
+
+/**
+ * The way back to a page table's memory: allocated apart from its page, a ptdesc needs the page's PFN for
+ * `ptdesc_address()` / `ptdesc_page()`, and `pagetable_free()` to free it. Today the ptdesc is the page's own
+ * struct page, so its address gives the PFN.
+ */
+export const ptdescPfnMember = ["pfn", c.ulong] as const;
 
 const memberName = (m: MemberSpec): string | undefined =>
   Array.isArray(m) ? (m as readonly [string, unknown])[0] : undefined;
 
-/** The member list of the memdesc-era ptdesc: today's, less the overlay-only members unless kept. */
+/**
+ * The member list of the memdesc-era ptdesc: today's, less the overlay-only members unless kept, and the `pfn` of
+ * its page.
+ */
 export function ptdescMemdescMembers(options: PtdescLayoutOptions = {}): readonly MemberSpec[] {
-  if (options.keepAllFields) return ptdescMembers;
+  if (options.keepAllFields) return [...ptdescMembers, ptdescPfnMember];
   const drop = new Set<string>(ptdescOverlayOnly);
-  return ptdescMembers.filter((m) => {
-    const name = memberName(m);
-    return name === undefined || !drop.has(name);
-  });
+  return [
+    ...ptdescMembers.filter((m) => {
+      const name = memberName(m);
+      return name === undefined || !drop.has(name);
+    }),
+    ptdescPfnMember,
+  ];
 }
+
+/** Where ptdesc's layouts come from. */
+export const ptdescProvenance: DescriptorProvenance = {
+  today: kernel("include/linux/mm_types.h", "6.18"),
+  memdesc: inferred(
+    "today's ptdesc less __page_mapping, __page_type and __page_refcount, which only keep struct page's words; the plan points type 8 at struct ptdesc but publishes no field list",
+    "include/linux/mm_types.h (6.18); kernelnewbies.org/MatthewWilcox/Memdescs",
+  ),
+  fields: {
+    pfn: inferred(
+      "allocated apart from its page, a ptdesc needs the page's PFN for ptdesc_address() and pagetable_free(), as the planned folio keeps pfn",
+      "include/linux/mm.h ptdesc_address(), pagetable_free(); kernelnewbies.org/MatthewWilcox/Memdescs/Path (folio pfn)",
+    ),
+  },
+};
 
 /**
  * The separately allocated `struct ptdesc` of the 32- and 8-byte designs, laid out from its member list:
- * 48 bytes on x86-64 (or 64 with `keepAllFields`).
+ * 48 bytes of fields and the 8-byte pfn, 56 on x86-64 (64 once rounded to 16), or 72 with `keepAllFields`.
  */
 export function ptdescMemdesc(options: PtdescLayoutOptions = {}): AggregateType {
   return c.struct("ptdesc", ptdescMemdescMembers(options));

@@ -20,7 +20,7 @@ describe("the ptdesc plugin", () => {
     expect(r.checkOverlays()[0]!.results.every((x) => x.status === "pass")).toBe(true);
   });
 
-  it("takes the PageTable tag of each design's type table, and none today", () => {
+  it("takes the ptdesc tag of each design's type table (8 now, 7 in 2025, 9 before), and none today", () => {
     const tags = Object.keys(designs).map((d) => [
       d,
       createRegistry({ design: d, plugins: [ptdesc()] }).tagOf("ptdesc"),
@@ -28,31 +28,29 @@ describe("the ptdesc plugin", () => {
     expect(tags).toEqual([
       ["today", undefined],
       ["path-32", 5],
-      ["buddy-16", 7],
-      ["memdesc-8", 7],
+      ["buddy-16", 8],
+      ["memdesc-8", 8],
+      ["memdesc-8-2025", 7],
       ["memdesc-8-v1", 9],
     ]);
   });
 
-  it("is 48 bytes in every design with a separate descriptor, 64 with every field kept", () => {
+  it("is 48 bytes of fields and its page's pfn: 56, 64 in a 16-aligned cache; 72 with every field kept", () => {
     for (const design of Object.keys(designs)) {
-      expect(createRegistry({ design, plugins: [ptdesc()] }).descriptorSize("ptdesc")).toEqual({
-        variant: "default",
-        size: 48,
-        rounded: 48,
-      });
+      const r = createRegistry({ design, plugins: [ptdesc()] });
+      expect(r.descriptorSize("ptdesc")).toEqual({ variant: "default", size: 56, rounded: 64 });
+      expect(r.wayBackOf("ptdesc")).toEqual({ field: "pfn" });
       expect(
-        createRegistry({ design, plugins: [ptdesc({ keepAllFields: true })] }).descriptorSize("ptdesc")
-          ?.rounded,
-      ).toBe(64);
+        createRegistry({ design, plugins: [ptdesc({ keepAllFields: true })] }).descriptorSize("ptdesc"),
+      ).toEqual({ variant: "default", size: 72, rounded: 80 });
     }
-    // On i386 the 24-byte descriptor rounds up to 32.
+    // On i386 the 24-byte descriptor and a 4-byte pfn: 28, rounded up to 32.
     expect(
       createRegistry({ abi: "ilp32", config: linux618, plugins: [ptdesc()] }).descriptorSize("ptdesc"),
-    ).toEqual({ variant: "default", size: 24, rounded: 32 });
+    ).toEqual({ variant: "default", size: 28, rounded: 32 });
   });
 
-  it("reproduces worked example 4 of the reference: a GiB of page tables costs 16, 20, 16 and 14 MiB", () => {
+  it("reproduces worked example 4, corrected for the pfn: a GiB of page tables costs 16, 24, 20 and 18 MiB (+1 MiB of arrays)", () => {
     const picture = { uses: { pagetable: { pages: GiB, descriptors: GiB, orders: { 0: GiB } } } };
     const totals = (p: ReturnType<typeof ptdesc>) =>
       Object.fromEntries(
@@ -60,15 +58,15 @@ describe("the ptdesc plugin", () => {
       );
     expect(totals(ptdesc())).toEqual({
       today: 16 * MiB,
-      "path-32": 20 * MiB,
-      "buddy-16": 16 * MiB,
-      "memdesc-8": 14 * MiB,
+      "path-32": 24 * MiB,
+      "buddy-16": 20 * MiB,
+      "memdesc-8": 18 * MiB + 4 * GiB,
     });
     expect(totals(ptdesc({ keepAllFields: true }))).toEqual({
       today: 16 * MiB,
-      "path-32": 24 * MiB,
-      "buddy-16": 20 * MiB,
-      "memdesc-8": 18 * MiB,
+      "path-32": 28 * MiB,
+      "buddy-16": 24 * MiB,
+      "memdesc-8": 22 * MiB + 4 * GiB,
     });
   });
 

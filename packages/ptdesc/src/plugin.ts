@@ -1,5 +1,5 @@
 import { defineDescriptor } from "@memdesc/core";
-import { type PtdescLayoutOptions, ptdescMemdesc, ptdescToday } from "./layout.js";
+import { type PtdescLayoutOptions, ptdescMemdesc, ptdescProvenance, ptdescToday } from "./layout.js";
 import { tableMatch } from "./rules.js";
 import { type PtdescSchemaOptions, ptdescValueSchema } from "./schema.js";
 import { ptdescSimulation } from "./simulation.js";
@@ -8,11 +8,11 @@ export interface PtdescOptions extends PtdescLayoutOptions, PtdescSchemaOptions 
 
 /**
  * The `ptdesc` descriptor plugin: CPU page-table pages. Its memdesc tag comes from the design's type table
- * (PageTable: 7 in the newer table, 9 in the older one).
+ * (8 in the current Memdescs table, PageTable 7 in the 2025 revision, 9 in the older one).
  *
  * ```ts
- * createRegistry({ plugins: [ptdesc()] }).descriptorSize("ptdesc"); // { size: 48, rounded: 48, ... }
- * createRegistry({ plugins: [ptdesc({ keepAllFields: true })] }).descriptorSize("ptdesc"); // 64
+ * createRegistry({ plugins: [ptdesc()] }).descriptorSize("ptdesc"); // { size: 56, rounded: 64, ... }
+ * createRegistry({ plugins: [ptdesc({ keepAllFields: true })] }).descriptorSize("ptdesc"); // 72, 80
  * ```
  */
 export function ptdesc(options: PtdescOptions = {}) {
@@ -23,6 +23,7 @@ export function ptdesc(options: PtdescOptions = {}) {
     description:
       "CPU page-table pages: split page-table locks, the THP deposit, the x86 pgd list, powerpc fragments and hugetlb PMD sharing.",
     source: "include/linux/mm_types.h",
+    provenance: ptdescProvenance,
     storage: "pointer",
     uses: ["pagetable"],
     today: ptdescToday,

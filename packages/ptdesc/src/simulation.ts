@@ -1,5 +1,6 @@
 import {
   DIRECT_MAP_BASE,
+  kernel,
   type Memmap,
   MemmapError,
   PAGE_SIZE,
@@ -212,4 +213,16 @@ export function ptdescPageTables(ctx: WorkloadContext, params: PageTablesParams)
 export const ptdescSimulation: SimulationHooks = {
   release: ptdescFreeRcu,
   actions: { pagetables: ptdescPageTables },
+  behaviours: [
+    {
+      name: "page tables freed after RCU",
+      what: "a page-table page and its ptdesc are freed a grace period after they are unhooked (tlb_remove_table → pagetable_free), since lockless walkers such as gup_fast may still read them",
+      provenance: kernel("mm/mmu_gather.c (tlb_remove_table); include/linux/mm.h (pagetable_free)", "6.18"),
+    },
+    {
+      name: "page-table fragments",
+      what: "with fragments > 1, sub-page tables are carved from one page whose ptdesc counts them in pt_frag_refcount, as powerpc does",
+      provenance: kernel("arch/powerpc/mm/pgtable-frag.c", "6.18"),
+    },
+  ],
 };

@@ -7,7 +7,7 @@ import { slab } from "./plugin.js";
 const designNames = Object.keys(designs) as (keyof typeof designs)[];
 
 describe("the memdesc-era struct slab", () => {
-  it("drops __page_type and __page_refcount: its members end at 56, and freelist_aba_t's alignment makes it 64", () => {
+  it("drops __page_type and __page_refcount and keeps its memory's pfn: 56 bytes of fields and the pfn, 64", () => {
     const l = layoutOf(memdescSlab(), { config: linux618 });
     expect(
       l.fields.filter((f) => f.depth === 0 && !f.anonymous).map((f) => [f.path, f.offset, f.size]),
@@ -15,17 +15,19 @@ describe("the memdesc-era struct slab", () => {
       ["flags", 0, 8],
       ["slab_cache", 8, 8],
       ["obj_exts", 48, 8],
+      ["pfn", 56, 8],
     ]);
     expect(findField(l, "freelist")?.offset).toBe(32);
     expect(findField(l, "__page_refcount")).toBeUndefined();
-    expect([l.size, l.align, l.padding]).toEqual([64, 16, 8]);
+    // The pfn fills what freelist_aba_t's 16-byte alignment padded.
+    expect([l.size, l.align, l.padding]).toEqual([64, 16, 0]);
   });
 
-  it("is 28 bytes on i386 (4-byte alignment), 32 once rounded to 16", () => {
+  it("is 32 bytes on i386 (28 of fields, a 4-byte pfn), a multiple of 16 already", () => {
     const l = layoutOf(memdescSlab(), { abi: "ilp32", config: linux618 });
-    expect([l.size, l.align]).toEqual([28, 4]);
+    expect([l.size, l.align]).toEqual([32, 4]);
     const r = createRegistry({ abi: "ilp32", plugins: [slab()] });
-    expect(r.descriptorSize("slab", 0)).toEqual({ variant: "default", size: 28, rounded: 32 });
+    expect(r.descriptorSize("slab", 0)).toEqual({ variant: "default", size: 32, rounded: 32 });
   });
 });
 
@@ -51,6 +53,7 @@ describe("slab()", () => {
       "path-32": 5,
       "buddy-16": 5,
       "memdesc-8": 5,
+      "memdesc-8-2025": 5,
       "memdesc-8-v1": 4,
     };
     expect(r.tagOf("slab")).toBe(tags[design]);
@@ -61,19 +64,21 @@ describe("slab()", () => {
     ).toEqual([]);
   });
 
-  it("reproduces worked example 3: order-1 slabs cost 16, 16 and 10 MiB per GiB", () => {
+  it("reproduces worked example 3: order-1 slabs cost 16, 16 and 10 MiB per GiB, and memdesc-8's free-list arrays 1 MiB more", () => {
     const r = createRegistry({ plugins: [slab()] });
     const GiB = 262_144;
     const b = bill(r, { uses: { slab: { pages: GiB, descriptors: GiB / 2, orders: { 1: GiB / 2 } } } });
     const total = (d: string) => b.designs.find((x) => x.design === d)!.total;
     expect([total("today"), total("path-32"), total("memdesc-8")]).toEqual([
-      16_777_216, 16_777_216, 10_485_760,
+      16_777_216,
+      16_777_216,
+      10_485_760 + 4 * GiB,
     ]);
   });
 
   it("grows the memdesc-era struct slab by extra fields", () => {
     const r = createRegistry({ plugins: [slab({ extraFields: [["sheaf", "struct slab_sheaf *"]] })] });
-    expect(r.descriptorSize("slab", 0)).toEqual({ variant: "default", size: 64, rounded: 64 });
+    expect(r.descriptorSize("slab", 0)).toEqual({ variant: "default", size: 80, rounded: 80 });
     const r2 = createRegistry({
       plugins: [
         slab({
@@ -85,6 +90,7 @@ describe("slab()", () => {
       ],
     });
     expect(r2.descriptorSize("slab", 0)).toEqual({ variant: "default", size: 80, rounded: 80 });
+    expect(r.provenanceOf("slab").fields.pfn).toMatchObject({ basis: "inferred" });
   });
 
   it("rejects bad options with one error naming the option", () => {

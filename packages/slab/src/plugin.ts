@@ -10,7 +10,7 @@ import {
 } from "@memdesc/core";
 import { z } from "zod";
 import { SlabError } from "./errors.js";
-import { memdescSlab } from "./memdesc.js";
+import { memdescSlab, slabProvenance } from "./memdesc.js";
 import { slabMatch } from "./overlay.js";
 import { slabValueSchema } from "./schema.js";
 import { slabSimulation } from "./simulation.js";
@@ -58,7 +58,8 @@ export const slabOptionsSchema = z
 
 /**
  * `struct slab`: the pages of a SLUB slab (type 5, Slab, in the newer memdesc table). Today it overlays the slab's
- * head struct page; in the memdesc designs it is allocated separately, 56 bytes of fields in a 64-byte object.
+ * head struct page; in the memdesc designs it is allocated separately, 56 bytes of fields and the `pfn` of its
+ * memory: 64 bytes.
  *
  * ```ts
  * const registry = createRegistry({ design: "memdesc-8", plugins: [folio(), slab()] });
@@ -90,6 +91,7 @@ export function slab(options?: SlabOptions): DescriptorPlugin<"slab", typeof sla
     title: "struct slab",
     description: "SLUB slabs: the pages a kmem_cache carves into objects, with their freelist and counters.",
     source: "mm/slab.h (Linux 6.18)",
+    provenance: slabProvenance,
     uses: ["slab"],
     today: slabToday,
     memdesc,

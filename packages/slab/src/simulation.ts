@@ -1,8 +1,9 @@
-import type {
-  SimulationHooks,
-  SimulationMachine,
-  SlabGeometryRequest,
-  SlabGeometryResult,
+import {
+  kernel,
+  type SimulationHooks,
+  type SimulationMachine,
+  type SlabGeometryRequest,
+  type SlabGeometryResult,
 } from "@memdesc/core";
 import { calculateSizes, slubParams } from "./geometry.js";
 
@@ -37,4 +38,11 @@ export function simulatedSlabGeometry(
 export const slabSimulation: SimulationHooks = {
   slabGeometry: simulatedSlabGeometry,
   freePointer: "slab_list",
+  behaviours: [
+    {
+      name: "SLUB geometry",
+      what: "every cache's object stride, slab order and objects per slab from calculate_sizes() and calculate_order(), for the machine's CPU count",
+      provenance: kernel("mm/slub.c (calculate_sizes, calculate_order)", "6.18"),
+    },
+  ],
 };

@@ -58,7 +58,7 @@ describe("struct zpdesc today (Linux 6.18)", () => {
 });
 
 describe("struct zpdesc in the memdesc era", () => {
-  it("drops lru and movable_ops: 8 + 8 + 8 + 4 + 4 = 32 bytes, Wilcox's 'about 32 bytes per page'", () => {
+  it("drops lru and movable_ops (8 + 8 + 8 + 4 + 4 = 32 bytes, Wilcox's 'about 32 bytes per page') and adds the pfn: 40", () => {
     const layout = layoutOf(zpdescMemdesc, { config: linux618 });
     expect(table(layout)).toEqual([
       ["flags", 0, 8],
@@ -67,9 +67,10 @@ describe("struct zpdesc in the memdesc era", () => {
       ["zspage", 16, 8],
       ["first_obj_offset", 24, 4],
       ["_refcount", 28, 4],
+      ["pfn", 32, 8],
     ]);
-    expect([layout.size, layout.holes.length, layout.padding]).toEqual([32, 0, 0]);
-    expect(layoutOf(zpdescMemdesc, { abi: "ilp32" }).size).toBe(20);
+    expect([layout.size, layout.holes.length, layout.padding]).toEqual([40, 0, 0]);
+    expect(layoutOf(zpdescMemdesc, { abi: "ilp32" }).size).toBe(24);
   });
 });
 

@@ -1,4 +1,11 @@
-import { type AggregateType, c, type MemberSpec } from "@memdesc/core";
+import {
+  type AggregateType,
+  c,
+  type DescriptorProvenance,
+  inferred,
+  kernel,
+  type MemberSpec,
+} from "@memdesc/core";
 
 /**
  * The members of `struct zpdesc` (mm/zpdesc.h, Linux 6.18), in order:
@@ -42,14 +49,38 @@ export const zpdescMemdescDrops = ["lru", "movable_ops"] as const;
 const nameOf = (m: MemberSpec): string | undefined =>
   Array.isArray(m) ? (m as readonly [string, unknown])[0] : undefined;
 
-/** The memdesc-era member list: today's, less `zpdescMemdescDrops`. */
+/**
+ * The way back to a zsmalloc page: allocated apart from it, a zpdesc needs the page's PFN for `zpdesc_pfn()`,
+ * `zpdesc_page()` and `kmap_local_zpdesc()` (mm/zpdesc.h), which today take the zpdesc's own struct page.
+ */
+export const zpdescPfnMember = ["pfn", c.ulong] as const;
+
+/** The memdesc-era member list: today's, less `zpdescMemdescDrops`, and the `pfn` of its page. */
 export function zpdescMemdescMembers(): MemberSpec[] {
   const drop = new Set<string>(zpdescMemdescDrops);
-  return zpdescMembers.filter((m) => !drop.has(nameOf(m) ?? ""));
+  return [...zpdescMembers.filter((m) => !drop.has(nameOf(m) ?? "")), zpdescPfnMember];
 }
 
-/** The separately allocated `struct zpdesc` of the 32- and 8-byte designs: 32 bytes on x86-64. */
+/**
+ * The separately allocated `struct zpdesc` of the 32- and 8-byte designs: 32 bytes of fields (Wilcox's "about
+ * 32 bytes per page") and the 8-byte pfn, 40 on x86-64, 48 in a 16-aligned cache.
+ */
 export const zpdescMemdesc: AggregateType = c.struct("zpdesc", zpdescMemdescMembers());
+
+/** Where zpdesc's layouts come from. */
+export const zpdescProvenance: DescriptorProvenance = {
+  today: kernel("mm/zpdesc.h", "6.18"),
+  memdesc: inferred(
+    "today's zpdesc less lru (migration isolates descriptors, not pages, in the memdesc world) and movable_ops (the memdesc type says it); Wilcox put the rest at about 32 bytes per page",
+    "mm/zpdesc.h (6.18); '[PATCH v5 00/21] mm/zsmalloc: add zpdesc memory descriptor', LKML, August 2024",
+  ),
+  fields: {
+    pfn: inferred(
+      "allocated apart from its page, a zpdesc needs the page's PFN for zpdesc_pfn() and kmap_local_zpdesc(), as the planned folio keeps pfn",
+      "mm/zpdesc.h zpdesc_pfn(); kernelnewbies.org/MatthewWilcox/Memdescs/Path (folio pfn)",
+    ),
+  },
+};
 
 /**
  * `struct zspage_lock` (mm/zsmalloc.c): a spinlock and a reader count, 8 bytes; lockdep adds a map with

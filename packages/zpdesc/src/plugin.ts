@@ -1,16 +1,16 @@
 import { defineDescriptor } from "@memdesc/core";
-import { zpdescMemdesc, zpdescToday, zspage, zspageLock } from "./layout.js";
+import { zpdescMemdesc, zpdescProvenance, zpdescToday, zspage, zspageLock } from "./layout.js";
 import { zpdescMatch } from "./rules.js";
 import { type ZpdescSchemaOptions, zpdescValueSchema } from "./schema.js";
 
 export interface ZpdescOptions extends ZpdescSchemaOptions {}
 
 /**
- * The `zpdesc` descriptor plugin: the pages of zsmalloc's zspages (zram, zswap). No published type table
- * names it, so it takes a free tag.
+ * The `zpdesc` descriptor plugin: the pages of zsmalloc's zspages (zram, zswap). The current Memdescs table gives
+ * it type 12 (ZPDesc); the earlier revisions do not name it, so there it takes a free tag.
  *
  * ```ts
- * createRegistry({ plugins: [zpdesc()] }).descriptorSize("zpdesc"); // { size: 32, rounded: 32, ... }
+ * createRegistry({ plugins: [zpdesc()] }).descriptorSize("zpdesc"); // { size: 40, rounded: 48, ... }
  * ```
  */
 export function zpdesc(options: ZpdescOptions = {}) {
@@ -21,6 +21,7 @@ export function zpdesc(options: ZpdescOptions = {}) {
     description:
       "zsmalloc backing pages: each zspage chains 1 to CONFIG_ZSMALLOC_CHAIN_SIZE pages of one size class, described by a struct zspage.",
     source: "mm/zpdesc.h",
+    provenance: zpdescProvenance,
     storage: "pointer",
     uses: ["zsmalloc"],
     today: zpdescToday,

@@ -8,7 +8,7 @@ import { formatBill, formatWarnings } from "../output/bill.js";
 import { printJson } from "../output/json.js";
 import { int, size } from "../output/table.js";
 import type { BillOutput } from "../schemas.js";
-import { composeFrom, describeSet, pluginRefs } from "./shared.js";
+import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
 
 /** `memdesc bill PICTURE.json`: prices a memory picture under every design. */
 export default async function billCommand(
@@ -26,7 +26,7 @@ export default async function billCommand(
   const comp = await composeFrom(ctx.cwd, opts);
   let result: ReturnType<typeof priceBill>;
   try {
-    result = priceBill(comp.registry, picture as Parameters<typeof priceBill>[1]);
+    result = priceBill(comp.registry, picture as Parameters<typeof priceBill>[1], hvoOption(opts));
   } catch (err) {
     const e = err as Error & { code?: string };
     if (e.code === "BAD_PICTURE")

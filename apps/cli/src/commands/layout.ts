@@ -4,11 +4,13 @@ import type { Btf } from "@memdesc/btf";
 import {
   type AnyDescriptor,
   type CType,
+  fieldsByPath,
   formatCompare,
   formatPahole,
   HPAGE_PUD_ORDER,
   layoutLabel,
   type MemdescVariants,
+  type MemoryUse,
   page,
 } from "@memdesc/core";
 import type { Composition } from "../config/compose.js";
@@ -154,20 +156,18 @@ function pluginLayouts(
       return entry("btf", `struct ${structName} today, from ${btf.file}`, l, null, null, null);
     }
     const l = registry.todayLayout(kind);
-    return entry(
-      "today",
-      `${layoutLabel(l)} today (${p.name}, overlays struct page; ${l.abi})`,
-      l,
-      null,
-      null,
-      null,
-    );
+    const title = `${layoutLabel(l)} today (${p.name}, overlays struct page; ${l.abi})`;
+    return entry("today", title, l, null, null, null, title, {
+      provenance: registry.provenanceOf(kind).today,
+    });
   };
   const memdesc = (): Shown[] => {
     if (design.name === "today") return [];
     const layouts = registry.memdescLayouts(kind);
     const m = p.memdesc as MemdescVariants | CType;
     const select = "variants" in m ? m.select : () => "default";
+    const sources = registry.provenanceOf(kind);
+    const back = registry.wayBackOf(kind);
     const names = Object.keys(layouts);
     const wanted = typeof opts.variant === "string" ? opts.variant : undefined;
     if (wanted !== undefined && !names.includes(wanted))
@@ -180,12 +180,30 @@ function pluginLayouts(
       .map((v) => {
         const l = layouts[v]!;
         const orders: number[] = [];
-        for (let o = 0; o <= HPAGE_PUD_ORDER; o++) if (selects(select, o) === v) orders.push(o);
+        const uses = new Set<string>();
+        for (let o = 0; o <= HPAGE_PUD_ORDER; o++) {
+          if (selects(select, o) === v) orders.push(o);
+          for (const u of p.uses) if (selects(select, o, u) === v && selects(select, o) !== v) uses.add(u);
+        }
         const rounded = Math.ceil(l.size / align) * align;
-        const what = v === "default" ? "" : `, variant "${v}" (${orderText(orders)})`;
+        const which = uses.size > 0 ? `${[...uses].join(", ")} folios` : orderText(orders);
+        const what = v === "default" ? "" : `, variant "${v}" (${which})`;
         const title = `${layoutLabel(l)} in ${design.name}${what}`;
         const comment = `${p.name}: ${title}: ${l.size} bytes, ${rounded} in a ${align}-byte aligned slab cache; ${l.abi}`;
-        return entry("memdesc", title, l, v, orders, rounded, comment);
+        const wayBack =
+          back === undefined
+            ? undefined
+            : "field" in back
+              ? (() => {
+                  const f = fieldsByPath(l).get(back.field)!;
+                  return { field: back.field, offset: f.offset, size: f.size };
+                })()
+              : { how: back.how, provenance: back.provenance };
+        return entry("memdesc", title, l, v, orders, rounded, comment, {
+          provenance: sources.memdesc[v],
+          fields: sources.fields,
+          wayBack,
+        });
       });
   };
   if (opts.compare) {
@@ -202,9 +220,13 @@ function pluginLayouts(
 }
 
 /** The variant an order selects, or undefined for an order the plugin does not allocate (folio order 11). */
-function selects(select: (order: number) => string, order: number): string | undefined {
+function selects(
+  select: (order: number, use?: MemoryUse) => string,
+  order: number,
+  use?: MemoryUse,
+): string | undefined {
   try {
-    return select(order);
+    return select(order, use);
   } catch {
     return undefined;
   }

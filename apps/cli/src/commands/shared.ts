@@ -16,11 +16,28 @@ export function pluginRefs(comp: Composition): { package: string; version: strin
   return comp.plugins.map((p) => ({ package: p.package, version: p.version ?? null, kind: p.plugin.kind }));
 }
 
-/** `@memdesc/folio 0.1.0, @memdesc/slab 0.1.0, …` for the line that says what was composed. */
+/**
+ * `@memdesc/folio 0.1.0 (folio, anon), @memdesc/slab 0.1.0, …` for the line that says what was composed: a package
+ * that gives several plugins is named once, with their kinds.
+ */
 export function describeSet(comp: Composition): string {
-  const list = comp.plugins.map((p) => `${p.package}${p.version ? ` ${p.version}` : ""}`).join(", ");
+  const groups: { name: string; kinds: string[] }[] = [];
+  for (const p of comp.plugins) {
+    const name = `${p.package}${p.version ? ` ${p.version}` : ""}`;
+    const last = groups.at(-1);
+    if (last?.name === name) last.kinds.push(p.plugin.kind);
+    else groups.push({ name, kinds: [p.plugin.kind] });
+  }
+  const list = groups
+    .map((g) => (g.kinds.length > 1 ? `${g.name} (${g.kinds.join(", ")})` : g.name))
+    .join(", ");
   const from = comp.configFile ? `from ${comp.configFile}` : "the first-party set";
   return `${list || "no plugins"} (${from})`;
 }
 
 export type AnyRegistry = Registry<readonly AnyDescriptor[]>;
+
+/** `--hvo on|off` as bill options (commander checks the choice); nothing when not given. */
+export function hvoOption(opts: Record<string, unknown>): { hvo?: boolean } {
+  return opts.hvo === undefined ? {} : { hvo: opts.hvo === "on" };
+}

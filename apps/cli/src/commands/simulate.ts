@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import {
   createSimulation,
+  type DescriptorFree,
+  formatProvenance,
   formatSize,
   parseSize,
   parseWorkload,
@@ -18,7 +20,7 @@ import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, mib, percent, size, table } from "../output/table.js";
 import type { SimulateOutput } from "../schemas.js";
-import { composeFrom, describeSet, pluginRefs } from "./shared.js";
+import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
 
 const hint = `a workload is a preset (${Object.keys(presets).join(", ")}) or a JSON file; see \`memdesc simulate --help\``;
 
@@ -57,7 +59,13 @@ export default async function simulateCommand(
   const started = performance.now();
   let sim: Simulation;
   try {
-    sim = createSimulation(comp.registry, workload, { memory, ...(nodes !== undefined ? { nodes } : {}) });
+    sim = createSimulation(comp.registry, workload, {
+      memory,
+      ...(nodes !== undefined ? { nodes } : {}),
+      ...(opts.descriptorFree !== undefined ? { descriptorFree: opts.descriptorFree as DescriptorFree } : {}),
+      ...(opts.thp !== undefined ? { thp: opts.thp === "on" } : {}),
+      ...hvoOption(opts),
+    });
   } catch (err) {
     if ((err as { code?: string }).code === "BAD_OPTIONS")
       throw new UserError(
@@ -117,7 +125,15 @@ function formatSimulation(r: SimulationResult, o: SimulateOutput, plugins: strin
   const b = r.bill;
   let out = `${c.bold("memdesc simulate")}: ${o.workload.preset ? `preset ${o.workload.preset}` : displayPath(o.workload.path!, ctx.cwd)} (${r.workload.description || r.workload.name}), seed ${r.workload.seed}\n`;
   out += `machine: ${size(m.bytes)} (${int(m.pages)} pages), ${m.nodes} node${m.nodes === 1 ? "" : "s"}, ${m.nrCpus} CPUs; simulated in ${m.design} (${m.entryBytes} bytes a page) in ${o.seconds.toFixed(2)} s\n`;
+  out += `options: descriptor free ${m.descriptorFree}, THP ${m.thp ? "on" : "off"}, HVO ${m.hvo ? "on" : "off"} (today's bill)\n`;
   out += `plugins: ${plugins}\n\n`;
+  out += `${c.bold("What is modelled")} (and where it comes from)\n`;
+  out += table(
+    [{ header: "behaviour" }, { header: "by" }, { header: "source" }],
+    r.behaviours.map((b) => [b.name, b.by, formatProvenance(b.provenance)]),
+    { header: c.bold },
+  );
+  out += "\n";
   out += `${c.bold("Over time")} (metadata MiB under each design after each phase)\n`;
   const designs = r.samples[0]?.designs.map((d) => d.design) ?? [];
   out += table(

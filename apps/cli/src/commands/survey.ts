@@ -10,6 +10,7 @@ import {
   procSource,
   type RamMap,
   rawSource,
+  readHugetlbState,
   readSnapshot,
   type Survey,
   sampleSnapshotPath,
@@ -24,7 +25,7 @@ import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, size } from "../output/table.js";
 import type { SurveyOutput } from "../schemas.js";
-import { composeFrom, describeSet, pluginRefs } from "./shared.js";
+import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
 
 interface Picked {
   readonly source: PageMapSource;
@@ -39,7 +40,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
   // Compose first: a bad config should fail before a long read.
   const comp = await composeFrom(ctx.cwd, opts);
   const survey = await runSurvey(picked.source, ctx);
-  const report = surveyReport(survey, comp.registry);
+  const report = surveyReport(survey, comp.registry, hvoOption(opts));
   const output: SurveyOutput = {
     source: {
       kind: picked.source.info.kind,
@@ -191,7 +192,8 @@ async function runSurvey(source: PageMapSource, ctx: Context): Promise<Survey> {
   } finally {
     progress.stop();
   }
-  const survey = makeSurvey(info, classifier.finish());
+  // A live survey reads HVO and the hugetlb pools with the page map: the bill of today's memmap needs them.
+  const survey = makeSurvey(info, classifier.finish(), info.kind === "proc" ? readHugetlbState() : undefined);
   checkNotEmpty(survey);
   return survey;
 }

@@ -1,4 +1,4 @@
-import type { PayloadField } from "@memdesc/core";
+import { formatProvenance, type PayloadField, type Provenance } from "@memdesc/core";
 import type { Context } from "../context.js";
 import { printJson } from "../output/json.js";
 import { table } from "../output/table.js";
@@ -12,9 +12,10 @@ export default async function types(ctx: Context, opts: Record<string, unknown>)
   if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   const d = output.design;
+  const notes = new Footnotes();
   let out = `${c.bold(`${d.name}: ${d.title}`)}\n`;
   if (d.description) out += wrap(d.description, 100, "  ");
-  if (d.source) out += `  source: ${d.source}\n`;
+  out += `  source: ${d.provenance ? formatProvenance(d.provenance, { notes: true }) : "undeclared"}\n`;
   out += "\n";
   if (d.typeBits === 0) {
     out += `no memdesc word: every page has a ${d.entryBytes}-byte struct page, and each kind's descriptor overlays it\n\n`;
@@ -25,7 +26,8 @@ export default async function types(ctx: Context, opts: Record<string, unknown>)
     );
     return ctx.out(out);
   }
-  out += `${c.bold("word")}: ${d.wordBits} bits, in a page entry of ${d.entryBytes} bytes; the low ${d.typeBits} bits are the type\n`;
+  const u64 = d.wordBits === 64 ? "a u64, 8 bytes on 32-bit kernels too" : `${d.wordBitsReason}`;
+  out += `${c.bold("word")}: ${d.wordBits} bits (${u64}), in a page entry of ${d.entryBytes} bytes; the low ${d.typeBits} bits are the type\n`;
   out += `${diagram(output.word, d.wordBits)}\n`;
   if (d.tagDecoding === "buddy-low2")
     out +=
@@ -33,8 +35,9 @@ export default async function types(ctx: Context, opts: Record<string, unknown>)
   out += `\n${c.bold("type table")} (${output.types.length} of ${2 ** d.typeBits} tags used)\n`;
   const rows: string[][] = [];
   for (const t of output.types) {
-    rows.push([String(t.tag), t.kind, t.storage, t.plugin, t.meaning]);
-    if (t.payload.length > 0) rows.push(["", "", "", "", `inline: ${payloadText(t.payload)}`]);
+    rows.push([String(t.tag), t.kind, t.storage, t.plugin, t.meaning, notes.ref(t.provenance)]);
+    if (t.payload.length > 0)
+      for (const line of payloadLines(t.payload, t.provenance, notes)) rows.push(["", "", "", "", ...line]);
   }
   out += table(
     [
@@ -43,6 +46,7 @@ export default async function types(ctx: Context, opts: Record<string, unknown>)
       { header: "storage" },
       { header: "plugin" },
       { header: "meaning" },
+      { header: "source" },
     ],
     rows,
     { header: c.bold },
@@ -50,11 +54,52 @@ export default async function types(ctx: Context, opts: Record<string, unknown>)
   if (output.unassigned.length > 0) {
     out += `\nset aside by ${d.name} for kinds not in this set:\n`;
     out += table(
-      [{ header: "tag", align: "right" }, { header: "kind" }, { header: "meaning" }],
-      output.unassigned.map((u) => [String(u.tag), u.kind ?? "-", u.meaning]),
+      [{ header: "tag", align: "right" }, { header: "kind" }, { header: "meaning" }, { header: "source" }],
+      output.unassigned.map((u) => [String(u.tag), u.kind ?? "-", u.meaning, notes.ref(u.provenance)]),
     );
   }
+  for (const o of d.outsideMemmap)
+    out += `\noutside the memmap: ${o.what}, ${o.bytesPerPage} bytes per page of RAM ${notes.ref(o.provenance)}\n`;
+  out += `\n${c.bold("sources")}\n${notes.text()}`;
   ctx.out(out);
+}
+
+/** Numbered sources for a table: `plan [1]`, and the list of what each number stands for. */
+class Footnotes {
+  private readonly list: string[] = [];
+  ref(p: Provenance | null | undefined): string {
+    if (!p) return "undeclared";
+    const text = formatProvenance(p, { notes: true });
+    let i = this.list.indexOf(text);
+    if (i < 0) i = this.list.push(text) - 1;
+    return `${p.basis} [${i + 1}]`;
+  }
+  text(): string {
+    return this.list.map((t, i) => `  [${i + 1}] ${t}\n`).join("");
+  }
+}
+
+/**
+ * An inline kind's fields as table cells, grouped by source: `inline: subtype 10..4, mappable 11, order 17..12`
+ * beside its row's source, then the fields whose place has a source of its own (inferred, a proposal).
+ */
+function payloadLines(
+  fields: TypesOutput["types"][number]["payload"],
+  row: Provenance | null | undefined,
+  notes: Footnotes,
+): [string, string][] {
+  const groups = new Map<string, { p: Provenance | null | undefined; fields: typeof fields }>();
+  for (const f of fields) {
+    const p = f.provenance ?? row;
+    const key = JSON.stringify(p ?? null);
+    const g = groups.get(key) ?? { p, fields: [] };
+    g.fields.push(f);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g, i) => [
+    `${i === 0 ? "inline: " : "        "}${payloadText(g.fields)}`,
+    notes.ref(g.p),
+  ]);
 }
 
 export function typesOutput(registry: AnyRegistry): TypesOutput {
@@ -72,18 +117,15 @@ export function typesOutput(registry: AnyRegistry): TypesOutput {
       word.push({ high: alignBits - 1, low: design.typeBits, field: "zero (alignment)" });
     word.push({ high: design.typeBits - 1, low: 0, field: "type" });
   }
-  const types = table.map((t) => {
-    const row = design.typeTable.find((e) => e.tag === t.tag && e.kind === t.kind);
-    const plugin = registry.plugin(t.kind);
-    return {
-      tag: t.tag,
-      kind: t.kind,
-      storage: t.storage,
-      plugin: t.plugin,
-      meaning: t.meaning,
-      payload: t.storage === "inline" ? [...(row?.payload ?? plugin.payload ?? [])] : [],
-    };
-  });
+  const types = table.map((t) => ({
+    tag: t.tag,
+    kind: t.kind,
+    storage: t.storage,
+    plugin: t.plugin,
+    meaning: t.meaning,
+    provenance: t.provenance ?? null,
+    payload: registry.payloadOf(t.kind).map(payloadOut),
+  }));
   if (design.typeBits === 0)
     for (const p of registry.plugins)
       types.push({
@@ -94,6 +136,7 @@ export function typesOutput(registry: AnyRegistry): TypesOutput {
         meaning: p.today
           ? `${p.title}: overlays struct page (${registry.todayLayout(p.kind).size} bytes)`
           : p.title,
+        provenance: registry.provenanceOf(p.kind).today ?? null,
         payload: [],
       });
   const taken = new Set(table.map((t) => t.tag));
@@ -101,19 +144,27 @@ export function typesOutput(registry: AnyRegistry): TypesOutput {
   // Tags that alias a kind of the set (buddy's 4, 8 and 12 in path-32) are not free for others either.
   const unassigned = design.typeTable
     .filter((e) => !taken.has(e.tag) && !(e.kind && kinds.has(e.kind)))
-    .map((e) => ({ tag: e.tag, kind: e.kind ?? null, meaning: e.meaning, storage: e.storage }));
+    .map((e) => ({
+      tag: e.tag,
+      kind: e.kind ?? null,
+      meaning: e.meaning,
+      storage: e.storage,
+      provenance: e.provenance ?? design.provenance ?? null,
+    }));
   return {
     design: {
       name: design.name,
       title: design.title,
       description: design.description,
-      source: design.source,
+      provenance: design.provenance ?? null,
       entryBytes: design.entryBytes,
       wordBits: design.wordBits,
+      wordBitsReason: design.wordBitsReason ?? null,
       typeBits: design.typeBits,
       descriptorAlign: design.descriptorAlign,
       overlay: design.overlay,
       tagDecoding: design.tagDecoding,
+      outsideMemmap: design.outsideMemmap.map((o) => ({ ...o })),
     },
     word,
     types: design.typeBits === 0 ? types.map((t) => ({ ...t, tag: 0 })) : types,
@@ -121,10 +172,25 @@ export function typesOutput(registry: AnyRegistry): TypesOutput {
   };
 }
 
-/** `subtype 10..4, mappable 11, order 17..12` */
-function payloadText(fields: readonly PayloadField[]): string {
+/** A payload field as the JSON gives it. */
+function payloadOut(f: PayloadField): TypesOutput["types"][number]["payload"][number] {
+  return {
+    name: f.name,
+    word: f.word ?? 0,
+    bit: f.bit,
+    width: f.width,
+    meaning: f.meaning ?? null,
+    provenance: f.provenance ?? null,
+  };
+}
+
+/** `subtype 10..4, mappable 11, order 17..12`; `prev 63..4 of word 1` for a field past the memdesc word. */
+function payloadText(fields: readonly { name: string; bit: number; width: number; word?: number }[]): string {
   return fields
-    .map((f) => `${f.name} ${f.width === 1 ? f.bit : `${f.bit + f.width - 1}..${f.bit}`}`)
+    .map(
+      (f) =>
+        `${f.name} ${f.width === 1 ? f.bit : `${f.bit + f.width - 1}..${f.bit}`}${f.word ? ` of word ${f.word}` : ""}`,
+    )
     .join(", ");
 }
 

@@ -20,15 +20,23 @@ import type { PluginEntry } from "./schema.js";
 import { settle } from "./settle.js";
 import { syntaxPlace } from "./syntax.js";
 
-/** The first-party descriptor plugins: the set composed when no config names one. */
-export const firstPartyPackages = [
-  "@memdesc/folio",
-  "@memdesc/slab",
-  "@memdesc/ptdesc",
-  "@memdesc/ioptdesc",
-  "@memdesc/zpdesc",
-  "@memdesc/netmem",
-] as const;
+/**
+ * The first-party descriptor plugins, in the order composed when no config names a set: each package, and the
+ * export that makes the plugin where a package has more than one (`@memdesc/folio`'s `anonFolio`, struct
+ * anon_folio, bills anonymous memory under the plan's Anon type).
+ */
+export const firstPartySet: readonly { readonly package: string; readonly export?: string }[] = [
+  { package: "@memdesc/folio", export: "folio" },
+  { package: "@memdesc/folio", export: "anonFolio" },
+  { package: "@memdesc/slab" },
+  { package: "@memdesc/ptdesc" },
+  { package: "@memdesc/ioptdesc" },
+  { package: "@memdesc/zpdesc" },
+  { package: "@memdesc/netmem" },
+];
+
+/** The first-party packages, each once. */
+export const firstPartyPackages: readonly string[] = [...new Set(firstPartySet.map((e) => e.package))];
 
 /** One plugin of the composed set and where it came from. */
 export interface ComposedPlugin {
@@ -131,7 +139,7 @@ function pickDesign(loaded: LoadedConfig | undefined, flag: string | undefined):
 
 async function loadFirstParty(): Promise<ComposedPlugin[]> {
   const out: ComposedPlugin[] = [];
-  for (const name of firstPartyPackages) {
+  for (const { package: name, export: exported } of firstPartySet) {
     const where = resolvePackage(name, dirname(fileURLToPath(import.meta.url)));
     if (!where)
       throw new UserError(
@@ -139,7 +147,7 @@ async function loadFirstParty(): Promise<ComposedPlugin[]> {
         "reinstall memdesc (npm ci in the repository), or name the plugins you have in memdesc.config.json",
         { code: "PLUGIN_NOT_FOUND" },
       );
-    const plugin = await instantiate(name, where.entry, undefined, undefined, (m) => `${name}: ${m}`);
+    const plugin = await instantiate(name, where.entry, undefined, exported, (m) => `${name}: ${m}`);
     out.push({ plugin, package: name, version: where.version, from: "first-party", key: undefined });
   }
   return out;
@@ -180,7 +188,7 @@ async function loadConfigPlugins(
     const fromProject = resolvePackage(name, dir);
     const where =
       fromProject ??
-      ((firstPartyPackages as readonly string[]).includes(name)
+      (firstPartyPackages.includes(name)
         ? resolvePackage(name, dirname(fileURLToPath(import.meta.url)))
         : undefined);
     if (!where)

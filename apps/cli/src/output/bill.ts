@@ -1,11 +1,11 @@
-import { type Bill, type DesignBill, type MemoryUse, unbackedUses } from "@memdesc/core";
+import { type Bill, type DesignBill, type MemoryUse, provenanceLabel, unbackedUses } from "@memdesc/core";
 import type { Colors } from "./color.js";
 import { type Column, int, mib, percent, type Row, size, table } from "./table.js";
 
 /**
  * A bill as a kernel developer would paste it into a mail: one row per memory use with its pages, descriptors
- * and MiB under each design, the saving of the chosen design, the totals, and under them each design's
- * arithmetic (core's per-use `pages × entry + descriptors × size` strings).
+ * and MiB under each design, what a design needs outside the memmap, the saving of the chosen design, the
+ * totals, and under them each design's arithmetic (core's per-use `pages × entry + descriptors × size` strings).
  */
 export function formatBill(bill: Bill, focus: string, c: Colors): string {
   const designs = bill.designs;
@@ -28,6 +28,15 @@ export function formatBill(bill: Bill, focus: string, c: Colors): string {
     return [u.use, u.kind ?? "-", int(u.pages), int(u.descriptors), ...designs.map(cost), ...saving];
   });
   const descriptors = first.uses.reduce((s, u) => s + u.descriptors, 0);
+  if (designs.some((d) => d.outsideBytes > 0))
+    rows.push([
+      "outside",
+      "-",
+      "",
+      "",
+      ...designs.map((d) => (d.outsideBytes > 0 ? mib(d.outsideBytes) : "-")),
+      ...(today ? [mib(today.outsideBytes - target.outsideBytes)] : []),
+    ]);
   rows.push("rule", [
     "total",
     "",
@@ -38,6 +47,11 @@ export function formatBill(bill: Bill, focus: string, c: Colors): string {
   ]);
   let out = table(columns, rows, { header: c.bold });
   out += `\nsaving = today − ${target.design}. The pages total counts RAM only: holes have no struct page.\n`;
+  if (designs.some((d) => d.outsideBytes > 0))
+    out += "outside = memory a design needs beside the memmap (see its arithmetic).\n";
+  if (bill.hvo)
+    out +=
+      "today is billed with the HugeTLB vmemmap optimisation: each hugetlb folio keeps one page of struct pages.\n";
   const w = Math.max(...designs.map((d) => d.design.length));
   for (const d of designs) out += `  ${d.design.padEnd(w)}  ${d.title}, ${d.entryBytes} bytes per page\n`;
   for (const d of designs) out += `\n${formatArithmetic(d, c)}`;
@@ -54,8 +68,11 @@ export function formatArithmetic(d: DesignBill, c: Colors): string {
         : `, costs ${int(-d.savingVsToday)} bytes (${size(-d.savingVsToday)}) more than today`;
   const head = `${d.design}: ${int(d.total)} bytes = ${mib(d.total)} MiB, ${percent(d.percentOfRam)} of RAM${saving}`;
   const lines = [c.bold(head)];
+  // A use whose bill is more than its page entries (descriptors, or HVO's struct pages) shows its own arithmetic.
   const withDescriptors = d.uses.filter(
-    (u) => u.terms.length > 1 || (u.terms.length === 1 && u.entryBytes === 0),
+    (u) =>
+      u.terms.length > 1 ||
+      (u.terms.length === 1 && (u.entryBytes === 0 || u.terms[0]!.what !== "page entries")),
   );
   const entriesOnly = d.uses.filter((u) => !withDescriptors.includes(u) && u.entryBytes > 0);
   const rows: string[][] = withDescriptors.map((u) => [u.use, u.arithmetic]);
@@ -79,10 +96,15 @@ export function formatArithmetic(d: DesignBill, c: Colors): string {
     noted.length > 1 && noted.every((u) => u.note === noted[0]!.note)
       ? [noted[0]!.note!]
       : noted.map((u) => `${u.use}: ${u.note}`);
+  for (const o of d.outside)
+    rows.push([
+      "outside",
+      `${int(o.count)} × ${int(o.size)} = ${int(o.bytes)} (${o.what}; ${provenanceLabel(o.provenance)})`,
+    ]);
   for (const r of rows) lines.push(`  ${r[0]!.padEnd(width(rows))}  ${r[1]}`);
   if (rows.length > 1)
     lines.push(
-      `  ${"".padEnd(width(rows))}  ${int(d.entries)} (entries) + ${int(d.descriptors)} (descriptors) = ${int(d.total)}`,
+      `  ${"".padEnd(width(rows))}  ${int(d.entries)} (entries) + ${int(d.descriptors)} (descriptors)${d.outsideBytes > 0 ? ` + ${int(d.outsideBytes)} (outside)` : ""} = ${int(d.total)}`,
     );
   for (const n of notes) lines.push(`  (${n})`);
   return `${lines.join("\n")}\n`;

@@ -1,5 +1,6 @@
 import { type Bill, type DesignBill, type MemoryUse, unbackedUses } from "@memdesc/core";
 import { int, mib, percent, size } from "../lib/format.js";
+import { Source } from "./Source.js";
 
 /*
  * A bill as tables. Every number is also in a data-* attribute as the raw byte or page count, so tests (and
@@ -32,6 +33,9 @@ export function DesignTotals({ bill, focus, testId }: { bill: Bill; focus: strin
               descriptors
             </th>
             <th scope="col" className="num">
+              outside memmap
+            </th>
+            <th scope="col" className="num">
               total
             </th>
             <th scope="col" className="num">
@@ -50,6 +54,7 @@ export function DesignTotals({ bill, focus, testId }: { bill: Bill; focus: strin
               data-total={d.total}
               data-entries={d.entries}
               data-descriptors={d.descriptors}
+              data-outside={d.outsideBytes}
               data-saving={d.savingVsToday}
               aria-current={d.design === focus || undefined}
             >
@@ -60,6 +65,12 @@ export function DesignTotals({ bill, focus, testId }: { bill: Bill; focus: strin
               <td className="num">{d.entryBytes}</td>
               <td className="num">{mib(d.entries)} MiB</td>
               <td className="num">{mib(d.descriptors)} MiB</td>
+              <td
+                className="num"
+                title={d.outside.map((o) => `${o.what}: ${int(o.count)} × ${o.size}`).join("; ")}
+              >
+                {d.outsideBytes ? `${mib(d.outsideBytes)} MiB` : "—"}
+              </td>
               <td className="num">
                 <strong>{mib(d.total)} MiB</strong>
               </td>
@@ -101,10 +112,22 @@ export function Arithmetic({ bill, focus }: { bill: Bill; focus: string }) {
                       <td className="dim">{u.note ?? ""}</td>
                     </tr>
                   ))}
+                {d.outside.map((o) => (
+                  <tr key={o.what} data-outside={o.what} data-bytes={o.bytes}>
+                    <th scope="row">outside memmap</th>
+                    <td className="mono">
+                      {int(o.count)} × {o.size} = {int(o.bytes)}
+                    </td>
+                    <td className="dim">
+                      {o.what} <Source provenance={o.provenance} short />
+                    </td>
+                  </tr>
+                ))}
                 <tr className="total-row">
                   <th scope="row">total</th>
                   <td className="mono">
-                    {int(d.entries)} (entries) + {int(d.descriptors)} (descriptors) = {int(d.total)}
+                    {int(d.entries)} (entries) + {int(d.descriptors)} (descriptors)
+                    {d.outsideBytes ? ` + ${int(d.outsideBytes)} (outside memmap)` : ""} = {int(d.total)}
                   </td>
                   <td />
                 </tr>

@@ -6,7 +6,7 @@ import {
   designs,
   type Registry,
 } from "@memdesc/core";
-import { folio } from "@memdesc/folio";
+import { anonFolio, folio } from "@memdesc/folio";
 import { ioptdesc } from "@memdesc/ioptdesc";
 import { netmem } from "@memdesc/netmem";
 import { ptdesc } from "@memdesc/ptdesc";
@@ -25,11 +25,12 @@ export function designOf(name: string): Design {
 }
 
 /**
- * The first-party plugins in the order `memdesc` composes them when no config names a set
- * (apps/cli's `firstPartyPackages`), each built with its default options. The order matters: it decides
- * which plugin owns a memory use two of them claim, and so the bill.
+ * The packages of the first-party plugins, one per plugin, in the order `memdesc` composes them when no config
+ * names a set (apps/cli's `firstPartySet`: @memdesc/folio gives both folio and anon_folio), each built with its
+ * default options. The order matters: it decides which plugin owns a memory use two of them claim, and so the bill.
  */
 export const firstPartyPackages = [
+  "@memdesc/folio",
   "@memdesc/folio",
   "@memdesc/slab",
   "@memdesc/ptdesc",
@@ -42,7 +43,7 @@ let plugins: readonly AnyDescriptor[] | undefined;
 
 /** The first-party plugin objects, made once. */
 export function firstPartyPlugins(): readonly AnyDescriptor[] {
-  plugins ??= [folio(), slab(), ptdesc(), ioptdesc(), zpdesc(), netmem()];
+  plugins ??= [folio(), anonFolio(), slab(), ptdesc(), ioptdesc(), zpdesc(), netmem()];
   return plugins;
 }
 
@@ -67,5 +68,6 @@ export const designColors: Readonly<Record<string, string>> = {
   "path-32": "#e8743b",
   "buddy-16": "#945ecf",
   "memdesc-8": "#2f7ed8",
+  "memdesc-8-2025": "#3fb5a0",
   "memdesc-8-v1": "#19a979",
 };

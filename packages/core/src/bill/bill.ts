@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { billedDesigns, resolveDesign, today } from "../design/builtin.js";
 import type { Design } from "../design/schema.js";
+import { PAGE_SIZE } from "../kernel/constants.js";
 import type { AnyDescriptor } from "../plugin/define.js";
+import { provenanceSchema } from "../provenance/provenance.js";
 import type { Registry } from "../registry/registry.js";
 import { parseWith } from "../validate.js";
 import { type PictureInput, pictureSchema } from "./picture.js";
@@ -32,6 +34,9 @@ export const useBillSchema = z.object({
   note: z.string().optional(),
 });
 
+/** Memory a design needs outside the memmap: `ramPages × bytes per page`, with its source. */
+export const outsideBillSchema = billTermSchema.extend({ provenance: provenanceSchema });
+
 export const designBillSchema = z.object({
   design: z.string(),
   title: z.string(),
@@ -39,10 +44,13 @@ export const designBillSchema = z.object({
   uses: z.array(useBillSchema),
   entries: bytes,
   descriptors: bytes,
+  /** What the design needs outside the memmap (the 8-byte buddy word's free-list arrays), per page of RAM. */
+  outside: z.array(outsideBillSchema),
+  outsideBytes: bytes,
   total: bytes,
   mib: z.number(),
   percentOfRam: z.number(),
-  /** Bytes saved against today's 64-byte struct page (negative when the design costs more). */
+  /** Bytes saved against today's memmap, HVO included (negative when the design costs more). */
   savingVsToday: z.number().int(),
 });
 
@@ -52,6 +60,11 @@ export const billSchema = z.object({
   /** Pages that have a struct page (holes excluded). */
   ramPages: bytes,
   ramBytes: bytes,
+  /**
+   * HugeTLB vmemmap optimisation: today's memmap of each hugetlb folio is cut to one page
+   * (`/proc/sys/vm/hugetlb_optimize_vmemmap`, mm/hugetlb_vmemmap.c).
+   */
+  hvo: z.boolean(),
   designs: z.array(designBillSchema),
   warnings: z.array(z.string()),
 });
@@ -59,11 +72,17 @@ export const billSchema = z.object({
 export type BillTerm = z.output<typeof billTermSchema>;
 export type UseBill = z.output<typeof useBillSchema>;
 export type DesignBill = z.output<typeof designBillSchema>;
+export type OutsideBill = z.output<typeof outsideBillSchema>;
 export type Bill = z.output<typeof billSchema>;
 
 export interface BillOptions {
   /** Designs to price the picture under (default: today, path-32, buddy-16, memdesc-8, plus the registry's). */
   readonly designs?: readonly (Design | string)[];
+  /**
+   * Whether today's kernel has the HugeTLB vmemmap optimisation on (default: the picture's `hvo`, else off, the
+   * kernel's default): each hugetlb folio then keeps one page of struct pages.
+   */
+  readonly hvo?: boolean;
 }
 
 const n = (v: number) => v.toLocaleString("en-US");
@@ -71,8 +90,9 @@ const MiB = 1024 * 1024;
 
 /**
  * Prices a memory picture under each design: per use, `pages × entry size + descriptors × rounded descriptor
- * size`, with the arithmetic written out. Today's descriptors overlay struct page and cost nothing extra;
- * inline kinds (buddy, misc) never allocate a descriptor; holes have no struct page at all.
+ * size`, with the arithmetic written out, plus what the design needs outside the memmap per page of RAM. Today's
+ * descriptors overlay struct page and cost nothing extra, and with HVO a hugetlb folio keeps one page of struct
+ * pages; inline kinds (buddy, misc) never allocate a descriptor; holes have no struct page at all.
  */
 export function bill<Ps extends readonly AnyDescriptor[]>(
   registry: Registry<Ps>,
@@ -85,6 +105,7 @@ export function bill<Ps extends readonly AnyDescriptor[]>(
   const uses = memoryUseNames.filter((u) => picture.uses[u] !== undefined);
   const ramPages = uses.filter((u) => !unbackedUses.has(u)).reduce((s, u) => s + picture.uses[u]!.pages, 0);
   const ramBytes = ramPages * picture.pageSize;
+  const hvo = options.hvo ?? picture.hvo ?? false;
 
   for (const u of uses) {
     const e = picture.uses[u]!;
@@ -96,11 +117,19 @@ export function bill<Ps extends readonly AnyDescriptor[]>(
       warnings.push(`${u}: no order histogram, so all ${n(e.descriptors)} descriptors are priced as order 0`);
   }
 
-  const priced = designs.map((design): Omit<DesignBill, "savingVsToday"> => {
-    const useBills = uses.map((u) => billUse(registry, design, u, picture.uses[u]!));
+  const price = (design: Design): Omit<DesignBill, "savingVsToday"> => {
+    const useBills = uses.map((u) => billUse(registry, design, u, picture.uses[u]!, hvo, picture.pageSize));
     const entries = useBills.reduce((s, b) => s + b.entryBytes, 0);
     const descriptors = useBills.reduce((s, b) => s + b.descriptorBytes, 0);
-    const total = entries + descriptors;
+    const outside = design.outsideMemmap.map((o) => ({
+      what: o.what,
+      count: ramPages,
+      size: o.bytesPerPage,
+      bytes: ramPages * o.bytesPerPage,
+      provenance: o.provenance,
+    }));
+    const outsideBytes = outside.reduce((s, o) => s + o.bytes, 0);
+    const total = entries + descriptors + outsideBytes;
     return {
       design: design.name,
       title: design.title,
@@ -108,17 +137,22 @@ export function bill<Ps extends readonly AnyDescriptor[]>(
       uses: useBills,
       entries,
       descriptors,
+      outside,
+      outsideBytes,
       total,
       mib: total / MiB,
       percentOfRam: ramBytes === 0 ? 0 : (total / ramBytes) * 100,
     };
-  });
-  const todayTotal = ramPages * today.entryBytes;
+  };
+  const priced = designs.map(price);
+  // Savings are against today's memmap as the kernel has it (HVO included).
+  const todayTotal = (priced.find((d) => d.design === today.name) ?? price(today)).total;
   return {
     ...(picture.source !== undefined ? { source: picture.source } : {}),
     pageSize: picture.pageSize,
     ramPages,
     ramBytes,
+    hvo,
     designs: priced.map((d) => ({ ...d, savingVsToday: todayTotal - d.total })),
     warnings,
   };
@@ -130,20 +164,68 @@ function defaultDesigns(registryDesign: Design): Design[] {
     : [...billedDesigns, registryDesign];
 }
 
+/**
+ * Bytes of today's memmap a hugetlb folio of `order` keeps with HVO: one page of struct pages
+ * (mm/hugetlb_vmemmap.c frees the rest: 7 of a 2 MiB folio's 8, 4,095 of a 1 GiB folio's 4,096), or all of it
+ * when it is no more than a page.
+ */
+export function hvoMemmapBytes(order: number, entryBytes: number, pageSize = PAGE_SIZE): number {
+  return Math.min(2 ** order * entryBytes, pageSize);
+}
+
+/** Today's page entries of hugetlb folios under HVO: one term per folio order, and any pages no order covers. */
+function hvoTerms(
+  entry: { pages: number; descriptors: number; orders?: Record<string, number> | undefined },
+  entryBytes: number,
+  pageSize: number,
+): BillTerm[] {
+  const terms: BillTerm[] = [];
+  let covered = 0;
+  for (const [order, count] of Object.entries(entry.orders ?? {})) {
+    if (count === 0) continue;
+    const size = hvoMemmapBytes(Number(order), entryBytes, pageSize);
+    covered += count * 2 ** Number(order);
+    terms.push({
+      what: `struct pages HVO keeps of order-${order} hugetlb folios`,
+      count,
+      size,
+      bytes: count * size,
+    });
+  }
+  if (entry.pages > covered)
+    terms.push({
+      what: "page entries",
+      count: entry.pages - covered,
+      size: entryBytes,
+      bytes: (entry.pages - covered) * entryBytes,
+    });
+  return terms;
+}
+
 function billUse<Ps extends readonly AnyDescriptor[]>(
   registry: Registry<Ps>,
   design: Design,
   use: MemoryUse,
   entry: { pages: number; descriptors: number; orders?: Record<string, number> | undefined },
+  hvo: boolean,
+  pageSize: number,
 ): UseBill {
   const kind = registry.ownerOf(use);
   const backed = !unbackedUses.has(use);
   const terms: BillTerm[] = [];
-  const entryBytes = backed ? entry.pages * design.entryBytes : 0;
-  if (backed)
+  const optimized = hvo && backed && use === "hugetlb" && design.overlay;
+  let entryBytes = backed ? entry.pages * design.entryBytes : 0;
+  if (optimized) {
+    terms.push(...hvoTerms(entry, design.entryBytes, pageSize));
+    entryBytes = terms.reduce((s, t) => s + t.bytes, 0);
+  } else if (backed)
     terms.push({ what: "page entries", count: entry.pages, size: design.entryBytes, bytes: entryBytes });
+  const entryTerms = terms.length;
   let note: string | undefined;
   if (!backed) note = "no RAM, so no struct page";
+  else if (optimized)
+    note =
+      "HVO: each hugetlb folio keeps one page of struct pages (mm/hugetlb_vmemmap.c); descriptors overlay struct page";
   else if (design.overlay) note = "descriptors overlay struct page";
   else if (kind === undefined && entry.descriptors > 0) note = "no plugin describes these pages";
   else if (kind !== undefined && entry.descriptors > 0) {
@@ -155,7 +237,7 @@ function billUse<Ps extends readonly AnyDescriptor[]>(
       const byVariant = new Map<string, BillTerm>();
       for (const [order, count] of Object.entries(orders)) {
         if (count === 0) continue;
-        const d = registry.descriptorSize(kind, Number(order))!;
+        const d = registry.descriptorSize(kind, Number(order), use)!;
         const size = Math.ceil(d.size / design.descriptorAlign) * design.descriptorAlign;
         const what = d.variant === "default" ? `${kind} descriptors` : `${kind} descriptors (${d.variant})`;
         const t = byVariant.get(what) ?? { what, count: 0, size, bytes: 0 };
@@ -164,7 +246,7 @@ function billUse<Ps extends readonly AnyDescriptor[]>(
       terms.push(...byVariant.values());
     }
   }
-  const descriptorBytes = terms.slice(backed ? 1 : 0).reduce((s, t) => s + t.bytes, 0);
+  const descriptorBytes = terms.slice(entryTerms).reduce((s, t) => s + t.bytes, 0);
   const total = entryBytes + descriptorBytes;
   const arithmetic =
     terms.length === 0

@@ -49,6 +49,11 @@ export const pictureSchema = z
     pageSize: z.number().int().positive().default(4096),
     /** Where the numbers come from: `survey of host (6.18.44)`, `simulation of database preset`. */
     source: z.string().optional(),
+    /**
+     * Whether the HugeTLB vmemmap optimisation was on where the picture was taken (a survey reads
+     * `/proc/sys/vm/hugetlb_optimize_vmemmap`): today's memmap of each hugetlb folio is then one page.
+     */
+    hvo: z.boolean().optional(),
     uses: z.partialRecord(z.enum(memoryUseNames as [string, ...string[]]), pictureEntrySchema),
   })
   .strict();

@@ -1,26 +1,49 @@
 import { MemdescError } from "../errors.js";
+import { inferred, proposal } from "../provenance/provenance.js";
+import { knBuddyOption1, knMemdescs, knPath, mmTypes, W25B } from "../provenance/sources.js";
 import { type Design, defineDesign, type PayloadField, type TypeTableEntry } from "./schema.js";
 
 /*
- * The designs the kernel's memory-management developers have published, as data. Their sources are in
- * docs/kernel.md ("The plan: one word per page"); where a source left something open, the assumption is named in
- * the entry's `meaning`.
+ * The designs the kernel's memory-management developers have published, as data, each row with its source.
+ * docs/kernel.md ("The plan: one word per page") records the revisions; where a source left something open the
+ * row says what was inferred or proposed instead.
  */
 
 /**
- * The Misc word (type 0 in the newer table): subtype in bits 4–10, "may be mapped to userspace" in bit 11,
- * order in bits 12–17, and zone and node in the high bits as in today's `page->flags` on x86-64
- * (NODES_SHIFT 10 at the top, a 3-bit zone below it; section is not kept with SPARSEMEM_VMEMMAP).
+ * The Misc word (type 0): subtype in bits 4–10, "may be mapped to userspace" in bit 11 and the order in bits
+ * 12–17 are the plan's; the plan puts section, node and zone in the high bits "as today with the page flags",
+ * which on x86-64 with SPARSEMEM_VMEMMAP is NODES_SHIFT 10 at the top and a 3-bit zone below it.
  */
 export const miscPayload: readonly PayloadField[] = [
-  { name: "subtype", bit: 4, width: 7 },
-  { name: "mappable", bit: 11, width: 1 },
-  { name: "order", bit: 12, width: 6 },
-  { name: "zone", bit: 51, width: 3 },
-  { name: "node", bit: 54, width: 10 },
+  { name: "subtype", bit: 4, width: 7, meaning: "what the memory is used for (table below)" },
+  { name: "mappable", bit: 11, width: 1, meaning: "set if the page may be mapped to user space" },
+  { name: "order", bit: 12, width: 6, meaning: "the allocation's order" },
+  {
+    name: "zone",
+    bit: 51,
+    width: 3,
+    meaning: "the page's zone",
+    provenance: inferred(
+      "the plan keeps section/node/zone in the high bits as page->flags does; on x86-64 (SPARSEMEM_VMEMMAP, no section bits) the zone sits just below the node",
+      "include/linux/page-flags-layout.h",
+    ),
+  },
+  {
+    name: "node",
+    bit: 54,
+    width: 10,
+    meaning: "the page's NUMA node",
+    provenance: inferred(
+      "the plan keeps the node in the high bits as page->flags does: NODES_SHIFT 10 on x86-64 distribution kernels",
+      "include/linux/page-flags-layout.h; CONFIG_NODES_SHIFT",
+    ),
+  },
 ];
 
-/** Misc subtypes (7 bits) from the newer Memdescs table. */
+/**
+ * Misc subtypes (7 bits). Subtype 0 is blank on the current Memdescs page; the 2025 revision calls it
+ * PageReserved, which is what this model uses it for.
+ */
 export const miscSubtypes = {
   reserved: 0,
   zero: 1,
@@ -33,26 +56,91 @@ export const miscSubtypes = {
   brd: 8,
 } as const;
 
+const bySlotArrays = proposal(
+  "the plan says only 'embedded struct buddy'; one 8-byte word has no room for two list links, so this encoding keeps the free lists in arrays the allocator owns and the word names its block's slot in one",
+);
+
 /**
- * The buddy word of the 8-byte design: the order of the free block (4 bits, orders up to 15), a bit marking the
- * pages of a free block after its first ("tail"), a bit marking a free block that sits on a per-CPU list
- * (`per_cpu_pages`) rather than in the buddy free lists (today's `pcp_list` instead of `buddy_list`, with
- * PageBuddy clear so it never merges), and in the high half the block's slot in its order's free list. One word
- * has no room for list links, so the free lists are arrays the allocator owns (like `free_area`) and the word
- * names its place in one: unlinking a buddy while merging stays O(1).
+ * This project's proposal for a buddy page in one 8-byte word (the plan says only "embedded struct buddy"): the
+ * free block's order (4 bits, orders up to 15), a bit marking the pages of a free block after its first
+ * ("tail"), a bit marking a block on a per-CPU list (`per_cpu_pages`) rather than in the buddy free lists (PageBuddy
+ * clear, so it never merges), and in the high half the block's slot in its order's free-list array. One word has
+ * no room for list links, so the free lists are arrays the allocator owns (like `free_area`) and the word names
+ * its place in one, which keeps unlinking a buddy while merging O(1). The arrays live outside the memmap and are
+ * billed: see `freeListArrays`.
  */
 export const buddyPayload: readonly PayloadField[] = [
-  { name: "order", bit: 4, width: 4 },
-  { name: "tail", bit: 8, width: 1 },
-  { name: "pcp", bit: 9, width: 1 },
-  { name: "slot", bit: 32, width: 32 },
+  { name: "order", bit: 4, width: 4, meaning: "the free block's order", provenance: bySlotArrays },
+  {
+    name: "tail",
+    bit: 8,
+    width: 1,
+    meaning: "a page of a free block after its first",
+    provenance: bySlotArrays,
+  },
+  {
+    name: "pcp",
+    bit: 9,
+    width: 1,
+    meaning: "the block is on a per-CPU list, not in buddy's free lists",
+    provenance: bySlotArrays,
+  },
+  {
+    name: "slot",
+    bit: 32,
+    width: 32,
+    meaning: "the block's slot in its order's free-list array",
+    provenance: bySlotArrays,
+  },
 ];
 
-const pointer = (tag: number, kind: string, meaning: string): TypeTableEntry => ({
+/**
+ * BuddyAllocator Option 1: `struct buddy { unsigned long next, prev; }` in a union with the memdesc word, a
+ * 16-byte page entry. The low 4 bits of `next` are the type and those of `prev` the order; the other bits of both
+ * are `struct page` pointers (16-byte aligned, so stored here without their low 4 bits).
+ */
+export const buddyOption1Payload: readonly PayloadField[] = [
+  {
+    name: "next",
+    bit: 4,
+    width: 60,
+    meaning: "struct page pointer of the next free block (>> 4), in word 0 above the type",
+  },
+  { name: "order", bit: 0, width: 4, word: 1, meaning: "the free block's order, in prev's low 4 bits" },
+  {
+    name: "prev",
+    bit: 4,
+    width: 60,
+    word: 1,
+    meaning: "struct page pointer of the previous free block (>> 4)",
+  },
+];
+
+/**
+ * The free-list arrays the 8-byte buddy word needs, outside the memmap. A free block of order o < MAX_PAGE_ORDER
+ * has a buddy that cannot be free too (they would merge), so an order's array holds at most N / 2^(o+1) blocks,
+ * and N / 2^MAX_PAGE_ORDER at the top: N slots in all, a 4-byte PFN per page of RAM. They are sized for that worst
+ * case because the buddy allocator may not allocate memory while it frees (docs/kernel.md, "Buddy pages", W21).
+ */
+export const freeListArrays = {
+  what: "buddy free-list arrays (a 4-byte PFN slot per page, sized for the worst case)",
+  bytesPerPage: 4,
+  provenance: proposal(
+    "the 8-byte buddy word names a slot in per-order free-list arrays; they must hold every free block the allocator can have (one slot per page in all) and cannot grow while freeing",
+  ),
+} as const;
+
+const pointer = (
+  tag: number,
+  kind: string,
+  meaning: string,
+  provenance: TypeTableEntry["provenance"],
+): TypeTableEntry => ({
   tag,
   kind,
   meaning,
   storage: "pointer",
+  ...(provenance ? { provenance } : {}),
 });
 
 /** Today: a 64-byte struct page per page; folio, slab, ptdesc and the rest overlay it. */
@@ -61,7 +149,7 @@ export const today: Design = defineDesign({
   title: "Today (64-byte struct page)",
   description:
     "Linux 6.18: every 4 KiB page has a 64-byte struct page, and descriptors (folio, slab, ptdesc, ioptdesc, …) are other views of the same bytes, so they cost nothing beyond the memmap.",
-  source: "include/linux/mm_types.h (Linux 6.18)",
+  provenance: mmTypes,
   entryBytes: 64,
   typeBits: 0,
   descriptorAlign: 16,
@@ -77,7 +165,7 @@ export const path32: Design = defineDesign({
   title: "Path: 32-byte struct page",
   description:
     "The intermediate step: struct page shrinks to 32 bytes (flags, a buddy_list/memdesc union, refcount, mapcount) and folio, slab and ptdesc are allocated separately from slab caches.",
-  source: "kernelnewbies.org/MatthewWilcox/Memdescs/Path (print and raw revisions); SOTP25",
+  provenance: knPath("also Wilcox, 'State Of The Page (January 2025)', LKML, 2025-01-08"),
   entryBytes: 32,
   typeBits: 4,
   descriptorAlign: 16,
@@ -87,45 +175,75 @@ export const path32: Design = defineDesign({
       tag: 0,
       kind: "buddy",
       meaning:
-        "Buddy (today buddy_list.next, whose low two bits are 00; modelled with the 8-byte word's buddy fields, the list links in the allocator's arrays)",
+        "Buddy: buddy_list inline in the 32-byte page, its next pointer's low two bits 00 (the simulator keeps the list links in arrays, with the 8-byte word's fields)",
       storage: "inline",
       payload: [...buddyPayload],
+      provenance: knPath(),
     },
     {
       tag: 1,
       kind: "misc",
-      meaning: "Misc (layout not captured from the page; assumed as in the 8-byte design)",
+      meaning: "Misc (its layout is further down the page, not recorded; taken as the 8-byte word's)",
       storage: "inline",
       payload: [...miscPayload],
+      provenance: inferred(
+        "the Path page's Misc layout was not recorded; the Memdescs page's Misc word is assumed",
+        "kernelnewbies.org/MatthewWilcox/Memdescs",
+      ),
     },
-    pointer(2, "folio", "File (pointer to struct folio)"),
-    pointer(3, "anon", "Anon (pointer to struct folio)"),
-    { tag: 4, kind: "buddy", meaning: "Buddy (alias: low two bits 00)", storage: "inline" },
-    { tag: 8, kind: "buddy", meaning: "Buddy (alias: low two bits 00)", storage: "inline" },
-    { tag: 12, kind: "buddy", meaning: "Buddy (alias: low two bits 00)", storage: "inline" },
+    pointer(2, "folio", "File (pointer to struct folio)", knPath()),
+    pointer(3, "anon", "Anon (pointer to struct folio)", knPath()),
+    ...[4, 8, 12].map(
+      (tag): TypeTableEntry => ({
+        tag,
+        kind: "buddy",
+        meaning: "Buddy (alias: low two bits 00)",
+        storage: "inline",
+        provenance: inferred(
+          "buddy_list.next is a pointer aligned to at least 4 bytes, so a buddy page's word has its low two bits clear and reads as 0, 4, 8 or 12",
+        ),
+      }),
+    ),
   ],
 });
 
-/** The newer 8-byte table (Memdescs wiki source), shared by buddy-16 and memdesc-8. */
-const newerTable = (buddy: TypeTableEntry): TypeTableEntry[] => [
-  {
-    tag: 0,
-    kind: "misc",
-    meaning: "Misc (inline: subtype, mappable, order, zone/node)",
-    storage: "inline",
-    payload: [...miscPayload],
-  },
-  buddy,
-  pointer(2, "folio", "File (pointer to struct folio)"),
-  pointer(3, "anon", "Anon (pointer to struct anon_folio)"),
-  pointer(4, "ksm", "KSM (pointer to struct ksm, TBD)"),
-  pointer(5, "slab", "Slab (pointer to struct slab)"),
-  pointer(6, "movable", "Movable (pointer to struct movable, TBD)"),
-  pointer(7, "ptdesc", "PageTable (pointer to struct ptdesc)"),
-  pointer(8, "netmem", "NetPool (pointer to struct netpool, TBD)"),
-  pointer(9, "hwpoison", "HWPoison (pointer to struct hwpoison, TBD)"),
-  pointer(10, "pcpudesc", "PerCPU (pointer to struct pcpudesc, TBD)"),
-];
+/** The Memdescs page's Misc row, with the plan's fields. */
+const miscRow = (provenance: TypeTableEntry["provenance"]): TypeTableEntry => ({
+  tag: 0,
+  kind: "misc",
+  meaning: "Misc (inline: subtype, mappable bit, order, section/node/zone)",
+  storage: "inline",
+  payload: [...miscPayload],
+  provenance,
+});
+
+/** The current Memdescs table (docs/kernel.md, "Type tables: three revisions"), with the Buddy row given. */
+const currentTable = (buddy: TypeTableEntry): TypeTableEntry[] => {
+  const now = knMemdescs.current();
+  return [
+    miscRow(now),
+    buddy,
+    pointer(2, "folio", "File (pointer to struct folio)", now),
+    pointer(3, "anon", "Anon (pointer to struct anon_folio)", now),
+    pointer(4, "ksm", "KSM (pointer to struct ksm, TBD)", now),
+    pointer(5, "slab", "Slab (pointer to struct slab)", now),
+    pointer(
+      6,
+      "netmem",
+      "Bump (pointer to struct bump, TBD): page_pool's bump allocator",
+      knMemdescs.current(
+        `Bump is page_pool's allocator, today's netmem_desc: Wilcox, linux-mm, 2025-03-10 (${W25B}): pagepool "is going to be renamed bump"`,
+      ),
+    ),
+    pointer(7, "movable", "Movable (pointer to struct movable, TBD)", now),
+    pointer(8, "ptdesc", "ptdesc (pointer to struct ptdesc)", now),
+    pointer(9, "hwpoison", "HWPoison (pointer to struct hwpoison, TBD)", now),
+    pointer(10, "pcpudesc", "PerCPU (pointer to struct pcpudesc, TBD)", now),
+    pointer(11, "acctmem", "acctmem (pointer to struct acctmem)", now),
+    pointer(12, "zpdesc", "ZPDesc (pointer to struct zpdesc)", now),
+    pointer(13, "managed", "Managed (pointer to struct mgdesc)", now),
+  ];
+};
 
 /**
  * Option 1 of the BuddyAllocator page: a 16-byte struct page, a union of the memdesc word and
@@ -135,77 +253,124 @@ export const buddy16: Design = defineDesign({
   name: "buddy-16",
   title: "Buddy option 1: 16-byte struct page",
   description:
-    "Free pages keep their buddy list links inline, so struct page is two words; every other type points to a separately allocated descriptor.",
-  source: "kernelnewbies.org/MatthewWilcox/BuddyAllocator (Option 1)",
+    "Free pages keep their buddy list links inline (struct buddy { next, prev }, the type in next's low 4 bits, the order in prev's), so struct page is two words; every other type points to a separately allocated descriptor, with the current Memdescs type table.",
+  provenance: knBuddyOption1(
+    "Option 1 gives no type table of its own; the Memdescs page's current one is used (current revision, read 2026-11)",
+  ),
   entryBytes: 16,
   typeBits: 4,
   descriptorAlign: 16,
-  typeTable: newerTable({
+  typeTable: currentTable({
+    tag: 1,
+    kind: "buddy",
+    meaning: "Buddy (inline struct buddy { next, prev }: the type in next's low 4 bits, the order in prev's)",
+    storage: "inline",
+    payload: [...buddyOption1Payload],
+    provenance: knBuddyOption1(),
+  }),
+});
+
+/** The final design: one u64 per page with the Memdescs table as the page reads now (the default). */
+export const memdesc8: Design = defineDesign({
+  name: "memdesc-8",
+  title: "memdesc: 8-byte word (Memdescs page, read 2026-11)",
+  description:
+    "struct page { u64 memdesc; }: 4 type bits and either a 16-byte-aligned descriptor pointer or inline data (Misc, Buddy), 8 bytes on 32-bit kernels too. The buddy word's encoding and its free-list arrays are this project's proposal.",
+  provenance: knMemdescs.current(),
+  entryBytes: 8,
+  typeBits: 4,
+  descriptorAlign: 16,
+  typeTable: currentTable({
     tag: 1,
     kind: "buddy",
     meaning:
-      "Buddy (inline struct buddy { next, prev }, the order in prev's low 4 bits; modelled with the 8-byte word's buddy fields, the list links in the allocator's arrays)",
+      "Buddy (embedded struct buddy; encoded as the proposal's order, tail bit, per-CPU-list bit and free-list slot)",
     storage: "inline",
     payload: [...buddyPayload],
+    provenance: knMemdescs.current(),
   }),
+  outsideMemmap: [freeListArrays],
 });
 
-/** The final design: one 8-byte word per page, with the newer type table (the default). */
-export const memdesc8: Design = defineDesign({
-  name: "memdesc-8",
-  title: "memdesc: 8-byte word (newer type table)",
+/** The same word with the 2025 revision's table: PageTable at 7, NetPool at 8. */
+export const memdesc8r2025: Design = defineDesign({
+  name: "memdesc-8-2025",
+  title: "memdesc: 8-byte word (Memdescs 2025 revision)",
   description:
-    "struct page is a single unsigned long: 4 type bits and either a 16-byte-aligned descriptor pointer or inline data (Misc, Buddy).",
-  source: "kernelnewbies.org/MatthewWilcox/Memdescs (wiki source, newer revision)",
+    "The earlier wiki-source revision of the Memdescs page (2025): Movable 6, PageTable 7, NetPool 8, HWPoison 9, PerCPU 10, 11–15 unassigned. The buddy word's encoding is this project's proposal, as in memdesc-8.",
+  provenance: knMemdescs.rev2025(),
   entryBytes: 8,
   typeBits: 4,
   descriptorAlign: 16,
-  typeTable: newerTable({
-    tag: 1,
-    kind: "buddy",
-    meaning: "Buddy (inline struct buddy: the block's order, tail bit, per-CPU-list bit and free-list slot)",
-    storage: "inline",
-    payload: [...buddyPayload],
-  }),
+  typeTable: (() => {
+    const r = knMemdescs.rev2025();
+    return [
+      miscRow(r),
+      {
+        tag: 1,
+        kind: "buddy",
+        meaning: "Buddy (embedded struct buddy; encoded as memdesc-8's proposal)",
+        storage: "inline",
+        payload: [...buddyPayload],
+        provenance: r,
+      },
+      pointer(2, "folio", "File (pointer to struct folio)", r),
+      pointer(3, "anon", "Anon (pointer to struct anon_folio)", r),
+      pointer(4, "ksm", "KSM (pointer to struct ksm, TBD)", r),
+      pointer(5, "slab", "Slab (pointer to struct slab)", r),
+      pointer(6, "movable", "Movable (pointer to struct movable, TBD)", r),
+      pointer(7, "ptdesc", "PageTable (pointer to struct ptdesc)", r),
+      pointer(8, "netmem", "NetPool (pointer to struct netpool, TBD)", r),
+      pointer(9, "hwpoison", "HWPoison (pointer to struct hwpoison, TBD)", r),
+      pointer(10, "pcpudesc", "PerCPU (pointer to struct pcpudesc, TBD)", r),
+    ];
+  })(),
+  outsideMemmap: [freeListArrays],
 });
 
-/** The same 8-byte word with the older published type table, where Free pages point to a struct buddy. */
+/** The same word with the older published type table, where Free pages point to a struct buddy. */
 export const memdesc8v1: Design = defineDesign({
   name: "memdesc-8-v1",
-  title: "memdesc: 8-byte word (older type table)",
+  title: "memdesc: 8-byte word (older plain page)",
   description:
-    "The older revision of the Memdescs page: type 0 covers none/reserved/guard, File is 1, and Free pages point to a separately allocated struct buddy.",
-  source: "kernelnewbies.org/MatthewWilcox/Memdescs (plain page, older revision)",
+    "The older revision of the Memdescs page: type 0 covers none/reserved/guard, File is 1, and Free pages point to a separately allocated struct buddy (later dropped: WB24). Free pages are modelled with memdesc-8's inline proposal.",
+  provenance: knMemdescs.older(),
   entryBytes: 8,
   typeBits: 4,
   descriptorAlign: 16,
-  typeTable: [
-    {
-      tag: 0,
-      kind: "misc",
-      meaning: "None, Reserved, Guard, …",
-      storage: "inline",
-      payload: [...miscPayload],
-    },
-    pointer(1, "folio", "File (pointer to struct folio)"),
-    pointer(2, "anon", "Anon (pointer to struct anon_folio)"),
-    pointer(3, "ksm", "KSM (pointer to struct ksm)"),
-    pointer(4, "slab", "Slab (pointer to struct slab)"),
-    pointer(5, "buddy", "Free (pointer to struct buddy)"),
-    pointer(6, "movable", "Movable (pointer to struct movable)"),
-    pointer(7, "vmalloc", "VmallocMappable (pointer)"),
-    pointer(9, "ptdesc", "PageTable (pointer to struct ptdesc)"),
-    pointer(10, "netmem", "NetPool (pointer to struct netpool)"),
-    pointer(11, "hwpoison", "HWPoison (pointer to struct hwpoison)"),
-  ],
+  typeTable: (() => {
+    const o = knMemdescs.older();
+    return [
+      {
+        tag: 0,
+        kind: "misc",
+        meaning: "None, Reserved, Guard, …",
+        storage: "inline",
+        payload: [...miscPayload],
+        provenance: o,
+      },
+      pointer(1, "folio", "File (pointer to struct folio)", o),
+      pointer(2, "anon", "Anon (pointer to struct anon_folio)", o),
+      pointer(3, "ksm", "KSM (pointer to struct ksm)", o),
+      pointer(4, "slab", "Slab (pointer to struct slab)", o),
+      pointer(5, "buddy", "Free (pointer to struct buddy)", o),
+      pointer(6, "movable", "Movable (pointer to struct movable)", o),
+      pointer(7, "vmalloc", "VmallocMappable (pointer)", o),
+      pointer(9, "ptdesc", "PageTable (pointer to struct ptdesc)", o),
+      pointer(10, "netmem", "NetPool (pointer to struct netpool)", o),
+      pointer(11, "hwpoison", "HWPoison (pointer to struct hwpoison)", o),
+    ];
+  })(),
+  outsideMemmap: [freeListArrays],
 });
 
-/** Every built-in design, today first and the final design last. */
+/** Every built-in design, today first, then the final design and the earlier revisions it replaces. */
 export const designs = {
   today,
   "path-32": path32,
   "buddy-16": buddy16,
   "memdesc-8": memdesc8,
+  "memdesc-8-2025": memdesc8r2025,
   "memdesc-8-v1": memdesc8v1,
 } as const;
 

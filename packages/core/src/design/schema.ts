@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { provenanceSchema } from "../provenance/provenance.js";
 import { parseWith } from "../validate.js";
 
 const kindName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a kind is lower-case letters, digits and dashes");
@@ -6,9 +7,18 @@ const kindName = z.string().regex(/^[a-z][a-z0-9-]*$/, "a kind is lower-case let
 /** A field packed into the bits of an inline memdesc word, above the type bits. */
 export const payloadFieldSchema = z.object({
   name: z.string().regex(/^[a-z][A-Za-z0-9_]*$/),
-  /** Lowest bit of the field within the word. */
+  /** Lowest bit of the field within its word. */
   bit: z.number().int().nonnegative(),
   width: z.number().int().positive(),
+  /**
+   * Which 64-bit word of the page entry holds it: 0, the memdesc word, unless the entry is wider (BuddyAllocator
+   * Option 1 keeps `struct buddy { next, prev }` in a 16-byte entry, `prev` in word 1).
+   */
+  word: z.number().int().nonnegative().optional(),
+  /** Where this field's place comes from, when it differs from its type-table row's. */
+  provenance: provenanceSchema.optional(),
+  /** What the field holds, briefly. */
+  meaning: z.string().optional(),
 });
 
 /** One row of a design's type table: what a tag value means. */
@@ -21,6 +31,19 @@ export const typeTableEntrySchema = z.object({
   storage: z.enum(["pointer", "inline"]),
   /** For inline kinds: how the remaining bits are used. */
   payload: z.array(payloadFieldSchema).optional(),
+  /** Where this row comes from; a row without one has its design's. */
+  provenance: provenanceSchema.optional(),
+});
+
+/**
+ * Memory a design needs outside the memmap, per page of RAM: what the bill adds to the page entries and
+ * descriptors (the free-list arrays an 8-byte buddy word needs, for one).
+ */
+export const outsideMemmapSchema = z.object({
+  what: z.string().min(1),
+  /** Bytes per page of RAM (a capacity sized for the worst case, not for the memory in use). */
+  bytesPerPage: z.number().int().positive(),
+  provenance: provenanceSchema,
 });
 
 /**
@@ -34,12 +57,19 @@ export const designSchema = z
       .regex(/^[a-z0-9][a-z0-9.-]*$/, "a design name is lower-case letters, digits, dots and dashes"),
     title: z.string(),
     description: z.string().default(""),
-    /** Where it comes from (`kernelnewbies.org/MatthewWilcox/Memdescs`). */
-    source: z.string().default(""),
+    /**
+     * Where the design comes from: the kernel, a revision of the published plan (its page and date), or a
+     * proposal. Built-in designs all say; a user's design should.
+     */
+    provenance: provenanceSchema.optional(),
     /** Bytes of memmap per page: 64 for today's struct page, 8 for the final memdesc word. */
     entryBytes: z.number().int().positive(),
-    /** Width of the memdesc word: 64 on 64-bit kernels, 32 on 32-bit ones. */
+    /**
+     * Width of the memdesc word. The plan's word is a u64 (`struct page { u64 memdesc; }`), 8 bytes on 32-bit
+     * kernels too; a design with a 32-bit word must say why in `wordBitsReason`.
+     */
     wordBits: z.union([z.literal(64), z.literal(32)]).default(64),
+    wordBitsReason: z.string().min(1).optional(),
     /** Low bits of the word that hold the type; 0 for a design with no memdesc word (today). */
     typeBits: z.number().int().min(0).max(8),
     /** Alignment of separately allocated descriptors; sizes round up to it and it keeps the type bits free. */
@@ -52,6 +82,8 @@ export const designSchema = z
      */
     tagDecoding: z.enum(["exact", "buddy-low2"]).default("exact"),
     typeTable: z.array(typeTableEntrySchema).default([]),
+    /** Memory outside the memmap the design needs, billed per page of RAM. */
+    outsideMemmap: z.array(outsideMemmapSchema).default([]),
   })
   .superRefine((d, ctx) => {
     const limit = 2 ** d.typeBits;
@@ -72,12 +104,24 @@ export const designSchema = z
       seen.add(e.tag);
       // A buddy word of the 32-byte design is a list pointer: only its low two bits are the type.
       const low = d.tagDecoding === "buddy-low2" && (e.tag & 3) === 0 ? 2 : d.typeBits;
+      const words = Math.max(1, Math.floor((d.entryBytes * 8) / d.wordBits));
       for (const [j, f] of (e.payload ?? []).entries()) {
-        if (f.bit < low || f.bit + f.width > d.wordBits)
+        const word = f.word ?? 0;
+        if (word >= words)
+          ctx.addIssue({
+            code: "custom",
+            path: ["typeTable", i, "payload", j, "word"],
+            message: `payload field ${f.name} is in word ${word}, but a ${d.entryBytes}-byte entry has ${words} ${d.wordBits}-bit word${words === 1 ? "" : "s"}`,
+          });
+        // Only the memdesc word (word 0) carries the type bits.
+        else if (f.bit < (word === 0 ? low : 0) || f.bit + f.width > d.wordBits)
           ctx.addIssue({
             code: "custom",
             path: ["typeTable", i, "payload", j],
-            message: `payload field ${f.name} (bits ${f.bit}..${f.bit + f.width - 1}) must lie between the type bits and bit ${d.wordBits - 1}`,
+            message:
+              word === 0
+                ? `payload field ${f.name} (bits ${f.bit}..${f.bit + f.width - 1}) must lie between the type bits and bit ${d.wordBits - 1}`
+                : `payload field ${f.name} (bits ${f.bit}..${f.bit + f.width - 1} of word ${word}) must lie within bits 0..${d.wordBits - 1}`,
           });
       }
     });
@@ -86,6 +130,12 @@ export const designSchema = z
         code: "custom",
         path: ["descriptorAlign"],
         message: `descriptors aligned to ${d.descriptorAlign} leave fewer than ${d.typeBits} low bits free for the type`,
+      });
+    if (d.wordBits !== 64 && !d.wordBitsReason)
+      ctx.addIssue({
+        code: "custom",
+        path: ["wordBitsReason"],
+        message: `the plan's memdesc word is a u64 on every ABI; a ${d.wordBits}-bit word needs a reason (wordBitsReason)`,
       });
     if (d.typeBits > 0 && d.entryBytes * 8 < d.wordBits)
       ctx.addIssue({
@@ -99,6 +149,7 @@ export type Design = z.output<typeof designSchema>;
 export type DesignInput = z.input<typeof designSchema>;
 export type TypeTableEntry = z.output<typeof typeTableEntrySchema>;
 export type PayloadField = z.output<typeof payloadFieldSchema>;
+export type OutsideMemmap = z.output<typeof outsideMemmapSchema>;
 
 /** Validates a user-defined design; the error names the offending key. */
 export function defineDesign(input: DesignInput): Design {

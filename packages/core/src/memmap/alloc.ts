@@ -38,9 +38,9 @@ export function memdescAllocNode(m: Memmap, kind: string, options: MemdescAllocO
   checkOrder(m, order);
   const nid = options.nid ?? -1;
   checkNid(m, nid);
-  let cache = cacheOf(k, order, m.maxOrder);
-  if (options.size !== undefined) cache = cacheForSize(k, options.size);
   const use = options.use === undefined ? k.use : m.useOf(options.use);
+  let cache = cacheOf(k, order, m.maxOrder, use);
+  if (options.size !== undefined) cache = cacheForSize(k, options.size);
   const desc = allocFromCache(m, k, cache, order, nid, use);
   if (desc !== 0 && options.init)
     for (const [path, v] of Object.entries(options.init)) writeField(m.locator, desc, path, v);
@@ -61,8 +61,11 @@ function cacheForSize(k: KindInfo, size: number): SlabCache {
 /** `memdescAllocNode()` by kind index and use index (-1: the kind's own), unchecked: for loops that allocate. */
 export function allocDescriptor(m: Memmap, kindId: number, order: number, nid: number, use: number): number {
   const k = m.kindTable.byIndex[kindId]!;
-  const cache = (order === 0 ? k.cache0 : k.byOrder[order]) ?? cacheOf(k, order, m.maxOrder);
-  return allocFromCache(m, k, cache, order, nid, use < 0 ? k.use : use);
+  const u = use < 0 ? k.use : use;
+  const cache =
+    (k.byUse === undefined ? (order === 0 ? k.cache0 : k.byOrder[order]) : undefined) ??
+    cacheOf(k, order, m.maxOrder, u);
+  return allocFromCache(m, k, cache, order, nid, u);
 }
 
 /**
@@ -102,13 +105,14 @@ function allocFromCache(
   const off = (o - cache.cpuObj0) * cache.size;
   const desc = cache.cpuBase + off;
   const byte = cache.cpuByte0 + off;
-  cache.objPfn[o] = pfn;
   // kmem_cache_zalloc: 8 bytes a store (objects are multiples of 16 bytes, 16-byte aligned).
   const f = cache.cpuF64;
   for (let x = byte >>> 3, end = x + (cache.objectSize >>> 3); x < end; x += 2) {
     f[x] = 0;
     f[x + 1] = 0;
   }
+  // The way back: the descriptor keeps its memory's PFN (the high half of a 64-bit field is already 0).
+  cache.cpuU32[(byte + cache.pfnOffset) >>> 2] = pfn;
   const lo = (cache.cpuLo0s + off) | k.tag;
   const hi = cache.cpuHi;
   if (order === 0) {
@@ -162,6 +166,6 @@ export function refuseFree(
     );
   throw new MemmapError(
     "CORRUPT_WORD",
-    `page ${hex(c.objPfn[l.object]!)} of descriptor ${hex(desc)} (${c.kind}) no longer points at it`,
+    `page ${hex(c.pfnOf(l.object))} of descriptor ${hex(desc)} (${c.kind}) no longer points at it`,
   );
 }

@@ -2,7 +2,6 @@ import { memoryUseNames } from "../bill/uses.js";
 import { USE_META } from "./counters.js";
 import { hex, MemmapError } from "./errors.js";
 import type { Memmap } from "./memmap.js";
-import { PCP_MAX_ORDER } from "./pcp.js";
 import {
   DIRECT_MAP_BASE,
   OBJ_FREE,
@@ -31,7 +30,8 @@ export interface CheckReport {
 /**
  * Scans every word and every slab and checks the memmap's invariants, throwing MemmapError INVARIANT at the first
  * broken one:
- * - every page is in exactly one state: the first page of a free block in its buddy free list's slot, the first
+ * - every page is in exactly one state: the first page of a free block in its buddy free list (its slot, or its
+ *   links, which are walked and checked both ways), the first
  *   page of a block on the per-CPU list of its node and order (and on no other), a tail inside either, or one page
  *   of a live descriptor's or a Misc allocation whose words all agree;
  * - free pages = the buddy lists' sum + the per-CPU lists' `count`s;
@@ -63,7 +63,7 @@ export function check(m: Memmap): CheckReport {
   let pcpPages = 0;
   for (let n = 0; n < m.nodes; n++) {
     let count = 0;
-    for (let o = 0; o <= PCP_MAX_ORDER; o++)
+    for (const o of m.pcp.orders)
       for (const pfn of m.pcp.list(n, o)) {
         if (listed[pfn] !== -1) fail(`page ${hex(pfn)} is on a per-CPU list twice`);
         listed[pfn] = o;
@@ -75,6 +75,8 @@ export function check(m: Memmap): CheckReport {
       fail(`node ${n}'s per-CPU lists hold ${count} pages, but their count says ${m.pcp.countOf(n)}`);
     pcpPages += count;
   }
+  // Then buddy's free lists, walked (and, linked through the entries, checked link by link).
+  const inBuddy = m.buddy.listedBlocks();
 
   // A Misc word does not say which use its pages were allocated for (a workload may put untyped pages in any),
   // so Misc pages are checked in total: what the counters hold beyond the descriptors' pages.
@@ -85,35 +87,36 @@ export function check(m: Memmap): CheckReport {
   let misc = 0;
   let meta = 0;
   let pfn = 0;
+  const b = m.buddy;
   while (pfn < m.pages) {
     const lo = w[pfn * st]!;
     const hi = w[pfn * st + 1]!;
     const tag = codec.readTag(lo);
     if (tag === m.buddyTag) {
-      if (lo === m.tailLo) fail(`page ${hex(pfn)} is a free tail outside any free block`);
-      const order = (lo >>> m.orderShift) & 15;
-      const pcp = (lo & m.pcpBit) !== 0;
-      if (lo !== (pcp ? m.pcp.headLo(Math.min(order, PCP_MAX_ORDER)) : m.buddy.headLo(order)))
+      if (b.isTail(pfn)) fail(`page ${hex(pfn)} is a free tail outside any free block`);
+      const order = b.headOrder(pfn);
+      const pcp = b.isPcpHead(pfn);
+      if (!b.linked && lo !== (pcp ? m.pcp.headLo(order) : b.headLo(order)))
         fail(`page ${hex(pfn)} has a buddy word no free block has (${hex(lo)})`);
-      const node = m.buddy.nodeOf(pfn);
-      if (pfn % 2 ** order !== 0 || pfn + 2 ** order > m.buddy.nodeStart[node + 1]!)
+      const node = b.nodeOf(pfn);
+      if (pfn % 2 ** order !== 0 || pfn + 2 ** order > b.nodeStart[node + 1]!)
         fail(`free block ${hex(pfn)} of order ${order} is misaligned or crosses node ${node}'s end`);
       if (pcp) {
         if (listed[pfn] !== order)
           fail(
             `page ${hex(pfn)} says it heads an order-${order} block on a per-CPU list, but no such list holds it`,
           );
-        if (hi !== 0) fail(`per-CPU block ${hex(pfn)} has a free-list slot (${hi})`);
+        if (!b.linked && hi !== 0) fail(`per-CPU block ${hex(pfn)} has a free-list slot (${hi})`);
         pcpFound += 2 ** order;
       } else {
-        if (m.buddy.freeListAt(node, order, hi) !== pfn)
+        if (inBuddy.get(pfn) !== order)
           fail(
-            `free block ${hex(pfn)} says it is in slot ${hi} of node ${node}'s order-${order} list, which holds ${m.buddy.freeListAt(node, order, hi)}`,
+            `free block ${hex(pfn)} of order ${order} is not in node ${node}'s order-${order} free list${b.linked ? "" : ` (its word names slot ${hi}, which holds ${b.freeListAt(node, order, hi)})`}`,
           );
         free += 2 ** order;
       }
       for (let p = pfn + 1; p < pfn + 2 ** order; p++)
-        if (w[p * st] !== m.tailLo || w[p * st + 1] !== 0)
+        if (!b.isTail(p) || codec.readTag(w[p * st]!) !== m.buddyTag)
           fail(`page ${hex(p)} inside free block ${hex(pfn)} is not a free tail`);
       pfn += 2 ** order;
       continue;

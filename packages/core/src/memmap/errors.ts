@@ -24,6 +24,9 @@ export type MemmapErrorCode =
   | "FIELD_VALUE"
   | "RCU_DEADLOCK"
   | "RCU_UNBALANCED"
+  | "RCU_UNLOCKED"
+  | "STALE_DESCRIPTOR"
+  | "NO_WAY_BACK"
   | "SLAB_LIMIT"
   | "INVARIANT";
 

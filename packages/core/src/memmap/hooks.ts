@@ -1,4 +1,5 @@
 import type { MemoryUse } from "../bill/uses.js";
+import type { Provenance } from "../provenance/provenance.js";
 import type { Memmap } from "./memmap.js";
 
 /*
@@ -77,8 +78,17 @@ export interface IommuParams {
 export type PageTablesHook = (ctx: WorkloadContext, params: PageTablesParams) => void;
 export type IommuHook = (ctx: WorkloadContext, params: IommuParams) => void;
 
+/** A behaviour the simulator models, and whether it is the kernel's, the plan's, inferred or a proposal. */
+export interface SimulatedBehaviour {
+  readonly name: string;
+  readonly what: string;
+  readonly provenance: Provenance;
+}
+
 /** The simulation hooks a descriptor plugin may give in its manifest's `simulation` member. */
 export interface SimulationHooks {
+  /** The behaviours these hooks model, each with its source: shown in `memdesc simulate`'s report. */
+  readonly behaviours?: readonly SimulatedBehaviour[];
   /** SLUB geometry for every cache the memmap creates (the slab plugin's `calculate_sizes`/`calculate_order`). */
   readonly slabGeometry?: (cache: SlabGeometryRequest, machine: SimulationMachine) => SlabGeometryResult;
   /**

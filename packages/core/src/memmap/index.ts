@@ -1,4 +1,11 @@
-export { BuddyAllocator, type BuddyWordFormat } from "./buddy.js";
+export { type ReportedBehaviour, simulatedBehaviours } from "./behaviours.js";
+export {
+  BuddyAllocator,
+  type BuddyWordFormat,
+  FREE_AREA_BASE,
+  PCP_LISTS_BASE,
+  VMEMMAP_BASE,
+} from "./buddy.js";
 export { type CheckReport, check } from "./check.js";
 export { MemmapError, type MemmapErrorCode } from "./errors.js";
 export type {
@@ -6,6 +13,7 @@ export type {
   IommuParams,
   PageTablesHook,
   PageTablesParams,
+  SimulatedBehaviour,
   SimulationHooks,
   SimulationMachine,
   SlabGeometryRequest,
@@ -15,6 +23,7 @@ export type {
 export {
   type CacheMemory,
   createMemmap,
+  type DescriptorFree,
   type DescriptorMemory,
   DIRECT_MAP_BASE,
   KMEM_CACHE_BASE,
@@ -23,6 +32,6 @@ export {
   type MemmapOptions,
   type PageInfo,
 } from "./memmap.js";
-export { PCP_MAX_ORDER, type PcpSizes, PerCpuPages, pcpSizes } from "./pcp.js";
+export { PCP_MAX_ORDER, PCP_THP_ORDER, type PcpSizes, PerCpuPages, pcpSizes } from "./pcp.js";
 export { Rcu, type RcuSink } from "./rcu.js";
 export { SlabCache } from "./slab-cache.js";

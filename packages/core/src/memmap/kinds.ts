@@ -16,6 +16,11 @@ export interface KindInfo {
   readonly byOrder: (SlabCache | undefined)[];
   /** `byOrder[0]`, what most allocations use (undefined for inline kinds). */
   cache0: SlabCache | undefined;
+  /**
+   * For uses whose allocations take another variant than `byOrder` gives (a hugetlb folio's hugetlb fields): the
+   * cache per order, by use index. Undefined when no use does.
+   */
+  byUse: Map<number, (SlabCache | undefined)[]> | undefined;
   /** `hooks.init`, one load on the allocation path. */
   readonly init: SimulationHooks["init"];
   /** Its caches, one per variant. */
@@ -51,6 +56,7 @@ export class KindTable {
         hooks: p.simulation,
         byOrder: [],
         cache0: undefined,
+        byUse: undefined,
         init: p.simulation?.init,
         caches: [],
         use: memoryUseNames.indexOf(use),
@@ -86,9 +92,12 @@ export class KindTable {
   }
 }
 
-/** The cache holding kind `k`'s descriptors for allocations of `order`; INLINE_KIND or BAD_ORDER if none does. */
-export function cacheOf(k: KindInfo, order: number, maxOrder: number): SlabCache {
-  const c = k.byOrder[order];
+/**
+ * The cache holding kind `k`'s descriptors for allocations of `order` (made for use index `use`, when given);
+ * INLINE_KIND or BAD_ORDER if none does.
+ */
+export function cacheOf(k: KindInfo, order: number, maxOrder: number, use = -1): SlabCache {
+  const c = (use >= 0 ? k.byUse?.get(use)?.[order] : undefined) ?? k.byOrder[order];
   if (!c)
     throw new MemmapError(
       k.storage === "inline" ? "INLINE_KIND" : "BAD_ORDER",

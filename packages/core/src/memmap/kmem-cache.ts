@@ -1,3 +1,4 @@
+import { type MemoryUse, memoryUseNames } from "../bill/uses.js";
 import { PAGE_SIZE } from "../kernel/constants.js";
 import { fieldsByPath } from "../layout/fields.js";
 import type { Layout } from "../layout/types.js";
@@ -70,6 +71,24 @@ export function createDescriptorCaches(m: Memmap, slabKind: KindInfo): SlabCache
       k.byOrder[o] = cache;
       if (o === 0) k.cache0 = cache;
     }
+    // Uses whose allocations take another variant (hugetlb folios carry the hugetlb fields).
+    const p = registry.plugin(k.name);
+    for (const use of new Set<MemoryUse>([...p.uses, ...p.fallbackUses])) {
+      for (let o = 0; o <= m.maxOrder; o++) {
+        const v = registry.descriptorSize(k.name, o, use)?.variant;
+        if (v === undefined || v === registry.descriptorSize(k.name, o)?.variant) continue;
+        let cache = byVariant.get(v);
+        if (!cache) {
+          cache = createDescriptorCache(m, k, v, layouts[v], false);
+          byVariant.set(v, cache);
+        }
+        k.byUse ??= new Map();
+        const u = memoryUseNames.indexOf(use);
+        const byOrder = k.byUse.get(u) ?? [];
+        byOrder[o] = cache;
+        k.byUse.set(u, byOrder);
+      }
+    }
   }
   return structSlabs;
 }
@@ -86,6 +105,7 @@ function createDescriptorCache(
   if (!layout)
     throw new MemmapError("UNKNOWN_KIND", `kind ${k.name} has no memdesc-era layout for variant ${variant}`);
   const objectSize = Math.ceil(layout.size / align) * align;
+  const back = wayBackField(m, k, variant, layout);
   const fp = k.hooks?.freePointer;
   let freeptrOffset = 8;
   if (fp !== undefined) {
@@ -97,6 +117,12 @@ function createDescriptorCache(
       );
     freeptrOffset = f.offset;
   }
+  // A TYPESAFE_BY_RCU reader revalidates through the PFN: the free pointer must not overwrite it.
+  if (back.offset < freeptrOffset + 8 && freeptrOffset < back.offset + back.size)
+    throw new MemmapError(
+      "BAD_OPTIONS",
+      `kind ${k.name}: its free pointer (offset ${freeptrOffset}) overlaps its way-back field (offset ${back.offset}); name another field in freePointer`,
+    );
   const name = variant === "default" ? k.name : `${k.name}_${variant}`;
   const geo = m.slabGeometry(
     { name, objectSize, align, typesafeByRcu: true, freeptrOffset },
@@ -110,12 +136,41 @@ function createDescriptorCache(
     backed: true,
     typesafeByRcu: true,
     freeptrOffset,
+    pfnOffset: back.offset,
+    pfnSize: back.size,
     selfHosting,
     layout,
   });
   cache.tag = k.tag;
   k.caches.push(cache);
   return cache;
+}
+
+/**
+ * Where a kind's descriptor keeps the PFN of its memory: the registry's way back for it. The simulator keeps the
+ * PFN there and nowhere else, so a kind without such a field (or one that finds its memory some other way) cannot
+ * be simulated.
+ */
+function wayBackField(
+  m: Memmap,
+  k: KindInfo,
+  variant: string,
+  layout: Layout,
+): { offset: number; size: number } {
+  const back = m.registry.wayBackOf(k.name);
+  const what = variant === "default" ? `kind ${k.name}` : `kind ${k.name} (variant ${variant})`;
+  if (!back)
+    throw new MemmapError(
+      "NO_WAY_BACK",
+      `${what}: its memdesc-era descriptor has no pfn field and its plugin declares no wayBack; a descriptor allocated apart from its memory needs the PFN to get back to it (docs/kernel.md), and the simulator keeps it there`,
+    );
+  if (!("field" in back))
+    throw new MemmapError(
+      "NO_WAY_BACK",
+      `${what} finds its memory without a PFN field (${back.how}); the simulator keeps each descriptor's PFN in the descriptor and cannot model that`,
+    );
+  const f = fieldsByPath(layout).get(back.field)!;
+  return { offset: f.offset, size: f.size >= 8 ? 8 : 4 };
 }
 
 /** `kmem_cache_create()` of a workload cache (see `Memmap.kmemCacheCreate`); the same name gives the same cache. */
@@ -139,6 +194,8 @@ export function kmemCacheCreate(m: Memmap, name: string, objectSize: number, ali
     backed: false,
     typesafeByRcu: false,
     freeptrOffset: 0,
+    pfnOffset: -1,
+    pfnSize: 0,
     selfHosting: false,
     layout: undefined,
   });

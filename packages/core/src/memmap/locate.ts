@@ -112,8 +112,9 @@ export class DescriptorLocator {
   }
 
   /**
-   * Locates `desc` and checks that it may be read (live, or freed but waiting for a grace period while an RCU
-   * reader looks) or written (live); USE_AFTER_FREE otherwise.
+   * Locates `desc` and checks that it may be read or written (live), or read by an RCU reader though it was freed:
+   * descriptor caches are SLAB_TYPESAFE_BY_RCU, so a freed descriptor's memory stays a descriptor of its kind (free,
+   * reused, or waiting for a grace period) while a reader is inside. USE_AFTER_FREE otherwise.
    */
   access(desc: number, write: boolean): void {
     if (desc === this.checked) return;
@@ -123,10 +124,10 @@ export class DescriptorLocator {
       this.checked = desc;
       return;
     }
-    if (st === OBJ_RCU && !write && this.rcu.reading) return;
+    if (!write && this.rcu.reading) return;
     throw new MemmapError(
       "USE_AFTER_FREE",
-      `descriptor ${hex(desc)} (${this.cache.kind}) was freed${st === OBJ_RCU ? " and is waiting for a grace period; only an RCU reader may still look at it" : ""}`,
+      `descriptor ${hex(desc)} (${this.cache.kind}) was freed${st === OBJ_RCU ? " and is waiting for a grace period" : ""}; only an RCU reader may still look at it`,
     );
   }
 

@@ -89,7 +89,8 @@ export function lookup(m: Memmap, pfn: number): PageInfo {
       "USE_AFTER_FREE",
       `page ${hex(pfn)} points at freed ${c.kind} descriptor ${hex(desc)}`,
     );
-  const headPfn = c.objPfn[l.object]!;
+  // The descriptor's own way back to its memory.
+  const headPfn = c.pfnOf(l.object);
   const order = c.orderOf(l.object);
   if (pfn < headPfn || pfn >= headPfn + 2 ** order)
     throw new MemmapError(
@@ -119,11 +120,12 @@ export function lookup(m: Memmap, pfn: number): PageInfo {
 
 /** A free page: the buddy block it is in, found from the block's first page (tails say nothing else). */
 function freePage(m: Memmap, pfn: number, node: number, tag: number): PageInfo {
+  const b = m.buddy;
   for (let o = 0; o <= m.maxOrder; o++) {
     const head = pfn - (pfn % 2 ** o);
     const hl = m.words[head * m.stride]!;
-    if (hl !== m.tailLo && m.registry.codec.readTag(hl) === m.buddyTag) {
-      const order = (hl >>> m.orderShift) & 15;
+    if (m.registry.codec.readTag(hl) === m.buddyTag && !b.isTail(head)) {
+      const order = b.headOrder(head);
       if (head + 2 ** order > pfn)
         return {
           pfn,
@@ -134,7 +136,7 @@ function freePage(m: Memmap, pfn: number, node: number, tag: number): PageInfo {
           headPfn: head,
           order,
           use: "free",
-          ...((hl & m.pcpBit) !== 0 ? { pcp: true } : {}),
+          ...(b.isPcpHead(head) ? { pcp: true } : {}),
         };
       break;
     }

@@ -17,6 +17,7 @@ import { allocPagesMisc, freePagesMisc } from "./misc-pages.js";
 import { type MemmapOptions, machineOf, nodeStarts } from "./options.js";
 import { PerCpuPages } from "./pcp.js";
 import { RCU_SLAB, Rcu, type RcuSink } from "./rcu.js";
+import { checkReaders, RcuReaders, rcuDereference, rcuRevalidate, tryGetSpeculative } from "./rcu-reader.js";
 import {
   buddyCounts,
   buddyinfo,
@@ -34,18 +35,25 @@ import {
   OBJ_RCU as objRcu,
   type SlabCache,
 } from "./slab-cache.js";
-import { bootstrapSlabCache, freeSlab, kmemCacheFreeBulk, kmemCacheShrink, shrinkAll } from "./slub.js";
+import {
+  bootstrapSlabCache,
+  doSlabFree,
+  freeSlab,
+  kmemCacheFreeBulk,
+  kmemCacheShrink,
+  shrinkAll,
+} from "./slub.js";
 import { split } from "./split.js";
 import { StructSlabFields } from "./struct-slab.js";
 import { get64, put64 } from "./u64.js";
-import { buddyWordBits, tailWords } from "./words.js";
+import { buddyFormat, tailWords } from "./words.js";
 import { kmemCacheAllocBulk, kmemCacheFreeRandom } from "./workload-cache.js";
 
 // Names this module has always exported, defined in the modules beside it.
 export { USE_META } from "./counters.js";
 export { KMEM_CACHE_BASE } from "./kmem-cache.js";
 export type { PageInfo } from "./lookup.js";
-export { MAX_MEMMAP_PAGES, type MemmapOptions } from "./options.js";
+export { type DescriptorFree, MAX_MEMMAP_PAGES, type MemmapOptions } from "./options.js";
 export type { CacheMemory, DescriptorMemory } from "./report.js";
 export { DIRECT_MAP_BASE, OBJ_FREE, OBJ_LIVE, OBJ_RCU } from "./slab-cache.js";
 
@@ -64,7 +72,11 @@ const VMSTAT_INTERVAL = 1000;
  * keeping its data in the words, behind per-CPU page lists (`per_cpu_pages`); descriptors as real bytes at their
  * layout's offsets in slab caches (one per kind and variant, each with a CPU slab, `kmem_cache_cpu`) whose slab
  * pages come from the page allocator and are described by `struct slab` descriptors from the struct-slab cache,
- * which hosts its own; and RCU for SLAB_TYPESAFE_BY_RCU frees, run in batches (`kmem_cache_free_bulk`).
+ * which hosts its own. Descriptor caches are SLAB_TYPESAFE_BY_RCU: a freed descriptor is reusable at once (as
+ * another of its kind), an emptied slab's pages wait a grace period, and RCU page walkers revalidate what they
+ * find (`rcuDereference`, `tryGetSpeculative`, `rcuRevalidate`); `descriptorFree: "kfree-rcu"` makes every freed
+ * descriptor wait a grace period instead, run in batches (`kmem_cache_free_bulk`). Every descriptor keeps the PFN
+ * of its memory in its own way-back field (`pfn`).
  *
  * One simulated CPU, on node 0, does all the work, so the per-CPU structures are single: what a CPU's fast
  * paths do is modelled exactly, and other CPUs' (remote frees, their own lists) are not.
@@ -86,6 +98,12 @@ export class Memmap implements RcuSink {
   /** The page allocator's per-CPU front end: every page allocation and free goes through it. */
   readonly pcp: PerCpuPages;
   readonly rcu: Rcu;
+  /** What RCU readers have looked up in the current read-side critical section, for the debug check. */
+  readonly readers = new RcuReaders();
+  /** `descriptorFree: "kfree-rcu"`: a freed descriptor waits a grace period before reuse. */
+  readonly deferDescriptorFrees: boolean;
+  /** CONFIG_TRANSPARENT_HUGEPAGE: order 9 uses the per-CPU lists too. */
+  readonly thp: boolean;
   /** Every cache: the struct-slab cache first, then the descriptor caches, then workload caches. */
   readonly caches: SlabCache[] = [];
   /** The struct-slab cache (`kmem_cache` of struct slab), which holds its own slabs' descriptors. */
@@ -96,10 +114,8 @@ export class Memmap implements RcuSink {
   readonly buddyTag: number;
   readonly miscTag: number;
   readonly slabTag: number;
+  /** The low half of a free block's tail page. */
   readonly tailLo: number;
-  /** The `pcp` bit of a buddy word's low half, and where its order sits. */
-  readonly pcpBit: number;
-  readonly orderShift: number;
   readonly usePages: Float64Array;
   readonly useDescriptors: Float64Array;
   /** `useOrders[use * (maxOrder + 1) + order]`: descriptors by order. */
@@ -134,11 +150,13 @@ export class Memmap implements RcuSink {
     this.maxOrder = machine.maxOrder;
     this.nrCpus = machine.nrCpus;
     this.stride = machine.stride;
-    // The buddy word: order and tail bit in the low half, free-list slot in the high half.
-    const bits = buddyWordBits(registry);
+    this.deferDescriptorFrees = machine.descriptorFree === "kfree-rcu";
+    this.thp = machine.thp;
+    // How free pages are written: the design's buddy encoding.
+    const format = buddyFormat(registry);
     this.buddyTag = registry.tagOf("buddy")!;
     this.miscTag = registry.tagOf("misc")!;
-    this.tailLo = (this.buddyTag | (1 << bits.tail)) >>> 0;
+    this.tailLo = format.tailLo;
     this.kindTable = new KindTable(registry);
     this.counters = new UseCounters(this.maxOrder);
     this.usePages = this.counters.pages;
@@ -155,23 +173,9 @@ export class Memmap implements RcuSink {
     // Every page starts free: tails everywhere, then the blocks' first pages.
     this.words = tailWords(this.pages, this.stride, this.tailLo);
     const starts = nodeStarts(this.pages, this.nodes, this.maxOrder);
-    this.buddy = new BuddyAllocator(
-      this.words,
-      this.stride,
-      { tag: this.buddyTag, orderShift: bits.order, tailLo: this.tailLo },
-      starts,
-      this.maxOrder,
-    );
+    this.buddy = new BuddyAllocator(this.words, this.stride, format, starts, this.maxOrder);
     for (let n = 0; n < this.nodes; n++) this.buddy.freeBootRange(n, starts[n]!, starts[n + 1]!);
-    this.pcp = new PerCpuPages(
-      this.buddy,
-      this.words,
-      this.stride,
-      { tag: this.buddyTag, orderShift: bits.order, pcpShift: bits.pcp, tailLo: this.tailLo },
-      this.nrCpus,
-    );
-    this.pcpBit = 1 << bits.pcp;
-    this.orderShift = bits.order | 0;
+    this.pcp = new PerCpuPages(this.buddy, this.words, this.stride, this.nrCpus, this.thp);
     this.rcu = new Rcu(options.gracePeriod ?? 10, this);
     this.locator = new DescriptorLocator(this.pages, this.caches, this.rcu);
 
@@ -199,9 +203,9 @@ export class Memmap implements RcuSink {
     return this.kindTable.get(kind).hooks;
   }
 
-  /** The cache holding a kind's descriptors for allocations of `order`. */
-  cacheFor(kind: string, order = 0): SlabCache {
-    return cacheOf(this.kindTable.get(kind), order, this.maxOrder);
+  /** The cache holding a kind's descriptors for allocations of `order` (made for `use`, when given). */
+  cacheFor(kind: string, order = 0, use?: MemoryUse): SlabCache {
+    return cacheOf(this.kindTable.get(kind), order, this.maxOrder, use === undefined ? -1 : this.useOf(use));
   }
 
   /**
@@ -242,6 +246,11 @@ export class Memmap implements RcuSink {
     kmemCacheFreeBulk(this, cacheIds, objects, start, count, mask);
   }
 
+  /** @internal The outermost RCU read-side critical section ended: the readers' debug check. */
+  rcuReadUnlocked(): void {
+    checkReaders(this);
+  }
+
   /** @internal A callback-ring entry: an emptied TYPESAFE_BY_RCU slab's deferred release. */
   rcuRun(type: number, a: number, b: number): void {
     if (type === RCU_SLAB) freeSlab(this, this.caches[a]!, b);
@@ -280,10 +289,10 @@ export class Memmap implements RcuSink {
     return (l.cache.objMeta[l.object]! & 3) === OBJ_LIVE;
   }
 
-  /** The first PFN of the pages a live descriptor describes. */
+  /** The first PFN of the pages a descriptor describes: what it keeps in its way-back field (`pfn`). */
   descriptorPfn(desc: number): number {
     this.locator.access(desc, false);
-    return this.locator.cache.objPfn[this.locator.object]!;
+    return this.locator.cache.pfnOf(this.locator.object);
   }
 
   /** The order of the allocation a live descriptor describes. */
@@ -301,6 +310,31 @@ export class Memmap implements RcuSink {
   /** The descriptor a page's word points at, or 0 for free and inline (Misc) pages. */
   pageDescriptor(pfn: number): number {
     return pageDescriptor(this, pfn);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // RCU page walkers
+
+  /**
+   * `rcu_dereference(page->memdesc)` inside `rcu.readLock()`: the descriptor page `pfn` points at (0 for free and
+   * inline pages), remembered for the debug check at `rcu.readUnlock()`.
+   */
+  rcuDereference(pfn: number): number {
+    return rcuDereference(this, pfn);
+  }
+
+  /**
+   * `atomic_inc_not_zero()` of the reference count at byte `offset` of `desc`: a reader's speculative reference
+   * (`folio_try_get()`), refused (false) on a count of 0. Inside an RCU critical section it may land on a freed or
+   * reused descriptor of the same kind: revalidate with `rcuRevalidate` before trusting it.
+   */
+  tryGetSpeculative(desc: number, offset: number): boolean {
+    return tryGetSpeculative(this, desc, offset);
+  }
+
+  /** Whether `desc` still describes page `pfn` (the page's word and the descriptor's pfn agree): a reader's recheck. */
+  rcuRevalidate(desc: number, pfn: number): boolean {
+    return rcuRevalidate(this, desc, pfn);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -417,9 +451,10 @@ export class Memmap implements RcuSink {
   }
 
   /**
-   * Frees a descriptor and its pages: the pages go back to the buddy allocator at once, the descriptor after a
-   * grace period (SLAB_TYPESAFE_BY_RCU). With `kind` and `order` given, they are checked as `free_pages()` would
-   * be told them: a double free, a wrong order or kind, or a word that no longer points here is a MemmapError.
+   * Frees a descriptor and its pages: the pages go back to the page allocator at once, and so does the descriptor
+   * to its cache (SLAB_TYPESAFE_BY_RCU: reusable at once as another descriptor of its kind), or after a grace period
+   * with `descriptorFree: "kfree-rcu"`. With `kind` and `order` given, they are checked as `free_pages()` would be
+   * told them: a double free, a wrong order or kind, or a word that no longer points here is a MemmapError.
    */
   free(desc: number, kind?: string, order?: number): void {
     const l = this.locator;
@@ -434,8 +469,11 @@ export class Memmap implements RcuSink {
       (order !== undefined && order !== ord)
     )
       refuseFree(this, desc, kind, order);
-    // The first page's word must still point here: its address is the slab's plus the object's offset.
-    const pfn = c.objPfn[o]!;
+    // The descriptor's way back to its memory, and the first page's word must still point here: its address is
+    // the slab's plus the object's offset.
+    const sj = l.tlbSlab;
+    const pfn =
+      c.u32[sj >>> c.chunkShift]![((sj & c.chunkMask) * c.slabBytes + l.slabOffset + c.pfnOffset) >>> 2]!;
     const x = pfn * this.stride;
     const sp = l.tlbPfn;
     const lo = ((sp << 12) + l.slabOffset) | c.tag;
@@ -450,9 +488,15 @@ export class Memmap implements RcuSink {
     u[cs.ordersAt + use * cs.ordersPerUse + ord]!--;
     this.pcp.freePages(pfn, ord);
     c.liveObjects--;
-    c.objMeta[o] = (meta & ~3) | OBJ_RCU;
-    c.rcuObjects++;
-    this.rcu.deferObject(c.id, o);
+    if (this.deferDescriptorFrees) {
+      c.objMeta[o] = (meta & ~3) | OBJ_RCU;
+      c.rcuObjects++;
+      this.rcu.deferObject(c.id, o);
+    } else {
+      // kmem_cache_free(): back on the slab's freelist now; its order and use stay for RCU readers.
+      c.objMeta[o] = meta & ~3;
+      doSlabFree(this, c, sj, o, o, 1);
+    }
   }
 
   /**
@@ -578,7 +622,7 @@ export class Memmap implements RcuSink {
       cache: c,
       object: l.object,
       state: c.stateOf(l.object),
-      pfn: c.objPfn[l.object]!,
+      pfn: c.pfnOf(l.object),
       order: c.orderOf(l.object),
       use: c.useOf(l.object),
     };

@@ -16,7 +16,22 @@ export interface MemmapOptions {
   readonly nrCpus?: number;
   /** Length of an RCU grace period in simulated ms (default 10). */
   readonly gracePeriod?: number;
+  /**
+   * How a freed descriptor is given back. `typesafe-by-rcu` (the default, the kernel's SLAB_TYPESAFE_BY_RCU and the
+   * plan's): `kmem_cache_free()` makes the object reusable at once, as another descriptor of the same kind; only an
+   * emptied slab's pages wait a grace period. `kfree-rcu`: every descriptor waits a grace period before reuse, as
+   * `kfree_rcu()` would make it (more memory held; a different choice).
+   */
+  readonly descriptorFree?: DescriptorFree;
+  /**
+   * CONFIG_TRANSPARENT_HUGEPAGE (default true, as distributions build): `pcp_allowed_order()` then lets order
+   * HPAGE_PMD_ORDER (9) use the per-CPU lists too.
+   */
+  readonly thp?: boolean;
 }
+
+/** How a freed descriptor is given back: see `MemmapOptions.descriptorFree`. */
+export type DescriptorFree = "typesafe-by-rcu" | "kfree-rcu";
 
 /** The machine a memmap simulates, checked and with defaults filled in. */
 export interface Machine {
@@ -26,6 +41,8 @@ export interface Machine {
   readonly nrCpus: number;
   /** u32s per page entry (the design's entry bytes / 4); the word is the first two. */
   readonly stride: number;
+  readonly descriptorFree: DescriptorFree;
+  readonly thp: boolean;
 }
 
 /** The machine `options` describe, under a design whose word the simulator models (else NO_WORD, BAD_OPTIONS). */
@@ -56,7 +73,15 @@ export function machineOf(design: Design, options: MemmapOptions): Machine {
       "BAD_OPTIONS",
       `nodes must be 1..64 with at least one order-${maxOrder} block (${block} pages) each; ${pages} pages cannot have ${nodes}`,
     );
+  const descriptorFree = options.descriptorFree ?? "typesafe-by-rcu";
+  if (descriptorFree !== "typesafe-by-rcu" && descriptorFree !== "kfree-rcu")
+    throw new MemmapError(
+      "BAD_OPTIONS",
+      `descriptorFree is typesafe-by-rcu or kfree-rcu, not ${JSON.stringify(descriptorFree)}`,
+    );
   return {
+    descriptorFree,
+    thp: options.thp ?? true,
     pages: pages | 0,
     nodes: nodes | 0,
     maxOrder: maxOrder | 0,

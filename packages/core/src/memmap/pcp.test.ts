@@ -7,7 +7,7 @@ import { pcpSizes } from "./pcp.js";
 const machine = () => testMemmap({ pages: 65536, nodes: 1 });
 
 /** Whether a page's word says it heads a block on a per-CPU list. */
-const listedWord = (m: ReturnType<typeof machine>, pfn: number) => (m.words[2 * pfn]! & m.pcpBit) !== 0;
+const listedWord = (m: ReturnType<typeof machine>, pfn: number) => m.buddy.isPcpHead(pfn);
 
 describe("per-CPU page lists (struct per_cpu_pages)", () => {
   it("sizes batch and high as zone_batchsize() and zone_highsize() do", () => {
@@ -165,11 +165,49 @@ describe("per-CPU page lists (struct per_cpu_pages)", () => {
     const lo = m.words[2 * p]!;
     // The word of a buddy free block (no pcp bit) on a page the list holds.
     m.words[2 * p] = m.buddy.headLo(0);
-    expect(() => check(m)).toThrow(/says it is in slot/);
+    expect(() => check(m)).toThrow(/is not in node 0's order-0 free list/);
     m.words[2 * p] = lo;
     check(m);
     // A listed page handed out behind the list's back.
     m.words[2 * p] = m.miscTag;
     expect(() => check(m)).toThrow(/per-CPU list/);
+  });
+
+  it("with THP on, order 9 has a list too (pcp_allowed_order): refilled two blocks at a time, freed to its hot end", () => {
+    const m = testMemmap({ pages: 1 << 20, nodes: 1 });
+    expect(m.pcp.orders).toEqual([0, 1, 2, 3, 9]);
+    const before = m.pcp.countOf(0);
+    const a = m.allocPagesMisc("unknown", 9);
+    // nr_pcp_alloc(): batch >> order, but at least 2 blocks: one handed out, one kept on the list.
+    expect(m.pcp.list(0, 9)).toHaveLength(1);
+    expect(m.pcp.countOf(0)).toBe(before + 512);
+    expect(m.lookup(m.pcp.list(0, 9)[0]!)).toMatchObject({ state: "free", pcp: true, order: 9 });
+    const kept = m.pcp.list(0, 9)[0];
+    const b = m.allocPagesMisc("unknown", 9);
+    expect(b).toBe(kept);
+    // The first free finds count above high and gives pages back, but raises high to hold a run of frees
+    // (nr_pcp_high) …
+    m.freePagesMisc(a, 9);
+    expect(m.pcp.pageset(0).high).toBeGreaterThan(512);
+    // … so the next THP freed stays on the list's hot end (no free_high limit for THPs) and comes out first.
+    m.freePagesMisc(b, 9);
+    expect(m.pcp.list(0, 9)[0]).toBe(b);
+    check(m);
+    expect(m.allocPagesMisc("unknown", 9)).toBe(b);
+    check(m);
+  });
+
+  it("with THP off, order 9 goes to and from buddy directly", () => {
+    const m = testMemmap({ pages: 1 << 20, nodes: 1, thp: false });
+    expect(m.pcp.orders).toEqual([0, 1, 2, 3]);
+    const a = m.allocPagesMisc("unknown", 9);
+    const count = m.pcp.countOf(0);
+    m.freePagesMisc(a, 9);
+    expect(m.pcp.countOf(0)).toBe(count);
+    expect(m.pcp.list(0, 9)).toEqual([]);
+    const info = m.lookup(a);
+    expect(info).toMatchObject({ state: "free" });
+    expect(info.pcp).toBeUndefined();
+    check(m);
   });
 });

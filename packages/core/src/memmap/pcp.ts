@@ -1,8 +1,11 @@
 import type { BuddyAllocator } from "./buddy.js";
 
-/** `PAGE_ALLOC_COSTLY_ORDER`: the highest order the per-CPU lists keep (`pcp_allowed_order()`). */
+/** `PAGE_ALLOC_COSTLY_ORDER`: the highest low order the per-CPU lists keep (`pcp_allowed_order()`). */
 export const PCP_MAX_ORDER = 3;
-const LISTS = PCP_MAX_ORDER + 1;
+/** `HPAGE_PMD_ORDER`: with CONFIG_TRANSPARENT_HUGEPAGE, `pcp_allowed_order()` lets this order use the lists too. */
+export const PCP_THP_ORDER = 9;
+/** The list (`pindex`) an order uses: orders 0..3, then the THP order (`order_to_pindex()`, one migratetype). */
+const pindexOf = (order: number): number => (order <= PCP_MAX_ORDER ? order : PCP_MAX_ORDER + 1);
 
 /** `CONFIG_PCP_BATCH_SCALE_MAX`: how far batches scale up (2^5) while a CPU keeps allocating or freeing. */
 export const PCP_BATCH_SCALE_MAX = 5;
@@ -45,15 +48,6 @@ export function pcpSizes(zonePages: number, totalPages: number, cpusOnNode: numb
     highMax: Math.max(Math.floor(Math.floor(zonePages / HIGH_FRACTION) / cpus), batch * 4),
     highWmark: zoneMin + 2 * step,
   };
-}
-
-/** How a page on a per-CPU list is written: buddy tag, `pcp` bit and order in the low half; tails as buddy's. */
-export interface PcpWordFormat {
-  readonly tag: number;
-  readonly orderShift: number;
-  /** Bit of the `pcp` payload field (below 32). */
-  readonly pcpShift: number;
-  readonly tailLo: number;
 }
 
 /** `pcp->flags`: the last free was of a high-order (1..3) block (PCPF_PREV_FREE_HIGH_ORDER). */
@@ -100,7 +94,7 @@ class Pageset {
   readonly lists: PcpList[];
   /** `lists[0]`, the one nearly every allocation and free uses. */
   readonly list0: PcpList;
-  constructor(sizes: PcpSizes) {
+  constructor(sizes: PcpSizes, lists: number) {
     // `| 0`: small integers in V8, not doubles.
     this.batch = sizes.batch | 0;
     this.freeCountMax = (sizes.batch << PCP_BATCH_SCALE_MAX) | 0;
@@ -108,7 +102,7 @@ class Pageset {
     this.highMin = sizes.highMin | 0;
     this.highMax = sizes.highMax | 0;
     this.highWmark = sizes.highWmark | 0;
-    this.lists = Array.from({ length: LISTS }, () => new PcpList());
+    this.lists = Array.from({ length: lists }, () => new PcpList());
     this.list0 = this.lists[0]!;
   }
 }
@@ -116,10 +110,11 @@ class Pageset {
 /**
  * The page allocator's per-CPU front end (mm/page_alloc.c): one `struct per_cpu_pages` per zone (node) for the
  * simulated CPU, which sits on node 0 (`numa_node_id()`, what `nid = -1` allocates from first). Each holds a list
- * per order up to PAGE_ALLOC_COSTLY_ORDER (`pcp->lists[]`, one migratetype here), a page `count`, `batch`, and
- * `high`, tuned between `high_min` and `high_max` as in 6.7+.
+ * per order up to PAGE_ALLOC_COSTLY_ORDER and, with THP, one for HPAGE_PMD_ORDER (`pcp->lists[]`, one migratetype
+ * here; `pcp_allowed_order()`, mm/page_alloc.c), a page `count`, `batch`, and `high`, tuned between `high_min`
+ * and `high_max` as in 6.7+.
  *
- * `allocPages()` is `rmqueue()`: an order-0..3 allocation pops its list's hot end (`rmqueue_pcplist()`),
+ * `allocPages()` is `rmqueue()`: an allocation of an allowed order pops its list's hot end (`rmqueue_pcplist()`),
  * refilling an empty list from the buddy allocator (`rmqueue_bulk()`) with `nr_pcp_alloc()` pages: `batch`,
  * doubled (`alloc_factor`) while refills keep coming before frees, each refill also raising `high` by a batch
  * unless the zone is below its high watermark (`ZONE_BELOW_HIGH`). `freePages()` is `free_unref_page_commit()`:
@@ -128,46 +123,75 @@ class Pageset {
  * first (the cold end), that order's list first, then round-robin. `decayHigh()` is vmstat's once-a-second
  * `decay_pcp_high()`.
  *
- * Blocks on the lists are free but not in buddy's lists: their words carry the `pcp` bit, so buddy never merges
- * with them (PageBuddy is clear on them today), `/proc/buddyinfo` leaves them out and `/proc/zoneinfo` counts
- * them. Each list is a typed-array ring that doubles when full.
+ * Blocks on the lists are free but not in buddy's lists: their words say so (the buddy allocator writes them:
+ * `writePcpHead`), so buddy never merges with them (PageBuddy is clear on them today), `/proc/buddyinfo` leaves
+ * them out and `/proc/zoneinfo` counts them. Each list is a typed-array ring that doubles when full.
  */
 export class PerCpuPages {
   readonly nodes: number;
+  /** The orders that have a list, by list (`pindex`): 0..3, and 9 with THP. */
+  readonly orders: readonly number[];
+  /** CONFIG_TRANSPARENT_HUGEPAGE: order 9 uses the lists. */
+  readonly thp: boolean;
+  /** Whether there is an order-9 list (THP, and buddy goes that high). */
+  private readonly thpList: boolean;
   private readonly buddy: BuddyAllocator;
   private readonly words: Uint32Array;
   private readonly stride: number;
   private readonly tailLo: number;
-  /** The low half of a listed block's first page, by order, and for order 0. */
+  /** Slot encoding: the low half of a listed block's first page, by list, and for order 0. */
   private readonly pcpLo: Uint32Array;
   private readonly pcpLo0: number;
+  /** The buddy allocator's linked encoding: list links, written by it. */
+  private readonly linked: boolean;
   /** Each node's pageset, and node 0's (the simulated CPU's own node). */
   private readonly sets: Pageset[];
   private readonly set0: Pageset;
 
-  constructor(
-    buddy: BuddyAllocator,
-    words: Uint32Array,
-    stride: number,
-    format: PcpWordFormat,
-    nrCpus: number,
-  ) {
+  constructor(buddy: BuddyAllocator, words: Uint32Array, stride: number, nrCpus: number, thp: boolean) {
     this.buddy = buddy;
     this.words = words;
     this.stride = stride | 0;
-    this.tailLo = format.tailLo | 0;
+    this.tailLo = buddy.tailLo | 0;
+    this.linked = buddy.linked;
+    this.thp = thp;
     const nodes = buddy.nodes;
     this.nodes = nodes;
-    this.pcpLo = new Uint32Array(LISTS);
-    for (let o = 0; o < LISTS; o++)
-      this.pcpLo[o] = (format.tag | (1 << format.pcpShift) | (o << format.orderShift)) >>> 0;
+    const orders = [0, 1, 2, 3];
+    if (thp && PCP_THP_ORDER <= buddy.maxOrder) orders.push(PCP_THP_ORDER);
+    this.orders = orders;
+    this.thpList = orders.length > PCP_MAX_ORDER + 1;
+    this.pcpLo = new Uint32Array(orders.length);
+    orders.forEach((o, i) => {
+      this.pcpLo[i] = buddy.pcpHeadLo(o);
+    });
     this.pcpLo0 = this.pcpLo[0]! | 0;
     const total = buddy.nodeStart[nodes]! - buddy.nodeStart[0]!;
     const cpusOnNode = Math.max(1, Math.floor(nrCpus / nodes));
     this.sets = [];
     for (let n = 0; n < nodes; n++)
-      this.sets.push(new Pageset(pcpSizes(buddy.nodeStart[n + 1]! - buddy.nodeStart[n]!, total, cpusOnNode)));
+      this.sets.push(
+        new Pageset(
+          pcpSizes(buddy.nodeStart[n + 1]! - buddy.nodeStart[n]!, total, cpusOnNode),
+          orders.length,
+        ),
+      );
     this.set0 = this.sets[0]!;
+  }
+
+  /** `pcp_allowed_order()`: orders 0..PAGE_ALLOC_COSTLY_ORDER, and HPAGE_PMD_ORDER with THP. */
+  allowed(order: number): boolean {
+    return order <= PCP_MAX_ORDER || (order === PCP_THP_ORDER && this.thpList);
+  }
+
+  /** Writes a listed block's first page (list `pi` of `node`). */
+  private markListed(pfn: number, order: number, node: number, pi: number): void {
+    if (this.linked) this.buddy.writePcpHead(pfn, order, node, pi);
+    else {
+      const x = pfn * this.stride;
+      this.words[x] = this.pcpLo[pi]!;
+      this.words[x + 1] = 0;
+    }
   }
 
   /** A node's pageset: `count` (pages), `high`, `batch`, `high_min`, `high_max`, `free_count`, `alloc_factor`. */
@@ -229,11 +253,11 @@ export class PerCpuPages {
    * words are left for the caller to write.
    */
   allocPages(order: number, nid: number): number {
-    if (order <= PCP_MAX_ORDER) {
+    if (order <= PCP_MAX_ORDER || this.allowed(order)) {
       const node = Math.max(nid, 0);
       const ps = node === 0 ? this.set0 : this.sets[node]!;
       if (ps.recheck !== 0) this.belowHigh(node, ps);
-      const l = order === 0 ? ps.list0 : ps.lists[order]!;
+      const l = order === 0 ? ps.list0 : ps.lists[pindexOf(order)]!;
       const n = l.len;
       if (n > 0) {
         // rmqueue_pcplist(): a run of frees is over; list_first_entry(), the hot end.
@@ -269,12 +293,13 @@ export class PerCpuPages {
   /** `rmqueue()` on one zone: the per-CPU list for small orders (refilled by `rmqueue_bulk()`), else buddy. */
   private rmqueue(node: number, order: number): number {
     const ps = this.sets[node]!;
-    if (order > PCP_MAX_ORDER) {
+    if (order > PCP_MAX_ORDER && !this.allowed(order)) {
       const pfn = this.buddy.allocPagesNode(order, node);
       if (pfn >= 0) ps.recheck = 1;
       return pfn;
     }
-    const l = ps.lists[order]!;
+    const pi = pindexOf(order);
+    const l = ps.lists[pi]!;
     ps.freeCount >>= 1;
     if (l.len === 0) {
       const want = this.nrPcpAlloc(ps, order);
@@ -288,9 +313,12 @@ export class PerCpuPages {
         l.ring[c] = pfn;
         l.len++;
         ps.count += 1 << order;
-        const x = pfn * this.stride;
-        this.words[x] = this.pcpLo[order]!;
-        this.words[x + 1] = 0;
+        if (this.linked) this.markListed(pfn, order, node, pi);
+        else {
+          const x = pfn * this.stride;
+          this.words[x] = this.pcpLo[pi]!;
+          this.words[x + 1] = 0;
+        }
       }
       if (l.len === 0) return -1;
       ps.recheck = 1;
@@ -323,13 +351,14 @@ export class PerCpuPages {
       if (batch <= room && ps.allocFactor < PCP_BATCH_SCALE_MAX) ps.allocFactor++;
       batch = Math.min(batch, room);
     }
-    if (batch === 1 || (order > 0 && batch >> order === 0)) return 1;
-    return batch >> order;
+    // Scaled to the order, but at least 2 where the pageset may keep pages at all.
+    return batch > 1 ? Math.max(batch >> order, 2) : batch;
   }
 
   /**
-   * `free_pages()`: blocks up to PAGE_ALLOC_COSTLY_ORDER go to the hot end of their zone's per-CPU list
-   * (`free_unref_page_commit()`), larger ones straight to buddy (`__free_pages_ok()`). Writes the block's words.
+   * `free_pages()`: blocks of an allowed order (up to PAGE_ALLOC_COSTLY_ORDER, and 9 with THP) go to the hot end of
+   * their zone's per-CPU list (`free_unref_page_commit()`), others straight to buddy (`__free_pages_ok()`). Writes
+   * the block's words.
    * The order-0 path is kept small (it is inlined into its callers); `high` and the drain are in `commit()`.
    */
   freePages(pfn: number, order: number): void {
@@ -338,9 +367,12 @@ export class PerCpuPages {
       return;
     }
     const node = this.nodes === 1 ? 0 : this.buddy.nodeOf(pfn);
-    const x = pfn * this.stride;
-    this.words[x] = this.pcpLo0;
-    this.words[x + 1] = 0;
+    if (this.linked) this.buddy.writePcpHead(pfn, 0, node, 0);
+    else {
+      const x = pfn * this.stride;
+      this.words[x] = this.pcpLo0;
+      this.words[x + 1] = 0;
+    }
     const ps = node === 0 ? this.set0 : this.sets[node]!;
     const l = ps.list0;
     if (l.len > l.mask) l.grow();
@@ -360,32 +392,28 @@ export class PerCpuPages {
 
   /** `free_pages()` of a block of order 1 and above. */
   private freeBlock(pfn: number, order: number): void {
-    if (order > PCP_MAX_ORDER) {
+    if (!this.allowed(order)) {
       this.buddy.freePages(pfn, order);
       return;
     }
     const node = this.nodes === 1 ? 0 : this.buddy.nodeOf(pfn);
-    const w = this.words;
-    const sw = this.stride;
-    let x = pfn * sw;
-    w[x] = this.pcpLo[order]!;
-    w[x + 1] = 0;
-    for (let i = 1, n = 1 << order; i < n; i++) {
-      x += sw;
-      w[x] = this.tailLo;
-      w[x + 1] = 0;
-    }
+    const pi = pindexOf(order);
+    this.buddy.writeTails(pfn + 1, (1 << order) - 1);
+    this.markListed(pfn, order, node, pi);
     const ps = this.sets[node]!;
-    const l = ps.lists[order]!;
+    const l = ps.lists[pi]!;
     if (l.len > l.mask) l.grow();
     if (ps.allocFactor !== 0) ps.allocFactor >>= 1;
     l.ring[l.hot] = pfn;
     l.hot = (l.hot + 1) & l.mask;
     l.len++;
     ps.count += 1 << order;
-    // High-order blocks freed in a run are not hoarded (they fragment memory).
-    const freeHigh = ps.freeCount >= ps.batch + (ps.highMin >> 1) && ps.flags === PREV_FREE_HIGH_ORDER;
-    ps.flags = PREV_FREE_HIGH_ORDER;
+    // High-order blocks other than THPs freed in a run are not hoarded (they fragment memory).
+    let freeHigh = false;
+    if (order <= PCP_MAX_ORDER) {
+      freeHigh = ps.freeCount >= ps.batch + (ps.highMin >> 1) && ps.flags === PREV_FREE_HIGH_ORDER;
+      ps.flags = PREV_FREE_HIGH_ORDER;
+    } else ps.flags = 0;
     if (ps.freeCount < ps.freeCountMax) ps.freeCount += 1 << order;
     if (ps.count >= ps.high || freeHigh || ps.belowHigh !== 0) this.commit(node, ps, order, freeHigh);
   }
@@ -438,14 +466,16 @@ export class PerCpuPages {
    */
   private freeBulk(node: number, pages: number, order: number): void {
     const ps = this.sets[node]!;
-    let o = order - 1;
+    const last = ps.lists.length - 1;
+    let pi = pindexOf(order) - 1;
     let left = Math.min(pages, ps.count);
     while (left > 0) {
       let l: PcpList;
       do {
-        o = o === PCP_MAX_ORDER ? 0 : o + 1;
-        l = ps.lists[o]!;
+        pi = pi >= last ? 0 : pi + 1;
+        l = ps.lists[pi]!;
       } while (l.len === 0);
+      const o = this.orders[pi]!;
       do {
         const c = l.cold;
         const pfn = l.ring[c]!;
@@ -487,17 +517,18 @@ export class PerCpuPages {
     for (let n = 0; n < this.nodes; n++) this.drainNode(n);
   }
 
-  /** Blocks on node's list of `order`, hot end first (tests, the invariant check). */
+  /** Blocks on node's list of `order`, hot end first (tests, the invariant check); none for an order with no list. */
   list(node: number, order: number): number[] {
-    const l = this.sets[node]!.lists[order]!;
+    if (!this.allowed(order)) return [];
+    const l = this.sets[node]!.lists[pindexOf(order)]!;
     const out: number[] = [];
     for (let k = 1; k <= l.len; k++) out.push(l.ring[(l.hot - k) & l.mask]!);
     return out;
   }
 
-  /** The low half of the word of a listed block's first page. */
+  /** Slot encoding: the low half of the word of a listed block's first page. */
   headLo(order: number): number {
-    return this.pcpLo[order]!;
+    return this.pcpLo[pindexOf(order)]!;
   }
 
   /** Host bytes of the lists. */

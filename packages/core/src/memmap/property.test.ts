@@ -25,7 +25,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant("alloc" as const),
       kind: fc.constantFrom("folio" as const, "ptdesc" as const),
-      order: fc.integer({ min: 0, max: 4 }),
+      // Order 9 (a THP) uses the per-CPU lists too.
+      order: fc.oneof(fc.integer({ min: 0, max: 4 }), fc.constant(9)),
       nid: fc.integer({ min: -1, max: 1 }),
       anon: fc.boolean(),
     }),
@@ -35,7 +36,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       op: fc.constant("misc" as const),
-      order: fc.integer({ min: 0, max: 3 }),
+      order: fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(9)),
       nid: fc.integer({ min: -1, max: 1 }),
     }),
   },
@@ -91,17 +92,21 @@ describe("property: after any sequence of operations the memmap is consistent", 
   // A small two-node machine (per-CPU batch 1, high 4), and one large enough for batches of 7 and a high that
   // the frees tune.
   it.each([
-    { pages: 4096, nodes: 2, runs: 150 },
-    { pages: 32768, nodes: 1, runs: 25 },
+    { pages: 4096, nodes: 2, runs: 150, design: "memdesc-8", descriptorFree: "typesafe-by-rcu" as const },
+    { pages: 32768, nodes: 1, runs: 25, design: "memdesc-8", descriptorFree: "typesafe-by-rcu" as const },
+    { pages: 4096, nodes: 2, runs: 60, design: "memdesc-8", descriptorFree: "kfree-rcu" as const },
+    // BuddyAllocator Option 1: the free lists linked through the 16-byte entries.
+    { pages: 4096, nodes: 2, runs: 100, design: "buddy-16", descriptorFree: "typesafe-by-rcu" as const },
+    { pages: 32768, nodes: 1, runs: 20, design: "buddy-16", descriptorFree: "typesafe-by-rcu" as const },
   ])(
-    "every page in exactly one state, free pages = buddy lists + per-CPU lists, live descriptors = live allocations, the bill adds up ($pages pages, $nodes nodes)",
-    ({ pages, nodes, runs }) => {
+    "every page in exactly one state, free pages = buddy lists + per-CPU lists, live descriptors = live allocations, the bill adds up ($pages pages, $nodes nodes, $design, $descriptorFree)",
+    ({ pages, nodes, runs, design, descriptorFree }) => {
       fc.assert(
         fc.property(
           fc.array(op, { maxLength: 60 }),
           fc.integer({ min: 0, max: 2 ** 31 - 1 }),
           (ops, seed) => {
-            const m = testMemmap({ pages, nodes });
+            const m = testMemmap({ pages, nodes, descriptorFree }, design);
             const caches = [m.kmemCacheCreate("dentry", 192), m.kmemCacheCreate("kmalloc-1k", 1024)];
             let r = seed;
             const random = () => {
@@ -196,8 +201,8 @@ describe("property: after any sequence of operations the memmap is consistent", 
             expect(live.every((d) => d > DIRECT_MAP_BASE)).toBe(true);
             // The bill adds up: per design, the uses' totals sum to the total, entries + descriptors.
             for (const d of bill(m.registry, picture).designs) {
-              expect(d.uses.reduce((s, u) => s + u.total, 0)).toBe(d.total);
-              expect(d.entries + d.descriptors).toBe(d.total);
+              expect(d.uses.reduce((s, u) => s + u.total, 0) + d.outsideBytes).toBe(d.total);
+              expect(d.entries + d.descriptors + d.outsideBytes).toBe(d.total);
               expect(d.entries).toBe((m.pages - m.metaPages) * d.entryBytes);
             }
             // After everything is freed, every deferred free has run and the caches are shrunk, all memory is free.

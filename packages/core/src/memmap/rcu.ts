@@ -16,6 +16,8 @@ export interface RcuSink {
   rcuRun(type: number, a: number, b: number): void;
   /** Time moved on to `now` (ms): for what else runs on a clock (vmstat's per-CPU page list decay). */
   rcuTick(now: number): void;
+  /** The outermost read-side critical section ended: for the readers' debug check. */
+  rcuReadUnlocked?(): void;
 }
 
 /**
@@ -109,12 +111,12 @@ class SegmentedRing {
 
 /**
  * Simulated RCU: time in milliseconds, a fixed grace period, read-side critical sections, and two queues of
- * deferred work, each a segmented typed-array ring (no JavaScript object per entry): the object frees of
- * SLAB_TYPESAFE_BY_RCU descriptors (`kfree_rcu()`'s per-CPU bulk of object pointers, here a cache and an object
- * number each), handed over in bulk once their grace period ends, and the callbacks (`call_rcu()`: a slab
- * emptied of objects, whose pages wait one more grace period, and functions). Page walkers that hold only the RCU
- * read lock may follow a word to a freed descriptor, so these wait until a grace period has passed with no reader
- * inside: `synchronize()` (synchronize_rcu) lets one pass, `advance(ms)` moves time.
+ * deferred work, each a segmented typed-array ring (no JavaScript object per entry): object frees
+ * (`kfree_rcu()`'s per-CPU bulk of object pointers, here a cache and an object number each, used when descriptors
+ * are freed that way), handed over in bulk once their grace period ends, and the callbacks (`call_rcu()`: a
+ * SLAB_TYPESAFE_BY_RCU slab emptied of objects, whose pages wait a grace period, and functions). Page walkers
+ * that hold only the RCU read lock may follow a word to a freed descriptor, so these wait until a grace period
+ * has passed with no reader inside: `synchronize()` (synchronize_rcu) lets one pass, `advance(ms)` moves time.
  */
 export class Rcu {
   /** Simulated time, ms. */
@@ -149,7 +151,7 @@ export class Rcu {
   readUnlock(): void {
     if (this.readers === 0)
       throw new MemmapError("RCU_UNBALANCED", "rcu_read_unlock() without a matching rcu_read_lock()");
-    this.readers--;
+    if (--this.readers === 0) this.sink.rcuReadUnlocked?.();
   }
 
   /** Whether a read-side critical section is open. */

@@ -17,7 +17,7 @@ const TWO32 = 4294967296;
 /** Object states of a descriptor cache. */
 export const OBJ_FREE = 0;
 export const OBJ_LIVE = 1;
-/** Freed, waiting for a grace period before it can be handed out again (SLAB_TYPESAFE_BY_RCU). */
+/** Freed by `kfree_rcu()`: waiting for a grace period before it can be handed out again. */
 export const OBJ_RCU = 2;
 
 /** Where an object's order and memory use sit in `objMeta`. */
@@ -55,6 +55,10 @@ export interface SlabCacheOptions extends SlabCacheGeometry {
   readonly typesafeByRcu: boolean;
   /** Where a free object keeps its free pointer, from the object's start. */
   readonly freeptrOffset: number;
+  /** Where a descriptor keeps the PFN of its memory (its way back), from the object's start; -1: none. */
+  readonly pfnOffset: number;
+  /** The way-back field's size: 8 (an `unsigned long` on lp64) or 4. */
+  readonly pfnSize: number;
   /** The struct-slab cache: each of its slabs holds its own struct slab in its first object. */
   readonly selfHosting: boolean;
   /** The simulated `struct kmem_cache *`. */
@@ -66,8 +70,9 @@ export interface SlabCacheOptions extends SlabCacheGeometry {
  * One `kmem_cache`: per-slab state in growable typed arrays indexed by the cache's slab number `j`, a stack of
  * partial slabs, and for descriptor caches the objects' bytes (in 1 MiB chunks holding whole slabs), free lists
  * threaded through free objects at `freeptrOffset` as real addresses, as SLUB threads them, and per-object state
- * (the simulator's shadow, like KASAN's): live, free or waiting for RCU, plus the head PFN, order and memory use
- * of the pages a live descriptor describes (which the memdesc-era ptdesc, ioptdesc and slab do not store).
+ * (the simulator's shadow, like KASAN's): live, free or waiting for RCU, plus the order and memory use of the pages a
+ * live descriptor describes. The PFN of those pages is not shadowed: each descriptor keeps it in its own way-back
+ * field (`pfn`) at `pfnOffset`, as a separately allocated descriptor must.
  *
  * Descriptor caches have the simulated CPU's `struct kmem_cache_cpu`: a CPU slab (`c->slab`, frozen) and its
  * lockless freelist (`c->freelist`). Allocation pops `c->freelist` (`get_freepointer()`), and a free of an object
@@ -98,6 +103,8 @@ export class SlabCache {
   readonly backed: boolean;
   readonly typesafeByRcu: boolean;
   readonly freeptrOffset: number;
+  readonly pfnOffset: number;
+  readonly pfnSize: number;
   readonly selfHosting: boolean;
   readonly address: number;
   readonly layout: Layout | undefined;
@@ -154,11 +161,9 @@ export class SlabCache {
 
   /**
    * Per object: its state (OBJ_FREE, OBJ_LIVE, OBJ_RCU) in the low 2 bits, the order of the pages it describes in
-   * the next 4 and their memory use above (META_ORDER_SHIFT, META_USE_SHIFT), one load on the free path; and its
-   * head PFN.
+   * the next 4 and their memory use above (META_ORDER_SHIFT, META_USE_SHIFT), one load on the free path.
    */
   objMeta = new Uint16Array(0);
-  objPfn = new Uint32Array(0);
   liveObjects = 0;
   rcuObjects = 0;
   /** Slabs that hold pages (active or dying). */
@@ -190,6 +195,8 @@ export class SlabCache {
     this.backed = o.backed;
     this.typesafeByRcu = o.typesafeByRcu;
     this.freeptrOffset = o.freeptrOffset | 0;
+    this.pfnOffset = o.pfnOffset | 0;
+    this.pfnSize = o.pfnSize | 0;
     this.selfHosting = o.selfHosting;
     this.address = o.address;
     this.layout = o.layout;
@@ -273,6 +280,24 @@ export class SlabCache {
   /** The memory use index of the pages live (or RCU-waiting) object `o` describes. */
   useOf(o: number): number {
     return this.objMeta[o]! >>> META_USE_SHIFT;
+  }
+
+  /** The PFN object `o` keeps in its way-back field (its memory's first page). */
+  pfnOf(o: number): number {
+    const j = this.slabOf(o);
+    const x =
+      ((j & this.chunkMask) * this.slabBytes + (o - j * this.objects) * this.size + this.pfnOffset) >>> 2;
+    return this.u32[j >>> this.chunkShift]![x]!;
+  }
+
+  /** Writes object `o`'s way-back field: the PFN of its memory (an `unsigned long`; simulated PFNs are below 2^28). */
+  setPfn(o: number, pfn: number): void {
+    const j = this.slabOf(o);
+    const x =
+      ((j & this.chunkMask) * this.slabBytes + (o - j * this.objects) * this.size + this.pfnOffset) >>> 2;
+    const u = this.u32[j >>> this.chunkShift]!;
+    u[x] = pfn;
+    if (this.pfnSize === 8) u[x + 1] = 0;
   }
 
   /** The slab of object number `o`. */
@@ -391,10 +416,7 @@ export class SlabCache {
     }
     if (!this.backed) return;
     const objs = n * this.objects;
-    if (objs > this.objMeta.length) {
-      this.objMeta = grown(this.objMeta, objs);
-      this.objPfn = grown(this.objPfn, objs);
-    }
+    if (objs > this.objMeta.length) this.objMeta = grown(this.objMeta, objs);
     const chunks = ((n - 1) >>> this.chunkShift) + 1;
     while (this.u8.length < chunks) {
       const buf = new ArrayBuffer((this.chunkMask + 1) * this.slabBytes);

@@ -29,10 +29,9 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     expect(before).toMatchObject({ inuse: folio.objects, objects: folio.objects, frozen: 1, freelist: 0 });
     const more = Array.from({ length: 20 }, () => m.memdescAllocNode("folio"));
     for (const d of more) m.free(d);
-    m.rcu.synchronize();
     // The frees came back onto the CPU freelist (do_slab_free's fast path): struct slab is byte for byte the same.
     expect(structSlab(m, first).bytes).toEqual(before.bytes);
-    // c->freelist is LIFO: the last object the grace period handed back comes out first.
+    // c->freelist is LIFO: the last object freed comes out first.
     expect(m.memdescAllocNode("folio")).toBe(more.at(-1));
     check(m);
   });
@@ -48,13 +47,25 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     expect(folio.partialTop).toBe(0);
     m.free(fs[3]!);
     m.free(fs[4]!);
-    // Waiting for RCU, the objects still count as in use.
-    expect(structSlab(m, full)).toMatchObject({ inuse: folio.objects });
-    m.rcu.synchronize();
-    // Both were handed over as one detached freelist (build_detached_freelist): the last freed first.
+    // Each free went onto the slab's own freelist at once (SLAB_TYPESAFE_BY_RCU does not delay objects).
     expect(structSlab(m, full)).toMatchObject({ inuse: folio.objects - 2, frozen: 0, freelist: fs[4] });
     const p4 = m.probe(fs[4]!);
     expect(folio.freepointer(m.probedSlab, p4.object)).toBe(m.probe(fs[3]!).object);
+    expect(folio.partialTop).toBe(1);
+    check(m);
+  });
+
+  it("with kfree_rcu, hands a grace period's frees to a slab as one detached freelist (build_detached_freelist)", () => {
+    const m = testMemmap({ nodes: 1, descriptorFree: "kfree-rcu" });
+    const folio = m.cacheFor("folio");
+    const fs = Array.from({ length: folio.objects + 1 }, () => m.memdescAllocNode("folio"));
+    const full = fs[0]!;
+    m.free(fs[3]!);
+    m.free(fs[4]!);
+    // Waiting for RCU, the objects still count as in use.
+    expect(structSlab(m, full)).toMatchObject({ inuse: folio.objects });
+    m.rcu.synchronize();
+    expect(structSlab(m, full)).toMatchObject({ inuse: folio.objects - 2, frozen: 0, freelist: fs[4] });
     expect(folio.partialTop).toBe(1);
     check(m);
   });
@@ -64,7 +75,6 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     const folio = m.cacheFor("folio");
     const fs = Array.from({ length: 10 }, () => m.memdescAllocNode("folio"));
     for (const d of fs.slice(0, 4)) m.free(d);
-    m.rcu.synchronize();
     expect(structSlab(m, fs[0]!)).toMatchObject({ inuse: folio.objects, frozen: 1, freelist: 0 });
     m.kmemCacheShrink(folio);
     // Six in use; the CPU freelist (the four freed ones, then the untouched rest) spliced onto the slab's own.
@@ -86,14 +96,15 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     const fs = Array.from({ length: folio.objects * 9 }, () => m.memdescAllocNode("folio"));
     expect(folio.slabs).toBe(9);
     for (const d of fs) m.free(d);
-    m.rcu.synchronize();
-    // Eight unfrozen slabs emptied: min_partial (5) stay, three wait a grace period to go; the CPU slab stays.
+    // Eight unfrozen slabs emptied one object at a time, each joining the partial list with its first free: the
+    // first four stay; from the fifth the list holds min_partial (5) counting the emptied slab, so it is
+    // discarded, and waits a grace period to go (__slab_free's slab_empty). The CPU slab stays.
     expect(folio.minPartial).toBe(5);
-    expect(folio.partialTop).toBe(5);
+    expect(folio.partialTop).toBe(4);
     expect(folio.slabs).toBe(9);
     check(m);
     m.rcu.synchronize();
-    expect(folio.slabs).toBe(6);
+    expect(folio.slabs).toBe(5);
     check(m);
   });
 
@@ -101,9 +112,9 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     const m = testMemmap({ nodes: 1 });
     const f = m.memdescAllocNode("folio");
     m.free(f);
+    // On the CPU freelist at once: its free pointer is in its bytes, and it is no descriptor.
     expect(() => m.free(f)).toThrow(/double free/);
     m.rcu.synchronize();
-    // On the CPU freelist now: its free pointer is in its bytes, and it is no descriptor.
     expect(() => m.free(f)).toThrow(/double free/);
     expect(() => m.readField(f, "_refcount")).toThrow(/freed/);
     expect(m.isLive(f)).toBe(false);

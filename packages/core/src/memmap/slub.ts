@@ -69,11 +69,12 @@ export function newSlab(m: Memmap, cache: SlabCache, nid: number): number {
   // The struct slab: its pages, then the slab pages' words.
   const sj = S.slabOf(so);
   const si = so - sj * S.objects;
-  S.objPfn[so] = pfn;
   S.objMeta[so] = OBJ_LIVE | (cache.order << META_ORDER_SHIFT) | (use << META_USE_SHIFT);
   const sdesc = S.objectAddress(DIRECT_MAP_BASE, sj, si);
   const sbyte = S.byteOffset(sj, si);
   S.u8[sj >>> S.chunkShift]!.fill(0, sbyte, sbyte + S.objectSize);
+  // slab_address(): the struct slab keeps its slab's PFN.
+  S.setPfn(so, pfn);
   cache.slabDesc[j] = sdesc;
   cache.slabDescObj[j] = so;
   cache.slabDescChunk[j] = sj >>> S.chunkShift;
@@ -195,16 +196,25 @@ export function freeObjectNow(m: Memmap, cache: SlabCache, o: number): void {
 }
 
 /**
- * `kfree_rcu()` of a published object: descriptor caches are all SLAB_TYPESAFE_BY_RCU, so it waits in the RCU
- * ring for a grace period before the cache may hand it out again (still of its kind meanwhile; its order and
- * use stay for RCU readers' `descriptorPfn()`).
+ * Frees a published descriptor. Descriptor caches are SLAB_TYPESAFE_BY_RCU (the plan's rule, docs/kernel.md), so
+ * by default `kmem_cache_free()` puts it straight back on its slab's freelist: the next allocation of its kind may
+ * reuse it at once, and an RCU reader still holding its address finds a descriptor of the same kind, perhaps
+ * describing other memory. Only an emptied slab's pages wait a grace period (`discardSlab`). With
+ * `descriptorFree: "kfree-rcu"` the object itself waits a grace period in the RCU ring instead (`kfree_rcu()`).
+ * Its order and use stay in its shadow either way, for readers.
  */
-export function kfreeRcu(m: Memmap, cache: SlabCache, o: number): void {
+export function freeDescriptor(m: Memmap, cache: SlabCache, o: number): void {
   m.locator.checked = 0;
   cache.liveObjects--;
-  cache.objMeta[o] = (cache.objMeta[o]! & ~3) | OBJ_RCU;
-  cache.rcuObjects++;
-  m.rcu.deferObject(cache.id, o);
+  if (m.deferDescriptorFrees) {
+    cache.objMeta[o] = (cache.objMeta[o]! & ~3) | OBJ_RCU;
+    cache.rcuObjects++;
+    m.rcu.deferObject(cache.id, o);
+    return;
+  }
+  cache.objMeta[o] = cache.objMeta[o]! & ~3;
+  const j = cache.slabOf(o);
+  doSlabFree(m, cache, j, o, o, 1);
 }
 
 /**
@@ -278,7 +288,14 @@ export function kmemCacheFreeBulk(
  * `do_slab_free()`: a list `head`..`tail` of `count` objects of slab `j`. Objects of the CPU slab go onto the
  * CPU freelist (the fast path: no `struct slab` write); others take `__slab_free()`.
  */
-function doSlabFree(m: Memmap, cache: SlabCache, j: number, head: number, tail: number, count: number): void {
+export function doSlabFree(
+  m: Memmap,
+  cache: SlabCache,
+  j: number,
+  head: number,
+  tail: number,
+  count: number,
+): void {
   if (j === cache.cpuSlab) {
     cache.cpuPush(head, tail);
     return;
@@ -340,7 +357,7 @@ export function freeSlab(m: Memmap, cache: SlabCache, j: number): void {
   }
   m.pcp.freePages(pfn, cache.order);
   cache.releaseSlabId(j);
-  if (!cache.selfHosting) kfreeRcu(m, m.slabCache, so);
+  if (!cache.selfHosting) freeDescriptor(m, m.slabCache, so);
 }
 
 /**

@@ -1,8 +1,9 @@
 import { MemmapError } from "./errors.js";
 import { viewOf } from "./fields.js";
+import { cacheOf } from "./kinds.js";
 import type { Memmap } from "./memmap.js";
 import { DIRECT_MAP_BASE, META_ORDER_SHIFT, META_USE_SHIFT, OBJ_LIVE } from "./slab-cache.js";
-import { freeObjectNow, kfreeRcu, slabAllocNode } from "./slub.js";
+import { freeDescriptor, freeObjectNow, slabAllocNode } from "./slub.js";
 import { writePointerWords } from "./words.js";
 
 /**
@@ -23,10 +24,10 @@ export function split(
   if (!Number.isInteger(newOrder) || newOrder < 0 || newOrder >= order)
     throw new MemmapError("BAD_ORDER", `cannot split an order-${order} ${c.kind} to order ${newOrder}`);
   const k = m.kindTable.get(c.kind!);
-  const target = k.byOrder[newOrder]!;
+  const target = cacheOf(k, newOrder, m.maxOrder, c.useOf(o));
   const keep = target === c;
   const pieces = 2 ** (order - newOrder);
-  const pfn = c.objPfn[o]!;
+  const pfn = c.pfnOf(o);
   const use = c.useOf(o);
   const meta = OBJ_LIVE | (newOrder << META_ORDER_SHIFT) | (use << META_USE_SHIFT);
   const nid = m.buddy.nodeOf(pfn);
@@ -50,7 +51,7 @@ export function split(
     const i = t - j * target.objects;
     const b = target.byteOffset(j, i);
     target.u8[j >>> target.chunkShift]!.fill(0, b, b + target.objectSize);
-    target.objPfn[t] = pfn + out.length * 2 ** newOrder;
+    target.setPfn(t, pfn + out.length * 2 ** newOrder);
     target.objMeta[t] = meta;
     out.push(target.objectAddress(DIRECT_MAP_BASE, j, i));
   }
@@ -66,7 +67,7 @@ export function split(
   m.counters.count(use, 0, newOrder, pieces);
   if (!keep) {
     l.locate(desc);
-    kfreeRcu(m, l.cache, l.object);
+    freeDescriptor(m, l.cache, l.object);
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { AnyDescriptor } from "../plugin/define.js";
 import type { Registry } from "../registry/registry.js";
+import type { BuddyWordFormat } from "./buddy.js";
 import { MemmapError } from "./errors.js";
 import { TWO32 } from "./u64.js";
 
@@ -8,18 +9,35 @@ import { TWO32 } from "./u64.js";
  * half first). A descriptor's word is its address OR its tag; a free page's is the buddy allocator's.
  */
 
-/** Where the buddy word's fields sit: bits of the low half (the free-list slot is the whole high half). */
-export interface BuddyWordBits {
-  readonly order: number;
-  readonly tail: number;
-  readonly pcp: number;
-}
-
-/** The buddy kind's inline fields, checked to fit how the buddy allocator and per-CPU lists write them. */
-export function buddyWordBits(registry: Registry<readonly AnyDescriptor[]>): BuddyWordBits {
-  const payload = registry.plugin("buddy").payload ?? [];
+/**
+ * How the registry's design writes free pages (`BuddyWordFormat`): the slot encoding when the buddy kind's inline
+ * fields are order, tail and pcp in the low half and slot in the high half (memdesc-8's proposal); the linked
+ * encoding when they are BuddyAllocator Option 1's `next` (word 0), `order` and `prev` (word 1). The tail bit
+ * and `pcp` bit of the slot encoding become the tail and per-CPU markers the allocator writes.
+ */
+export function buddyFormat(registry: Registry<readonly AnyDescriptor[]>): BuddyWordFormat {
+  const payload = registry.payloadOf("buddy");
   const field = (name: string) => payload.find((f) => f.name === name);
+  const tag = registry.tagOf("buddy")!;
+  const next = field("next");
+  const prev = field("prev");
   const order = field("order");
+  if (next && prev && order) {
+    if (
+      (next.word ?? 0) !== 0 ||
+      next.bit !== 4 ||
+      prev.word !== 1 ||
+      prev.bit !== 4 ||
+      order.word !== 1 ||
+      order.bit !== 0 ||
+      order.width !== 4
+    )
+      throw new MemmapError(
+        "BUDDY_PAYLOAD",
+        "a linked buddy entry (Option 1) needs next at bit 4 of word 0, and order at bits 0-3 and prev at bit 4 of word 1",
+      );
+    return { encoding: "linked", tag, orderShift: 0, pcpShift: 0, tailLo: tag };
+  }
   const tail = field("tail");
   const pcp = field("pcp");
   const slot = field("slot");
@@ -37,9 +55,15 @@ export function buddyWordBits(registry: Registry<readonly AnyDescriptor[]>): Bud
   )
     throw new MemmapError(
       "BUDDY_PAYLOAD",
-      "the buddy word needs inline fields order (low half, 4 bits), tail and pcp (low half) and slot (bits 32-63)",
+      "the buddy word needs inline fields order (low half, 4 bits), tail and pcp (low half) and slot (bits 32-63), or Option 1's next, order and prev",
     );
-  return { order: order.bit, tail: tail.bit, pcp: pcp.bit };
+  return {
+    encoding: "slot",
+    tag,
+    orderShift: order.bit,
+    pcpShift: pcp.bit,
+    tailLo: (tag | (1 << tail.bit)) >>> 0,
+  };
 }
 
 /** The words of `pages` pages, each a free tail (`tailLo`); the buddy allocator then heads the free blocks. */

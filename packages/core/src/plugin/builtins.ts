@@ -4,9 +4,10 @@ import { MAX_PAGE_ORDER } from "../kernel/constants.js";
 import { defineDescriptor } from "./define.js";
 
 /**
- * Free pages. The buddy allocator keeps its data in the word itself (an order, and list links where the page
- * entry has room for them), because allocating a descriptor while splitting a free block would loop between
- * slab and the page allocator (Wilcox, linux-mm 2024).
+ * Free pages. The buddy allocator keeps its data in the page entry itself (an order, and list links where the
+ * entry has room for them), because allocating a descriptor while splitting a free block would loop between slab
+ * and the page allocator (docs/kernel.md, "Buddy pages", WB24). Its fields here are the 8-byte word's proposal;
+ * a design's type table (buddy-16's Option 1) overrides them.
  */
 export const buddy = defineDescriptor({
   name: "@memdesc/core",

@@ -4,19 +4,39 @@ import type { CType } from "../ctype/types.js";
 import { type PayloadField, payloadFieldSchema } from "../design/schema.js";
 import type { SimulationHooks } from "../memmap/hooks.js";
 import type { OverlayRuleSet } from "../overlay/rules.js";
+import { type Provenance, provenanceSchema } from "../provenance/provenance.js";
 import { ValidationError } from "../validate.js";
 
 /**
- * A descriptor whose memdesc-era size depends on the allocation's order, like struct folio: small folios
- * need 80 bytes, large ones the large-folio fields too. `select(order)` names the variant to use.
+ * A descriptor whose memdesc-era size depends on the allocation, like struct folio: small folios need 80 bytes,
+ * large ones the large-folio fields too, hugetlb ones the hugetlb fields as well. `select(order, use)` names the
+ * variant for an allocation of `order` made for `use` (undefined when the caller does not know it).
  */
 export interface MemdescVariants {
   readonly variants: Readonly<Record<string, CType>>;
-  readonly select: (order: number) => string;
+  readonly select: (order: number, use?: MemoryUse) => string;
 }
 
 /** A plugin's preferred type tag: one for every design, or per design name with an optional default. */
 export type TagPreference = number | Readonly<Record<string, number>>;
+
+/**
+ * Where a plugin's layouts come from: today's (the kernel file and release it overlays struct page in), the
+ * memdesc-era one (one source for every variant, or one per variant), and any field whose source differs from its
+ * layout's, by C path: a memdesc-era `pfn` a plugin adds is `inferred`, a field of its own invention `proposal`.
+ */
+export interface DescriptorProvenance {
+  readonly today?: Provenance;
+  readonly memdesc?: Provenance | Readonly<Record<string, Provenance>>;
+  readonly fields?: Readonly<Record<string, Provenance>>;
+}
+
+/**
+ * How a separately allocated descriptor gets back to its memory (`slab_address()`, `ptdesc_address()`,
+ * `zpdesc_pfn()`, a folio's `pfn`): the memdesc-era field holding the PFN, or, for a descriptor that has none,
+ * how it finds its memory instead and the source that says so.
+ */
+export type WayBack = { readonly field: string } | { readonly how: string; readonly provenance: Provenance };
 
 /** What `defineDescriptor` takes. */
 export interface DescriptorDefinition<K extends string, S extends z.ZodType> {
@@ -30,6 +50,13 @@ export interface DescriptorDefinition<K extends string, S extends z.ZodType> {
   readonly description?: string;
   /** The kernel source that defines it: `include/linux/mm_types.h`. */
   readonly source?: string;
+  /** Where its layouts and fields come from (kernel, plan, inferred, proposal), shown beside them. */
+  readonly provenance?: DescriptorProvenance;
+  /**
+   * How its memdesc-era descriptor finds its memory. Default: the field `pfn`, when every memdesc-era layout has
+   * one. The simulator keeps the PFN in that field.
+   */
+  readonly wayBack?: WayBack;
   /** `pointer`: the word points at a separately allocated descriptor; `inline`: the word holds the data. */
   readonly storage?: "pointer" | "inline";
   readonly tag?: TagPreference;
@@ -103,6 +130,30 @@ const fn = z.custom<(...args: never[]) => unknown>((f) => typeof f === "function
 const use = z.enum(memoryUseNames as [MemoryUse, ...MemoryUse[]]);
 const tag = z.number().int().min(0).max(255);
 
+/** A simulated behaviour a plugin contributes, with its source. */
+export const behaviourSchema = z
+  .object({
+    /** Short name: `iommu_put_pages_list`. */
+    name: z.string().min(1),
+    /** What the simulator does, in a sentence. */
+    what: z.string().min(1),
+    provenance: provenanceSchema,
+  })
+  .strict();
+
+export const descriptorProvenanceSchema = z
+  .object({
+    today: provenanceSchema.optional(),
+    memdesc: z.union([provenanceSchema, z.record(z.string(), provenanceSchema)]).optional(),
+    fields: z.record(z.string().min(1), provenanceSchema).optional(),
+  })
+  .strict();
+
+export const wayBackSchema = z.union([
+  z.object({ field: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*$/, "a C field path") }).strict(),
+  z.object({ how: z.string().min(1), provenance: provenanceSchema }).strict(),
+]);
+
 /** The manifest a plugin must satisfy; checked when it is defined, so a broken plugin fails at once. */
 export const descriptorManifestSchema = z
   .object({
@@ -116,6 +167,8 @@ export const descriptorManifestSchema = z
     title: z.string({ error: "a title is needed, e.g. 'struct folio'" }).min(1),
     description: z.string().optional(),
     source: z.string().optional(),
+    provenance: descriptorProvenanceSchema.optional(),
+    wayBack: wayBackSchema.optional(),
     storage: z.enum(["pointer", "inline"]),
     tag: z.union([tag, z.record(z.string(), tag)]).optional(),
     uses: z.array(use),
@@ -128,7 +181,7 @@ export const descriptorManifestSchema = z
           variants: z
             .record(z.string(), aggregate)
             .refine((v) => Object.keys(v).length > 0, "at least one variant"),
-          select: z.custom<(order: number) => string>((f) => typeof f === "function", {
+          select: z.custom<(order: number, use?: MemoryUse) => string>((f) => typeof f === "function", {
             error: "must be a function",
           }),
         }),
@@ -153,6 +206,7 @@ export const descriptorManifestSchema = z
         release: fn.optional(),
         split: fn.optional(),
         actions: z.object({ pagetables: fn.optional(), iommu: fn.optional() }).optional(),
+        behaviours: z.array(behaviourSchema).optional(),
       })
       .optional(),
   })
@@ -166,6 +220,23 @@ export const descriptorManifestSchema = z
           path: ["memdesc"],
           message: "a pointer kind needs its memdesc-era layout",
         });
+    } else if (p.wayBack)
+      ctx.addIssue({
+        code: "custom",
+        path: ["wayBack"],
+        message: "an inline kind has no descriptor that needs a way back to its memory",
+      });
+    const m = p.provenance?.memdesc;
+    if (m && !("basis" in m)) {
+      const variants =
+        p.memdesc && "variants" in p.memdesc ? Object.keys(p.memdesc.variants as object) : ["default"];
+      for (const v of Object.keys(m))
+        if (!variants.includes(v))
+          ctx.addIssue({
+            code: "custom",
+            path: ["provenance", "memdesc", v],
+            message: `no memdesc-era variant "${v}" (variants: ${variants.join(", ")})`,
+          });
     }
   });
 

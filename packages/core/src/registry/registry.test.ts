@@ -5,6 +5,7 @@ import { c } from "../ctype/dsl.js";
 import { defineDesign } from "../design/schema.js";
 import { overlay } from "../overlay/rules.js";
 import { defineDescriptor } from "../plugin/define.js";
+import { KN_M } from "../provenance/sources.js";
 import { createRegistry } from "./registry.js";
 
 const tiny = (kind: string, tag?: number | Record<string, number>) =>
@@ -23,18 +24,35 @@ describe("createRegistry", () => {
     const r = createRegistry({ design: "memdesc-8", plugins: [refFolio, refSlab, refPtdesc] });
     expect(r.kinds).toEqual(["buddy", "misc", "folio", "slab", "ptdesc"]);
     expect([r.tagOf("misc"), r.tagOf("buddy"), r.tagOf("folio"), r.tagOf("slab"), r.tagOf("ptdesc")]).toEqual(
-      [0, 1, 2, 5, 7],
+      [0, 1, 2, 5, 8],
     );
     expect(r.kindOf(5)).toBe("slab");
+    // The 2025 revision had PageTable at 7.
+    expect(r.withDesign("memdesc-8-2025").tagOf("ptdesc")).toBe(7);
     const v1 = r.withDesign("memdesc-8-v1");
     expect([v1.tagOf("folio"), v1.tagOf("slab"), v1.tagOf("ptdesc"), v1.tagOf("buddy")]).toEqual([
       1, 4, 9, 5,
     ]);
   });
 
-  it("gives unnamed kinds the lowest tags nobody has a claim on", () => {
+  it("gives unnamed kinds the lowest tags nobody has a claim on, as this project's proposal", () => {
     const r = createRegistry({ plugins: [refFolio, tiny("ioptdesc"), tiny("zpdesc")] });
-    expect([r.tagOf("ioptdesc"), r.tagOf("zpdesc")]).toEqual([11, 12]);
+    // The current table names ZPDesc (12) and gives 11 to acctmem: ioptdesc takes 14, the first unassigned tag.
+    expect([r.tagOf("ioptdesc"), r.tagOf("zpdesc")]).toEqual([14, 12]);
+    const rows = new Map(r.typeTable().map((row) => [row.kind, row]));
+    expect(rows.get("zpdesc")!.provenance).toMatchObject({ basis: "plan", page: KN_M });
+    expect(rows.get("ioptdesc")!.provenance).toEqual({
+      basis: "proposal",
+      by: "memdesc",
+      reasoning:
+        "the memdesc-8 table names no ioptdesc type; it takes tag 14, the lowest free one: the memdesc-8 table leaves tag 14 unassigned",
+    });
+    // A tag a plugin asks for off the table is the plugin's proposal.
+    const asked = createRegistry({ plugins: [tiny("ioptdesc", 15)] });
+    expect(asked.typeTable().find((row) => row.kind === "ioptdesc")!.provenance).toMatchObject({
+      basis: "proposal",
+      by: "memdesc-plugin-ioptdesc",
+    });
   });
 
   it("never gives another kind a tag that reads as Buddy in the 32-byte design", () => {
@@ -113,7 +131,7 @@ describe("createRegistry", () => {
       [0, "misc", "inline"],
       [1, "buddy", "inline"],
       [2, "folio", "pointer"],
-      [11, "ioptdesc", "pointer"],
+      [14, "ioptdesc", "pointer"],
     ]);
   });
 

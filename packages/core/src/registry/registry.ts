@@ -3,15 +3,23 @@ import type { Abi, AbiName } from "../abi/abi.js";
 import type { MemoryUse } from "../bill/uses.js";
 import type { CType } from "../ctype/types.js";
 import { resolveDesign } from "../design/builtin.js";
-import type { Design } from "../design/schema.js";
+import type { Design, PayloadField } from "../design/schema.js";
 import { MemdescError } from "../errors.js";
 import { linux618 } from "../kernel/config.js";
 import { page } from "../kernel/page.js";
 import { LayoutEngine } from "../layout/engine.js";
+import { fieldsByPath } from "../layout/fields.js";
 import type { KernelConfig, Layout } from "../layout/types.js";
 import { checkOverlay, type RuleResult } from "../overlay/check.js";
 import { type BuiltinKind, builtinKinds } from "../plugin/builtins.js";
-import { type AnyDescriptor, type MemdescVariants, pluginLabel } from "../plugin/define.js";
+import {
+  type AnyDescriptor,
+  type MemdescVariants,
+  pluginLabel,
+  preferredTag,
+  type WayBack,
+} from "../plugin/define.js";
+import { type Provenance, proposal } from "../provenance/provenance.js";
 import { ValidationError } from "../validate.js";
 import { WordCodec } from "../word/codec.js";
 import { assignTags } from "./tags.js";
@@ -40,7 +48,10 @@ export type ValueOf<Ps extends readonly AnyDescriptor[], K extends KindOf<Ps>> =
 
 /** A problem with one plugin in a registry: duplicate kind, or overlay rules naming fields that do not exist. */
 export class RegistryError extends MemdescError {
-  constructor(code: "DUPLICATE_KIND" | "OVERLAY_FIELD" | "UNKNOWN_KIND" | "UNKNOWN_LAYOUT", message: string) {
+  constructor(
+    code: "DUPLICATE_KIND" | "OVERLAY_FIELD" | "UNKNOWN_KIND" | "UNKNOWN_LAYOUT" | "WAY_BACK",
+    message: string,
+  ) {
     super(code, message);
   }
 }
@@ -51,6 +62,24 @@ export interface DescriptorSize {
   readonly size: number;
   /** Rounded up to the design's descriptor alignment: what a slab cache of them spends per object. */
   readonly rounded: number;
+}
+
+/** One row of a registry's type table: tag, kind, storage, what the design says, and where that comes from. */
+export interface TypeTableRow {
+  readonly tag: number;
+  readonly kind: string;
+  readonly storage: "pointer" | "inline";
+  readonly meaning: string;
+  readonly plugin: string;
+  /** The row's source: the design's table, or, for a kind the table does not name, this project's proposal. */
+  readonly provenance: Provenance | undefined;
+}
+
+/** Where a kind's layouts come from: today's, each memdesc-era variant's, and fields that differ. */
+export interface KindProvenance {
+  readonly today: Provenance | undefined;
+  readonly memdesc: Readonly<Record<string, Provenance | undefined>>;
+  readonly fields: Readonly<Record<string, Provenance>>;
 }
 
 /** One plugin's overlay rules checked against a struct page (core's, or a kernel's from BTF). */
@@ -120,6 +149,7 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
     );
     this.owners = resolveOwners(all);
     this.checkOverlayFields();
+    this.checkWayBacks();
   }
 
   /** The same plugins under another design (tags are reassigned; layouts are shared). */
@@ -178,16 +208,16 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
    * The separately allocated descriptor for an allocation of `order`: which variant, its size, and its size
    * rounded to the design's descriptor alignment. Inline kinds have none.
    */
-  descriptorSize(kind: KindOf<Ps>, order = 0): DescriptorSize | undefined {
+  descriptorSize(kind: KindOf<Ps>, order = 0, use?: MemoryUse): DescriptorSize | undefined {
     const p = this.plugin(kind);
     const m = p.memdesc as CType | MemdescVariants | undefined;
     if (p.storage === "inline" || !m) return undefined;
-    const variant = "variants" in m ? m.select(order) : "default";
+    const variant = "variants" in m ? m.select(order, use) : "default";
     const layout = this.memdescLayouts(kind)[variant];
     if (!layout)
       throw new RegistryError(
         "UNKNOWN_LAYOUT",
-        `${pluginLabel(p)}: select(${order}) named variant "${variant}", which it does not define`,
+        `${pluginLabel(p)}: select(${order}${use ? `, "${use}"` : ""}) named variant "${variant}", which it does not define`,
       );
     return { variant, size: layout.size, rounded: roundUp(layout.size, this.design.descriptorAlign) };
   }
@@ -236,22 +266,78 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
       }));
   }
 
-  /** The rows of this registry's type table: tag, kind, storage and what the design's table says. */
-  typeTable(): {
-    tag: number;
-    kind: string;
-    storage: "pointer" | "inline";
-    meaning: string;
-    plugin: string;
-  }[] {
+  /**
+   * The rows of this registry's type table: tag, kind, storage, what the design's table says, and its source. A
+   * kind the design's table does not name gets a tag the table leaves free (or one it sets aside for a kind this
+   * set lacks): that choice is this project's proposal (or the plugin's, when it asked for the tag), and says so.
+   */
+  typeTable(): TypeTableRow[] {
     return [...this.tags]
-      .map(([kind, tag]) => {
+      .map(([kind, tag]): TypeTableRow => {
         const p = this.byKind.get(kind)!;
         const row = this.design.typeTable.find((e) => e.tag === tag);
-        const meaning = row && row.kind === kind ? row.meaning : `${p.title} (${p.storage})`;
-        return { tag, kind, storage: p.storage, meaning, plugin: p.name };
+        if (row && row.kind === kind)
+          return {
+            tag,
+            kind,
+            storage: p.storage,
+            meaning: row.meaning,
+            plugin: p.name,
+            provenance: row.provenance ?? this.design.provenance,
+          };
+        const asked = preferredTag(p, this.design.name) === tag;
+        const why = row
+          ? `tag ${tag} is set aside for ${row.kind ?? "another type"} (${row.meaning}), which this set does not have`
+          : `the ${this.design.name} table leaves tag ${tag} unassigned`;
+        const reasoning = asked
+          ? `${p.name} asks for tag ${tag} for ${kind}; ${why}`
+          : `the ${this.design.name} table names no ${kind} type; it takes tag ${tag}, the lowest free one: ${why}`;
+        return {
+          tag,
+          kind,
+          storage: p.storage,
+          meaning: `${p.title} (${p.storage})`,
+          plugin: p.name,
+          provenance: proposal(reasoning, asked ? p.name : "memdesc"),
+        };
       })
       .sort((a, b) => a.tag - b.tag);
+  }
+
+  /**
+   * The inline fields of a kind's word: the design's row for its tag when that row is the kind's (the design is
+   * the authority on its own words), else the plugin's; what the word codec packs.
+   */
+  payloadOf(kind: KindOf<Ps>): readonly PayloadField[] {
+    const p = this.plugin(kind);
+    if (p.storage !== "inline") return [];
+    const tag = this.tags.get(kind);
+    const row = this.design.typeTable.find((e) => e.tag === tag && e.kind === kind);
+    return row?.payload ?? p.payload ?? [];
+  }
+
+  /** Where a kind's layouts come from, per layout and memdesc-era variant, with the fields that differ. */
+  provenanceOf(kind: KindOf<Ps>): KindProvenance {
+    const p = this.plugin(kind);
+    const given = p.provenance;
+    const m = given?.memdesc;
+    const memdesc: Record<string, Provenance | undefined> = {};
+    for (const v of Object.keys(this.memdescLayouts(kind)))
+      memdesc[v] = m === undefined ? undefined : "basis" in m ? (m as Provenance) : m[v];
+    return { today: given?.today, memdesc, fields: { ...(given?.fields ?? {}) } };
+  }
+
+  /**
+   * How a kind's memdesc-era descriptor finds its memory: the field holding its PFN (declared, or `pfn` when
+   * every variant has one), what the plugin says instead, or undefined when it says nothing and has no `pfn`.
+   */
+  wayBackOf(kind: KindOf<Ps>): WayBack | undefined {
+    const p = this.plugin(kind);
+    if (p.storage !== "pointer") return undefined;
+    if (p.wayBack) return p.wayBack;
+    const layouts = Object.values(this.memdescLayouts(kind));
+    if (layouts.length > 0 && layouts.every((l) => fieldsByPath(l).has("pfn"))) return { field: "pfn" };
+    return undefined;
   }
 
   private lay(key: string, type: CType): Layout {
@@ -290,6 +376,22 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
         types.set(`${today.kind} ${today.name}`, p.today!);
     }
     return types;
+  }
+
+  /** A declared way-back field must be in every memdesc-era layout, wide enough for a PFN. */
+  private checkWayBacks(): void {
+    for (const p of this.plugins) {
+      const w = p.wayBack;
+      if (!w || !("field" in w)) continue;
+      for (const [v, l] of Object.entries(this.memdescLayouts(p.kind as KindOf<Ps>))) {
+        const f = fieldsByPath(l).get(w.field);
+        if (!f || f.size < 4 || f.bitSize !== undefined)
+          throw new RegistryError(
+            "WAY_BACK",
+            `${pluginLabel(p)} (kind ${p.kind}): wayBack names field ${w.field}, which the memdesc-era layout${v === "default" ? "" : ` "${v}"`} ${f ? "has too narrow for a PFN" : "does not have"}`,
+          );
+      }
+    }
   }
 
   /** A plugin's rules must name fields that exist in core's struct page and in its own layout. */

@@ -91,6 +91,7 @@ describe("memdesc word codec", () => {
       title: "4-byte word",
       entryBytes: 4,
       wordBits: 32,
+      wordBitsReason: "a test of the codec's 32-bit path",
       typeBits: 4,
       typeTable: [
         {

@@ -140,9 +140,60 @@ export class WordCodec {
         "NOT_INLINE",
         `${what} is a pointer type in ${this.design.name}; give an address`,
       );
-    let word = BigInt(tag);
-    const payload = info?.payload ?? [];
-    for (const [name, raw] of Object.entries(value.fields)) {
+    const words = this.packFields(tag, what, info?.payload ?? [], value.fields);
+    const later = words.findIndex((w, i) => i > 0 && w !== 0n);
+    if (later > 0)
+      throw new WordCodecError(
+        "UNKNOWN_FIELD",
+        `${what} has fields in word ${later} of its ${this.design.entryBytes}-byte entry; encode the whole entry with encodeEntry()`,
+      );
+    return words[0]!;
+  }
+
+  /**
+   * Encodes a whole page entry: one bigint per word of the entry (BuddyAllocator Option 1's 16-byte entry keeps
+   * `prev` and the order in word 1). The memdesc word is `[0]`.
+   */
+  encodeEntry(value: WordValue): bigint[] {
+    this.requireWord();
+    if ("address" in value) return [this.encode(value), ...this.emptyWords()];
+    const tag = "kind" in value ? this.tagOf(value.kind) : this.checkTag(value.tag);
+    const info = this.tags.get(tag);
+    if (info && info.storage !== "inline")
+      throw new WordCodecError(
+        "NOT_INLINE",
+        `${info.kind ?? `tag ${tag}`} is a pointer type in ${this.design.name}; give an address`,
+      );
+    return this.packFields(tag, info?.kind ?? `tag ${tag}`, info?.payload ?? [], value.fields);
+  }
+
+  /** Decodes a whole page entry (one bigint per word): inline fields may sit in any of its words. */
+  decodeEntry(words: readonly bigint[]): DecodedWord {
+    const first = this.decode(words[0] ?? 0n);
+    if (first.storage !== "inline") return first;
+    const info = this.tags.get(first.tag);
+    const fields: Record<string, bigint> = {};
+    for (const f of info?.payload ?? []) {
+      const w = words[f.word ?? 0] ?? 0n;
+      fields[f.name] = (w >> BigInt(f.bit)) & ((1n << BigInt(f.width)) - 1n);
+    }
+    return { ...first, fields };
+  }
+
+  /** The words of an entry past the memdesc word, all zero. */
+  private emptyWords(): bigint[] {
+    const n = Math.max(1, Math.floor((this.design.entryBytes * 8) / this.design.wordBits));
+    return Array.from({ length: n - 1 }, () => 0n);
+  }
+
+  private packFields(
+    tag: number,
+    what: string,
+    payload: readonly PayloadField[],
+    values: Readonly<Record<string, bigint | number>>,
+  ): bigint[] {
+    const words = [BigInt(tag), ...this.emptyWords()];
+    for (const [name, raw] of Object.entries(values)) {
       const field = payload.find((f) => f.name === name);
       if (!field)
         throw new WordCodecError(
@@ -156,9 +207,10 @@ export class WordCodec {
           "PAYLOAD_OVERFLOW",
           `${what}.${name} = ${v} does not fit in ${field.width} bits (0..${max})`,
         );
-      word |= v << BigInt(field.bit);
+      const i = field.word ?? 0;
+      words[i] = words[i]! | (v << BigInt(field.bit));
     }
-    return word;
+    return words;
   }
 
   decode(word: bigint): DecodedWord {
@@ -172,8 +224,10 @@ export class WordCodec {
     const tag = this.readTag(Number(word & 0xffffffffn));
     const info = this.tags.get(tag);
     if (info?.storage === "inline") {
+      // The memdesc word's own fields; those in later words of a wider entry need `decodeEntry()`.
       const fields: Record<string, bigint> = {};
-      for (const f of info.payload) fields[f.name] = (word >> BigInt(f.bit)) & ((1n << BigInt(f.width)) - 1n);
+      for (const f of info.payload)
+        if ((f.word ?? 0) === 0) fields[f.name] = (word >> BigInt(f.bit)) & ((1n << BigInt(f.width)) - 1n);
       return { tag, kind: info.kind, storage: "inline", fields };
     }
     return { tag, kind: info?.kind, storage: "pointer", address: word & ~BigInt(this.typeMask) };

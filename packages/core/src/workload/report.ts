@@ -1,5 +1,6 @@
 import { bill } from "../bill/bill.js";
 import { PAGE_SIZE } from "../kernel/constants.js";
+import { simulatedBehaviours } from "../memmap/behaviours.js";
 import type { Memmap } from "../memmap/memmap.js";
 import type { AnyDescriptor } from "../plugin/define.js";
 import type { Registry } from "../registry/registry.js";
@@ -10,9 +11,9 @@ import type { Workload } from "./schema.js";
 type AnyRegistry = Registry<readonly AnyDescriptor[]>;
 
 /** The bill under every design and the descriptors' own memory now, after phase `phase`. */
-export function sample(registry: AnyRegistry, m: Memmap, phase: string): SimulationSample {
+export function sample(registry: AnyRegistry, m: Memmap, phase: string, hvo: boolean): SimulationSample {
   const picture = m.picture();
-  const b = bill(registry, picture);
+  const b = bill(registry, picture, { hvo });
   const dm = m.descriptorMemory();
   const pages: Record<string, number> = {};
   for (const [use, e] of Object.entries(picture.uses)) if (e) pages[use] = e.pages;
@@ -39,7 +40,8 @@ export function sample(registry: AnyRegistry, m: Memmap, phase: string): Simulat
 
 /**
  * The report of a run so far: the machine, each action's pages and failures, the samples, the final picture and
- * bill, /proc/buddyinfo, the descriptors' own memory, and warnings (the bill's, and every action that ran out).
+ * bill, /proc/buddyinfo, the descriptors' own memory, the behaviours modelled with their sources, and warnings (the
+ * bill's, and every action that ran out).
  */
 export function simulationResult(
   registry: AnyRegistry,
@@ -48,8 +50,9 @@ export function simulationResult(
   reports: readonly ActionReport[],
   samples: SimulationSample[],
   runWarnings: ReadonlySet<string>,
+  hvo: boolean,
 ): SimulationResult {
-  const picture = m.picture(`simulation of ${w.name}`);
+  const picture = { ...m.picture(`simulation of ${w.name}`), hvo };
   const b = bill(registry, picture);
   const dm = m.descriptorMemory();
   const warnings = [...runWarnings, ...b.warnings];
@@ -73,7 +76,11 @@ export function simulationResult(
       nrCpus: m.nrCpus,
       design: registry.design.name,
       entryBytes: registry.design.entryBytes,
+      descriptorFree: m.deferDescriptorFrees ? "kfree-rcu" : "typesafe-by-rcu",
+      thp: m.thp,
+      hvo,
     },
+    behaviours: simulatedBehaviours(m),
     actions: reports.map((r) => ({ ...r })),
     samples,
     picture: { pageSize: PAGE_SIZE, ...picture },

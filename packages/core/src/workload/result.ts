@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { billSchema } from "../bill/bill.js";
 import { pictureSchema } from "../bill/picture.js";
+import { provenanceSchema } from "../provenance/provenance.js";
 
 const count = z.number().int().nonnegative();
 
@@ -62,7 +63,22 @@ export const simulationResultSchema = z.object({
     nrCpus: count,
     design: z.string().describe("The design the memmap was simulated in"),
     entryBytes: count,
+    descriptorFree: z
+      .enum(["typesafe-by-rcu", "kfree-rcu"])
+      .describe("How freed descriptors were given back (SLAB_TYPESAFE_BY_RCU, or kfree_rcu)"),
+    thp: z.boolean().describe("CONFIG_TRANSPARENT_HUGEPAGE: order 9 on the per-CPU lists"),
+    hvo: z.boolean().describe("Today's bill with the HugeTLB vmemmap optimisation"),
   }),
+  behaviours: z
+    .array(
+      z.object({
+        name: z.string(),
+        what: z.string(),
+        provenance: provenanceSchema,
+        by: z.string().describe("Who models it: @memdesc/core or a plugin's package"),
+      }),
+    )
+    .describe("What the simulation models, each with its source (kernel, plan, inferred or proposal)"),
   actions: z.array(
     z.object({
       phase: z.string(),

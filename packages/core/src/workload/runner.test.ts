@@ -27,6 +27,47 @@ describe("workload runner", () => {
     },
   );
 
+  it("reports every behaviour it modelled with its source, and the options it ran with", () => {
+    const r = runWorkload(testRegistry(), presets.desktop!, { memory: "128M" });
+    expect(r.machine).toMatchObject({ descriptorFree: "typesafe-by-rcu", thp: true, hvo: false });
+    const by = new Map(r.behaviours.map((b) => [b.name, b]));
+    expect(by.get("descriptor free: SLAB_TYPESAFE_BY_RCU")!.provenance).toMatchObject({
+      basis: "kernel",
+      release: "6.18",
+    });
+    expect(by.get("buddy allocator: the 8-byte word's encoding")!.provenance.basis).toBe("proposal");
+    expect(r.behaviours.every((b) => b.by === "@memdesc/core")).toBe(true);
+    // Nothing waited for a grace period: freed descriptors went straight back to their slabs.
+    expect(r.descriptorMemory.caches.every((c) => c.rcuObjects === 0)).toBe(true);
+    const k = runWorkload(testRegistry("buddy-16"), presets.desktop!, {
+      memory: "128M",
+      descriptorFree: "kfree-rcu",
+      thp: false,
+    });
+    expect(k.machine).toMatchObject({ descriptorFree: "kfree-rcu", thp: false, design: "buddy-16" });
+    const names = k.behaviours.map((b) => b.name);
+    expect(names).toContain("descriptor free: kfree_rcu");
+    expect(names).toContain("buddy allocator: struct buddy { next, prev }");
+    expect(k.behaviours.find((b) => b.name === "descriptor free: kfree_rcu")!.provenance.basis).toBe(
+      "proposal",
+    );
+  });
+
+  it("bills today with HVO when asked: hugetlb folios keep one page of struct pages", () => {
+    const w = {
+      name: "huge",
+      phases: [{ name: "pool", actions: [{ action: "hugetlb" as const, share: 0.5 }] }],
+    };
+    const off = runWorkload(testRegistry(), w, { memory: "256M" });
+    const on = runWorkload(testRegistry(), { ...w, hvo: true }, { memory: "256M" });
+    const today = (r: typeof off) => r.bill.designs.find((d) => d.design === "today")!;
+    const folios = on.picture.uses.hugetlb!.descriptors;
+    expect(folios).toBe(on.picture.uses.hugetlb!.pages / 512);
+    expect(today(off).total - today(on).total).toBe(folios * (512 * 64 - 4096));
+    expect(on.bill.hvo).toBe(true);
+    expect(on.samples.at(-1)!.designs.find((d) => d.design === "today")!.total).toBe(today(on).total);
+  });
+
   it("is deterministic for a seed, and another seed gives another run", () => {
     const a = runWorkload(testRegistry(), presets.desktop!, { memory: "128M" });
     const b = runWorkload(testRegistry(), presets.desktop!, { memory: "128M" });

@@ -1,6 +1,6 @@
 import { MAX_PAGE_ORDER, PAGE_SIZE } from "../kernel/constants.js";
 import { MemmapError } from "../memmap/errors.js";
-import { createMemmap, type Memmap } from "../memmap/memmap.js";
+import { createMemmap, type DescriptorFree, type Memmap } from "../memmap/memmap.js";
 import type { AnyDescriptor } from "../plugin/define.js";
 import type { Registry } from "../registry/registry.js";
 import { type ActionReport, perform, plannedPages } from "./actions.js";
@@ -19,6 +19,12 @@ export interface SimulationOptions {
   readonly nodes?: number;
   /** RCU grace period, simulated ms (default 10). */
   readonly gracePeriod?: number;
+  /** Overrides the workload's `descriptorFree`. */
+  readonly descriptorFree?: DescriptorFree;
+  /** Overrides the workload's `thp`. */
+  readonly thp?: boolean;
+  /** Overrides the workload's `hvo`: today's bill with the HugeTLB vmemmap optimisation. */
+  readonly hvo?: boolean;
 }
 
 /** Allocations per simulated millisecond: RCU time moves on as the workload allocates. */
@@ -35,6 +41,8 @@ export class Simulation {
   readonly memmap: Memmap;
   readonly workload: Workload;
   readonly registry: AnyRegistry;
+  /** Whether today's bill has the HugeTLB vmemmap optimisation on. */
+  readonly hvo: boolean;
   /** Pages of work done and the total planned (allocations; frees and splits count as their pages). */
   done = 0;
   readonly total: number;
@@ -59,8 +67,11 @@ export class Simulation {
       pages,
       nodes: options.nodes ?? workload.nodes,
       nrCpus: workload.nrCpus,
+      descriptorFree: options.descriptorFree ?? workload.descriptorFree,
+      thp: options.thp ?? workload.thp,
       ...(options.gracePeriod !== undefined ? { gracePeriod: options.gracePeriod } : {}),
     });
+    this.hvo = options.hvo ?? workload.hvo;
     this.random = seededRandom(workload.seed);
     this.total = workload.phases.reduce(
       (s, p) => s + p.actions.reduce((t, a) => t + plannedPages(a, this.memmap.pages), 0),
@@ -91,6 +102,7 @@ export class Simulation {
       this.reports,
       this.samples,
       this.warnings,
+      this.hvo,
     );
   }
 
@@ -119,7 +131,7 @@ export class Simulation {
         this.reports.push(report);
         yield* perform(this, action, report);
       }
-      this.samples.push(sample(this.registry, this.memmap, phase.name));
+      this.samples.push(sample(this.registry, this.memmap, phase.name, this.hvo));
     }
   }
 }

@@ -211,6 +211,15 @@ export const workloadSchema = z
     memory: sizeSchema.default("4G"),
     nodes: z.number().int().min(1).max(64).default(1),
     nrCpus: z.number().int().min(1).default(16),
+    /**
+     * How freed descriptors are given back: `typesafe-by-rcu` (the kernel's SLAB_TYPESAFE_BY_RCU, the plan's rule)
+     * or `kfree-rcu` (every object waits a grace period).
+     */
+    descriptorFree: z.enum(["typesafe-by-rcu", "kfree-rcu"]).default("typesafe-by-rcu"),
+    /** CONFIG_TRANSPARENT_HUGEPAGE: order 9 uses the per-CPU lists too. */
+    thp: z.boolean().default(true),
+    /** HugeTLB vmemmap optimisation on the machine billed as today (`hugetlb_optimize_vmemmap`). */
+    hvo: z.boolean().default(false),
     phases: z
       .array(z.object({ name: z.string().min(1), actions: z.array(workloadActionSchema) }).strict())
       .min(1, "a workload has at least one phase"),

@@ -52,10 +52,12 @@ describe("the tmpl-desc plugin", () => {
 
   // #endif
   // #if pointer
-  it("is a 48-byte separately allocated descriptor in the memdesc era", () => {
-    expect(layoutOf(tmplDescMemdesc, { abi: "lp64", config: linux618 }).size).toBe(48);
+  it("is a 56-byte separately allocated descriptor in the memdesc era, with the pfn of its memory", () => {
+    expect(layoutOf(tmplDescMemdesc, { abi: "lp64", config: linux618 }).size).toBe(56);
     const registry = createRegistry({ design: "memdesc-8", plugins: [tmplDesc()] });
-    expect(registry.descriptorSize("tmpl-desc")).toEqual({ variant: "default", size: 48, rounded: 48 });
+    expect(registry.descriptorSize("tmpl-desc")).toEqual({ variant: "default", size: 56, rounded: 64 });
+    expect(registry.wayBackOf("tmpl-desc")).toEqual({ field: "pfn" });
+    expect(registry.provenanceOf("tmpl-desc").memdesc.default?.basis).toBe("proposal");
   });
 
   // #endif
@@ -69,6 +71,7 @@ describe("the tmpl-desc plugin", () => {
       storage: "inline",
       fields: { order: 3n, owner: 42n },
     });
+    expect(registry.payloadOf("tmpl-desc").map((f) => f.provenance?.basis)).toEqual(["proposal", "proposal"]);
   });
 
   // #endif

@@ -14,6 +14,7 @@ import {
   // #if inline
   type PayloadField,
   // #endif
+  proposal,
 } from "@memdesc/core";
 import { z } from "zod";
 
@@ -64,12 +65,14 @@ const memberName = (m: MemberSpec): string | undefined =>
 
 /**
  * The separately allocated `struct tmpl_desc` of the memdesc era (the 32-, 16- and 8-byte designs), laid out
- * from today's members less the overlay-only ones: 48 bytes on x86-64.
+ * from today's members less the overlay-only ones, plus `pfn`: a descriptor that no longer overlays its memory's
+ * struct page needs a way back to that memory, and the registry looks for a `pfn` field wide enough for a PFN
+ * (or a `wayBack` the plugin declares). 56 bytes on x86-64, 64 in its slab cache.
  */
-export const tmplDescMemdesc: AggregateType = c.struct(
-  "tmpl_desc",
-  tmplDescMembers.filter((m) => !(tmplDescOverlayOnly as readonly string[]).includes(memberName(m) ?? "")),
-);
+export const tmplDescMemdesc: AggregateType = c.struct("tmpl_desc", [
+  ...tmplDescMembers.filter((m) => !(tmplDescOverlayOnly as readonly string[]).includes(memberName(m) ?? "")),
+  ["pfn", c.ulong],
+]);
 // #endif
 
 // #if inline
@@ -78,8 +81,20 @@ export const tmplDescMemdesc: AggregateType = c.struct(
  * allocation order and an owner id. They must fit the word's 64 bits (32 on 32-bit kernels).
  */
 export const tmplDescPayload: readonly PayloadField[] = [
-  { name: "order", bit: 4, width: 4 },
-  { name: "owner", bit: 8, width: 16 },
+  {
+    name: "order",
+    bit: 4,
+    width: 4,
+    meaning: "the allocation's order",
+    provenance: proposal("a template field: say where yours comes from"),
+  },
+  {
+    name: "owner",
+    bit: 8,
+    width: 16,
+    meaning: "who owns it",
+    provenance: proposal("a template field: say where yours comes from"),
+  },
 ];
 // #endif
 
@@ -137,6 +152,23 @@ export function tmplDesc(options: TmplDescOptions = {}) {
     today: tmplDescToday,
     overlay: [TMPL_DESC_MATCH],
     // #endif
+    // Where each layout comes from, shown by `memdesc types` and `memdesc layout` and checked by zod: kernel(file,
+    // release) for a layout the kernel has, plan(page, revision) for one a published plan gives, inferred(reasoning)
+    // for one derived from those, proposal(reasoning) for your own design. `fields` marks the fields whose source
+    // differs from their layout's.
+    provenance: {
+      // #if today
+      today: proposal('a template layout: replace with kernel("include/linux/<your header>.h", "<release>")'),
+      // #endif
+      // #if pointer
+      memdesc: proposal(
+        "today's members less those only needed to overlay struct page, and the pfn of its memory",
+      ),
+      fields: {
+        pfn: proposal("the way back from the descriptor to its memory, once it no longer overlays it"),
+      },
+      // #endif
+    },
     schema: tmplDescValueSchema,
     ...(options.tag === undefined ? {} : { tag: options.tag }),
   });

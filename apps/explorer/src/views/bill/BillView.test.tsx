@@ -75,4 +75,26 @@ describe("Bill view", () => {
     expect(open.dataset.design).toBe("memdesc-8-v1");
     expect(open.textContent).toMatch(/file \(folio\)[\d,]+ × 8 \+ [\d,]+ × 80/);
   });
+
+  it("takes HVO as a parameter: today's bill shrinks by the hugetlb pool's freed struct pages", () => {
+    show();
+    set("HugeTLB pool", 20);
+    const mix: Mix = { ...defaultMix, shares: { ...defaultMix.shares, hugetlb: 20 } };
+    expect(totals()).toEqual(expected(mix, "memdesc-8"));
+    const before = totals();
+    fireEvent.click(screen.getByLabelText("HVO on today (vm.hugetlb_optimize_vmemmap = 1)"));
+    const after = totals();
+    expect(after).toEqual(expected({ ...mix, hvo: true }, "memdesc-8"));
+    expect(after.today).toBeLessThan(before.today!);
+    expect(after["memdesc-8"]).toBe(before["memdesc-8"]);
+  });
+
+  it("shows what a design needs outside the memmap, in the totals and the arithmetic", () => {
+    show();
+    const row = screen.getByTestId("bill-totals").querySelector<HTMLElement>('tr[data-design="memdesc-8"]')!;
+    expect(Number(row.dataset.outside)).toBe(defaultMix.ramGiB * 262_144 * 4);
+    const open = screen.getByTestId("arithmetic").querySelector<HTMLDetailsElement>("details[open]")!;
+    expect(open.textContent).toMatch(/outside memmap[\d,]+ × 4 = [\d,]+/);
+    expect(open.textContent).toMatch(/proposal/);
+  });
 });

@@ -10,6 +10,7 @@ import {
   defaultMix,
   folioOrders,
   folioOrderTitles,
+  hugetlbOrders,
   type Mix,
   mixPicture,
   mixRegistry,
@@ -19,7 +20,7 @@ import {
 } from "./mix.js";
 
 /** The uses a mix produces, in the order the chart stacks them. */
-const stackUses = ["free", "file", "anon", "slab", "pagetable", "kernel"] as const;
+const stackUses = ["free", "file", "anon", "hugetlb", "slab", "pagetable", "kernel"] as const;
 
 export default function BillView() {
   const { design } = useAppState();
@@ -27,6 +28,8 @@ export default function BillView() {
   const [preset, setPreset] = useState("desktop");
   const presetId = useId();
   const slabId = useId();
+  const hugetlbId = useId();
+  const hvoId = useId();
 
   const registry = mixRegistry(design, mix.folioGrowth);
   const { picture, scaled } = useMemo(() => mixPicture(mix), [mix]);
@@ -63,7 +66,7 @@ export default function BillView() {
               onChange={(e) => {
                 const p = presets[e.target.value];
                 if (p) {
-                  setMix({ ...p, folioGrowth: mix.folioGrowth });
+                  setMix({ ...p, folioGrowth: mix.folioGrowth, hvo: mix.hvo });
                   setPreset(e.target.value);
                 }
               }}
@@ -133,6 +136,34 @@ export default function BillView() {
                 </option>
               ))}
             </select>
+          </div>
+          <div className="field">
+            <label htmlFor={hugetlbId}>HugeTLB page size</label>
+            <select
+              id={hugetlbId}
+              value={mix.hugetlbOrder}
+              onChange={(e) => update({ hugetlbOrder: Number(e.target.value) as Mix["hugetlbOrder"] })}
+            >
+              {hugetlbOrders.map((k) => (
+                <option key={k} value={k}>
+                  {k === 9 ? "2 MiB" : "1 GiB"} (order {k})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field checkbox">
+            <input
+              id={hvoId}
+              type="checkbox"
+              checked={mix.hvo}
+              onChange={(e) => setMix({ ...mix, hvo: e.target.checked })}
+              aria-describedby={`${hvoId}-hint`}
+            />
+            <label htmlFor={hvoId}>HVO on today (vm.hugetlb_optimize_vmemmap = 1)</label>
+            <p className="hint" id={`${hvoId}-hint`}>
+              Today's kernel frees all but the first page of each hugetlb page's struct pages: 7 of 8 pages
+              per 2 MiB page, 4095 of 4096 per 1 GiB page. Only the hugetlb pool is affected.
+            </p>
           </div>
           <RangeField
             label="struct folio grows by"

@@ -1,5 +1,5 @@
 import { type AnyDescriptor, c, createRegistry, type PictureInput } from "@memdesc/core";
-import { folio } from "@memdesc/folio";
+import { anonFolio, folio } from "@memdesc/folio";
 import { type AnyRegistry, designOf, firstPartyPlugins, firstPartyRegistry } from "../../lib/registry.js";
 
 /** The Bill view's controls: a machine and what its memory is used for. */
@@ -14,15 +14,26 @@ export interface Mix {
   readonly slabOrder: number;
   /** Bytes appended to the memdesc-era struct folio, small and large: "what if struct folio grows". */
   readonly folioGrowth: number;
+  /** The order of the hugetlb pool's pages: 9 (2 MiB) or 18 (1 GiB). */
+  readonly hugetlbOrder: HugetlbOrder;
+  /**
+   * Whether today's kernel runs with the HugeTLB vmemmap optimisation (vm.hugetlb_optimize_vmemmap = 1): each
+   * hugetlb page keeps only the first page of its struct pages (docs/kernel.md, "HugeTLB vmemmap optimisation").
+   */
+  readonly hvo: boolean;
 }
 
-export const shareUses = ["file", "anon", "slab", "pagetable", "free"] as const;
+export const hugetlbOrders = [9, 18] as const;
+export type HugetlbOrder = (typeof hugetlbOrders)[number];
+
+export const shareUses = ["file", "anon", "slab", "pagetable", "hugetlb", "free"] as const;
 export type ShareUse = (typeof shareUses)[number];
 export const shareTitles: Record<ShareUse, string> = {
   file: "Page cache",
   anon: "Anonymous memory",
   slab: "Slab",
   pagetable: "Page tables",
+  hugetlb: "HugeTLB pool",
   free: "Free memory",
 };
 
@@ -38,31 +49,39 @@ export const folioOrderTitles: Record<FolioOrder, string> = {
 export const presets: Readonly<Record<string, Mix>> = {
   desktop: {
     ramGiB: 16,
-    shares: { file: 30, anon: 25, slab: 5, pagetable: 1, free: 30 },
+    shares: { file: 30, anon: 25, slab: 5, pagetable: 1, hugetlb: 0, free: 30 },
     folioOrders: { 0: 80, 2: 10, 4: 5, 9: 5 },
     slabOrder: 1,
     folioGrowth: 0,
+    hugetlbOrder: 9,
+    hvo: false,
   },
   database: {
     ramGiB: 256,
-    shares: { file: 55, anon: 30, slab: 3, pagetable: 2, free: 5 },
+    shares: { file: 35, anon: 30, slab: 3, pagetable: 2, hugetlb: 20, free: 5 },
     folioOrders: { 0: 50, 2: 10, 4: 10, 9: 30 },
     slabOrder: 1,
     folioGrowth: 0,
+    hugetlbOrder: 9,
+    hvo: false,
   },
   "large folios everywhere": {
     ramGiB: 64,
-    shares: { file: 40, anon: 30, slab: 4, pagetable: 1, free: 20 },
+    shares: { file: 40, anon: 30, slab: 4, pagetable: 1, hugetlb: 0, free: 20 },
     folioOrders: { 0: 10, 2: 20, 4: 30, 9: 40 },
     slabOrder: 2,
     folioGrowth: 0,
+    hugetlbOrder: 9,
+    hvo: false,
   },
   "mostly free": {
     ramGiB: 1024,
-    shares: { file: 5, anon: 5, slab: 1, pagetable: 0, free: 85 },
+    shares: { file: 5, anon: 5, slab: 1, pagetable: 0, hugetlb: 0, free: 85 },
     folioOrders: { 0: 80, 2: 10, 4: 5, 9: 5 },
     slabOrder: 1,
     folioGrowth: 0,
+    hugetlbOrder: 9,
+    hvo: false,
   },
 };
 
@@ -98,7 +117,7 @@ export function mixPicture(mix: Mix): { picture: PictureInput; scaled: number } 
         if (n > 0) orders[k] = n;
       }
     } else {
-      const k = u === "slab" ? mix.slabOrder : 0;
+      const k = u === "slab" ? mix.slabOrder : u === "hugetlb" ? mix.hugetlbOrder : 0;
       const n = Math.floor(want / 2 ** k);
       if (n > 0) orders[k] = n;
     }
@@ -110,7 +129,7 @@ export function mixPicture(mix: Mix): { picture: PictureInput; scaled: number } 
   }
   if (pages > used) uses.kernel = { pages: pages - used, descriptors: 0 };
   return {
-    picture: { pageSize: 4096, source: `a ${mix.ramGiB} GiB machine (Bill view mix)`, uses },
+    picture: { pageSize: 4096, source: `a ${mix.ramGiB} GiB machine (Bill view mix)`, uses, hvo: mix.hvo },
     scaled: scale,
   };
 }
@@ -119,22 +138,21 @@ const grown = new Map<string, AnyRegistry>();
 
 /**
  * The first-party registry under a design, with struct folio grown by `growth` bytes (a `_grow` byte array
- * appended to the small and the large memdesc-era folio, through the folio plugin's `extraFields`).
+ * appended to every memdesc-era folio variant, through the folio plugins' `extraFields`; struct anon_folio, derived
+ * from the folio's field list, grows with it).
  */
 export function mixRegistry(design: string, growth: number): AnyRegistry {
   if (growth <= 0) return firstPartyRegistry(design);
   const key = `${design}+${growth}`;
   let r: AnyRegistry | undefined = grown.get(key);
   if (!r) {
-    // The folio plugin is first in the set; the others keep their places.
-    const others = firstPartyPlugins().filter((p) => p.kind !== "folio");
+    // The folio plugins come first in the set; the others keep their places.
+    const others = firstPartyPlugins().filter((p) => p.kind !== "folio" && p.kind !== "anon");
+    const extraFields = [["_grow", c.array(c.u8, growth)]] as const;
     r = createRegistry({
       design: designOf(design),
       abi: "lp64",
-      plugins: [
-        folio({ extraFields: [["_grow", c.array(c.u8, growth)]] }),
-        ...others,
-      ] as readonly AnyDescriptor[],
+      plugins: [folio({ extraFields }), anonFolio({ extraFields }), ...others] as readonly AnyDescriptor[],
     }) as AnyRegistry;
     grown.set(key, r);
   }

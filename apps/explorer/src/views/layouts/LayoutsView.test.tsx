@@ -65,7 +65,7 @@ describe("Layouts view", () => {
   it("shows today's layout beside the memdesc-era ones, and the overlay rules marked pass or fail", () => {
     show();
     const cards = screen.getAllByTestId("layout-card");
-    expect(cards.map((c) => c.dataset.size)).toEqual(["256", "80", "128"]);
+    expect(cards.map((c) => c.dataset.size)).toEqual(["256", "80", "128", "160"]);
     expect(within(cards[1]!).getByText("hole: 3 bytes after order")).toBeTruthy();
     const summary = screen.getByTestId("rule-summary");
     const results = firstPartyRegistry("memdesc-8")
@@ -92,5 +92,24 @@ describe("Layouts view", () => {
     expect(
       screen.getByText(/Under today the descriptor costs nothing beyond the 64-byte struct page/),
     ).toBeTruthy();
+  });
+
+  it("says where each layout and field comes from, and how a descriptor finds its memory", () => {
+    show();
+    fireEvent.change(screen.getByLabelText("Descriptor"), { target: { value: "ptdesc" } });
+    const registry = firstPartyRegistry("memdesc-8");
+    const sources = registry.provenanceOf("ptdesc");
+    const cards = screen.getAllByTestId("layout-card");
+    const bases = cards.map((c) => within(c).getByTestId("layout-source").dataset.basis);
+    expect(bases).toEqual([sources.today!.basis, ...Object.values(sources.memdesc).map((p) => p!.basis)]);
+    expect(bases[0]).toBe("kernel");
+    // The memdesc-era ptdesc keeps its page's PFN: 56 bytes, 64 in its cache, and says so.
+    const era = cards[1]!;
+    expect(era.dataset.size).toBe("56");
+    expect(within(era).getByText(/64 bytes each under memdesc-8/)).toBeTruthy();
+    expect(within(era).getByTestId("way-back").textContent).toMatch(/pfn field holds the PFN/);
+    expect(era.querySelector('[data-field-source="inferred"]')).not.toBeNull();
+    // Today's overlay needs no way back: the descriptor is the struct page.
+    expect(within(cards[0]!).queryByTestId("way-back")).toBeNull();
   });
 });

@@ -3,10 +3,13 @@ import {
   formatPahole,
   type Layout,
   type PaholeFormatOptions,
+  type Provenance,
   page,
   type RuleResult,
+  type WayBack,
 } from "@memdesc/core";
 import { useId, useMemo, useState } from "react";
+import { Source } from "../../components/Source.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
@@ -39,6 +42,8 @@ export default function LayoutsView() {
   );
   const d = registry.design;
   const variants = Object.entries(memdesc);
+  const sources = registry.provenanceOf(kind);
+  const back = registry.wayBackOf(kind);
   const pahole = useMemo(() => ({ config: registry.engine.config, types: namedTypes(registry) }), [registry]);
   return (
     <div className="view layouts-view">
@@ -82,6 +87,7 @@ export default function LayoutsView() {
           layout={today}
           nested={nested}
           pahole={pahole}
+          provenance={sources.today}
         />
         {variants.map(([variant, l]) => {
           const size = Math.ceil(l.size / d.descriptorAlign) * d.descriptorAlign;
@@ -98,6 +104,9 @@ export default function LayoutsView() {
               nested={nested}
               pahole={pahole}
               allocated={d.overlay ? undefined : size}
+              provenance={sources.memdesc[variant]}
+              fieldSources={sources.fields}
+              wayBack={back}
             />
           );
         })}
@@ -182,8 +191,15 @@ function LayoutCard(props: {
   nested: boolean;
   allocated?: number | undefined;
   pahole: PaholeFormatOptions;
+  provenance: Provenance | undefined;
+  /** Fields whose source differs from the layout's (the memdesc era's `pfn`, a derived struct's fields). */
+  fieldSources?: Readonly<Record<string, Provenance>>;
+  wayBack?: WayBack | undefined;
 }) {
   const { layout } = props;
+  const fieldSources = props.fieldSources ?? {};
+  const own = (path: string) => (layout.fields.some((f) => f.path === path) ? fieldSources[path] : undefined);
+  const marked = Object.keys(fieldSources).filter((p) => own(p) !== undefined);
   const rows = layoutRows(layout, props.nested);
   const bytes = byteRows(layout);
   const holeBytes = layout.holes.reduce((s, h) => s + h.size, 0);
@@ -201,6 +217,28 @@ function LayoutCard(props: {
         {holeBytes ? `${holeBytes} bytes of holes` : "no holes"}
         {layout.padding ? `, ${layout.padding} bytes of padding` : ""} — {props.note}
       </p>
+      <p className="note" data-testid="layout-source" data-basis={props.provenance?.basis ?? "undeclared"}>
+        Source: <Source provenance={props.provenance} notes />
+      </p>
+      {props.wayBack !== undefined && (
+        <p className="note" data-testid="way-back">
+          Way back to its memory:{" "}
+          {"field" in props.wayBack ? (
+            <>
+              the <code>{props.wayBack.field}</code> field holds the PFN of the memory it describes
+            </>
+          ) : (
+            <>
+              {props.wayBack.how} <Source provenance={props.wayBack.provenance} short />
+            </>
+          )}
+        </p>
+      )}
+      {marked.length > 0 && (
+        <p className="note">
+          Fields with a source of their own are marked in the table; the rest share the layout's.
+        </p>
+      )}
       <div
         className="byte-map"
         role="img"
@@ -237,6 +275,7 @@ function LayoutCard(props: {
               </th>
               <th scope="col">member</th>
               <th scope="col">type</th>
+              <th scope="col">source</th>
             </tr>
           </thead>
           <tbody>
@@ -244,7 +283,7 @@ function LayoutCard(props: {
               if (r.type === "cacheline")
                 return (
                   <tr key={r.key} className="cacheline-row">
-                    <td colSpan={4}>
+                    <td colSpan={5}>
                       — cacheline {r.index} boundary ({r.offset} bytes) —
                     </td>
                   </tr>
@@ -254,7 +293,7 @@ function LayoutCard(props: {
                   <tr key={r.key} className="hole-row" data-hole={r.size}>
                     <td className="num">{r.offset}</td>
                     <td className="num">{r.size}</td>
-                    <td colSpan={2}>
+                    <td colSpan={3}>
                       {r.type === "padding"
                         ? `padding: ${r.size} bytes`
                         : `hole: ${r.size} bytes${r.bits ? ` ${r.bits} bits` : ""} after ${r.after}`}
@@ -270,6 +309,9 @@ function LayoutCard(props: {
                     {f.anonymous ? (f.typeName === "union" ? "union {" : "struct {") : f.name}
                   </td>
                   <td className="mono small">{f.anonymous ? "" : f.typeName}</td>
+                  <td className="small" data-field-source={own(f.path)?.basis}>
+                    {own(f.path) ? <Source provenance={own(f.path)} short /> : null}
+                  </td>
                 </tr>
               );
             })}

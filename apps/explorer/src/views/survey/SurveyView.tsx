@@ -156,6 +156,14 @@ function Results({
           <dd data-testid="ram-pages" data-pages={bill.ramPages}>
             {int(bill.ramPages)} of {size(s.pageSize)}
           </dd>
+          <dt>HVO</dt>
+          <dd data-testid="hvo" data-hvo={String(bill.hvo)}>
+            {!s.hugetlb
+              ? "not recorded with this page map: today is billed without it"
+              : s.hugetlb.hvo === null
+                ? `${s.hugetlb.hvoPath} does not exist: today is billed without it`
+                : `${s.hugetlb.hvo ? "on" : "off"} (${s.hugetlb.hvoPath}): today is billed ${s.hugetlb.hvo ? "with" : "without"} it`}
+          </dd>
           {loaded.kind === "snapshot" && (
             <>
               <dt>in the page</dt>

@@ -96,4 +96,43 @@ describe("Word view", () => {
       [1, 0, "type"],
     ]);
   });
+
+  it("gives every type-table row, the design and the inline fields their source", () => {
+    show();
+    const registry = firstPartyRegistry("memdesc-8");
+    const rows = [...screen.getByTestId("type-table").querySelectorAll<HTMLElement>("tbody tr")];
+    const basis = (kind: string) =>
+      rows.find((r) => r.dataset.kind === kind)!.querySelector<HTMLElement>("[data-basis]")!.dataset.basis;
+    for (const t of registry.typeTable()) expect(basis(t.kind), t.kind).toBe(t.provenance?.basis);
+    expect(basis("ptdesc")).toBe("plan");
+    expect(basis("ioptdesc")).toBe("proposal");
+    expect(basis("anon")).toBe("plan");
+    expect(screen.getByTestId("design-source").textContent).toMatch(/plan.*Memdescs/);
+    expect(screen.getByTestId("design-source").textContent).toMatch(/u64 \(8 bytes\) on every ABI/);
+    expect(screen.getByTestId("design-source").textContent).toMatch(/Outside the memmap: .*4 bytes per page/);
+    fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "buddy" } });
+    const fields = screen.getByTestId("field-table");
+    expect(fields.querySelector('tr[data-field="order"] [data-basis]')!.getAttribute("data-basis")).toBe(
+      "proposal",
+    );
+  });
+
+  it("under buddy-16, encodes and decodes the whole 16-byte entry: next in word 0, order and prev in word 1", () => {
+    show("buddy-16");
+    const codec = firstPartyRegistry("buddy-16").codec;
+    fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "buddy" } });
+    type("order (4 bits from bit 0 of word 1)", "9");
+    type("next (60 bits from bit 4)", "0x123");
+    const entry = codec.encodeEntry({ kind: "buddy", fields: { order: 9, next: 0x123 } });
+    expect(screen.getByTestId("encoded-word").textContent).toBe(wordHex(entry[0]!));
+    expect(screen.getByTestId("encoded-word-1").textContent).toBe(`word 1: ${wordHex(entry[1]!)}`);
+    expect(screen.getAllByTestId("word-bits")).toHaveLength(2);
+    type("Word 1 of the entry (hex)", "0x55");
+    const decoded = screen.getByTestId("decoded-word").textContent;
+    expect(decoded).toMatch(/order5/);
+    expect(decoded).toMatch(/prev5/);
+    expect((screen.getByLabelText("order (4 bits from bit 0 of word 1)") as HTMLInputElement).value).toBe(
+      "5",
+    );
+  });
 });

@@ -1,10 +1,11 @@
 import { type DecodedWord, WordCodecError } from "@memdesc/core";
 import { useEffect, useId, useMemo, useState } from "react";
+import { Source } from "../../components/Source.js";
 import { useAppState } from "../../lib/app-state.js";
 import { parseNumber, wordHex } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
 import { WordBits } from "./WordBits.js";
-import { payloadOf, segmentsOf, typeRows, unassignedRows } from "./word-model.js";
+import { bitRange, entryWords, payloadOf, segmentsOf, typeRows, unassignedRows } from "./word-model.js";
 
 /** A struct folio in the direct map, 16-byte aligned: the example a new visitor starts from. */
 const exampleAddress = "0xffff888100a3c240";
@@ -13,8 +14,8 @@ interface EncoderState {
   readonly kind: string;
   readonly address: string;
   readonly fields: Readonly<Record<string, string>>;
-  /** The decoder's text: a word in hex. */
-  readonly word: string;
+  /** The decoder's text: the entry's words in hex, the memdesc word first (two words under buddy-16). */
+  readonly words: readonly string[];
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
@@ -39,29 +40,54 @@ function number(text: string, what: string): bigint {
   return v;
 }
 
-function initialState(registry: AnyRegistry): EncoderState {
+/** The entry's words for the encoder's inputs: `encodeEntry` for an inline kind, the pointer word and zeros else. */
+function encodeState(registry: AnyRegistry, s: Omit<EncoderState, "words">, n: number): bigint[] {
+  const p = registry.plugin(s.kind);
+  if (p.storage === "inline") {
+    const fields = payloadOf(registry, s.kind);
+    return registry.codec
+      .encodeEntry({
+        kind: s.kind,
+        fields: Object.fromEntries(
+          fields
+            .filter((f) => (s.fields[f.name] ?? "").trim() !== "")
+            .map((f) => [f.name, number(s.fields[f.name]!, f.name)]),
+        ),
+      })
+      .slice(0, n);
+  }
+  const word = registry.codec.encode({ kind: s.kind, address: number(s.address, "address") });
+  return [word, ...Array.from({ length: n - 1 }, () => 0n)];
+}
+
+const hexWords = (words: readonly bigint[], bits: number) => words.map((w) => wordHex(w, bits));
+
+function initialState(registry: AnyRegistry, n: number): EncoderState {
   const kinds = registry.kinds as readonly string[];
   const kind = kinds.includes("folio") ? "folio" : (kinds[0] ?? "folio");
   const base = { kind, address: exampleAddress, fields: {} };
-  const word = attempt(() => registry.codec.encode({ kind, address: BigInt(exampleAddress) }));
-  return { ...base, word: word.ok ? wordHex(word.value, registry.design.wordBits) : "" };
+  const words = attempt(() => encodeState(registry, base, n));
+  return {
+    ...base,
+    words: words.ok ? hexWords(words.value, registry.design.wordBits) : Array.from({ length: n }, () => ""),
+  };
 }
 
-/** The encoder's inputs for a decoded word, so that decoding fills the encoder in. */
-function fromDecoded(registry: AnyRegistry, d: DecodedWord, word: string): EncoderState {
+/** The encoder's inputs for a decoded entry, so that decoding fills the encoder in. */
+function fromDecoded(d: DecodedWord, words: readonly string[]): EncoderState {
   const kind = d.kind ?? "";
-  if (d.storage === "pointer") return { kind, address: `0x${d.address.toString(16)}`, fields: {}, word };
+  if (d.storage === "pointer") return { kind, address: `0x${d.address.toString(16)}`, fields: {}, words };
   const fields = Object.fromEntries(Object.entries(d.fields).map(([k, v]) => [k, v.toString()]));
-  void registry;
-  return { kind, address: exampleAddress, fields, word };
+  return { kind, address: exampleAddress, fields, words };
 }
 
 export default function WordView() {
   const { registry, design } = useAppState();
   const d = registry.design;
-  const [state, setState] = useState<EncoderState>(() => initialState(registry));
+  const n = useMemo(() => (d.typeBits === 0 ? 1 : entryWords(registry)), [registry, d]);
+  const [state, setState] = useState<EncoderState>(() => initialState(registry, n));
   // A new design has other tags and storage: start again from the example.
-  useEffect(() => setState(initialState(registry)), [registry]);
+  useEffect(() => setState(initialState(registry, n)), [registry, n]);
 
   const rows = useMemo(() => typeRows(registry), [registry]);
   const spare = useMemo(() => unassignedRows(registry), [registry]);
@@ -70,73 +96,69 @@ export default function WordView() {
     : undefined;
   const payload = storage === "inline" ? payloadOf(registry, state.kind) : [];
 
-  const encoded = attempt(() => {
-    if (storage === "inline")
-      return registry.codec.encode({
-        kind: state.kind,
-        fields: Object.fromEntries(
-          payload
-            .filter((f) => (state.fields[f.name] ?? "").trim() !== "")
-            .map((f) => [f.name, number(state.fields[f.name]!, f.name)]),
-        ),
-      });
-    return registry.codec.encode({ kind: state.kind, address: number(state.address, "address") });
+  const encoded = attempt(() => encodeState(registry, state, n));
+  const parsed = attempt(() => state.words.map((w, i) => number(w, i === 0 ? "word" : `word ${i}`)));
+  const decoded = attempt(() => {
+    if (!parsed.ok) throw new InputError(parsed.message);
+    return registry.codec.decodeEntry(parsed.value);
   });
-  const decoded = attempt(() => registry.codec.decode(number(state.word, "word")));
   const shown = decoded.ok ? decoded.value : undefined;
-  const segments = useMemo(() => {
+  const shownPayload = shown?.storage === "inline" ? payloadOf(registry, shown.kind!) : undefined;
+  /** Word diagrams: the memdesc word, then each later word of the entry the shown kind keeps fields in. */
+  const diagrams = useMemo(() => {
     if (d.typeBits === 0) return [];
-    if (shown?.storage === "inline")
-      return segmentsOf(d, payloadOf(registry, shown.kind!), shown.kind, shown.tag);
-    return segmentsOf(d, undefined, shown?.kind, shown?.tag);
-  }, [d, registry, shown]);
+    const later = [...new Set((shownPayload ?? []).map((f) => f.word ?? 0).filter((w) => w > 0))].sort();
+    return [0, ...later].map((index) => ({
+      index,
+      segments: segmentsOf(d, shownPayload, shown?.kind, shown?.tag, index),
+    }));
+  }, [d, shown, shownPayload]);
 
-  const setEncoder = (next: Omit<EncoderState, "word">) => {
-    const s = { ...next, word: state.word };
-    const out = attempt(() => {
-      const p = registry.plugin(next.kind);
-      if (p.storage === "inline") {
-        const fields = payloadOf(registry, next.kind);
-        return registry.codec.encode({
-          kind: next.kind,
-          fields: Object.fromEntries(
-            fields
-              .filter((f) => (next.fields[f.name] ?? "").trim() !== "")
-              .map((f) => [f.name, number(next.fields[f.name]!, f.name)]),
-          ),
-        });
-      }
-      return registry.codec.encode({ kind: next.kind, address: number(next.address, "address") });
-    });
-    setState(out.ok ? { ...s, word: wordHex(out.value, d.wordBits) } : s);
+  const setEncoder = (next: Omit<EncoderState, "words">) => {
+    const out = attempt(() => encodeState(registry, next, n));
+    setState(out.ok ? { ...next, words: hexWords(out.value, d.wordBits) } : { ...next, words: state.words });
   };
-  const setWord = (word: string) => {
-    const out = attempt(() => registry.codec.decode(number(word, "word")));
-    setState(out.ok && out.value.kind ? fromDecoded(registry, out.value, word) : { ...state, word });
+  const setWord = (index: number, text: string) => {
+    const words = state.words.map((w, i) => (i === index ? text : w));
+    const out = attempt(() =>
+      registry.codec.decodeEntry(words.map((w, i) => number(w, i === 0 ? "word" : `word ${i}`))),
+    );
+    setState(out.ok && out.value.kind ? fromDecoded(out.value, words) : { ...state, words });
   };
+  const kindFields = storage === "inline" ? payload : [];
 
   const ids = { kind: useId(), address: useId(), word: useId(), encErr: useId(), decErr: useId() };
+  const wordId = (i: number) => (i === 0 ? ids.word : `${ids.word}-${i}`);
   return (
     <div className="view word-view">
       <section aria-labelledby="word-heading">
         <h2 id="word-heading">The memdesc word under {design}</h2>
         <p className="lede">{d.description}</p>
+        <DesignSources registry={registry} />
         {d.typeBits === 0 ? (
           <p className="callout">
             {design} has no memdesc word: every page has a {d.entryBytes}-byte struct page, and each kind's
             descriptor overlays it. Pick a memdesc design in the switch above to see the word.
           </p>
         ) : (
-          <WordBits
-            wordBits={d.wordBits}
-            segments={segments}
-            word={shown ? number(state.word, "word") : undefined}
-            caption={
-              shown
-                ? `${wordHex(number(state.word, "word"), d.wordBits)}: tag ${shown.tag} (${shown.kind ?? "no kind"}, ${shown.storage})`
-                : `a ${d.wordBits}-bit word in a ${d.entryBytes}-byte page entry; the low ${d.typeBits} bits are the type`
-            }
-          />
+          diagrams.map(({ index, segments }) => {
+            const value = shown && parsed.ok ? parsed.value[index] : undefined;
+            return (
+              <WordBits
+                key={index}
+                wordBits={d.wordBits}
+                segments={segments}
+                word={value}
+                caption={
+                  index > 0
+                    ? `word ${index} of the ${d.entryBytes}-byte entry${value === undefined ? "" : `: ${wordHex(value, d.wordBits)}`} (no type bits; ${shown?.kind ?? ""}'s fields)`
+                    : shown && value !== undefined
+                      ? `${wordHex(value, d.wordBits)}: tag ${shown.tag} (${shown.kind ?? "no kind"}, ${shown.storage})`
+                      : `a ${d.wordBits}-bit word in a ${d.entryBytes}-byte page entry; the low ${d.typeBits} bits are the type`
+                }
+              />
+            );
+          })
         )}
         {d.tagDecoding === "buddy-low2" && (
           <p className="note">
@@ -178,7 +200,7 @@ export default function WordView() {
                   <PayloadInput
                     key={f.name}
                     name={f.name}
-                    bits={`${f.width} bits from bit ${f.bit}`}
+                    bits={`${f.width} bits from bit ${f.bit}${f.word ? ` of word ${f.word}` : ""}`}
                     value={state.fields[f.name] ?? ""}
                     onChange={(v) =>
                       setEncoder({
@@ -208,8 +230,23 @@ export default function WordView() {
               </div>
             )}
             <output className="result mono" data-testid="encoded-word" aria-live="polite">
-              {encoded.ok ? wordHex(encoded.value, d.wordBits) : "—"}
+              {encoded.ok ? wordHex(encoded.value[0]!, d.wordBits) : "—"}
             </output>
+            {n > 1 &&
+              encoded.ok &&
+              encoded.value
+                .map((w, index) => ({ w, index }))
+                .filter(({ index }) => index > 0)
+                .map(({ w, index }) => (
+                  <output
+                    key={wordId(index)}
+                    className="result mono"
+                    data-testid={`encoded-word-${index}`}
+                    aria-label={`word ${index}`}
+                  >
+                    word {index}: {wordHex(w, d.wordBits)}
+                  </output>
+                ))}
             {!encoded.ok && (
               <p className="error" role="alert" id={ids.encErr} data-code={encoded.code}>
                 <strong>{encoded.code}</strong>: {encoded.message}
@@ -219,19 +256,21 @@ export default function WordView() {
 
           <form className="card" aria-label="Decoder" onSubmit={(e) => e.preventDefault()}>
             <h3>Word → type and payload</h3>
-            <div className="field">
-              <label htmlFor={ids.word}>Word (hex)</label>
-              <input
-                id={ids.word}
-                className="mono"
-                spellCheck={false}
-                autoComplete="off"
-                value={state.word}
-                aria-describedby={decoded.ok ? undefined : ids.decErr}
-                aria-invalid={!decoded.ok}
-                onChange={(e) => setWord(e.target.value)}
-              />
-            </div>
+            {state.words.map((w, i) => (
+              <div className="field" key={wordId(i)}>
+                <label htmlFor={wordId(i)}>{i === 0 ? "Word (hex)" : `Word ${i} of the entry (hex)`}</label>
+                <input
+                  id={wordId(i)}
+                  className="mono"
+                  spellCheck={false}
+                  autoComplete="off"
+                  value={w}
+                  aria-describedby={decoded.ok ? undefined : ids.decErr}
+                  aria-invalid={!decoded.ok}
+                  onChange={(e) => setWord(i, e.target.value)}
+                />
+              </div>
+            ))}
             {decoded.ok ? (
               <dl className="decoded" data-testid="decoded-word">
                 <dt>tag</dt>
@@ -244,6 +283,14 @@ export default function WordView() {
                   <>
                     <dt>address</dt>
                     <dd className="mono">{wordHex(decoded.value.address, d.wordBits)}</dd>
+                    {decoded.value.kind && (
+                      <>
+                        <dt>way back</dt>
+                        <dd>
+                          <WayBackText registry={registry} kind={decoded.value.kind} />
+                        </dd>
+                      </>
+                    )}
                   </>
                 ) : (
                   Object.entries(decoded.value.fields).map(([k, v]) => (
@@ -308,6 +355,7 @@ export default function WordView() {
                   <th scope="col">plugin</th>
                   <th scope="col">meaning</th>
                   <th scope="col">inline fields</th>
+                  <th scope="col">source</th>
                 </tr>
               </thead>
               <tbody>
@@ -333,8 +381,47 @@ export default function WordView() {
                     <td>{t.meaning}</td>
                     <td className="mono small">
                       {t.payload
-                        .map((f) => `${f.name} ${f.width === 1 ? f.bit : `${f.bit + f.width - 1}..${f.bit}`}`)
+                        .map(
+                          (f) =>
+                            `${f.word ? `w${f.word}:` : ""}${f.name} ${f.width === 1 ? f.bit : `${f.bit + f.width - 1}..${f.bit}`}`,
+                        )
                         .join(", ") || "—"}
+                    </td>
+                    <td className="small">
+                      <Source provenance={t.provenance} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {kindFields.length > 0 && (
+          <div className="table-scroll">
+            <table className="data" data-testid="field-table">
+              <caption>
+                {state.kind}'s inline fields in {design}, with where each comes from
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">field</th>
+                  <th scope="col" className="num">
+                    word
+                  </th>
+                  <th scope="col">bits</th>
+                  <th scope="col">meaning</th>
+                  <th scope="col">source</th>
+                </tr>
+              </thead>
+              <tbody>
+                {kindFields.map((f) => (
+                  <tr key={f.name} data-field={f.name}>
+                    <td className="mono">{f.name}</td>
+                    <td className="num">{f.word ?? 0}</td>
+                    <td className="mono small">{bitRange({ high: f.bit + f.width - 1, low: f.bit })}</td>
+                    <td>{f.meaning ?? ""}</td>
+                    <td className="small">
+                      <Source provenance={f.provenance ?? rowProvenance(registry, state.kind)} />
                     </td>
                   </tr>
                 ))}
@@ -351,7 +438,8 @@ export default function WordView() {
             <ul>
               {spare.map((e) => (
                 <li key={e.tag}>
-                  tag {e.tag}: {e.kind ?? "-"} — {e.meaning}
+                  tag {e.tag}: {e.kind ?? "-"} — {e.meaning}{" "}
+                  <Source provenance={e.provenance ?? d.provenance} short />
                 </li>
               ))}
             </ul>
@@ -359,6 +447,54 @@ export default function WordView() {
         )}
       </section>
     </div>
+  );
+}
+
+/** The row of the type table a kind sits on: its source is the default for fields that do not give their own. */
+function rowProvenance(registry: AnyRegistry, kind: string) {
+  return registry.typeTable().find((t) => t.kind === kind)?.provenance;
+}
+
+/** Where the design comes from, why its word is the width it is, and the memory it needs outside the memmap. */
+function DesignSources({ registry }: { registry: AnyRegistry }) {
+  const d = registry.design;
+  return (
+    <div className="design-sources" data-testid="design-source">
+      <p className="note">
+        Source: <Source provenance={d.provenance} notes />
+      </p>
+      {d.typeBits > 0 && (
+        <p className="note">
+          The word is a {d.wordBits === 64 ? "u64" : `${d.wordBits}-bit word`} ({d.wordBits / 8} bytes) on
+          every ABI
+          {d.wordBits === 64 ? ", 32-bit kernels too, as the plan has it" : `: ${d.wordBitsReason ?? ""}`}.
+        </p>
+      )}
+      {d.outsideMemmap.map((o) => (
+        <p className="note" key={o.what}>
+          Outside the memmap: {o.what}, {o.bytesPerPage} bytes per page of RAM{" "}
+          <Source provenance={o.provenance} short />
+        </p>
+      ))}
+    </div>
+  );
+}
+
+/** How a pointer kind's descriptor finds its memory (its PFN field), as `memdesc layout` says it. */
+function WayBackText({ registry, kind }: { registry: AnyRegistry; kind: string }) {
+  if (!(registry.kinds as readonly string[]).includes(kind)) return null;
+  const back = registry.wayBackOf(kind);
+  if (!back) return <span className="dim">not declared by its plugin</span>;
+  if ("field" in back)
+    return (
+      <span>
+        the descriptor's <code>{back.field}</code> field holds its memory's PFN
+      </span>
+    );
+  return (
+    <span>
+      {back.how} <Source provenance={back.provenance} short />
+    </span>
   );
 }
 

@@ -1,4 +1,4 @@
-import type { Design, PayloadField } from "@memdesc/core";
+import type { Design, PayloadField, Provenance } from "@memdesc/core";
 import type { AnyRegistry } from "../../lib/registry.js";
 
 /** One run of bits in the word diagram, high bit first. */
@@ -9,26 +9,31 @@ export interface Segment {
   readonly role: "type" | "address" | "zero" | "field" | "unused";
 }
 
-/** A row of the type table: the registry's kinds and tags, with the inline fields the codec uses. */
+/** A row of the type table: the registry's kinds and tags, with the inline fields the codec uses and its source. */
 export interface TypeRow {
   readonly tag: number;
   readonly kind: string;
   readonly storage: "pointer" | "inline";
   readonly plugin: string;
   readonly meaning: string;
+  readonly provenance: Provenance | undefined;
   readonly payload: readonly PayloadField[];
 }
 
-/**
- * The inline fields of a kind as the registry's codec packs them: the plugin's own payload when it declares
- * one, else the design's type-table row (core's `WordCodec` constructor, same precedence).
- */
+/** The inline fields of a kind as the registry's codec packs them (core's `Registry.payloadOf`). */
 export function payloadOf(registry: AnyRegistry, kind: string): readonly PayloadField[] {
-  const p = registry.plugin(kind);
-  if (p.storage !== "inline") return [];
-  const tag = registry.tagOf(kind);
-  const row = registry.design.typeTable.find((e) => e.tag === tag && e.kind === kind);
-  return p.payload ?? row?.payload ?? [];
+  return registry.payloadOf(kind);
+}
+
+/**
+ * How many words a page entry holds inline fields in: 1 for the memdesc word alone, 2 for BuddyAllocator
+ * Option 1 (buddy-16), whose free pages keep `prev` and the order in the entry's second word.
+ */
+export function entryWords(registry: AnyRegistry): number {
+  let n = 1;
+  for (const kind of registry.kinds)
+    for (const f of payloadOf(registry, kind)) n = Math.max(n, (f.word ?? 0) + 1);
+  return n;
 }
 
 export function typeRows(registry: AnyRegistry): TypeRow[] {
@@ -53,16 +58,18 @@ function typeBitsOf(design: Design, kind: string | undefined, tag: number | unde
 
 /**
  * The bit layout of a word of `kind` (or of a pointer word when `kind` is undefined): the type bits, then a
- * pointer's alignment zeros and address, or an inline kind's fields with the unused bits between them.
+ * pointer's alignment zeros and address, or an inline kind's fields with the unused bits between them. Word
+ * `index` > 0 of a wider entry (buddy-16's second word) holds fields only, no type.
  */
 export function segmentsOf(
   design: Design,
   payload: readonly PayloadField[] | undefined,
   kind?: string,
   tag?: number,
+  index = 0,
 ): Segment[] {
   const bits = design.wordBits;
-  const typeBits = typeBitsOf(design, kind, tag);
+  const typeBits = index > 0 ? 0 : typeBitsOf(design, kind, tag);
   const out: Segment[] = [];
   if (payload === undefined) {
     const alignBits = Math.log2(design.descriptorAlign);
@@ -75,7 +82,7 @@ export function segmentsOf(
     if (alignBits > typeBits)
       out.push({ high: alignBits - 1, low: typeBits, label: "zero (alignment)", role: "zero" });
   } else {
-    const fields = [...payload].sort((a, b) => b.bit - a.bit);
+    const fields = payload.filter((f) => (f.word ?? 0) === index).sort((a, b) => b.bit - a.bit);
     let next = bits - 1;
     for (const f of fields) {
       const high = f.bit + f.width - 1;
@@ -85,7 +92,7 @@ export function segmentsOf(
     }
     if (next >= typeBits) out.push({ high: next, low: typeBits, label: "unused", role: "unused" });
   }
-  out.push({ high: typeBits - 1, low: 0, label: "type", role: "type" });
+  if (typeBits > 0) out.push({ high: typeBits - 1, low: 0, label: "type", role: "type" });
   return out;
 }
 
