@@ -105,12 +105,20 @@ lazy(
     .command("survey")
     .summary("bill this machine's page map under every design (the main job)")
     .description(
-      "Survey this machine's page map (/proc/kpageflags, root only), a snapshot or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead only with --sample or on a terminal (a line says so); otherwise that is an error, so a script never records the sample as this machine.",
+      "Survey this machine's page map (/proc/kpageflags, root only) and the kernel's counters (/proc/vmstat, zoneinfo, buddyinfo, slabinfo, the hugetlb and THP counters), a snapshot, a copy of another machine's /proc and /sys, or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Uses kpageflags cannot see (IOMMU page tables, zsmalloc, large kmalloc, per-CPU free pages) are attributed from the counters that count them, and the page map is checked against the counters. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead only with --sample or on a terminal (a line says so); otherwise that is an error, so a script never records the sample as this machine.",
     )
     .addOption(
       new Option("-s, --snapshot <file>", "survey a snapshot made by `memdesc capture`").conflicts("raw"),
     )
     .addOption(new Option("-r, --raw <file>", "survey a raw dump (sudo cat /proc/kpageflags > file)"))
+    .option("--root <dir>", "read DIR/proc/… and DIR/sys/… instead of this machine's (a copy made with cat)")
+    .addOption(
+      new Option("--by <what>", "also bill each NUMA node, zone or memory cgroup").choices([
+        "node",
+        "zone",
+        "cgroup",
+      ]),
+    )
     .option("--iomem <file>", "with --raw: a saved /proc/iomem, to tell holes from RAM")
     .option("--start-pfn <pfn>", "with --raw: the PFN of the dump's first word (decimal or 0x hex)")
     .option("--sample", "survey the shipped sample snapshot")
@@ -125,7 +133,9 @@ lazy(
       "after",
       example(
         "sudo memdesc survey",
+        "sudo memdesc survey --by cgroup",
         "memdesc survey --snapshot db-host.mdsnap --json > bill.json",
+        "memdesc survey --root ./db-host-copy --by node",
         "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
       ),
     ),
@@ -138,11 +148,12 @@ lazy(
     .command("capture")
     .summary("save this machine's page map to a snapshot file (root)")
     .description(
-      "Read /proc/kpageflags (and with --counts /proc/kpagecount) and write a compact snapshot that `memdesc survey --snapshot` reads on any machine. Needs root; the file appears complete or not at all.",
+      "Read /proc/kpageflags with /proc/kpagecount and /proc/kpagecgroup in lockstep, and every counter file the survey reads, and write a compact snapshot (gzip-compressed) that `memdesc survey --snapshot` reads on any machine, giving the same answer the live survey gave. Needs root; the file appears complete or not at all.",
     )
     .requiredOption("-o, --output <file>", "the snapshot file to write (.mdsnap)")
-    .option("--counts", "also save /proc/kpagecount (mapcounts)")
-    .option("--cgroups", "also save /proc/kpagecgroup (memcg per page)")
+    .option("--no-counts", "leave out /proc/kpagecount (mapcounts)")
+    .option("--no-cgroups", "leave out /proc/kpagecgroup (memcg per page) and the cgroup tree")
+    .option("--root <dir>", "capture DIR/proc/… and DIR/sys/… (a copy made with cat) instead of this machine")
     .option("--note <text>", "free text stored in the snapshot (what the machine was doing)")
     .addOption(jsonOption())
     .addHelpText(

@@ -5,7 +5,12 @@ import {
   simulationResultSchema,
   workloadSchema,
 } from "@memdesc/core";
-import { snapshotHeaderSchema, surveySchema } from "@memdesc/kpageflags";
+import {
+  crossCheckRowSchema,
+  groupBillsSchema,
+  snapshotHeaderSchema,
+  surveySchema,
+} from "@memdesc/kpageflags";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
 
@@ -50,6 +55,10 @@ export const surveyOutputSchema = z
       .object({
         kind: z.enum(["proc", "raw", "snapshot"]),
         path: z.string(),
+        root: z
+          .string()
+          .optional()
+          .describe("The tree the counters were read from: /, a --root directory, a snapshot"),
         sample: z.boolean().describe("The shipped sample snapshot was surveyed"),
         reason: z.string().optional().describe("Why the sample was surveyed instead of this machine"),
       })
@@ -59,6 +68,8 @@ export const surveyOutputSchema = z
     survey: surveySchema,
     picture: pictureSchema,
     bill: billSchema,
+    crossCheck: z.array(crossCheckRowSchema).describe("The page map against the kernel's counters"),
+    groups: groupBillsSchema.optional().describe("With --by: each node's, zone's or memory cgroup's bill"),
   })
   .strict();
 

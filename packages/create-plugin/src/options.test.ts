@@ -57,7 +57,7 @@ describe("validation names the option, the value and what is accepted", () => {
   it("rejects memory uses core does not know, listing the ones it does", () => {
     expect(validateUses(["pagetable", "hugetlb"])).toBeUndefined();
     expect(validateUses(["pagetables"])).toMatch(
-      /unknown memory use "pagetables"; the uses are: free, file, anon/,
+      /unknown memory use "pagetables"; the uses are: free, pcp, file, anon/,
     );
     expect(validateUses(["hole"])).toMatch(/unknown memory use "hole"/);
   });

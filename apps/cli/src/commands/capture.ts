@@ -1,4 +1,5 @@
 import { closeSync, openSync } from "node:fs";
+import { resolve } from "node:path";
 import { captureSnapshot } from "@memdesc/kpageflags";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
@@ -16,7 +17,8 @@ const procDir = "/proc";
  * stderr.
  */
 export default async function capture(ctx: Context, opts: Record<string, unknown>): Promise<void> {
-  checkRoot();
+  const root = typeof opts.root === "string" ? resolve(ctx.cwd, opts.root) : undefined;
+  if (root === undefined) checkRoot();
   // The output path is checked (and its staging made) before the page map is read.
   const file = PendingOutput.open(String(opts.output), ctx.cwd);
   const started = performance.now();
@@ -28,12 +30,13 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
         "redirect standard output (memdesc capture -o - > host.mdsnap), or give -o FILE",
         { code: "OUTPUT_TERMINAL" },
       );
-    const progress = startProgress(`capturing ${procDir}/kpageflags`, ctx.progress);
+    const progress = startProgress(`capturing ${root ?? ""}${procDir}/kpageflags`, ctx.progress);
     try {
       written = await file.produce((path) =>
         captureSnapshot(path, {
-          counts: opts.counts === true,
-          cgroups: opts.cgroups === true,
+          root,
+          counts: opts.counts === false ? false : undefined,
+          cgroups: opts.cgroups === false ? false : undefined,
           note: typeof opts.note === "string" ? opts.note : undefined,
           producer: "memdesc capture",
           onProgress: (done, expected) => progress.update(done, expected),
@@ -68,10 +71,15 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
     .filter(([, on]) => on)
     .map(([f]) => f)
     .join(", ");
+  const k = written.survey.kernel;
+  const counters = k
+    ? `  ${k.read.length} counter files${k.unreadable.length > 0 ? `; could not read ${k.unreadable.map((u) => u.path).join(", ")}` : ""}\n`
+    : "";
   const c = toStdout ? ctx.cErr : ctx.c;
   say(
     `${c.bold("memdesc capture")}: wrote ${shown}: ${size(written.bytes)} (${int(written.bytes)} bytes) in ${seconds.toFixed(1)} s\n` +
       `  ${int(h.pfnCount)} PFNs of ${files}; Linux ${h.kernelRelease}${h.machine ? ` ${h.machine}` : ""}, captured ${h.capturedAt}\n` +
+      counters +
       (toStdout ? "" : `  survey it anywhere with: memdesc survey --snapshot ${shown}\n`),
   );
 }

@@ -6,7 +6,7 @@ import { colorEnabled } from "./color.js";
  * erase a line (not `dumb`, not unset), and not in CI. It is one line, redrawn with a carriage return and
  * "erase to end of line" (ESC [ K), never wider than the terminal, coloured only where colour is allowed
  * (--no-color and NO_COLOR turn it off), and made of printable ASCII: no NUL, no cursor-movement sequences
- * beyond those two. It appears only once the step is still running after half a second.
+ * beyond those two. It appears only once the step is still running after a second.
  */
 
 /** Where a bar may be drawn: the terminal's width and whether it may be coloured. */
@@ -26,7 +26,7 @@ export interface Progress {
   stop(): void;
 }
 
-const SHOW_AFTER_MS = 500;
+const SHOW_AFTER_MS = 1000;
 const REDRAW_MS = 100;
 /** Narrower than this, a bar says nothing useful. */
 const MIN_COLUMNS = 20;

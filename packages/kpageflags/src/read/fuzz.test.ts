@@ -6,8 +6,8 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { KpageflagsError } from "../errors.js";
 import { surveyRaw } from "../survey.js";
+import { maxPfnsFor } from "./chunk.js";
 import { parseIomem } from "./iomem.js";
-import { maxPfns } from "./ram.js";
 
 /*
  * The readers of files a user hands the survey, fuzzed from real files: the /proc/iomem of the machine the
@@ -35,7 +35,7 @@ describe("fuzzing the readers with inputs derived from real files (seeded)", () 
         for (const r of ram.ranges) {
           expect(r.start).toBeGreaterThanOrEqual(end);
           expect(r.end).toBeGreaterThan(r.start);
-          expect(r.end).toBeLessThanOrEqual(maxPfns(4096));
+          expect(r.end).toBeLessThanOrEqual(maxPfnsFor(4096));
           end = r.end;
           pages += r.end - r.start;
         }
@@ -52,7 +52,7 @@ describe("fuzzing the readers with inputs derived from real files (seeded)", () 
     const inputs = fc.record({
       bytes: mutatedBytes(dump),
       startPfn: fc.oneof(
-        fc.constantFrom(0, 0x158000, maxPfns(4096) - 32768, maxPfns(4096), 2 ** 53 - 1),
+        fc.constantFrom(0, 0x158000, maxPfnsFor(4096) - 32768, maxPfnsFor(4096), 2 ** 53 - 1),
         fc.nat(2 ** 40),
       ),
       iomem: fc.boolean(),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fsError, KpageflagsError } from "../errors.js";
-import { maxPhysBits, type PfnRange, type RamMap, ramMap } from "./ram.js";
+import { maxPhysBits } from "./chunk.js";
+import { type PfnRange, type RamMap, ramMap } from "./ram.js";
 
 export { type PfnRange, type RamMap, ramMap };
 

@@ -28,14 +28,3 @@ export function ramMap(ranges: readonly PfnRange[]): RamMap {
   for (const r of merged) pages += r.end - r.start;
   return { ranges: merged, pages };
 }
-
-/**
- * The widest physical address the architectures memdesc models can have: 52 bits, x86-64's
- * MAX_PHYSMEM_BITS with 5-level paging (arch/x86/include/asm/sparsemem.h) and arm64's with 52-bit physical
- * addresses (MAX_PHYSMEM_BITS is CONFIG_ARM64_PA_BITS, arch/arm64/include/asm/sparsemem.h). A page map that
- * claims a PFN beyond it describes no real machine, so readers refuse it before looping over its PFNs.
- */
-export const maxPhysBits = 52;
-
-/** How many PFNs a physical address space of `maxPhysBits` has, for pages of `pageSize` bytes. */
-export const maxPfns = (pageSize: number): number => 2 ** maxPhysBits / pageSize;

@@ -1,10 +1,8 @@
 import { statSync } from "node:fs";
 import { fsError, KpageflagsError } from "../errors.js";
-import { defaultChunkPfns, type PageMapSource, sectionPfnsFor } from "./chunk.js";
+import { checkChunkPfns, defaultChunkPfns, maxPfnsFor, type PageMapSource, sectionPfnsFor } from "./chunk.js";
 import { type RamMap, readIomem } from "./iomem.js";
-import { lockstepChunks } from "./lockstep.js";
-import { checkChunkPfns, defaultParallelReads } from "./proc.js";
-import { maxPfns, maxPhysBits } from "./ram.js";
+import { readInWorkers } from "./pool.js";
 
 export interface RawSourceOptions {
   /** A raw dump of /proc/kpagecount made at the same time, the same length. */
@@ -18,11 +16,12 @@ export interface RawSourceOptions {
   readonly pageSize?: number | undefined;
   readonly kernelRelease?: string | undefined;
   readonly chunkPfns?: number | undefined;
-  readonly parallel?: number | undefined;
+  /** Reader threads (default: one per CPU). */
+  readonly workers?: number | undefined;
   readonly onProgress?: ((done: number, expected: number | undefined) => void) | undefined;
 }
 
-/** The size of a dump, which must be a regular file: a device or FIFO (/dev/zero) may never end. */
+/** The size of a dump, which must be a regular file: a device or pipe might never end. */
 function sizeOf(path: string): number {
   let st: ReturnType<typeof statSync>;
   try {
@@ -33,8 +32,8 @@ function sizeOf(path: string): number {
   if (!st.isFile())
     throw new KpageflagsError(
       "BAD_RAW_DUMP",
-      `${path}: not a regular file (a device, FIFO or directory): a raw dump is read from a file`,
-      "save the dump to a file first: `sudo cat /proc/kpageflags > kpageflags.bin`",
+      `${path} is not a regular file (a device or pipe might never end)`,
+      "save the dump to a file first: sudo cat /proc/kpageflags > kpageflags.bin",
       { path },
     );
   return st.size;
@@ -76,11 +75,11 @@ export function rawSource(path: string, options: RawSourceOptions = {}): PageMap
     );
   const ram = typeof options.ram === "string" ? readIomem(options.ram, pageSize) : (options.ram ?? null);
   const pfnCount = bytes / 8;
-  if (startPfn + pfnCount > maxPfns(pageSize))
+  if (startPfn + pfnCount > maxPfnsFor(pageSize))
     throw new KpageflagsError(
-      "BAD_RAW_DUMP",
-      `${path}: PFNs ${startPfn} to ${startPfn + pfnCount - 1} reach beyond the ${maxPhysBits}-bit physical address space (PFN ${maxPfns(pageSize) - 1} is the last)`,
-      "give the dump's real first PFN with startPfn, or a whole dump",
+      "TOO_BIG",
+      `${path}: ${pfnCount} PFNs from PFN ${startPfn} run past 2^52 bytes of physical address space`,
+      hint,
       { path },
     );
   const chunkPfns = checkChunkPfns(options.chunkPfns ?? defaultChunkPfns);
@@ -103,13 +102,14 @@ export function rawSource(path: string, options: RawSourceOptions = {}): PageMap
         kpagecgroup: options.cgroups !== undefined,
       },
     },
-    chunks: () =>
-      lockstepChunks(
+    batches: () =>
+      readInWorkers(
         { flags: path, counts: options.counts, cgroups: options.cgroups },
         {
           startPfn,
           chunkPfns,
-          parallel: options.parallel ?? defaultParallelReads(),
+          maxPfns: maxPfnsFor(pageSize),
+          workers: options.workers,
           shortReadHint: hint,
           onChunk: options.onProgress ? (done) => options.onProgress!(done, pfnCount) : undefined,
         },

@@ -12,7 +12,8 @@ let json = "";
 let expected: ReturnType<typeof surveyBill>;
 
 beforeAll(async () => {
-  const s = await surveyOf(readSnapshot(sampleSnapshot).source);
+  const snap = readSnapshot(sampleSnapshot);
+  const s = await surveyOf(snap.source, { root: snap.root() });
   json = JSON.stringify(surveyReport(s, firstPartyRegistry("path-32")));
   expected = surveyBill(s, firstPartyRegistry("path-32"));
 });

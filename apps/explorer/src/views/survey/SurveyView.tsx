@@ -161,7 +161,7 @@ function Results({
             {!s.hugetlb
               ? "not recorded with this page map: today is billed without it"
               : s.hugetlb.hvo === null
-                ? `${s.hugetlb.hvoPath} does not exist: today is billed without it`
+                ? `${s.hugetlb.hvoPath} was not read: today is billed without it`
                 : `${s.hugetlb.hvo ? "on" : "off"} (${s.hugetlb.hvoPath}): today is billed ${s.hugetlb.hvo ? "with" : "without"} it`}
           </dd>
           {loaded.kind === "snapshot" && (
@@ -226,10 +226,20 @@ function Results({
 
       <section aria-labelledby="survey-notes-heading">
         <h3 id="survey-notes-heading">What kpageflags cannot show</h3>
-        <ul>
+        <ul data-testid="survey-attributions">
+          {s.attributions
+            .filter((a) => a.counted > 0)
+            .map((a) => (
+              <li key={a.use}>
+                {a.use} ({memoryUses[a.use]}): {int(a.counted)} pages attributed from {a.counter} ({a.file}),
+                taken from {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
+                {a.short > 0 ? `; ${int(a.short)} not found in the page map` : ""}
+              </li>
+            ))}
           {s.unseen.map((u) => (
             <li key={u.use}>
               {u.use} ({memoryUses[u.use]}): {u.why}; counted in {u.countedAs.join(" or ")}
+              {u.counter ? ` (${u.counter})` : ""}
             </li>
           ))}
           {anomalies.length > 0 && (
