@@ -99,7 +99,7 @@ describe("hostile input files", () => {
   it("a raw dump placed beyond any physical address space is refused before it is read", () => {
     expectUserError(
       run(["survey", "--raw", rawDump, "--start-pfn", "0xfffffffffff0"]),
-      /reach beyond the 52-bit physical address space/,
+      /run past 2\^52 bytes of physical address space$/,
     );
   });
 
