@@ -370,7 +370,7 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
     for (const tag of foreign) {
       const text = `0b${(0x1230 | tag).toString(2)}`;
       await wordBox.fill(text);
-      await expect.poll(() => decodedKind.getAttribute("data-in-set"), text).toBe("false");
+      await expect.poll(() => decodedKind.getAttribute("data-in-set"), { message: text }).toBe("false");
       const kind = codec.kindOf(tag);
       expect(await decodedKind.textContent(), text).toMatch(
         kind
@@ -401,7 +401,9 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
     const subtype = page.getByLabel("subtype (7 bits from bit 4)", { exact: true });
     for (const [name, n] of Object.entries(miscSubtypes)) {
       await subtype.fill(name);
-      await expect.poll(() => page.getByTestId("subtype-name").textContent(), name).toBe(`${n}: ${name}`);
+      await expect
+        .poll(() => page.getByTestId("subtype-name").textContent(), { message: name })
+        .toBe(`${n}: ${name}`);
       expect(await page.getByTestId("encoded-word").textContent(), name).toBe(
         `0x${codec
           .encode({ kind: "misc", fields: { subtype: n } })

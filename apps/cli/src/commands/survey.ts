@@ -3,10 +3,13 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
   countedLabel,
+  decodeSnapshot,
   defaultSampleName,
   dirRoot,
   type PageMapSource,
+  parseIomem,
   procSource,
+  type RamMap,
   rawSource,
   readSnapshot,
   type Survey,
@@ -21,6 +24,7 @@ import {
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
+import { checkInput, type InputFile, inputCaps, readInput } from "../io/input.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { formatAttributions, formatCrossCheck, formatGroups } from "../output/counters.js";
 import { printJson } from "../output/json.js";
@@ -72,7 +76,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
     plugins: pluginRefs(comp),
     ...report,
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
 
   const { c } = ctx;
   const b = report.bill;
@@ -124,7 +128,8 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
       );
   const cgroups = by === "cgroup";
   if (typeof opts.snapshot === "string") {
-    const snap = readSnapshot(resolve(ctx.cwd, opts.snapshot));
+    const path = resolve(ctx.cwd, opts.snapshot);
+    const snap = decodeSnapshot(readInput(path, pageMapInput(path, "snapshot")), path);
     return { source: snap.source, root: snap.root(), sample: false, reason: undefined };
   }
   if (typeof opts.raw === "string") {
@@ -133,9 +138,11 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
         `--by ${by} needs the machine's counters, and a raw dump has only the page map`,
         "survey the machine itself, a snapshot made by `memdesc capture`, or a --root copy",
       );
+    const path = resolve(ctx.cwd, opts.raw);
+    checkInput(path, pageMapInput(path, "raw page-map dump"));
     return {
-      source: rawSource(resolve(ctx.cwd, opts.raw), {
-        ...(typeof opts.iomem === "string" ? { ram: resolve(ctx.cwd, opts.iomem) } : {}),
+      source: rawSource(path, {
+        ...(typeof opts.iomem === "string" ? { ram: readIomemInput(resolve(ctx.cwd, opts.iomem)) } : {}),
         ...(opts.startPfn !== undefined ? { startPfn: parsePfn(String(opts.startPfn)) } : {}),
       }),
       root: undefined,
@@ -150,9 +157,42 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
   if (opts.sample !== undefined)
     return sample(undefined, opts.sample === true ? undefined : String(opts.sample));
   const why = unreadable("/proc/kpageflags");
-  if (why) return sample(`cannot read /proc/kpageflags (${why})`);
+  if (why) {
+    // The sample stands in for this machine only where a person reads the note saying so: a script that
+    // records `memdesc survey --json` must not record the sample machine as this one.
+    const reason = `cannot read /proc/kpageflags (${why})`;
+    if (ctx.terminal && !ctx.json) return sample(reason);
+    throw new UserError(
+      reason,
+      "run it as root (sudo memdesc survey), or survey a snapshot (--snapshot FILE) or the shipped sample (--sample)",
+      { code: "NO_PAGE_MAP" },
+    );
+  }
   const root = dirRoot("/");
   return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+}
+
+/** The input-reader rules for a page-map file given to --snapshot or --raw (named as given, resolved). */
+function pageMapInput(path: string, what: string): InputFile {
+  return {
+    shown: path,
+    what,
+    maxBytes: what === "snapshot" ? inputCaps.snapshot : Number.MAX_SAFE_INTEGER,
+    code: what === "snapshot" ? "BAD_SNAPSHOT" : "BAD_RAW_DUMP",
+    hint: "check the path",
+  };
+}
+
+/** A saved /proc/iomem given with --iomem, read through the input reader and parsed. */
+function readIomemInput(path: string): RamMap | null {
+  const text = readInput(path, {
+    shown: path,
+    what: "copy of /proc/iomem",
+    maxBytes: inputCaps.iomem,
+    code: "BAD_IOMEM",
+    hint: "save it as root with `sudo cat /proc/iomem > iomem.txt`",
+  }).toString("utf8");
+  return parseIomem(text, 4096, path);
 }
 
 function parsePfn(text: string): number {
@@ -203,8 +243,9 @@ async function runSurvey(
 ): Promise<Survey> {
   const info = picked.source.info;
   const progress = startProgress(`surveying ${info.path}`, ctx.progress);
+  let surveyed: Survey;
   try {
-    return await survey(picked.source, {
+    surveyed = await survey(picked.source, {
       root: picked.root,
       by,
       signal,
@@ -213,6 +254,28 @@ async function runSurvey(
   } finally {
     progress.stop();
   }
+  checkNotEmpty(surveyed);
+  return surveyed;
+}
+
+/** A page map that reads empty, or holds no RAM, is an error: a bill of "0 bytes of RAM" would be a lie. */
+function checkNotEmpty(s: Survey): void {
+  const src = s.source;
+  const live = src.kind === "proc";
+  const hint = live
+    ? "read it as root on the machine itself; in a container or VM without it, capture on the host"
+    : "the file holds no page map: capture or dump it again, whole";
+  if (s.pfnCount === 0)
+    throw new UserError(`${src.path}: the page map is empty: it holds no PFNs`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
+  const ram = Object.entries(s.uses)
+    .filter(([u]) => u !== "hole")
+    .reduce((n, [, t]) => n + t.pages, 0);
+  if (ram === 0)
+    throw new UserError(`${src.path}: the page map holds no RAM: all ${s.pfnCount} PFNs are holes`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
 }
 
 function describeSource(s: Survey, picked: Picked, cwd: string): string {

@@ -3,6 +3,7 @@ import { useDropZone } from "../../components/drop-zone.js";
 import type { Loaded } from "./load.js";
 import {
   bundledSamples,
+  cancelLoad,
   clearSlot,
   loadFile,
   loadFiles,
@@ -26,7 +27,7 @@ export function loadedName(l: Loaded): string {
  * page map the Survey view shows (`a`), one for the page map it is compared with (`b`).
  */
 export function LoadPanel({ slot, state }: { slot: Slot; state: SlotState }) {
-  const { loaded, loading, error } = state;
+  const { loaded, loading, error, cancelled } = state;
   const primary = slot === "a";
   const [sample, setSample] = useState(() => loaded?.sample?.name ?? bundledSamples[0]?.name ?? "");
   const drop = useDropZone((files) => {
@@ -112,9 +113,21 @@ export function LoadPanel({ slot, state }: { slot: Slot; state: SlotState }) {
       <p className="status" role="status" data-testid={primary ? "load-status" : "compare-status"}>
         {loading
           ? `Loading ${loading}…`
-          : loaded
-            ? `${primary ? "Showing" : "Comparing with"} ${loaded.sample ? `the sample ${loaded.sample.name} (${loaded.sample.title})` : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
-            : ""}
+          : `${cancelled ? `Cancelled loading ${cancelled}. ` : ""}${
+              loaded
+                ? `${primary ? "Showing" : "Comparing with"} ${loaded.sample ? `the sample ${loaded.sample.name} (${loaded.sample.title})` : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
+                : ""
+            }`}
+        {loading && (
+          <button
+            type="button"
+            className="cancel"
+            data-testid={primary ? "cancel-load" : "cancel-compare"}
+            onClick={() => cancelLoad(slot)}
+          >
+            Cancel
+          </button>
+        )}
       </p>
       {error && (
         <div

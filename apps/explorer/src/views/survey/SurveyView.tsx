@@ -30,8 +30,8 @@ export default function SurveyView() {
   }, [params.sample, params.vs]);
   // A first visit shows the default sample at once: the app works before anything is chosen.
   useEffect(() => {
-    if (!a.loaded && !a.loading && !a.error && params.sample === undefined) void loadSample();
-  }, [a.loaded, a.loading, a.error, params.sample]);
+    if (!a.loaded && !a.loading && !a.error && !a.cancelled && params.sample === undefined) void loadSample();
+  }, [a.loaded, a.loading, a.error, a.cancelled, params.sample]);
   const seen = useRef<Record<Slot, unknown>>({ a: a.loaded, b: b.loaded });
   useEffect(() => {
     const patch: Record<string, string> = {};

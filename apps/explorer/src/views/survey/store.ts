@@ -1,7 +1,7 @@
 import { defaultSampleName, type SampleInfo, sampleInfo, samples } from "@memdesc/kpageflags/browser";
 import { createStore } from "../../lib/store.js";
-import { type Loaded, loadBytes } from "./load.js";
-import { LoadError } from "./worker-client.js";
+import { checkFileSize, type Loaded, loadBytes } from "./load.js";
+import { cancelled, LoadError } from "./worker-client.js";
 
 /*
  * The samples are bundled as assets of the build (no network needed): the snapshots in kpageflags' fixtures
@@ -26,6 +26,8 @@ export interface SlotState {
   readonly loaded: Loaded | undefined;
   /** A load in progress: the file's name. */
   readonly loading: string | undefined;
+  /** The last load, cancelled: the file's name (what was shown before stays on show). */
+  readonly cancelled?: string | undefined;
   /** The last load's error; the previously loaded data stays on show. */
   readonly error:
     | {
@@ -55,26 +57,53 @@ export const useSurveyState = (): SurveyState => surveyStore.use();
 const setSlot = (slot: Slot, next: Partial<SlotState>) =>
   surveyStore.set({ [slot]: { ...surveyStore.get()[slot], ...next } });
 
+/** Each slot's load in progress, to cancel it. */
+const current: Record<Slot, AbortController | undefined> = { a: undefined, b: undefined };
+
 async function load(
   slot: Slot,
   name: string,
   read: () => Promise<ArrayBuffer>,
   sample?: SampleInfo,
 ): Promise<void> {
-  setSlot(slot, { loading: name, error: undefined });
+  // A new load replaces one still running in the same slot.
+  current[slot]?.abort();
+  const controller = new AbortController();
+  current[slot] = controller;
+  const { signal } = controller;
+  setSlot(slot, { loading: name, error: undefined, cancelled: undefined });
   performance.mark("survey:load-start");
   try {
-    const loaded = await loadBytes(await read(), name, sample);
+    const bytes = await Promise.race([
+      read(),
+      new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(cancelled(name)))),
+    ]);
+    const loaded = await loadBytes(bytes, name, sample, signal);
+    if (signal.aborted) return;
     performance.mark("survey:loaded");
     performance.measure("survey:load", "survey:load-start", "survey:loaded");
     setSlot(slot, { loaded, loading: undefined });
   } catch (err) {
+    // A cancelled load has already said so; one replaced by a newer load says nothing.
+    if (signal.aborted) return;
     const e =
       err instanceof LoadError
         ? { code: err.code, message: err.message, hint: err.hint }
-        : { code: "ERROR", message: (err as Error).message, hint: undefined };
+        : { code: "ERROR", message: `${name}: ${(err as Error).message}`, hint: undefined };
     setSlot(slot, { loading: undefined, error: { name, ...e } });
+  } finally {
+    if (current[slot] === controller) current[slot] = undefined;
   }
+}
+
+/** Cancels a slot's load in progress (a long snapshot decode stops at once); what was shown before stays. */
+export function cancelLoad(slot: Slot = "a"): void {
+  const name = surveyStore.get()[slot].loading;
+  const controller = current[slot];
+  if (!controller || name === undefined) return;
+  controller.abort();
+  current[slot] = undefined;
+  setSlot(slot, { loading: undefined, cancelled: name });
 }
 
 /** Loads a sample bundled with the app by name (the default sample without one). */
@@ -104,8 +133,20 @@ export function loadSample(name: string = defaultSampleName, slot: Slot = "a"): 
   );
 }
 
-/** Loads a file the user picked or dropped. */
+/** Loads a file the user picked or dropped; one larger than any input the page takes is refused unread. */
 export function loadFile(file: File, slot: Slot = "a"): Promise<void> {
+  try {
+    checkFileSize(file.size, file.name);
+  } catch (err) {
+    current[slot]?.abort();
+    current[slot] = undefined;
+    const e = err as LoadError;
+    setSlot(slot, {
+      loading: undefined,
+      error: { name: file.name, code: e.code, message: e.message, hint: e.hint },
+    });
+    return Promise.resolve();
+  }
   return load(slot, file.name, () => file.arrayBuffer());
 }
 
@@ -114,12 +155,18 @@ export async function loadFiles(files: readonly File[]): Promise<void> {
   await Promise.all(files.slice(0, 2).map((f, i) => loadFile(f, i === 0 ? "a" : "b")));
 }
 
-/** Stops comparing: the second page map goes. */
+/** Stops comparing: the second page map goes (with its load, if one is running). */
 export function clearSlot(slot: Slot): void {
+  current[slot]?.abort();
+  current[slot] = undefined;
   setSlot(slot, empty);
 }
 
 /** For tests: back to nothing loaded. */
 export function resetSurveyState(): void {
+  for (const slot of ["a", "b"] as const) {
+    current[slot]?.abort();
+    current[slot] = undefined;
+  }
   surveyStore.set({ a: empty, b: empty });
 }
