@@ -113,11 +113,13 @@ export function LoadPanel({ slot, state }: { slot: Slot; state: SlotState }) {
       <p className="status" role="status" data-testid={primary ? "load-status" : "compare-status"}>
         {loading
           ? `Loading ${loading}…`
-          : `${cancelled ? `Cancelled loading ${cancelled}. ` : ""}${
-              loaded
-                ? `${primary ? "Showing" : "Comparing with"} ${loaded.sample ? `the sample ${loaded.sample.name} (${loaded.sample.title})` : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
-                : ""
-            }`}
+          : [
+              cancelled && `Cancelled loading ${cancelled}.`,
+              loaded &&
+                `${primary ? "Showing" : "Comparing with"} ${loaded.sample ? `the sample ${loaded.sample.name} (${loaded.sample.title})` : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`,
+            ]
+              .filter(Boolean)
+              .join(" ")}
         {loading && (
           <button
             type="button"
