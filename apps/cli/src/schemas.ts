@@ -1,11 +1,7 @@
-import {
-  billSchema,
-  pictureSchema,
-  provenanceSchema,
-  simulationResultSchema,
-  workloadSchema,
-} from "@memdesc/core";
+import { billSchema, createRegistry, pictureSchema, provenanceSchema } from "@memdesc/core";
+import { firstPartyPlugins } from "@memdesc/first-party";
 import { snapshotHeaderSchema, surveySchema } from "@memdesc/kpageflags";
+import { simulationResultSchema, vocabularyOf, workloadJsonSchemaFor } from "@memdesc/memmap";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
 
@@ -403,9 +399,11 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
     ...z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
     title: "memdesc.config.json",
   };
+  // A workload may use the actions of the plugins it is run with; this is the first-party set's.
+  const vocabulary = vocabularyOf(createRegistry({ plugins: firstPartyPlugins() }));
   out.workload = {
-    ...z.toJSONSchema(workloadSchema, { io: "input", unrepresentable: "any" }),
-    title: "memdesc simulate workload file",
+    ...z.toJSONSchema(workloadJsonSchemaFor(vocabulary), { io: "input", unrepresentable: "any" }),
+    title: "memdesc simulate workload file (the first-party set's actions)",
   };
   return out;
 }

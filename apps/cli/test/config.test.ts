@@ -194,9 +194,10 @@ describe("config files", () => {
       const f = bad("folio", {
         plugins: [{ package: "@memdesc/folio", options: { extraFields: [["1bad", "u64"]] } }],
       });
+      // The factory's own error is data: each issue at its key under the plugin's options.
       expectUserError(
         f,
-        /^memdesc: memdesc\.config\.json: plugins\[0\] \("@memdesc\/folio"\): .*extraFields/,
+        /^memdesc: memdesc\.config\.json: plugins\[0\]\.options\.extraFields\[0\]: member name "1bad" is not a C identifier$/,
       );
     });
 

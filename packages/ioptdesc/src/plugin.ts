@@ -53,6 +53,7 @@ export function ioptdesc(options: IoptdescOptions = {}) {
     source: "drivers/iommu/iommu-pages.h",
     provenance: ioptdescProvenance(model),
     storage: "pointer",
+    memoryUses: { iommu: "IOMMU page-table pages" },
     uses: ["iommu"],
     today: options.incoherent ? ioptdescIncoherent : ioptdesc618,
     memdesc: model === "projection" ? ioptdescMemdescProjection : ioptdescMemdesc,

@@ -23,6 +23,7 @@ export function zpdesc(options: ZpdescOptions = {}) {
     source: "mm/zpdesc.h",
     provenance: zpdescProvenance,
     storage: "pointer",
+    memoryUses: { zsmalloc: "zsmalloc backing pages" },
     uses: ["zsmalloc"],
     today: zpdescToday,
     memdesc: zpdescMemdesc,

@@ -13,7 +13,8 @@ import {
   resolveDesign,
 } from "@memdesc/core";
 import type { z } from "zod";
-import { hintFor, oneLine, UserError } from "../errors.js";
+import { isMemdescError, issuesOf, type MemdescIssue, within } from "@memdesc/core";
+import { hintFor, UserError } from "../errors.js";
 import { findConfig } from "./find.js";
 import { configIssuesError, displayPath, type LoadedConfig, loadConfig } from "./load.js";
 import type { PluginEntry } from "./schema.js";
@@ -93,11 +94,10 @@ export async function compose(options: ComposeOptions = {}): Promise<Composition
       plugins: plugins.map((p) => p.plugin) as readonly AnyDescriptor[],
     });
   } catch (err) {
-    const e = err as Error & { code?: string };
-    if (loaded && typeof e.code === "string")
-      throw new UserError(`${displayPath(loaded.path)}: ${oneLine(e.message)}`, hintFor(e.code), {
+    if (loaded && isMemdescError(err))
+      throw new UserError(within(err, displayPath(loaded.path)), hintFor(err.code), {
         cause: err,
-        code: e.code,
+        code: err.code,
       });
     throw err;
   }
@@ -113,23 +113,22 @@ function pickDesign(loaded: LoadedConfig | undefined, flag: string | undefined):
     try {
       return resolveDesign(d);
     } catch (err) {
-      throw new UserError(
-        `${displayPath(file)}: design: ${(err as Error).message}`,
-        hintFor("UNKNOWN_DESIGN"),
-        {
-          cause: err,
-          code: "UNKNOWN_DESIGN",
-        },
-      );
+      if (!isMemdescError(err)) throw err;
+      throw new UserError(within(err, displayPath(file), ["design"]), hintFor("UNKNOWN_DESIGN"), {
+        cause: err,
+        code: "UNKNOWN_DESIGN",
+      });
     }
   }
   try {
     return defineDesign(d as Parameters<typeof defineDesign>[0]);
   } catch (err) {
-    const issues = (err as { issues?: z.core.$ZodIssue[] }).issues;
-    if (issues)
-      throw configIssuesError(file, issues, "design", "a design object follows @memdesc/core's designSchema");
-    throw err;
+    if (!isMemdescError(err)) throw err;
+    throw new UserError(
+      { subject: displayPath(file), issues: err.issues.map((i) => ({ ...i, path: ["design", ...i.path] })) },
+      "a design object follows @memdesc/core's designSchema",
+      { cause: err, code: "BAD_CONFIG" },
+    );
   }
 }
 
@@ -191,6 +190,7 @@ async function loadConfigPlugins(file: string, entries: readonly PluginEntry[]):
       {
         file: shown,
         key,
+        index: i,
       },
     );
     out.push({ plugin, package: name, version: where.version ?? plugin.version, from: "config", key });
@@ -205,7 +205,7 @@ async function instantiate(
   options: Record<string, unknown> | undefined,
   exportName: string | undefined,
   where: (message: string) => string,
-  site?: { file: string; key: string },
+  site?: { file: string; key: string; index: number },
 ): Promise<AnyDescriptor> {
   let mod: Record<string, unknown>;
   try {
@@ -226,19 +226,25 @@ async function instantiate(
     try {
       made = await (value as (o?: unknown) => unknown)(options);
     } catch (err) {
-      const issues = (err as { issues?: z.core.$ZodIssue[] }).issues;
-      if (site && Array.isArray(issues))
-        throw configIssuesError(
-          site.file,
-          issues,
-          `${site.key}.options`,
-          `see ${name}'s README for its options`,
+      const hint = `see ${name}'s README for its options`;
+      // Options the factory refused, as data (a MemdescError's issues, or a ZodError's): each at its key.
+      const issues: readonly MemdescIssue[] | undefined = isMemdescError(err)
+        ? err.issues
+        : Array.isArray((err as { issues?: unknown }).issues)
+          ? issuesOf((err as { issues: z.core.$ZodIssue[] }).issues)
+          : undefined;
+      if (site && issues)
+        throw new UserError(
+          {
+            subject: site.file,
+            issues: issues.map((i) => ({ ...i, path: ["plugins", site.index, "options", ...i.path] })),
+          },
+          hint,
+          { cause: err, code: "BAD_CONFIG" },
         );
       throw new UserError(
-        where(
-          `${exported}(${options ? "options" : ""}) failed: ${(err as Error).message.split("\n").join("; ")}`,
-        ),
-        `see ${name}'s README for its options`,
+        where(`${exported}(${options ? "options" : ""}) failed: ${(err as Error).message}`),
+        hint,
         {
           cause: err,
           code: "BAD_PLUGIN_OPTIONS",

@@ -222,7 +222,8 @@ function Results({
         <ul>
           {s.unseen.map((u) => (
             <li key={u.use}>
-              {u.use} ({memoryUses[u.use]}): {u.why}; counted in {u.countedAs.join(" or ")}
+              {u.use} ({registry.describeUse(u.use)?.description ?? "no composed plugin declares it"}):{" "}
+              {u.why}; counted in {u.countedAs.join(" or ")}
             </li>
           ))}
           {anomalies.length > 0 && (
