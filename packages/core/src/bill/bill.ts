@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { billedDesigns, resolveDesign, today } from "../design/builtin.js";
 import type { Design } from "../design/schema.js";
+import { MemdescError } from "../errors.js";
 import { PAGE_SIZE } from "../kernel/constants.js";
 import type { AnyDescriptor } from "../plugin/define.js";
 import { provenanceSchema } from "../provenance/provenance.js";
 import type { Registry } from "../registry/registry.js";
-import { MemdescError } from "../errors.js";
 import { parseWith } from "../validate.js";
 import { type PictureInput, pictureSchema } from "./picture.js";
 import { type MemoryUse, unbackedUses } from "./uses.js";

@@ -137,7 +137,7 @@ export function conformance(plugin: AnyDescriptor, options: ConformanceOptions =
           path: ["today"],
           message: d,
         }));
-        const printed = formatPahole(layout);
+        const printed = formatPahole(layout, { config: reference.config ?? linux618 });
         if (issues.length === 0 && printed !== reference.text) {
           const ours = printed.split("\n");
           const theirs = reference.text.split("\n");
@@ -158,7 +158,7 @@ export function conformance(plugin: AnyDescriptor, options: ConformanceOptions =
         const r = createRegistry({ plugins });
         const report = r.checkOverlays().find((o) => o.kind === kind)!;
         const issues: MemdescIssue[] = report.results
-          .filter((x) => x.status !== "pass")
+          .filter((x) => x.status === "fail" || x.status === "missing")
           .map((x) => ({ path: ["overlay", x.label], message: `${x.status}: ${x.message}` }));
         const today = plugin.today as AggregateType;
         const members = today.members ?? [];
