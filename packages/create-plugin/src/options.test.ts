@@ -54,12 +54,14 @@ describe("validation names the option, the value and what is accepted", () => {
     expect(validateKind("delete")).toMatch(/reserved word/);
   });
 
-  it("rejects memory uses core does not know, listing the ones it does", () => {
+  it("takes core's uses and new ones the plugin declares; refuses bad names, holes and repeats", () => {
     expect(validateUses(["pagetable", "hugetlb"])).toBeUndefined();
-    expect(validateUses(["pagetables"])).toMatch(
-      /unknown memory use "pagetables"; the uses are: free, file, anon/,
+    expect(validateUses(["my-pages", "pagetable"])).toBeUndefined();
+    expect(validateUses(["Pagetables", "9p"])).toMatch(
+      /^"Pagetables", "9p" are not use names: lower-case letters first, then letters, digits and dashes \(core's uses are: free, file, anon/,
     );
-    expect(validateUses(["hole"])).toMatch(/unknown memory use "hole"/);
+    expect(validateUses(["hole"])).toMatch(/"hole" is PFNs with no RAM behind them/);
+    expect(validateUses(["file", "file"])).toBe('"file" named twice');
   });
 
   it("refuses an existing non-empty directory but takes an empty one", () => {
