@@ -1,7 +1,8 @@
-import { type DecodedWord, WordCodecError } from "@memdesc/core";
+import { type DecodedWord, MemdescError, WordCodecError } from "@memdesc/core";
 import { useEffect, useId, useMemo, useState } from "react";
 import { Source } from "../../components/Source.js";
 import { useAppState } from "../../lib/app-state.js";
+import { errorSentence, type ShownError, showError } from "../../lib/errors.js";
 import { parseNumber, wordHex } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
 import { WordBits } from "./WordBits.js";
@@ -18,25 +19,28 @@ interface EncoderState {
   readonly words: readonly string[];
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+type Outcome<T> = { ok: true; value: T } | ({ ok: false } & ShownError);
 
-/** Runs a codec call; a WordCodecError (or a number that does not parse) becomes a message to show inline. */
+/** What `f` gives, or the codec's (or the input's) error as the explorer shows errors. */
 function attempt<T>(f: () => T): Outcome<T> {
   try {
     return { ok: true, value: f() };
   } catch (err) {
-    if (err instanceof WordCodecError) return { ok: false, code: err.code, message: err.message };
-    if (err instanceof InputError) return { ok: false, code: "INPUT", message: err.message };
+    if (err instanceof WordCodecError || err instanceof InputError) return { ok: false, ...showError(err) };
     throw err;
   }
 }
 
-class InputError extends Error {}
+/** A word typed in that is not a number. */
+class InputError extends MemdescError {
+  constructor(what: string, text: string) {
+    super("INPUT", `${what} "${text}" is not a whole number (decimal, 0x hex or 0b binary)`);
+  }
+}
 
 function number(text: string, what: string): bigint {
   const v = parseNumber(text);
-  if (v === undefined)
-    throw new InputError(`${what} "${text}" is not a whole number (decimal, 0x hex or 0b binary)`);
+  if (v === undefined) throw new InputError(what, text);
   return v;
 }
 
@@ -98,10 +102,7 @@ export default function WordView() {
 
   const encoded = attempt(() => encodeState(registry, state, n));
   const parsed = attempt(() => state.words.map((w, i) => number(w, i === 0 ? "word" : `word ${i}`)));
-  const decoded = attempt(() => {
-    if (!parsed.ok) throw new InputError(parsed.message);
-    return registry.codec.decodeEntry(parsed.value);
-  });
+  const decoded = parsed.ok ? attempt(() => registry.codec.decodeEntry(parsed.value)) : parsed;
   const shown = decoded.ok ? decoded.value : undefined;
   const shownPayload = shown?.storage === "inline" ? payloadOf(registry, shown.kind!) : undefined;
   /** Word diagrams: the memdesc word, then each later word of the entry the shown kind keeps fields in. */
@@ -249,7 +250,7 @@ export default function WordView() {
                 ))}
             {!encoded.ok && (
               <p className="error" role="alert" id={ids.encErr} data-code={encoded.code}>
-                <strong>{encoded.code}</strong>: {encoded.message}
+                <strong>{encoded.code}</strong>: {errorSentence(encoded)}
               </p>
             )}
           </form>
@@ -305,7 +306,7 @@ export default function WordView() {
               </dl>
             ) : (
               <p className="error" role="alert" id={ids.decErr} data-code={decoded.code}>
-                <strong>{decoded.code}</strong>: {decoded.message}
+                <strong>{decoded.code}</strong>: {errorSentence(decoded)}
               </p>
             )}
           </form>

@@ -2,6 +2,7 @@ import { checkPlugins, kernelMatrix, type MatrixCell } from "@memdesc/btf";
 import { type AbiName, createRegistry, diffLayouts, formatPahole, type Layout } from "@memdesc/core";
 import { useId, useMemo, useState } from "react";
 import { useDropZone } from "../../../components/drop-zone.js";
+import { errorSentence, showError } from "../../../lib/errors.js";
 import { int } from "../../../lib/format.js";
 import { type AnyRegistry, firstPartyPlugins } from "../../../lib/registry.js";
 import { type DroppedKernel, readKernelFile } from "./kernel-file.js";
@@ -33,7 +34,7 @@ export function KernelPanel(props: { kind: string; registry: AnyRegistry }) {
         const k = await readKernelFile(file, next[0]);
         next = [...next, k].slice(-MAX_KERNELS);
       } catch (e) {
-        setError((e as Error).message);
+        setError(errorSentence(showError(e)));
         break;
       }
     }
