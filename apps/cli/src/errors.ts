@@ -1,3 +1,4 @@
+import { builtinDesignNames } from "@memdesc/core/design-names";
 import { isMemdescError, keyPath, MemdescError, type MemdescErrorData } from "@memdesc/core/errors";
 
 /**
@@ -9,7 +10,11 @@ import { isMemdescError, keyPath, MemdescError, type MemdescErrorData } from "@m
 
 /** An error the user can fix: printed as `memdesc: <subject>: <issues>` and `hint: <hint>`, exit status 1. */
 export class UserError extends MemdescError {
-  constructor(detail: string | MemdescErrorData, hint?: string, options?: { cause?: unknown; code?: string }) {
+  constructor(
+    detail: string | MemdescErrorData,
+    hint?: string,
+    options?: { cause?: unknown; code?: string },
+  ) {
     const data = typeof detail === "string" ? { issues: [{ path: [], message: detail }] } : detail;
     super(options?.code ?? "USER_ERROR", { ...data, hint: hint ?? data.hint }, { cause: options?.cause });
   }
@@ -25,7 +30,7 @@ export class CheckFailed extends Error {
 
 /** Hints for the codes @memdesc packages throw, where the error does not carry one of its own. */
 const hints: Record<string, string> = {
-  UNKNOWN_DESIGN: "the built-in designs are today, path-32, buddy-16, memdesc-8 and memdesc-8-v1",
+  UNKNOWN_DESIGN: `the built-in designs are ${builtinDesignNames.join(", ")}`,
   BAD_DESIGN: "a design needs name, title, entryBytes and typeBits; see `memdesc types --help`",
   BAD_PICTURE:
     'a picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N}}}; see `memdesc bill --help`',

@@ -1,12 +1,14 @@
 import { readFileSync } from "node:fs";
+import { builtinDesignNames, defaultDesignName } from "@memdesc/core/design-names";
 import { Command, CommanderError, Option } from "commander";
 import { makeContext } from "./context.js";
-import { reportError, UserError } from "./errors.js";
+import { CheckFailed, reportError, UserError } from "./errors.js";
+import { stdoutError, writeStdout } from "./io/stdout.js";
 
 /*
- * The memdesc command line. Only commander is loaded up front: each command's module (and with it
- * @memdesc/core, zod, the plugins, btf or kpageflags) is imported when that command runs, so `memdesc
- * --version` and `--help` start as fast as node itself.
+ * The memdesc command line. Only commander (and core's list of design names) is loaded up front: each
+ * command's module (and with it @memdesc/core, zod, the plugins, btf or kpageflags) is imported when that
+ * command runs, so `memdesc --version` and `--help` start as fast as node itself.
  */
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -34,37 +36,55 @@ const program = new Command("memdesc")
     "after",
     `${example("memdesc survey", "memdesc layout folio --compare", "memdesc check --btf vmlinux.btf")}
 Exit status: 0 success, 1 user error or failed check, 2 internal error.
-Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory (or --config FILE).
+Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory to the project root and
+loaded only if no one but you or root could have written it (or --config FILE; --no-config for none).
+Output: -o FILE writes the report there, complete or not at all (- is standard output).
 `,
   );
 
-/** Registers a command whose implementation is loaded on first use from `commands/<file>.js`. */
-function lazy(cmd: Command, file: string): Command {
+/**
+ * Registers a command whose implementation is loaded on first use from `commands/<file>.js`. A command that
+ * prints a report takes `-o FILE` (`report: true`): the report is written there, complete or not at all.
+ */
+function lazy(cmd: Command, file: string, options: { report?: boolean } = {}): Command {
+  if (options.report) cmd.addOption(outputOption());
   return cmd.action(async (...args: unknown[]) => {
     const self = args[args.length - 1] as Command;
     const opts = self.optsWithGlobals() as Opts;
     const positional = args.slice(0, -2) as string[];
+    const { openReport } = await import("./io/report.js");
+    const sink = openReport(options.report ? (opts.output as string | undefined) : undefined, process.cwd());
     const ctx = makeContext({
       json: opts.json === true,
       debug: opts.debug === true,
       color: opts.color !== false,
+      sink,
     });
-    const mod = (await import(`./commands/${file}.js`)) as CommandModule;
-    await mod.default(ctx, opts, ...positional);
+    try {
+      const mod = (await import(`./commands/${file}.js`)) as CommandModule;
+      await mod.default(ctx, opts, ...positional);
+    } catch (err) {
+      // A failed check has printed its report, which is output like any other.
+      if (err instanceof CheckFailed) sink.finish();
+      else sink.abort();
+      throw err;
+    }
+    sink.finish();
   });
 }
 
 const configOption = () =>
-  new Option("-c, --config <file>", "config file (default: memdesc.config.* found upward)");
-const designOption = (what: string) =>
-  new Option("-d, --design <name>", what).choices([
-    "today",
-    "path-32",
-    "buddy-16",
-    "memdesc-8",
-    "memdesc-8-2025",
-    "memdesc-8-v1",
-  ]);
+  new Option(
+    "-c, --config <file>",
+    "config file, trusted as given (default: memdesc.config.* found upward to the project root)",
+  );
+const noConfigOption = () => new Option("--no-config", "use no config file: the first-party descriptor set");
+const outputOption = () =>
+  new Option(
+    "-o, --output <file>",
+    "write the report to FILE (- for standard output); it appears complete or not at all",
+  );
+const designOption = (what: string) => new Option("-d, --design <name>", what).choices(builtinDesignNames);
 const hvoOption = (what: string) =>
   new Option("--hvo <on|off>", `the HugeTLB vmemmap optimisation on the billed machine (${what})`).choices([
     "on",
@@ -78,30 +98,44 @@ lazy(
     .command("survey")
     .summary("bill this machine's page map under every design (the main job)")
     .description(
-      "Survey this machine's page map (/proc/kpageflags, root only), a snapshot or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead, and a line says so.",
+      "Survey this machine's page map (/proc/kpageflags, root only) and the kernel's counters (/proc/vmstat, zoneinfo, buddyinfo, slabinfo, the hugetlb and THP counters), a snapshot, a copy of another machine's /proc and /sys, or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Uses kpageflags cannot see (IOMMU page tables, zsmalloc, large kmalloc, per-CPU free pages) are attributed from the counters that count them, and the page map is checked against the counters. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead only with --sample or on a terminal (a line says so); otherwise that is an error, so a script never records the sample as this machine.",
     )
     .addOption(
       new Option("-s, --snapshot <file>", "survey a snapshot made by `memdesc capture`").conflicts("raw"),
     )
     .addOption(new Option("-r, --raw <file>", "survey a raw dump (sudo cat /proc/kpageflags > file)"))
+    .option("--root <dir>", "read DIR/proc/… and DIR/sys/… instead of this machine's (a copy made with cat)")
+    .addOption(
+      new Option("--by <what>", "also bill each NUMA node, zone or memory cgroup").choices([
+        "node",
+        "zone",
+        "cgroup",
+      ]),
+    )
     .option("--iomem <file>", "with --raw: a saved /proc/iomem, to tell holes from RAM")
     .option("--start-pfn <pfn>", "with --raw: the PFN of the dump's first word (decimal or 0x hex)")
     .option("--sample", "survey the shipped sample snapshot")
     .addOption(
       hvoOption("default: read from /proc/sys/vm/hugetlb_optimize_vmemmap in a live survey, else off"),
     )
-    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose saving is shown (default: the config's, else ${defaultDesignName})`),
+    )
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
       example(
         "sudo memdesc survey",
+        "sudo memdesc survey --by cgroup",
         "memdesc survey --snapshot db-host.mdsnap --json > bill.json",
+        "memdesc survey --root ./db-host-copy --by node",
         "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
       ),
     ),
   "survey",
+  { report: true },
 );
 
 lazy(
@@ -109,11 +143,12 @@ lazy(
     .command("capture")
     .summary("save this machine's page map to a snapshot file (root)")
     .description(
-      "Read /proc/kpageflags (and with --counts /proc/kpagecount) and write a compact snapshot that `memdesc survey --snapshot` reads on any machine. Needs root; the file appears complete or not at all.",
+      "Read /proc/kpageflags with /proc/kpagecount and /proc/kpagecgroup in lockstep, and every counter file the survey reads, and write a compact snapshot (gzip-compressed) that `memdesc survey --snapshot` reads on any machine, giving the same answer the live survey gave. Needs root; the file appears complete or not at all.",
     )
     .requiredOption("-o, --output <file>", "the snapshot file to write (.mdsnap)")
-    .option("--counts", "also save /proc/kpagecount (mapcounts)")
-    .option("--cgroups", "also save /proc/kpagecgroup (memcg per page)")
+    .option("--no-counts", "leave out /proc/kpagecount (mapcounts)")
+    .option("--no-cgroups", "leave out /proc/kpagecgroup (memcg per page) and the cgroup tree")
+    .option("--root <dir>", "capture DIR/proc/… and DIR/sys/… (a copy made with cat) instead of this machine")
     .option("--note <text>", "free text stored in the snapshot (what the machine was doing)")
     .addOption(jsonOption())
     .addHelpText(
@@ -140,11 +175,14 @@ lazy(
       "--vs <file>",
       "and from this kernel's BTF too: both side by side, with what moved, grew or appeared",
     )
-    .addOption(designOption("the design whose descriptor is shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose descriptor is shown (default: the config's, else ${defaultDesignName})`),
+    )
     .option("--variant <name>", "only this variant of a descriptor that has several (folio: small, large)")
     .addOption(new Option("--abi <abi>", "C ABI for plugin layouts").choices(["lp64", "ilp32", "ilp32-arm"]))
     .option("--compare", "today's layout and the memdesc-era one side by side")
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -158,6 +196,7 @@ lazy(
       ),
     ),
   "layout",
+  { report: true },
 );
 
 lazy(
@@ -174,6 +213,7 @@ lazy(
     )
     .option("--btf-base <file>", "the kernel BTF that split BTF (a module's) builds on (as bpftool -B)")
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -184,6 +224,7 @@ lazy(
       ),
     ),
   "check",
+  { report: true },
 );
 
 lazy(
@@ -193,11 +234,13 @@ lazy(
     .description(
       "Print how a design's memdesc word is laid out (type bits, descriptor pointer, inline fields) and which tag each kind of the composed descriptor set gets.",
     )
-    .addOption(designOption("the design (default: the config's, else memdesc-8)"))
+    .addOption(designOption(`the design (default: the config's, else ${defaultDesignName})`))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText("after", example("memdesc types", "memdesc types --design path-32 --json")),
   "types",
+  { report: true },
 );
 
 lazy(
@@ -208,9 +251,12 @@ lazy(
     .description(
       'Price a hand-written or saved memory picture under every design, as `survey` does for a machine. A picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N, "orders": {"0": N}}, …}}; uses: free file anon ksm slab pagetable hugetlb iommu zsmalloc netmem reserved zero offline hwpoison compound kernel uninit hole.',
     )
-    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose saving is shown (default: the config's, else ${defaultDesignName})`),
+    )
     .addOption(hvoOption("default: the picture's hvo, else off"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -220,6 +266,7 @@ lazy(
       ),
     ),
   "bill",
+  { report: true },
 );
 
 lazy(
@@ -229,8 +276,11 @@ lazy(
     .description(
       "List the descriptor plugins of the composed set: package, version, kind, tag and descriptor size per design. The set comes from memdesc.config.{js,mjs,ts,json}, found upward from the working directory or given with --config; without one, the first-party set is used.",
     )
-    .addOption(designOption("the design whose tags are shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose tags are shown (default: the config's, else ${defaultDesignName})`),
+    )
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -243,6 +293,7 @@ A memdesc.config.json:
 `,
     ),
   "plugins",
+  { report: true },
 );
 
 lazy(
@@ -268,8 +319,9 @@ lazy(
       ).choices(["on", "off"]),
     )
     .addOption(hvoOption("default: the workload's, else off"))
-    .addOption(designOption("the design to simulate (default: the config's, else memdesc-8)"))
+    .addOption(designOption(`the design to simulate (default: the config's, else ${defaultDesignName})`))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -279,6 +331,7 @@ lazy(
       ),
     ),
   "simulate",
+  { report: true },
 );
 
 lazy(
@@ -297,17 +350,18 @@ lazy(
 // Errors from argument parsing become one line and a hint, like every other user error.
 const commandOf = new WeakMap<CommanderError, string>();
 for (const cmd of [program, ...program.commands]) {
-  cmd.configureOutput({ outputError: () => {} });
+  // Help and version text go through the same writer as reports, so a full disk or a closed pipe behind
+  // standard output ends the same way: quietly for a closed pipe, one line for anything else.
+  cmd.configureOutput({ outputError: () => {}, writeOut: writeStdout });
   cmd.exitOverride((err) => {
     commandOf.set(err, cmd === program ? "" : cmd.name());
     throw err;
   });
 }
 
-// `memdesc survey | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw err;
+  process.exit(reportError(stdoutError(err), false));
 });
 
 async function main(): Promise<number> {

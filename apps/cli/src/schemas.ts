@@ -1,6 +1,17 @@
-import { billSchema, createRegistry, pictureSchema, provenanceSchema } from "@memdesc/core";
+import {
+  billSchema,
+  builtinDesignNames,
+  createRegistry,
+  pictureSchema,
+  provenanceSchema,
+} from "@memdesc/core";
 import { firstPartyPlugins } from "@memdesc/first-party";
-import { snapshotHeaderSchema, surveySchema } from "@memdesc/kpageflags";
+import {
+  crossCheckRowSchema,
+  groupBillsSchema,
+  snapshotHeaderSchema,
+  surveySchema,
+} from "@memdesc/kpageflags";
 import { simulationResultSchema, vocabularyOf, workloadJsonSchemaFor } from "@memdesc/memmap";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
@@ -12,11 +23,7 @@ import { configJsonSchema } from "./config/schema.js";
  */
 
 const count = z.number().int().nonnegative();
-const designName = z
-  .string()
-  .describe(
-    "A design name: today, path-32, buddy-16, memdesc-8, memdesc-8-2025, memdesc-8-v1 or a config's own",
-  );
+const designName = z.string().describe(`A design name: ${builtinDesignNames.join(", ")} or a config's own`);
 /** Where a fact comes from; null where a user's design or plugin does not say. */
 const source = provenanceSchema
   .nullable()
@@ -46,6 +53,10 @@ export const surveyOutputSchema = z
       .object({
         kind: z.enum(["proc", "raw", "snapshot"]),
         path: z.string(),
+        root: z
+          .string()
+          .optional()
+          .describe("The tree the counters were read from: /, a --root directory, a snapshot"),
         sample: z.boolean().describe("The shipped sample snapshot was surveyed"),
         reason: z.string().optional().describe("Why the sample was surveyed instead of this machine"),
       })
@@ -55,6 +66,8 @@ export const surveyOutputSchema = z
     survey: surveySchema,
     picture: pictureSchema,
     bill: billSchema,
+    crossCheck: z.array(crossCheckRowSchema).describe("The page map against the kernel's counters"),
+    groups: groupBillsSchema.optional().describe("With --by: each node's, zone's or memory cgroup's bill"),
   })
   .strict();
 
@@ -63,6 +76,16 @@ const descriptorSize = z.object({ variant: z.string(), size: count, rounded: cou
 export const pluginsOutputSchema = z
   .object({
     config: z.string().nullable().describe("The config file used, or null for the first-party set"),
+    configChoice: z
+      .object({
+        how: z
+          .enum(["given", "found", "none", "disabled"])
+          .describe(
+            "given with --config; found upward from the working directory (and trusted); none found up to the project root; disabled with --no-config",
+          ),
+        why: z.string().describe("The reason in one line, as the text output says it"),
+      })
+      .strict(),
     design: designName,
     abi: z.enum(["lp64", "ilp32", "ilp32-arm"]),
     plugins: z.array(

@@ -93,7 +93,7 @@ describe("memdesc bill PICTURE.json", () => {
     const q = write("bad-use.json", JSON.stringify({ uses: { files: { pages: 1, descriptors: 0 } } }));
     expectUserError(
       run(["bill", q]),
-      /bad-use\.json: uses\.files: not a memory use: neither core's nor one a composed plugin declares \(uses: free, file, .*, iommu, zsmalloc, netmem, .*hole\)$/,
+      /bad-use\.json: uses\.files: not a memory use: neither core's nor one a composed plugin declares \(uses: free, pcp, file, .*, iommu, zsmalloc, netmem, .*hole\)$/,
     );
     const s = write("bad-pages.json", JSON.stringify({ uses: { anon: { pages: -1, descriptors: 0 } } }));
     expectUserError(run(["bill", s]), /bad-pages\.json: uses\.anon\.pages: /);
@@ -105,6 +105,9 @@ describe("memdesc bill PICTURE.json", () => {
       /broken\.json: not valid JSON: line 1, column 11: unexpected end of file$/,
     );
     expectUserError(run(["bill", "missing.json"]), /^memdesc: missing\.json does not exist$/);
-    expectUserError(run(["bill", dir]), /cannot read .*: EISDIR/);
+    expectUserError(
+      run(["bill", dir]),
+      /is a directory: memdesc reads a memory picture only from a regular file$/,
+    );
   });
 });

@@ -22,11 +22,14 @@ describe("memdesc capture", () => {
       path: string;
       bytes: number;
       pages: number;
-      header: { note?: string; files: object };
+      header: { version: number; note?: string; files: object; tree: { entries: number } };
     };
     expect(j.path).toBe(file);
     expect(j.header.note).toBe("e2e test");
-    expect(j.header.files).toEqual({ kpageflags: true, kpagecount: false, kpagecgroup: false });
+    // All three page-map files by default, and the counter files the survey reads.
+    expect(j.header.version).toBe(2);
+    expect(j.header.files).toEqual({ kpageflags: true, kpagecount: true, kpagecgroup: true });
+    expect(j.header.tree.entries).toBeGreaterThan(5);
     expect(existsSync(file)).toBe(true);
     // Nothing but the snapshot is left behind (the temporary file was renamed).
     expect(readdirSync(dir)).toEqual(["here.mdsnap"]);
@@ -34,12 +37,13 @@ describe("memdesc capture", () => {
       survey: { pfnCount: number };
     };
     expect(s.survey.pfnCount).toBe(j.pages);
-    const text = run(["capture", "-o", join(dir, "again.mdsnap"), "--counts"]);
+    const text = run(["capture", "-o", join(dir, "again.mdsnap"), "--no-cgroups"]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(
       /^memdesc capture: wrote .*again\.mdsnap: [\d.]+ [KM]iB \([\d,]+ bytes\) in [\d.]+ s$/m,
     );
     expect(text.stdout).toMatch(/PFNs of kpageflags, kpagecount; Linux /);
+    expect(text.stdout).toMatch(/^ {2}\d+ counter files/m);
   });
   if (!canReadProc) console.warn("cli: not root or no /proc/kpageflags; the live capture test is skipped");
   if (!canRunAsNobody) console.warn("cli: not root, so the test that runs capture as nobody is skipped");

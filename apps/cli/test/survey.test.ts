@@ -6,17 +6,20 @@ import { describe, expect, it } from "vitest";
 import {
   canRunAsNobody,
   expectUserError,
+  hasScript,
   rawDump,
   rawIomem,
   run,
   runAsNobody,
+  runOnTty,
   sampleSnapshot,
   tempDir,
   validJson,
 } from "./helpers.js";
 
 interface SurveyJson {
-  source: { kind: string; path: string; sample: boolean; reason?: string };
+  source: { kind: string; path: string; root?: string; sample: boolean; reason?: string };
+  crossCheck: { what: string; pageMap: number; kernel: number; difference: number; agrees: boolean }[];
   survey: { pfnCount: number; uses: Record<string, { pages: number; descriptors: number }> };
   picture: { uses: Record<string, { pages: number; descriptors: number }> };
   bill: Bill;
@@ -43,21 +46,39 @@ describe("memdesc survey", () => {
       /^memdesc survey: snapshot .*sample\.mdsnap \(Linux 6\.18\.\d+\S* x86_64, captured \S+\): [\d.]+ GiB of RAM \([\d,]+ pages of 4 KiB in [\d,]+ PFNs\)$/m,
     );
     expect(out).toMatch(
-      /^use\s+kind\s+pages\s+descriptors\s+today MiB\s+path-32 MiB\s+buddy-16 MiB\s+memdesc-8 MiB\s+saving MiB$/m,
+      /^use\s+kind\s+counted from\s+pages\s+descriptors\s+today MiB\s+path-32 MiB\s+buddy-16 MiB\s+memdesc-8 MiB\s+saving MiB$/m,
     );
     for (const use of ["free", "file", "anon", "slab", "pagetable"])
-      expect(out).toMatch(new RegExp(`^${use}\\s+\\S+\\s+[\\d,]+\\s+[\\d,]+\\s`, "m"));
+      expect(out).toMatch(
+        new RegExp(`^${use}\\s+\\S+\\s+page map( \\+ buddyinfo)?\\s+[\\d,]+\\s+[\\d,]+\\s`, "m"),
+      );
     expect(out).toMatch(/^total\s+[\d,]+\s+[\d,]+\s+[\d.,]+\s/m);
     expect(out).toMatch(/^today: [\d,]+ bytes = [\d.,]+ MiB, 1\.56% of RAM$/m);
     expect(out).toMatch(/^memdesc-8: [\d,]+ bytes .* against today$/m);
-    expect(out).toContain("cannot be seen from kpageflags:");
-    expect(out).toMatch(/^ {2}zsmalloc: .*; counted in /m);
-    expect(out).toContain("note: large kmalloc allocations");
+    // Counted from the page map or attributed from a counter, and which.
+    expect(out).toMatch(/^use\s+kind\s+counted from\s+pages\s+descriptors\s/m);
+    expect(out).toMatch(/^pcp\s+buddy\s+zoneinfo pagesets\s+[\d,]+\s+0\s/m);
+    expect(out).toMatch(/^largeKmalloc\s+misc\s+nr_slab_\* − slab pages\s/m);
+    expect(out).toMatch(/^free\s+buddy\s+page map \+ buddyinfo\s/m);
+    expect(out).toContain(
+      "attributed from the kernel's counters (kpageflags cannot tell these pages apart):",
+    );
+    // The cross-check, today's memmap against the kernel's own count to the byte.
+    expect(out).toMatch(/^cross-check: the page map against the kernel's own counters/m);
+    expect(out).toMatch(/^ {2}today's memmap\s+384\.00 MiB\s+384\.00 MiB\s+0 bytes \(0\.00%\)\s+yes\s/m);
+    expect(out).toMatch(/^ {2}file pages\s+[\d,]+\s+[\d,]+\s/m);
+    expect(out).toContain("cannot be seen:");
+    expect(out).toMatch(/^ {2}netmem: .*; counted in kernel or compound or file$/m);
   });
 
   it("--json validates against schemas/survey.schema.json, and the bill agrees with the survey", () => {
     const j = validJson("survey", run(["survey", "--snapshot", sampleSnapshot, "--json"])) as SurveyJson;
-    expect(j.source).toEqual({ kind: "snapshot", path: sampleSnapshot, sample: false });
+    expect(j.source).toEqual({
+      kind: "snapshot",
+      path: sampleSnapshot,
+      root: `snapshot ${sampleSnapshot}`,
+      sample: false,
+    });
     const today = j.bill.designs.find((d) => d.design === "today")!;
     expect(today.total).toBe(j.bill.ramPages * 64);
     const ram = Object.entries(j.survey.uses)
@@ -68,6 +89,8 @@ describe("memdesc survey", () => {
     const m8 = j.bill.designs.find((d) => d.design === "memdesc-8")!;
     expect(m8.entries).toBe(j.bill.ramPages * 8);
     expect(m8.total).toBeLessThan(today.total);
+    const memmap = j.crossCheck.find((r) => r.what === "today's memmap")!;
+    expect(memmap).toMatchObject({ pageMap: today.total, kernel: today.total, difference: 0, agrees: true });
   });
 
   it("--sample surveys the shipped snapshot and says so", () => {
@@ -91,25 +114,37 @@ describe("memdesc survey", () => {
   });
 
   it.skipIf(!canRunAsNobody)(
-    "falls back to the sample, in one line, where /proc/kpageflags cannot be read",
+    "without /proc/kpageflags, surveys the sample only when asked or on a terminal, and is an error for scripts",
     () => {
-      const r = runAsNobody(["survey"]);
-      expect(r.status).toBe(0);
-      expect(r.stdout.split("\n")[0]).toBe(
-        "note: cannot read /proc/kpageflags (permission denied: it is readable by root only); surveying the sample snapshot shipped with memdesc",
+      const note = "cannot read /proc/kpageflags (permission denied: it is readable by root only)";
+      const asError = new RegExp(`^memdesc: ${note.replace(/[()/]/g, "\\$&")}$`);
+      // A script (stdout not a terminal), --json, or -o FILE must not record the sample machine as this one.
+      expectUserError(runAsNobody(["survey"]), asError);
+      expectUserError(runAsNobody(["survey", "--json"]), asError);
+      expectUserError(runAsNobody(["survey", "-o", "/tmp/never-written.txt"]), asError);
+      // Asked for: the sample, and the JSON says so.
+      const j = validJson("survey", runAsNobody(["survey", "--sample", "--json"])) as SurveyJson;
+      expect(j.source).toMatchObject({ sample: true });
+      expect(j.source.reason).toBeUndefined();
+      if (!hasScript)
+        return console.warn("cli: util-linux `script` is missing; the terminal half is skipped");
+      // A person at a terminal gets the sample with its one-line note first.
+      const tty = runOnTty(["survey"], { asNobody: true, env: { NO_COLOR: "1" } });
+      expect(tty.status).toBe(0);
+      expect(tty.output.split("\r\n")[0]).toBe(
+        `note: ${note}; surveying the sample snapshot shipped with memdesc`,
       );
-      const j = validJson("survey", runAsNobody(["survey", "--json"])) as SurveyJson;
-      expect(j.source).toMatchObject({
-        sample: true,
-        reason: "cannot read /proc/kpageflags (permission denied: it is readable by root only)",
-      });
+      // --json is for machines even on a terminal.
+      const ttyJson = runOnTty(["survey", "--json"], { asNobody: true });
+      expect(ttyJson.status).toBe(1);
+      expect(ttyJson.output).toContain(`memdesc: ${note}`);
     },
   );
   if (!canRunAsNobody) console.warn("cli: the sample fallback test needs root (to run as nobody); skipped");
 
   it.skipIf(!canReadProc)("surveys this machine's /proc/kpageflags when it can read it", () => {
     const j = validJson("survey", run(["survey", "--json"])) as SurveyJson;
-    expect(j.source).toEqual({ kind: "proc", path: "/proc/kpageflags", sample: false });
+    expect(j.source).toEqual({ kind: "proc", path: "/proc/kpageflags", root: "/", sample: false });
     expect(j.bill.ramPages).toBeGreaterThan(0);
     expect(run(["survey"]).stdout).toMatch(
       new RegExp(`^memdesc survey: /proc/kpageflags on ${hostname()} \\(Linux .*\\): [\\d.]+ GiB of RAM \\(`),
@@ -138,7 +173,7 @@ describe("memdesc survey", () => {
     );
     expectUserError(
       run(["survey", "--sample", "--snapshot", sampleSnapshot]),
-      /--snapshot and --sample both name a page map/,
+      /--snapshot and --sample both name a machine/,
     );
     expectUserError(run(["survey", "--iomem", rawIomem]), /--iomem goes with --raw/);
     expectUserError(

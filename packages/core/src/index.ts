@@ -2,6 +2,7 @@ export * from "./bill/bill.js";
 export * from "./bill/picture.js";
 export * from "./bill/uses.js";
 export * from "./design/builtin.js";
+export * from "./design/names.js";
 export * from "./design/schema.js";
 export * from "./kit/members.js";
 export * from "./kit/options.js";

@@ -58,7 +58,7 @@ describe("validation names the option, the value and what is accepted", () => {
     expect(validateUses(["pagetable", "hugetlb"])).toBeUndefined();
     expect(validateUses(["my-pages", "pagetable"])).toBeUndefined();
     expect(validateUses(["Pagetables", "9p"])).toMatch(
-      /^"Pagetables", "9p" are not use names: lower-case letters first, then letters, digits and dashes \(core's uses are: free, file, anon/,
+      /^"Pagetables", "9p" are not use names: lower-case letters first, then letters, digits and dashes \(core's uses are: free, pcp, file, anon/,
     );
     expect(validateUses(["hole"])).toMatch(/"hole" is PFNs with no RAM behind them/);
     expect(validateUses(["file", "file"])).toBe('"file" named twice');

@@ -1,12 +1,13 @@
-// One survey in its own process, for whole-process timing by bench/index.js. Prints PFNs and maxrss (KiB).
-//   node bench/survey-live.js [--parallel=N] [--raw=FILE]
-// The survey alone (reading and classifying), without the bill's zod schemas, as page-types does.
-import { surveyProc, surveyRaw } from "../dist/survey.js";
+// One survey of this machine in its own process, for whole-process timing by bench/index.js: the page map on
+// reader threads, the counters, classification and attribution (no plugins, no bill: what page-types does and a
+// little more). Prints PFNs, reader threads and maxrss (KiB).
+//   node bench/survey-live.js [--workers=N] [--raw=FILE]
+import { defaultReaders, surveyMachine, surveyRaw } from "../dist/survey.js";
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const parallel = arg("parallel") ? Number(arg("parallel")) : undefined;
+const workers = arg("workers") ? Number(arg("workers")) : undefined;
 const raw = arg("raw");
-const s = raw ? await surveyRaw(raw, { parallel }) : await surveyProc({ parallel });
+const s = raw ? await surveyRaw(raw, { workers }) : await surveyMachine({ workers });
 process.stdout.write(
-  `${JSON.stringify({ pfns: s.pfnCount, uses: Object.keys(s.uses).length, maxRSS: process.resourceUsage().maxRSS })}\n`,
+  `${JSON.stringify({ pfns: s.pfnCount, readers: workers ?? defaultReaders(), uses: Object.keys(s.billed).length, maxRSS: process.resourceUsage().maxRSS })}\n`,
 );

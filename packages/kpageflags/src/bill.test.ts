@@ -55,7 +55,7 @@ describe("picture and bill of the shipped sample", () => {
     expect(surveyReportSchema.parse(report)).toEqual(report);
     expect(surveySchema.parse(JSON.parse(JSON.stringify(sample)))).toBeTruthy();
     const js = surveyReportJsonSchema() as { properties: Record<string, unknown> };
-    expect(Object.keys(js.properties)).toEqual(["survey", "picture", "bill"]);
+    expect(Object.keys(js.properties)).toEqual(["survey", "picture", "bill", "crossCheck", "groups"]);
     const sj = surveyJsonSchema() as { properties: { uses: { properties: Record<string, unknown> } } };
     expect(Object.keys(sj.properties.uses.properties)).toContain("uninit");
   });

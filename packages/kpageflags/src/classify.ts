@@ -1,6 +1,8 @@
 import { flagWordHex, kernelBitsHi, kernelBitsLo, kpf } from "./flags.js";
+import type { GroupKey, PfnGrouping } from "./grouping.js";
 import type { PageChunk } from "./read/chunk.js";
-import type { RamMap } from "./read/iomem.js";
+import type { RamMap } from "./read/ram.js";
+import { ChunkEncoder, type FileRuns, type RunBatch, zipRuns } from "./runs.js";
 import { describedUses, type SurveyUse, surveyUses } from "./uses.js";
 import { WordCounter } from "./wordcount.js";
 
@@ -159,6 +161,8 @@ export interface Classification {
   ram: RamTally;
   mapcount: MapcountTally | undefined;
   cgroups: CgroupTally | undefined;
+  /** Per group, when the classifier was given a grouping. */
+  groups: GroupTally[] | undefined;
 }
 
 export interface ClassifierOptions {
@@ -169,16 +173,14 @@ export interface ClassifierOptions {
   readonly startPfn?: number | undefined;
   /** How many anomalies to keep as examples (default 16). */
   readonly maxExamples?: number | undefined;
+  /** Also tally pages and descriptors per group (NUMA node, zone or memory cgroup). */
+  readonly grouping?: PfnGrouping | undefined;
 }
 
-/**
- * The hot loop: the index (in u32 halves) of the first word from `j` that differs from (lo, hi), or `end2`.
- * Kept apart from `push` so V8 optimises this small loop on its own; inside `push`, on-stack replacement
- * compiled the loop before the code after it had run, and deoptimised once per chunk.
- */
-function scanRun(f: Uint32Array, j: number, end2: number, lo: number, hi: number): number {
-  while (j < end2 && f[j] === lo && f[j + 1] === hi) j += 2;
-  return j;
+/** Pages, descriptors and orders per use of one group of a grouped classification. */
+export interface GroupTally {
+  readonly key: GroupKey;
+  readonly uses: Record<SurveyUse, UseTally>;
 }
 
 const TWO32 = 4294967296;
@@ -186,22 +188,43 @@ const ZERO_RUN = 0;
 const FLAGGED_RUN = 1;
 const NOPAGE_RUN = 2;
 
+/** Per-use counters: pages, descriptors, descriptors by order. */
+class Tallies {
+  readonly pages = new Float64Array(USES);
+  readonly descriptors = new Float64Array(USES);
+  readonly orders = new Float64Array(USES * MAX_ORDER);
+
+  toUses(): Record<SurveyUse, UseTally> {
+    const uses = {} as Record<SurveyUse, UseTally>;
+    for (let u = 0; u < USES; u++) {
+      const orders: number[] = [];
+      let top = -1;
+      for (let k = 0; k < MAX_ORDER; k++) if (this.orders[u * MAX_ORDER + k]! > 0) top = k;
+      for (let k = 0; k <= top; k++) orders.push(this.orders[u * MAX_ORDER + k]!);
+      uses[surveyUses[u]!] = { pages: this.pages[u]!, descriptors: this.descriptors[u]!, orders };
+    }
+    return uses;
+  }
+}
+
 /**
- * A streaming classifier. Push chunks in PFN order; it keeps only counters, the open run of identical words
- * and the open compound page, so a run or folio split across chunks is counted once and memory does not
- * grow with the machine. The inner loop compares each PFN's two 32-bit halves with the current run's and
- * does work only where the word changes (about 1 PFN in 50 on a real machine).
+ * A streaming classifier. Push the page map in PFN order, as runs of identical words (`pushRuns`) or as chunks
+ * of words (`push`); it keeps only counters, the open run and the open compound page, so a run or folio split
+ * across batches is counted once and memory does not grow with the machine. Its work follows the runs (about
+ * one PFN in 50 starts one on a real machine), never the PFN count, so a snapshot that claims a huge machine
+ * in a few runs is classified as fast as it was read.
  */
 export class Classifier {
   private readonly ram: RamMap | null;
   private readonly sectionPfns: number;
   private readonly startPfn: number;
   private readonly maxExamples: number;
+  private readonly grouping: PfnGrouping | undefined;
 
-  private readonly pages = new Float64Array(USES);
-  private readonly descriptors = new Float64Array(USES);
-  private readonly orders = new Float64Array(USES * MAX_ORDER);
+  private readonly total = new Tallies();
+  private readonly groupTallies: Tallies[] = [];
   private readonly words = new WordCounter();
+  private readonly encoder = new ChunkEncoder();
 
   // The run of identical words not yet handed to `run()`.
   private runLo = 0;
@@ -210,9 +233,10 @@ export class Classifier {
   private nextPfn: number;
   private started = false;
 
-  // The open compound page: its use, head PFN, length so far and head word without HEAD.
+  // The open compound page: its use, head PFN, head's group, length so far and head word without HEAD.
   private openUse = -1;
   private openHead = 0;
+  private openGroup = 0;
   private openLen = 0;
   private openLo = 0;
   private openHi = 0;
@@ -259,41 +283,57 @@ export class Classifier {
     this.startPfn = options.startPfn ?? 0;
     this.nextPfn = this.startPfn;
     this.maxExamples = options.maxExamples ?? 16;
+    this.grouping = options.grouping;
   }
 
-  /** Classifies one chunk; chunks must follow each other without gaps. */
+  /** Classifies one chunk of words; chunks must follow each other without gaps. */
   push(chunk: PageChunk): void {
-    const n = chunk.length;
-    if (n === 0) return;
-    if (chunk.pfn !== this.nextPfn)
+    if (chunk.length === 0) return;
+    this.pushRuns(this.encoder.encode(chunk));
+  }
+
+  /** Classifies one batch of runs; batches must follow each other without gaps. */
+  pushRuns(batch: RunBatch): void {
+    if (batch.length === 0) return;
+    if (batch.pfn !== this.nextPfn)
       throw new RangeError(
-        `chunk starts at PFN ${chunk.pfn}, expected ${this.nextPfn}: chunks must be contiguous`,
+        `batch starts at PFN ${batch.pfn}, expected ${this.nextPfn}: the page map must come in order`,
       );
-    const f = chunk.flags;
-    const base = chunk.pfn;
+    this.grouping?.beginBatch(batch);
+    const f = batch.flags.runs;
+    const n = batch.flags.count;
     let lo = this.runLo;
     let hi = this.runHi;
     let start = this.runStart;
-    if (!this.started) {
-      lo = f[0]!;
-      hi = f[1]!;
-      start = base;
-      this.started = true;
+    let pfn = batch.pfn;
+    for (let r = 0; r < n; r++) {
+      const a = f[r * 3]!;
+      const b = f[r * 3 + 1]!;
+      const len = f[r * 3 + 2]!;
+      if (!this.started) {
+        this.started = true;
+        lo = a;
+        hi = b;
+        start = pfn;
+      } else if (a !== lo || b !== hi) {
+        this.run(lo, hi, start, pfn - start);
+        lo = a;
+        hi = b;
+        start = pfn;
+      }
+      pfn += len;
     }
-    const end2 = n * 2;
-    for (let j = scanRun(f, 0, end2, lo, hi); j < end2; j = scanRun(f, j + 2, end2, lo, hi)) {
-      const pfn = base + (j >> 1);
-      this.run(lo, hi, start, pfn - start);
-      lo = f[j]!;
-      hi = f[j + 1]!;
-      start = pfn;
-    }
+    if (pfn !== batch.pfn + batch.length)
+      throw new RangeError(
+        `batch at PFN ${batch.pfn}: runs cover ${pfn - batch.pfn} PFNs, not ${batch.length}`,
+      );
     this.runLo = lo;
     this.runHi = hi;
     this.runStart = start;
-    this.nextPfn = base + n;
-    if (chunk.counts) this.tallyCounts(f, chunk.counts, n);
-    if (chunk.cgroups) this.tallyCgroups(chunk.cgroups, n);
+    this.nextPfn = pfn;
+    this.grouping?.forget(Math.min(start, this.openUse >= 0 ? this.openHead : start));
+    if (batch.counts) this.tallyCounts(batch);
+    if (batch.cgroups) this.tallyCgroups(batch.cgroups);
   }
 
   /** Ends the map and returns the tallies. The classifier cannot be used after. */
@@ -302,14 +342,6 @@ export class Classifier {
       this.run(this.runLo, this.runHi, this.runStart, this.nextPfn - this.runStart);
     this.closeCompound();
     this.started = false;
-    const uses = {} as Record<SurveyUse, UseTally>;
-    for (let u = 0; u < USES; u++) {
-      const orders: number[] = [];
-      let top = -1;
-      for (let k = 0; k < MAX_ORDER; k++) if (this.orders[u * MAX_ORDER + k]! > 0) top = k;
-      for (let k = 0; k <= top; k++) orders.push(this.orders[u * MAX_ORDER + k]!);
-      uses[surveyUses[u]!] = { pages: this.pages[u]!, descriptors: this.descriptors[u]!, orders };
-    }
     const flagWords: { flags: string; pages: number }[] = [];
     this.words.forEach((lo, hi, pages) => {
       flagWords.push({ flags: flagWordHex({ lo, hi }), pages });
@@ -325,10 +357,11 @@ export class Classifier {
         .sort((a, b) => b.pages - a.pages || a.inode - b.inode);
       cgroups = { chargedPages: byInode.reduce((s, e) => s + e.pages, 0), byInode };
     }
+    const g = this.grouping;
     return {
       startPfn: this.startPfn,
       pfnCount: this.nextPfn - this.startPfn,
-      uses,
+      uses: this.total.toUses(),
       flagWords,
       quirks: { ...this.quirks, unknownBitList: [...this.quirks.unknownBitList].sort((a, b) => a - b) },
       anomalies: { counts: { ...this.anomalyCounts }, examples: [...this.examples] },
@@ -343,7 +376,52 @@ export class Classifier {
         freeButMapped: this.mapcount.freeButMapped,
       },
       cgroups,
+      groups: g
+        ? Array.from({ length: g.size }, (_, i) => ({
+            key: g.key(i),
+            uses: (this.groupTallies[i] ?? new Tallies()).toUses(),
+          }))
+        : undefined,
     };
+  }
+
+  private tallyOf(group: number): Tallies {
+    let t = this.groupTallies[group];
+    if (!t) {
+      t = new Tallies();
+      this.groupTallies[group] = t;
+    }
+    return t;
+  }
+
+  /** Adds `len` pages from `start` to a use, and to their groups. */
+  private addPages(use: number, start: number, len: number): void {
+    this.total.pages[use]! += len;
+    if (this.grouping)
+      this.grouping.split(start, len, (g, n) => {
+        this.tallyOf(g).pages[use]! += n;
+      });
+  }
+
+  /**
+   * Counts descriptors: one compound page's (its group taken at its head), or `count` order-0 ones, one per
+   * PFN from `start` (split among groups).
+   */
+  private addDescriptors(use: number, order: number, start: number, count: number, group = -1): void {
+    if (!DESCRIBED[use]) return;
+    this.total.descriptors[use]! += count;
+    this.total.orders[use * MAX_ORDER + order]! += count;
+    if (!this.grouping) return;
+    if (group >= 0) {
+      const t = this.tallyOf(group);
+      t.descriptors[use]! += count;
+      t.orders[use * MAX_ORDER + order]! += count;
+    } else
+      this.grouping.split(start, count, (g, n) => {
+        const t = this.tallyOf(g);
+        t.descriptors[use]! += n;
+        t.orders[use * MAX_ORDER + order]! += n;
+      });
   }
 
   /** A run of `len` PFNs from `start` that all read the word (lo, hi). */
@@ -368,18 +446,19 @@ export class Classifier {
       if ((lo & ~kernelBitsLo) | (hi & ~kernelBitsHi) || lo & L.error) this.noteUnknownBits(lo, hi);
     }
     const use = this.cacheUse;
-    this.pages[use]! += len;
+    this.addPages(use, start, len);
     if (this.cacheOdd) this.countQuirks(lo, hi, len);
 
     if (lo & HEAD) {
       // Every PFN of the run is a head; all but the last have no tails.
       this.closeCompound();
-      for (let i = 0; i < len - 1; i++) {
-        this.anomaly("lonely-head", start + i, 1, lo, hi);
-        this.descriptor(use, 0);
+      if (len > 1) {
+        this.anomaly("lonely-head", start, 1, lo, hi, len - 1);
+        this.addDescriptors(use, 0, start, len - 1);
       }
       this.openUse = use;
       this.openHead = start + len - 1;
+      this.openGroup = this.grouping ? this.grouping.groupAt(this.openHead) : 0;
       this.openLen = 1;
       this.openLo = lo & ~HEAD;
       this.openHi = hi;
@@ -394,10 +473,7 @@ export class Classifier {
       }
     } else {
       this.closeCompound();
-      if (DESCRIBED[use]) {
-        this.descriptors[use]! += len;
-        this.orders[use * MAX_ORDER]! += len;
-      }
+      this.addDescriptors(use, 0, start, len);
     }
   }
 
@@ -410,12 +486,6 @@ export class Classifier {
     if (lo & L.nopage) q.nopage += len;
   }
 
-  private descriptor(use: number, order: number): void {
-    if (!DESCRIBED[use]) return;
-    this.descriptors[use]! += 1;
-    this.orders[use * MAX_ORDER + order]! += 1;
-  }
-
   private closeCompound(): void {
     if (this.openUse < 0) return;
     const len = this.openLen;
@@ -424,17 +494,18 @@ export class Classifier {
     this.openUse = -1;
     if (len === 1) {
       this.anomaly("lonely-head", head, 1, this.openLo | HEAD, this.openHi);
-      this.descriptor(use, 0);
+      this.addDescriptors(use, 0, head, 1, this.openGroup);
       return;
     }
-    const order = Math.floor(Math.log2(len));
+    const order = Math.min(MAX_ORDER - 1, Math.floor(Math.log2(len)));
     if (2 ** order !== len) this.anomaly("not-power-of-two", head, len, this.openLo | HEAD, this.openHi);
     else if (head % len !== 0) this.anomaly("misaligned", head, len, this.openLo | HEAD, this.openHi);
-    this.descriptor(use, order);
+    this.addDescriptors(use, order, head, 1, this.openGroup);
   }
 
-  private anomaly(kind: AnomalyKind, pfn: number, pages: number, lo: number, hi: number): void {
-    this.anomalyCounts[kind]++;
+  /** Counts `times` anomalies of a kind (a run of lonely heads is many), keeping the first as an example. */
+  private anomaly(kind: AnomalyKind, pfn: number, pages: number, lo: number, hi: number, times = 1): void {
+    this.anomalyCounts[kind] += times;
     if (this.examples.length < this.maxExamples)
       this.examples.push({ kind, pfn, pages, flags: flagWordHex({ lo, hi }) });
   }
@@ -474,7 +545,7 @@ export class Classifier {
       const gapEnd = r === undefined ? end : Math.min(end, Math.max(pos, r.start));
       if (gapEnd > pos) {
         if (zero) {
-          this.pages[HOLE]! += gapEnd - pos;
+          this.addPages(HOLE, pos, gapEnd - pos);
           this.quirks.holesReadingZero += gapEnd - pos;
         } else if (what === FLAGGED_RUN) this.flaggedOutsideRam += gapEnd - pos;
         pos = gapEnd;
@@ -495,49 +566,38 @@ export class Classifier {
     const last = Math.floor(end / s) * s;
     this.quirks.zeroInRam += end - start;
     if (last > first) {
-      this.pages[UNINIT]! += last - first;
-      this.pages[KERNEL]! += first - start + (end - last);
-    } else this.pages[KERNEL]! += end - start;
+      if (first > start) this.addPages(KERNEL, start, first - start);
+      this.addPages(UNINIT, first, last - first);
+      if (end > last) this.addPages(KERNEL, last, end - last);
+    } else this.addPages(KERNEL, start, end - start);
   }
 
-  private tallyCounts(f: Uint32Array, counts: Uint32Array, n: number): void {
+  /** Mapcounts per use, from kpagecount's runs against kpageflags' in the same batch. */
+  private tallyCounts(batch: RunBatch): void {
     if (!this.mapcount)
       this.mapcount = { mapped: new Float64Array(USES), mappings: new Float64Array(USES), freeButMapped: 0 };
     const mc = this.mapcount;
-    let lastLo = -1;
-    let lastHi = -1;
-    let use = KERNEL;
-    for (let j = 0; j < n * 2; j += 2) {
-      const c = counts[j]! + counts[j + 1]! * TWO32;
-      if (c === 0) continue;
-      const lo = f[j]!;
-      const hi = f[j + 1]!;
-      if (lo !== lastLo || hi !== lastHi) {
-        use = lo === 0 && hi === 0 ? KERNEL : useOfFlags(lo, hi);
-        lastLo = lo;
-        lastHi = hi;
-      }
-      mc.mapped[use]! += 1;
-      mc.mappings[use]! += c;
-      if (use === FREE) mc.freeButMapped++;
-    }
+    const f = batch.flags.runs;
+    const c = batch.counts!.runs;
+    zipRuns(batch.flags, batch.counts!, batch.pfn, (ia, ib, _pfn, len) => {
+      const count = c[ib * 3]! + c[ib * 3 + 1]! * TWO32;
+      if (count === 0) return;
+      const lo = f[ia * 3]!;
+      const hi = f[ia * 3 + 1]!;
+      const use = lo === 0 && hi === 0 ? KERNEL : useOfFlags(lo, hi);
+      mc.mapped[use]! += len;
+      mc.mappings[use]! += len * count;
+      if (use === FREE) mc.freeButMapped += len;
+    });
   }
 
-  private tallyCgroups(cg: Uint32Array, n: number): void {
+  private tallyCgroups(cg: FileRuns): void {
     if (!this.cgroupPages) this.cgroupPages = new Map();
     const m = this.cgroupPages;
-    let cur = cg[0]! + cg[1]! * TWO32;
-    let count = 0;
-    for (let j = 0; j < n * 2; j += 2) {
-      const ino = cg[j]! + cg[j + 1]! * TWO32;
-      if (ino !== cur) {
-        m.set(cur, (m.get(cur) ?? 0) + count);
-        cur = ino;
-        count = 0;
-      }
-      count++;
+    for (let r = 0; r < cg.count; r++) {
+      const ino = cg.runs[r * 3]! + cg.runs[r * 3 + 1]! * TWO32;
+      m.set(ino, (m.get(ino) ?? 0) + cg.runs[r * 3 + 2]!);
     }
-    m.set(cur, (m.get(cur) ?? 0) + count);
   }
 }
 

@@ -1,4 +1,5 @@
-import { MemdescError } from "@memdesc/core/layout";
+// The base class alone: the survey loads no more of core than this (core/layout would cost ~25 ms).
+import { MemdescError } from "@memdesc/core/errors";
 
 export type KpageflagsErrorCode =
   /** The file exists but this user may not read it (the /proc/kpage* files are root only). */
@@ -15,6 +16,10 @@ export type KpageflagsErrorCode =
   | "BAD_SNAPSHOT"
   /** /proc/iomem text that cannot be parsed. */
   | "BAD_IOMEM"
+  /** A kernel counter file (/proc/vmstat, zoneinfo, buddyinfo, slabinfo, …) that cannot be parsed. */
+  | "BAD_COUNTERS"
+  /** A page map or snapshot claiming more than any machine has (physical address bits) or its own size allows. */
+  | "TOO_BIG"
   /** A /proc/sys or /sys file (hugetlb_optimize_vmemmap, a hugetlb pool) that does not hold what the kernel writes. */
   | "BAD_SYSCTL"
   /** An option out of range. */

@@ -31,12 +31,17 @@ function kindOf(w: bigint): string {
 
 const described = new Set(["file", "anon", "ksm", "slab", "pagetable", "hugetlb", "zero", "compound"]);
 
+/**
+ * Classifies a page map PFN by PFN. With `groupOf`, also per group: a page in its PFN's group, a descriptor in
+ * its head's group (the grouped classifier's rule).
+ */
 export function simpleClassify(
   words: BigUint64Array,
   startPfn: number,
   ram: readonly [number, number][] | null,
   sectionPfns: number,
-): SimpleResult {
+  groupOf?: (pfn: number) => string,
+): SimpleResult & { groups: Record<string, SimpleResult> } {
   const inRam = (pfn: number) => ram === null || ram.some(([s, e]) => pfn >= s && pfn < e);
   const n = words.length;
   // Sections lying wholly inside the map whose every page is 0 and in RAM.
@@ -47,16 +52,27 @@ export function simpleClassify(
       if (words[p - startPfn] !== 0n || !inRam(p)) all = false;
     if (all) uninitSection.add(sec);
   }
-  const pages: Record<string, number> = {};
-  const descriptors: Record<string, number> = {};
-  const orders: Record<string, Record<number, number>> = {};
-  const add = (r: Record<string, number>, k: string, v = 1) => {
+  const total: SimpleResult = { pages: {}, descriptors: {}, orders: {} };
+  const groups: Record<string, SimpleResult> = {};
+  const { pages, descriptors, orders } = total;
+  const inGroup = (pfn: number) => {
+    const g = groupOf!(pfn);
+    groups[g] ??= { pages: {}, descriptors: {}, orders: {} };
+    return groups[g];
+  };
+  const bump = (r: Record<string, number>, k: string, v = 1) => {
     r[k] = (r[k] ?? 0) + v;
   };
-  const addOrder = (kind: string, order: number) => {
-    const o = orders[kind] ?? {};
-    o[order] = (o[order] ?? 0) + 1;
-    orders[kind] = o;
+  const add = (r: "pages" | "descriptors", kind: string, pfn: number) => {
+    bump(total[r], kind);
+    if (groupOf) bump(inGroup(pfn)[r], kind);
+  };
+  const addOrder = (kind: string, order: number, pfn: number) => {
+    for (const t of groupOf ? [total, inGroup(pfn)] : [total]) {
+      const o = t.orders[kind] ?? {};
+      o[order] = (o[order] ?? 0) + 1;
+      t.orders[kind] = o;
+    }
   };
   for (let i = 0; i < n; i++) {
     const pfn = startPfn + i;
@@ -67,18 +83,18 @@ export function simpleClassify(
       else if (uninitSection.has(Math.floor(pfn / sectionPfns))) kind = "uninit";
       else kind = "kernel";
     } else kind = kindOf(w);
-    add(pages, kind);
+    add("pages", kind, pfn);
     if (!described.has(kind)) continue;
     if (has(w, 15)) {
       let len = 1;
       while (i + len < n && has(words[i + len]!, 16) && kindOf(words[i + len]!) === kind) len++;
       const order = Math.log2(len);
-      add(descriptors, kind);
-      addOrder(kind, order);
+      add("descriptors", kind, pfn);
+      addOrder(kind, order, pfn);
     } else if (!has(w, 16)) {
-      add(descriptors, kind);
-      addOrder(kind, 0);
+      add("descriptors", kind, pfn);
+      addOrder(kind, 0, pfn);
     }
   }
-  return { pages, descriptors, orders };
+  return { pages, descriptors, orders, groups };
 }

@@ -1,8 +1,7 @@
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { billedDesigns, builtinKinds, type DescriptorSize, type MemdescVariants } from "@memdesc/core";
-import { type Composition, resolvePackage } from "../config/compose.js";
+import type { Composition } from "../config/compose.js";
 import { displayPath } from "../config/load.js";
+import { cliDir, resolvePackage } from "../config/resolve.js";
 import type { Context } from "../context.js";
 import { printJson } from "../output/json.js";
 import { type Column, table } from "../output/table.js";
@@ -13,7 +12,7 @@ import { type AnyRegistry, composeFrom } from "./shared.js";
 export default async function plugins(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const comp = await composeFrom(ctx.cwd, opts);
   const output = pluginsOutput(comp);
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   const priced = billedDesigns.filter((d) => d.name !== "today").map((d) => d.name);
   const columns: Column[] = [
@@ -44,7 +43,8 @@ export default async function plugins(ctx: Context, opts: Record<string, unknown
   const source = comp.configFile
     ? displayPath(comp.configFile, ctx.cwd)
     : "no config file: the first-party set";
-  ctx.out(`${c.bold("descriptor set")}: ${source}; design ${comp.design.name}, ABI ${comp.abi}\n\n`);
+  ctx.out(`${c.bold("descriptor set")}: ${source}; design ${comp.design.name}, ABI ${comp.abi}\n`);
+  ctx.out(`config: ${comp.config.why}\n\n`);
   ctx.out(table(columns, rows, { header: c.bold }));
   ctx.out(
     `\nsizes in bytes: today = sizeof the overlay of struct page; per design = the separately allocated\ndescriptor rounded to the design's ${comp.design.descriptorAlign}-byte alignment${variants.size ? `; a/b = variants (${[...variants].join(", ")})` : ""}\n`,
@@ -55,7 +55,7 @@ export function pluginsOutput(comp: Composition): PluginsOutput {
   const registry = comp.registry;
   const priced = billedDesigns.filter((d) => d.name !== "today");
   // The built-in inline kinds come with the CLI's own @memdesc/core.
-  const coreVersion = resolvePackage("@memdesc/core", dirname(fileURLToPath(import.meta.url)))?.version;
+  const coreVersion = resolvePackage("@memdesc/core", cliDir())?.version;
   const builtins = builtinKinds.map((p) => ({
     plugin: p,
     package: p.name,
@@ -65,6 +65,7 @@ export function pluginsOutput(comp: Composition): PluginsOutput {
   }));
   return {
     config: comp.configFile ?? null,
+    configChoice: { how: comp.config.how, why: comp.config.why },
     design: comp.design.name,
     abi: comp.abi,
     plugins: [...builtins, ...comp.plugins].map((p) => {

@@ -2,21 +2,28 @@ import { closeSync, openSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
-  classifierFor,
-  makeSurvey,
+  countedLabel,
+  decodeSnapshot,
+  dirRoot,
   type PageMapSource,
+  parseIomem,
   procSource,
+  type RamMap,
   rawSource,
-  readHugetlbState,
   readSnapshot,
   type Survey,
+  type SurveyGrouping,
+  type SystemRoot,
   sampleSnapshotPath,
+  survey,
   surveyReport,
 } from "@memdesc/kpageflags";
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
+import { checkInput, type InputFile, inputCaps, readInput } from "../io/input.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
+import { formatAttributions, formatCrossCheck, formatGroups } from "../output/counters.js";
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, size } from "../output/table.js";
@@ -25,6 +32,8 @@ import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
 
 interface Picked {
   readonly source: PageMapSource;
+  /** Where the counters come from; none for a raw dump. */
+  readonly root: SystemRoot | undefined;
   readonly sample: boolean;
   /** Why the sample stands in for this machine. */
   readonly reason: string | undefined;
@@ -32,15 +41,28 @@ interface Picked {
 
 /** `memdesc survey`: this machine's page map (or a snapshot or raw dump), classified and billed. */
 export default async function surveyCommand(ctx: Context, opts: Record<string, unknown>): Promise<void> {
-  const picked = pickSource(ctx, opts);
-  // Compose first: a bad config should fail before a long read.
-  const comp = await composeFrom(ctx.cwd, opts);
-  const survey = await runSurvey(picked.source, ctx);
-  const report = surveyReport(survey, comp.registry, hvoOption(opts));
+  const by = opts.by as SurveyGrouping | undefined;
+  const picked = pickSource(ctx, opts, by);
+  // The page map is read on worker threads while the descriptor set is composed (loading zod and the plugins);
+  // a bad config stops the read and is reported alone.
+  const stop = new AbortController();
+  const surveying = runSurvey(picked, by, ctx, stop.signal);
+  surveying.catch(() => {});
+  let comp: Awaited<ReturnType<typeof composeFrom>>;
+  try {
+    comp = await composeFrom(ctx.cwd, opts);
+  } catch (err) {
+    stop.abort();
+    await surveying.catch(() => {});
+    throw err;
+  }
+  const surveyed = await surveying;
+  const report = surveyReport(surveyed, comp.registry, hvoOption(opts));
   const output: SurveyOutput = {
     source: {
       kind: picked.source.info.kind,
       path: picked.source.info.path,
+      ...(picked.root ? { root: picked.root.label } : {}),
       sample: picked.sample,
       ...(picked.reason !== undefined ? { reason: picked.reason } : {}),
     },
@@ -48,37 +70,49 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
     plugins: pluginRefs(comp),
     ...report,
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
 
   const { c } = ctx;
   const b = report.bill;
   let out = "";
   if (picked.reason)
     out += `${c.yellow("note:")} ${picked.reason}; surveying the sample snapshot shipped with memdesc\n`;
-  const ram = `${size(b.ramBytes)} of RAM (${int(b.ramPages)} pages of ${size(b.pageSize)} in ${int(survey.pfnCount)} PFNs)`;
-  out += `${c.bold("memdesc survey")}: ${describeSource(survey, picked, ctx.cwd)}: ${ram}\n`;
+  const ram = `${size(b.ramBytes)} of RAM (${int(b.ramPages)} pages of ${size(b.pageSize)} in ${int(surveyed.pfnCount)} PFNs)`;
+  out += `${c.bold("memdesc survey")}: ${describeSource(surveyed, picked, ctx.cwd)}: ${ram}\n`;
   out += `plugins: ${describeSet(comp)}\n\n`;
-  out += formatBill(b, comp.design.name, c);
+  const counted = Object.fromEntries(Object.entries(surveyed.billed).map(([u, t]) => [u, countedLabel(t)]));
+  out += formatBill(b, comp.design.name, c, counted);
+  if (report.groups) out += `\n${formatGroups(report.groups, comp.design.name, c)}`;
+  const attributed = formatAttributions(surveyed, c);
+  if (attributed) out += `\n${attributed}`;
+  const checked = formatCrossCheck(report.crossCheck, c);
+  if (checked) out += `\n${checked}`;
   const notes: string[] = [];
-  const anomalies = Object.entries(survey.anomalies.counts).filter(([, n]) => n > 0);
+  const anomalies = Object.entries(surveyed.anomalies.counts).filter(([, n]) => n > 0);
   if (anomalies.length > 0)
     notes.push(`anomalies in the page map: ${anomalies.map(([k, n]) => `${int(n)} ${k}`).join(", ")}`);
-  notes.push(...survey.notes);
+  notes.push(...surveyed.notes);
   out += `\n${formatWarnings(b.warnings, c)}`;
-  if (survey.unseen.length > 0) {
-    out += `cannot be seen from kpageflags:\n`;
-    for (const u of survey.unseen) out += `  ${u.use}: ${u.why}; counted in ${u.countedAs.join(" or ")}\n`;
+  const unreadable = surveyed.kernel?.unreadable ?? [];
+  if (unreadable.length > 0) {
+    out += `could not read:\n`;
+    for (const u of unreadable) out += `  ${u.path}: ${u.why}\n`;
+  }
+  if (surveyed.unseen.length > 0) {
+    out += `cannot be seen:\n`;
+    for (const u of surveyed.unseen)
+      out += `  ${u.use}: ${u.why}; counted in ${u.countedAs.join(" or ")}${u.counter ? ` (${u.counter})` : ""}\n`;
   }
   for (const n of notes) out += `note: ${n}\n`;
   ctx.out(out);
 }
 
-function pickSource(ctx: Context, opts: Record<string, unknown>): Picked {
-  const chosen = ["snapshot", "raw", "sample"].filter((k) => opts[k] !== undefined);
+function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGrouping | undefined): Picked {
+  const chosen = ["snapshot", "raw", "sample", "root"].filter((k) => opts[k] !== undefined);
   if (chosen.length > 1)
     throw new UserError(
-      `--${chosen[0]} and --${chosen[1]} both name a page map`,
-      "give one of --snapshot FILE, --raw FILE and --sample",
+      `--${chosen[0]} and --${chosen[1]} both name a machine`,
+      "give one of --snapshot FILE, --raw FILE, --root DIR and --sample",
     );
   for (const k of ["iomem", "startPfn"])
     if (opts[k] !== undefined && opts.raw === undefined)
@@ -86,21 +120,72 @@ function pickSource(ctx: Context, opts: Record<string, unknown>): Picked {
         `--${k === "iomem" ? "iomem" : "start-pfn"} goes with --raw`,
         "snapshots and /proc carry their own PFN range and /proc/iomem ranges",
       );
-  if (typeof opts.snapshot === "string")
-    return { source: readSnapshot(resolve(ctx.cwd, opts.snapshot)).source, sample: false, reason: undefined };
-  if (typeof opts.raw === "string")
+  const cgroups = by === "cgroup";
+  if (typeof opts.snapshot === "string") {
+    const path = resolve(ctx.cwd, opts.snapshot);
+    const snap = decodeSnapshot(readInput(path, pageMapInput(path, "snapshot")), path);
+    return { source: snap.source, root: snap.root(), sample: false, reason: undefined };
+  }
+  if (typeof opts.raw === "string") {
+    if (by)
+      throw new UserError(
+        `--by ${by} needs the machine's counters, and a raw dump has only the page map`,
+        "survey the machine itself, a snapshot made by `memdesc capture`, or a --root copy",
+      );
+    const path = resolve(ctx.cwd, opts.raw);
+    checkInput(path, pageMapInput(path, "raw page-map dump"));
     return {
-      source: rawSource(resolve(ctx.cwd, opts.raw), {
-        ...(typeof opts.iomem === "string" ? { ram: resolve(ctx.cwd, opts.iomem) } : {}),
+      source: rawSource(path, {
+        ...(typeof opts.iomem === "string" ? { ram: readIomemInput(resolve(ctx.cwd, opts.iomem)) } : {}),
         ...(opts.startPfn !== undefined ? { startPfn: parsePfn(String(opts.startPfn)) } : {}),
       }),
+      root: undefined,
       sample: false,
       reason: undefined,
     };
+  }
+  if (typeof opts.root === "string") {
+    const root = dirRoot(resolve(ctx.cwd, opts.root));
+    return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+  }
   if (opts.sample) return sample(undefined);
   const why = unreadable("/proc/kpageflags");
-  if (why) return sample(`cannot read /proc/kpageflags (${why})`);
-  return { source: procSource({}), sample: false, reason: undefined };
+  if (why) {
+    // The sample stands in for this machine only where a person reads the note saying so: a script that
+    // records `memdesc survey --json` must not record the sample machine as this one.
+    const reason = `cannot read /proc/kpageflags (${why})`;
+    if (ctx.terminal && !ctx.json) return sample(reason);
+    throw new UserError(
+      reason,
+      "run it as root (sudo memdesc survey), or survey a snapshot (--snapshot FILE) or the shipped sample (--sample)",
+      { code: "NO_PAGE_MAP" },
+    );
+  }
+  const root = dirRoot("/");
+  return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+}
+
+/** The input-reader rules for a page-map file given to --snapshot or --raw (named as given, resolved). */
+function pageMapInput(path: string, what: string): InputFile {
+  return {
+    shown: path,
+    what,
+    maxBytes: what === "snapshot" ? inputCaps.snapshot : Number.MAX_SAFE_INTEGER,
+    code: what === "snapshot" ? "BAD_SNAPSHOT" : "BAD_RAW_DUMP",
+    hint: "check the path",
+  };
+}
+
+/** A saved /proc/iomem given with --iomem, read through the input reader and parsed. */
+function readIomemInput(path: string): RamMap | null {
+  const text = readInput(path, {
+    shown: path,
+    what: "copy of /proc/iomem",
+    maxBytes: inputCaps.iomem,
+    code: "BAD_IOMEM",
+    hint: "save it as root with `sudo cat /proc/iomem > iomem.txt`",
+  }).toString("utf8");
+  return parseIomem(text, 4096, path);
 }
 
 function parsePfn(text: string): number {
@@ -118,7 +203,8 @@ function parsePfn(text: string): number {
 }
 
 function sample(reason: string | undefined): Picked {
-  return { source: readSnapshot(sampleSnapshotPath()).source, sample: true, reason };
+  const snap = readSnapshot(sampleSnapshotPath());
+  return { source: snap.source, root: snap.root(), sample: true, reason };
 }
 
 /** Why a file cannot be read (`permission denied: run as root`), or undefined if it can. */
@@ -134,30 +220,55 @@ function unreadable(path: string): string | undefined {
   }
 }
 
-/** Reads the source chunk by chunk into the classifier, with a progress bar on a terminal. */
-async function runSurvey(source: PageMapSource, ctx: Context): Promise<Survey> {
-  const info = source.info;
-  const classifier = classifierFor(info);
-  const total = info.pfnCount ?? info.expectedPfnCount;
+/** Surveys the page map and the counters, with a progress bar on a terminal once it takes over a second. */
+async function runSurvey(
+  picked: Picked,
+  by: SurveyGrouping | undefined,
+  ctx: Context,
+  signal: AbortSignal,
+): Promise<Survey> {
+  const info = picked.source.info;
   const progress = startProgress(`surveying ${info.path}`, ctx.progress);
+  let surveyed: Survey;
   try {
-    let done = 0;
-    for await (const chunk of source.chunks()) {
-      classifier.push(chunk);
-      done += chunk.length;
-      progress.update(done, total);
-      if (ctx.progress) await progress.tick();
-    }
+    surveyed = await survey(picked.source, {
+      root: picked.root,
+      by,
+      signal,
+      onProgress: (done, total) => progress.update(done, total),
+    });
   } finally {
     progress.stop();
   }
-  // A live survey reads HVO and the hugetlb pools with the page map: the bill of today's memmap needs them.
-  return makeSurvey(info, classifier.finish(), info.kind === "proc" ? readHugetlbState() : undefined);
+  checkNotEmpty(surveyed);
+  return surveyed;
+}
+
+/** A page map that reads empty, or holds no RAM, is an error: a bill of "0 bytes of RAM" would be a lie. */
+function checkNotEmpty(s: Survey): void {
+  const src = s.source;
+  const live = src.kind === "proc";
+  const hint = live
+    ? "read it as root on the machine itself; in a container or VM without it, capture on the host"
+    : "the file holds no page map: capture or dump it again, whole";
+  if (s.pfnCount === 0)
+    throw new UserError(`${src.path}: the page map is empty: it holds no PFNs`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
+  const ram = Object.entries(s.uses)
+    .filter(([u]) => u !== "hole")
+    .reduce((n, [, t]) => n + t.pages, 0);
+  if (ram === 0)
+    throw new UserError(`${src.path}: the page map holds no RAM: all ${s.pfnCount} PFNs are holes`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
 }
 
 function describeSource(s: Survey, picked: Picked, cwd: string): string {
   const src = s.source;
   const kernel = [src.kernelRelease && `Linux ${src.kernelRelease}`, src.machine].filter(Boolean).join(" ");
+  if (src.kind === "proc" && picked.root?.label !== "/")
+    return `${displayPath(src.path, cwd)}, a copy of another machine${kernel ? ` (${kernel})` : ""}`;
   if (src.kind === "proc") return `${src.path} on ${hostname()}${kernel ? ` (${kernel})` : ""}`;
   const what = picked.sample ? "sample snapshot" : src.kind === "snapshot" ? "snapshot" : "raw dump";
   const when = src.capturedAt ? `, captured ${src.capturedAt.replace(/\.\d+Z$/, "Z")}` : "";

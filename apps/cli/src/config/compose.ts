@@ -1,58 +1,27 @@
-import { existsSync, readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   type AbiName,
   type AnyDescriptor,
   createRegistry,
   type Design,
   defineDesign,
-  descriptorManifestSchema,
+  isMemdescError,
   type Registry,
   resolveDesign,
+  within,
 } from "@memdesc/core";
-import type { z } from "zod";
-import { isMemdescError, issuesOf, type MemdescIssue, within } from "@memdesc/core";
 import { hintFor, UserError } from "../errors.js";
-import { findConfig } from "./find.js";
-import { configIssuesError, displayPath, type LoadedConfig, loadConfig } from "./load.js";
-import type { PluginEntry } from "./schema.js";
+import { type ConfigChoice, findConfig } from "./find.js";
+import { displayPath, type LoadedConfig, loadConfig } from "./load.js";
+import { type ComposedPlugin, loadConfigPlugins, loadFirstParty } from "./plugins.js";
 
-/**
- * The first-party descriptor plugins, in the order composed when no config names a set: each package, and the
- * export that makes the plugin where a package has more than one (`@memdesc/folio`'s `anonFolio`, struct
- * anon_folio, bills anonymous memory under the plan's Anon type).
- */
-export const firstPartySet: readonly { readonly package: string; readonly export?: string }[] = [
-  { package: "@memdesc/folio", export: "folio" },
-  { package: "@memdesc/folio", export: "anonFolio" },
-  { package: "@memdesc/slab" },
-  { package: "@memdesc/ptdesc" },
-  { package: "@memdesc/ioptdesc" },
-  { package: "@memdesc/zpdesc" },
-  { package: "@memdesc/netmem" },
-];
-
-/** The first-party packages, each once. */
-export const firstPartyPackages: readonly string[] = [...new Set(firstPartySet.map((e) => e.package))];
-
-/** One plugin of the composed set and where it came from. */
-export interface ComposedPlugin {
-  readonly plugin: AnyDescriptor;
-  /** The npm package it was loaded from (for a plugin object in a JS config, the plugin's own name). */
-  readonly package: string;
-  readonly version: string | undefined;
-  /** `first-party` (no config), `config` (a package the config names), `object` (a plugin object in a JS config). */
-  readonly from: "first-party" | "config" | "object";
-  /** Where in the config it is: `plugins[2]`. */
-  readonly key: string | undefined;
-}
+export type { ComposedPlugin } from "./plugins.js";
 
 /** The descriptor set a run works with. */
 export interface Composition {
   /** The config file used, if any. */
   readonly configFile: string | undefined;
+  /** Which config was used and why (given, found and trusted, none found, or --no-config). */
+  readonly config: ConfigChoice;
   readonly design: Design;
   readonly abi: AbiName;
   readonly plugins: readonly ComposedPlugin[];
@@ -61,30 +30,28 @@ export interface Composition {
 
 export interface ComposeOptions {
   readonly cwd?: string;
-  /** `--config FILE`. */
-  readonly config?: string | undefined;
+  /** `--config FILE`, or false for `--no-config`. */
+  readonly config?: string | false | undefined;
   /** `--design NAME`: overrides the config's design. */
   readonly design?: string | undefined;
   /** `--abi NAME`: overrides the config's ABI. */
   readonly abi?: AbiName | undefined;
 }
 
-const cliRequire = createRequire(import.meta.url);
-
 /**
- * Composes the descriptor set: the config file's design and plugins (found upward from the working directory,
- * or given with `--config`), or the first-party set; each plugin loaded by package name from the config's
- * directory, built with its options, checked to be a descriptor plugin, and composed into a registry.
+ * Composes the descriptor set: the config file's design and plugins (found upward from the working directory
+ * and trusted, or given with `--config`: find.ts), read and checked (load.ts), its plugins loaded from the
+ * config's directory (plugins.ts), or the first-party set; then a registry of them under the design.
  */
 export async function compose(options: ComposeOptions = {}): Promise<Composition> {
   const cwd = options.cwd ?? process.cwd();
-  const file = findConfig(cwd, options.config);
-  const loaded = file ? await loadConfig(file) : undefined;
+  const choice = findConfig(cwd, options.config);
+  const loaded = choice.file ? await loadConfig(choice.file) : undefined;
   const design = pickDesign(loaded, options.design);
   const abi = options.abi ?? loaded?.config.abi ?? "lp64";
   const plugins =
     loaded?.config.plugins !== undefined
-      ? await loadConfigPlugins(loaded.path, loaded.config.plugins)
+      ? await loadConfigPlugins(loaded.path, loaded.config.plugins, choice.how === "found" ? cwd : undefined)
       : await loadFirstParty();
   let registry: Registry<readonly AnyDescriptor[]>;
   try {
@@ -94,6 +61,7 @@ export async function compose(options: ComposeOptions = {}): Promise<Composition
       plugins: plugins.map((p) => p.plugin) as readonly AnyDescriptor[],
     });
   } catch (err) {
+    // The registry refused the set the config made: the config's to fix.
     if (loaded && isMemdescError(err))
       throw new UserError(within(err, displayPath(loaded.path)), hintFor(err.code), {
         cause: err,
@@ -101,333 +69,33 @@ export async function compose(options: ComposeOptions = {}): Promise<Composition
       });
     throw err;
   }
-  return { configFile: loaded?.path, design, abi, plugins, registry };
+  return { configFile: loaded?.path, config: choice, design, abi, plugins, registry };
 }
 
+/** `--design`, else the config's (a built-in name or a design object), else core's default. */
 function pickDesign(loaded: LoadedConfig | undefined, flag: string | undefined): Design {
   if (flag !== undefined) return resolveDesign(flag);
   const d = loaded?.config.design;
   if (d === undefined) return resolveDesign(undefined);
-  const file = loaded!.path;
-  if (typeof d === "string") {
-    try {
-      return resolveDesign(d);
-    } catch (err) {
-      if (!isMemdescError(err)) throw err;
-      throw new UserError(within(err, displayPath(file), ["design"]), hintFor("UNKNOWN_DESIGN"), {
-        cause: err,
-        code: "UNKNOWN_DESIGN",
-      });
-    }
-  }
+  const shown = displayPath(loaded!.path);
   try {
-    return defineDesign(d as Parameters<typeof defineDesign>[0]);
+    return typeof d === "string" ? resolveDesign(d) : defineDesign(d as Parameters<typeof defineDesign>[0]);
   } catch (err) {
     if (!isMemdescError(err)) throw err;
+    // A design object's issues are at keys under `design`; a name that is none is the design key's.
     throw new UserError(
-      { subject: displayPath(file), issues: err.issues.map((i) => ({ ...i, path: ["design", ...i.path] })) },
-      "a design object follows @memdesc/core's designSchema",
-      { cause: err, code: "BAD_CONFIG" },
-    );
-  }
-}
-
-async function loadFirstParty(): Promise<ComposedPlugin[]> {
-  const out: ComposedPlugin[] = [];
-  for (const { package: name, export: exported } of firstPartySet) {
-    const where = resolvePackage(name, dirname(fileURLToPath(import.meta.url)));
-    if (!where)
-      throw new UserError(
-        `the first-party plugin ${name} is not installed`,
-        "reinstall memdesc (npm ci in the repository), or name the plugins you have in memdesc.config.json",
-        { code: "PLUGIN_NOT_FOUND" },
-      );
-    const plugin = await instantiate(name, where.entry, undefined, exported, (m) => `${name}: ${m}`);
-    out.push({ plugin, package: name, version: where.version, from: "first-party", key: undefined });
-  }
-  return out;
-}
-
-async function loadConfigPlugins(file: string, entries: readonly PluginEntry[]): Promise<ComposedPlugin[]> {
-  const shown = displayPath(file);
-  const dir = dirname(file);
-  const out: ComposedPlugin[] = [];
-  for (const [i, entry] of entries.entries()) {
-    const key = `plugins[${i}]`;
-    if (typeof entry === "object" && entry !== null && "kind" in entry) {
-      const plugin = checkPlugin(entry, (m) => `${shown}: ${key}: ${m}`);
-      out.push({
-        plugin,
-        package: plugin.name,
-        version: plugin.version,
-        from: "object",
-        key,
-      });
-      continue;
-    }
-    const spec =
-      typeof entry === "string"
-        ? { package: entry }
-        : (entry as { package: string; options?: Record<string, unknown>; export?: string });
-    const name = spec.package;
-    const where =
-      resolvePackage(name, dir) ??
-      (firstPartyPackages.includes(name)
-        ? resolvePackage(name, dirname(fileURLToPath(import.meta.url)))
-        : undefined);
-    if (!where)
-      throw new UserError(
-        `${shown}: ${key}: cannot find package "${name}" from ${displayPath(dir)}`,
-        `install it in that project (npm install ${name}), or fix the name`,
-        { code: "PLUGIN_NOT_FOUND" },
-      );
-    const plugin = await instantiate(
-      name,
-      where.entry,
-      spec.options,
-      spec.export,
-      (m) => `${shown}: ${key} ("${name}"): ${m}`,
       {
-        file: shown,
-        key,
-        index: i,
+        subject: shown,
+        issues: err.issues.map((i) => ({
+          ...i,
+          path: ["design", ...i.path],
+          message: typeof d === "string" ? `${err.subject ? `${err.subject}: ` : ""}${i.message}` : i.message,
+        })),
       },
-    );
-    out.push({ plugin, package: name, version: where.version ?? plugin.version, from: "config", key });
-  }
-  return out;
-}
-
-/** Imports a plugin package, finds its factory (or plugin object), builds it with the options and checks it. */
-async function instantiate(
-  name: string,
-  entry: string,
-  options: Record<string, unknown> | undefined,
-  exportName: string | undefined,
-  where: (message: string) => string,
-  site?: { file: string; key: string; index: number },
-): Promise<AnyDescriptor> {
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new UserError(
-      where(`cannot be loaded: ${(err as Error).message.split("\n")[0]}`),
-      "reinstall the package, or run with --debug",
-      {
-        cause: err,
-        code: "PLUGIN_LOAD",
-      },
+      typeof d === "string"
+        ? hintFor("UNKNOWN_DESIGN")
+        : "a design object follows @memdesc/core's designSchema",
+      { cause: err, code: typeof d === "string" ? "UNKNOWN_DESIGN" : "BAD_CONFIG" },
     );
   }
-  const [exported, value] = pickExport(mod, name, exportName, where);
-  let made: unknown = value;
-  if (typeof value === "function") {
-    try {
-      made = await (value as (o?: unknown) => unknown)(options);
-    } catch (err) {
-      const hint = `see ${name}'s README for its options`;
-      // Options the factory refused, as data (a MemdescError's issues, or a ZodError's): each at its key.
-      const issues: readonly MemdescIssue[] | undefined = isMemdescError(err)
-        ? err.issues
-        : Array.isArray((err as { issues?: unknown }).issues)
-          ? issuesOf((err as { issues: z.core.$ZodIssue[] }).issues)
-          : undefined;
-      if (site && issues)
-        throw new UserError(
-          {
-            subject: site.file,
-            issues: issues.map((i) => ({ ...i, path: ["plugins", site.index, "options", ...i.path] })),
-          },
-          hint,
-          { cause: err, code: "BAD_CONFIG" },
-        );
-      throw new UserError(
-        where(`${exported}(${options ? "options" : ""}) failed: ${(err as Error).message}`),
-        hint,
-        {
-          cause: err,
-          code: "BAD_PLUGIN_OPTIONS",
-        },
-      );
-    }
-  } else if (options !== undefined) {
-    throw new UserError(
-      where(`options were given, but export "${exported}" is a plugin object, not a factory`),
-      'remove "options"',
-      {
-        code: "BAD_PLUGIN_OPTIONS",
-      },
-    );
-  }
-  return checkPlugin(made, (m) =>
-    where(
-      `${exported === "default" ? "the default export" : `export "${exported}"`}${typeof value === "function" ? "()" : ""}: ${m}`,
-    ),
-  );
-}
-
-const isPluginLike = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && "kind" in v && "schema" in v;
-
-/**
- * The export to use: the one the config names, else the default export, else the export named after the
- * package (`@memdesc/folio` → `folio`, `memdesc-plugin-my-desc` → `myDesc`), else the only plugin-like export.
- */
-function pickExport(
-  mod: Record<string, unknown>,
-  name: string,
-  exportName: string | undefined,
-  where: (message: string) => string,
-): [string, unknown] {
-  const names = Object.keys(mod).filter((k) => k !== "__esModule");
-  if (exportName !== undefined) {
-    if (!(exportName in mod))
-      throw new UserError(
-        where(`has no export "${exportName}" (exports: ${names.join(", ") || "none"})`),
-        'fix "export"',
-        {
-          code: "BAD_PLUGIN",
-        },
-      );
-    return [exportName, mod[exportName]];
-  }
-  let scope = mod;
-  const d = mod.default;
-  if (d !== undefined) {
-    if (typeof d === "function" || isPluginLike(d)) return ["default", d];
-    // A CommonJS module: its exports object arrives as the default export.
-    if (typeof d === "object" && d !== null) scope = d as Record<string, unknown>;
-  }
-  const base = name
-    .replace(/^@[^/]+\//, "")
-    .replace(/^memdesc-plugin-/, "")
-    .replace(/^memdesc-/, "");
-  const camel = base.replace(/[-.]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  for (const n of [camel, base])
-    if (typeof scope[n] === "function" || isPluginLike(scope[n])) return [n, scope[n]];
-  const candidates = Object.entries(scope).filter(([, v]) => typeof v === "function" || isPluginLike(v));
-  if (candidates.length === 1) return candidates[0]!;
-  const listed = candidates.slice(0, 5).map(([k]) => k);
-  const more = candidates.length > 5 ? `, … ${candidates.length - 5} more` : "";
-  throw new UserError(
-    where(
-      `exports no descriptor plugin: no default export and no export named "${camel}"${candidates.length > 1 ? ` (exports: ${listed.join(", ")}${more})` : ""}`,
-    ),
-    'a plugin package exports a factory made with defineDescriptor(); name it with { "package": …, "export": "NAME" }',
-    { code: "BAD_PLUGIN" },
-  );
-}
-
-/** Checks a value is a descriptor plugin: an object with kind, name and a zod schema, that passes core's manifest. */
-function checkPlugin(value: unknown, where: (message: string) => string): AnyDescriptor {
-  if (!isPluginLike(value) || typeof value.name !== "string")
-    throw new UserError(
-      where(`is not a descriptor plugin (${describe(value)}); a plugin has kind, name and schema`),
-      "a plugin is what defineDescriptor() from @memdesc/core returns",
-      {
-        code: "NOT_A_PLUGIN",
-      },
-    );
-  const result = descriptorManifestSchema.safeParse(value);
-  if (!result.success) {
-    const text = result.error.issues.map((i) => `${i.path.join(".") || "(plugin)"}: ${i.message}`).join("; ");
-    throw new UserError(
-      where(`is not a valid descriptor plugin: ${text}`),
-      "a plugin is what defineDescriptor() from @memdesc/core returns",
-      {
-        code: "NOT_A_PLUGIN",
-      },
-    );
-  }
-  return value as unknown as AnyDescriptor;
-}
-
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "object") {
-    const keys = Object.keys(v as object);
-    return `an object with ${keys.length ? `keys ${keys.slice(0, 5).join(", ")}${keys.length > 5 ? ", …" : ""}` : "no keys"}`;
-  }
-  return typeof v === "function" ? "a function" : `${typeof v} ${JSON.stringify(v)}`;
-}
-
-/**
- * Finds an installed package from a directory as Node would (node_modules upward, workspaces, symlinks),
- * and the file its ESM entry point is. Packages whose `exports` have no `require` condition are found by
- * walking node_modules and reading `exports` ourselves.
- */
-export function resolvePackage(
-  name: string,
-  fromDir: string,
-): { entry: string; version: string | undefined } | undefined {
-  const req = createRequire(join(fromDir, "__memdesc__.js"));
-  let entry: string | undefined;
-  try {
-    entry = req.resolve(name);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== "ERR_PACKAGE_PATH_NOT_EXPORTED" && code !== "MODULE_NOT_FOUND") throw err;
-    entry = resolveByWalking(name, fromDir);
-  }
-  if (!entry) return undefined;
-  return { entry, version: packageVersion(name, entry) };
-}
-
-function resolveByWalking(name: string, fromDir: string): string | undefined {
-  for (let dir = fromDir; ; dir = dirname(dir)) {
-    const pkgDir = join(dir, "node_modules", name);
-    const pkgJson = join(pkgDir, "package.json");
-    if (existsSync(pkgJson)) {
-      const pkg = JSON.parse(readFileSync(pkgJson, "utf8")) as {
-        exports?: unknown;
-        main?: string;
-        module?: string;
-      };
-      const target = exportTarget(pkg.exports) ?? pkg.module ?? pkg.main ?? "index.js";
-      const file = join(pkgDir, target);
-      return existsSync(file) ? file : undefined;
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** The `.` entry of an `exports` field for `import`: a string, or the first of import / node / default. */
-function exportTarget(exports: unknown): string | undefined {
-  if (typeof exports === "string") return exports;
-  if (!exports || typeof exports !== "object") return undefined;
-  const e = exports as Record<string, unknown>;
-  const dot = "." in e ? e["."] : Object.keys(e).some((k) => k.startsWith(".")) ? undefined : e;
-  const pick = (v: unknown): string | undefined => {
-    if (typeof v === "string") return v;
-    if (Array.isArray(v)) return v.map(pick).find(Boolean);
-    if (v && typeof v === "object") {
-      const o = v as Record<string, unknown>;
-      for (const c of ["import", "node", "default"]) if (c in o) return pick(o[c]);
-    }
-    return undefined;
-  };
-  return pick(dot);
-}
-
-/** The version in the package.json of `name` that contains `entry`. */
-function packageVersion(name: string, entry: string): string | undefined {
-  for (let dir = dirname(entry); ; dir = dirname(dir)) {
-    const p = join(dir, "package.json");
-    if (existsSync(p)) {
-      try {
-        const pkg = JSON.parse(readFileSync(p, "utf8")) as { name?: string; version?: string };
-        if (pkg.name === name) return pkg.version;
-      } catch {
-        // not the package's own manifest; keep walking
-      }
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-/** For `memdesc plugins`: the CLI's own version, from its package.json. */
-export function cliVersion(): string {
-  return (cliRequire("../../package.json") as { version: string }).version;
 }

@@ -6,14 +6,22 @@ import { type Column, int, mib, percent, type Row, size, table } from "./table.j
  * A bill as a kernel developer would paste it into a mail: one row per memory use with its pages, descriptors
  * and MiB under each design, what a design needs outside the memmap, the saving of the chosen design, the
  * totals, and under them each design's arithmetic (core's per-use `pages × entry + descriptors × size` strings).
+ * A survey's bill also says how each use was counted: PFN by PFN from the page map, or attributed from a kernel
+ * counter.
  */
-export function formatBill(bill: Bill, focus: string, c: Colors): string {
+export function formatBill(
+  bill: Bill,
+  focus: string,
+  c: Colors,
+  counted?: Readonly<Record<string, string>>,
+): string {
   const designs = bill.designs;
   const today = designs.find((d) => d.design === "today");
   const target = designs.find((d) => d.design === focus) ?? designs[designs.length - 1]!;
   const columns: Column[] = [
     { header: "use" },
     { header: "kind" },
+    ...(counted ? [{ header: "counted from" }] : []),
     { header: "pages", align: "right" },
     { header: "descriptors", align: "right" },
     ...designs.map((d) => ({ header: `${d.design} MiB`, align: "right" as const })),
@@ -25,13 +33,15 @@ export function formatBill(bill: Bill, focus: string, c: Colors): string {
     const unbacked = unbackedUses.has(u.use as MemoryUse);
     const cost = (d: DesignBill) => (unbacked ? "-" : mib(d.uses[i]!.total));
     const saving = today ? [unbacked ? "-" : mib(today.uses[i]!.total - target.uses[i]!.total)] : [];
-    return [u.use, u.kind ?? "-", int(u.pages), int(u.descriptors), ...designs.map(cost), ...saving];
+    const from = counted ? [counted[u.use] ?? "page map"] : [];
+    return [u.use, u.kind ?? "-", ...from, int(u.pages), int(u.descriptors), ...designs.map(cost), ...saving];
   });
   const descriptors = first.uses.reduce((s, u) => s + u.descriptors, 0);
   if (designs.some((d) => d.outsideBytes > 0))
     rows.push([
       "outside",
       "-",
+      ...(counted ? [""] : []),
       "",
       "",
       ...designs.map((d) => (d.outsideBytes > 0 ? mib(d.outsideBytes) : "-")),
@@ -40,6 +50,7 @@ export function formatBill(bill: Bill, focus: string, c: Colors): string {
   rows.push("rule", [
     "total",
     "",
+    ...(counted ? [""] : []),
     int(bill.ramPages),
     int(descriptors),
     ...designs.map((d) => mib(d.total)),

@@ -6,10 +6,12 @@ import type { MemoryUse } from "@memdesc/core";
  */
 export const useColors: Readonly<Record<MemoryUse, string>> = {
   free: "#cfe0f0",
+  pcp: "#9fc1e3",
   file: "#2f7ed8",
   anon: "#e8743b",
   ksm: "#b5532a",
   slab: "#19a979",
+  largeKmalloc: "#0e6b4c",
   pagetable: "#945ecf",
   hugetlb: "#c71c1c",
   iommu: "#7a4a16",

@@ -24,14 +24,16 @@ export interface Analysis {
 }
 
 /**
- * Decodes and validates a snapshot (kpageflags' `decodeSnapshot`, the same checks as the CLI), surveys it with
- * the same classifier `memdesc survey` runs, and builds the use runs and flag runs of the page map.
+ * Decodes and validates a snapshot (kpageflags' `decodeSnapshot`, the same checks as the CLI; a version-2 body is
+ * inflated with DecompressionStream), surveys it and the counters it holds as `memdesc survey` does, and builds
+ * the use runs and flag runs of the page map.
  */
 export async function analyzeSnapshot(data: Uint8Array, name: string): Promise<Analysis> {
   const t0 = performance.now();
-  const snap = decodeSnapshot(data, name);
+  const snap = await decodeSnapshot(data, name);
   const t1 = performance.now();
-  const s = await survey(snap.source);
+  // The counters the capture recorded (version 2) are replayed, so the page shows what `memdesc survey` does.
+  const s = await survey(snap.source, { root: snap.root() });
   const t2 = performance.now();
   const flags = snap.streams.find((x) => x.file === "kpageflags")!;
   const uses = pageUseRuns(flags, {

@@ -6,10 +6,12 @@
  */
 export const memoryUses = {
   free: "free (buddy) pages",
+  pcp: "free pages on per-CPU lists (per_cpu_pages): free, but out of the buddy free lists",
   file: "page-cache folios",
   anon: "anonymous folios",
   ksm: "KSM-merged anonymous folios",
   slab: "slab pages",
+  largeKmalloc: "large kmalloc allocations (PGTY_large_kmalloc: kmalloc of more than two pages)",
   pagetable: "CPU page-table pages",
   hugetlb: "hugetlb folios",
   reserved: "reserved pages",

@@ -16,7 +16,7 @@ export const buddy = defineDescriptor({
   description: "Free pages in the buddy allocator, with the block's order stored in the word.",
   source: "mm/page_alloc.c; kernelnewbies.org/MatthewWilcox/BuddyAllocator",
   storage: "inline",
-  uses: ["free"],
+  uses: ["free", "pcp"],
   payload: buddyPayload,
   schema: z.object({ order: z.number().int().min(0).max(MAX_PAGE_ORDER) }),
 });
@@ -32,7 +32,7 @@ export const misc = defineDescriptor({
   description: "Pages that need no descriptor: the word holds a subtype, a mappable bit and an order.",
   source: "kernelnewbies.org/MatthewWilcox/Memdescs (Misc subtypes)",
   storage: "inline",
-  fallbackUses: ["reserved", "zero", "offline", "hwpoison", "compound", "kernel", "uninit"],
+  fallbackUses: ["reserved", "zero", "offline", "hwpoison", "largeKmalloc", "compound", "kernel", "uninit"],
   payload: miscPayload,
   schema: z.object({
     subtype: z.enum(

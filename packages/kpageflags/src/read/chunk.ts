@@ -1,4 +1,5 @@
 import { KpageflagsError } from "../errors.js";
+import type { RunBatch } from "../runs.js";
 import type { RamMap } from "./ram.js";
 
 /** PFNs per read: 64 Ki PFNs, 512 KiB of kpageflags, as page-types reads. */
@@ -67,11 +68,23 @@ export interface ReadProgress {
   readonly pfnsExpected: number | undefined;
 }
 
-/** A page map that can be read chunk by chunk, in PFN order. */
+/** A page map that can be read batch by batch, in PFN order. */
 export interface PageMapSource {
   readonly info: PageMapInfo;
-  /** The chunks in PFN order. Each chunk's arrays are valid until the next one is requested. */
-  chunks(): AsyncIterable<PageChunk>;
+  /** The page map as runs, in PFN order. A batch's arrays may be reused once the next one is requested. */
+  batches(): AsyncIterable<RunBatch>;
+}
+
+/**
+ * The widest physical address space a page map can describe: MAX_PHYSMEM_BITS, 52 on x86-64 with 5-level paging
+ * (arch/x86/include/asm/sparsemem.h) and on arm64 with 52-bit PAs (CONFIG_ARM64_PA_BITS,
+ * arch/arm64/include/asm/sparsemem.h).
+ */
+export const maxPhysBits = 52;
+
+/** The most PFNs a page map can have: 2^maxPhysBits bytes in pages. Anything claiming more is not a machine. */
+export function maxPfnsFor(pageSize: number): number {
+  return 2 ** maxPhysBits / pageSize;
 }
 
 /** The section size in PFNs for a page size. */

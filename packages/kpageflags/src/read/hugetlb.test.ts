@@ -37,8 +37,8 @@ describe("the HugeTLB state: hugetlb_optimize_vmemmap and the pools", () => {
       hvo: true,
       hvoPath: "/proc/sys/vm/hugetlb_optimize_vmemmap",
       pools: [
-        { sizeKiB: 1048576, order: 18, pages: 2, free: 0 },
         { sizeKiB: 2048, order: 9, pages: 512, free: 12 },
+        { sizeKiB: 1048576, order: 18, pages: 2, free: 0 },
       ],
     });
     expect(readHugetlbState(fakeRoot("0\n", {})).hvo).toBe(false);

@@ -1,10 +1,15 @@
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRegistry } from "@memdesc/core";
+import { folio } from "@memdesc/folio";
+import { ptdesc } from "@memdesc/ptdesc";
+import { slab } from "@memdesc/slab";
 import { canSwitchUser, copyForUnprivilegedUser, nobody } from "@memdesc/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { KpageflagsError } from "../errors.js";
+import { surveyReport } from "../report.js";
 import { readSnapshot } from "../snapshot/read.js";
 import { captureSnapshot } from "../snapshot/write.js";
 import { survey, surveyProc } from "../survey.js";
@@ -68,32 +73,87 @@ describe.skipIf(why !== undefined)("live survey of this machine's /proc/kpagefla
     expect(s.cgroups!.chargedPages).toBeGreaterThan(0);
   });
 
+  it("bills today's memmap exactly as the kernel counts it: (nr_memmap_pages + nr_memmap_boot_pages) × page size", async () => {
+    const s = await surveyProc();
+    const rows = surveyReport(s, createRegistry({ plugins: [folio(), slab(), ptdesc()] })).crossCheck;
+    const memmap = rows.find((r) => r.what === "today's memmap");
+    const hvo = s.kernel?.hugetlbOptimizeVmemmap === 1 && s.uses.hugetlb.pages > 0;
+    if (!memmap || hvo) {
+      console.warn(
+        `memmap check skipped: ${memmap ? "HVO has freed part of the memmap here" : "no nr_memmap counters"}`,
+      );
+      return;
+    }
+    expect(memmap.difference).toBe(0);
+    expect(memmap.kernel).toBe(
+      ((s.kernel!.vmstat!.nr_memmap_pages ?? 0) + (s.kernel!.vmstat!.nr_memmap_boot_pages ?? 0)) * 4096,
+    );
+    // The other checks are there too, each with the counter it compares against.
+    for (const what of [
+      "file pages",
+      "anon pages (and KSM)",
+      "slab pages",
+      "slabs",
+      "page tables",
+      "free pages",
+    ])
+      expect(rows.map((r) => r.what)).toContain(what);
+  });
+
   it("captures a snapshot that surveys exactly as the capture did", async () => {
     const path = join(dir, "live.mdsnap");
-    const w = await captureSnapshot(path, { counts: true });
+    const w = await captureSnapshot(path, { cgroups: false });
     const snap = readSnapshot(path);
     expect(snap.header.files).toEqual({ kpageflags: true, kpagecount: true, kpagecgroup: false });
     expect(snap.header.pfnCount).toBe(w.survey.pfnCount);
-    const s = await survey(snap.source);
+    // The counters come from the snapshot too: the same answer, read on any machine.
+    const s = await survey(snap.source, { root: snap.root() });
     expect({ ...s, source: undefined }).toEqual({ ...w.survey, source: undefined });
+    expect(s.kernel?.read).toContain("/proc/vmstat");
   });
 });
 
+/** A directory holding `proc/` with the given files, as `--root` reads it. */
+function fakeRoot(prefix: string, files: Record<string, Uint8Array> = {}): string {
+  const root = mkdtempSync(join(dir, prefix));
+  mkdirSync(join(root, "proc"));
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(root, "proc", name), data);
+  return root;
+}
+
 describe("unreadable page maps: one clear error with what to do", () => {
   it("no such file: not Linux, or a container without /proc/kpageflags", async () => {
-    const empty = mkdtempSync(join(dir, "empty-"));
-    const err = await surveyProc({ procDir: empty, ram: null }).catch((e: unknown) => e);
+    const empty = fakeRoot("empty-");
+    const path = join(empty, "proc/kpageflags");
+    const err = await surveyProc({ root: empty, ram: null }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KpageflagsError);
-    expect(err).toMatchObject({ code: "NOT_FOUND", path: join(empty, "kpageflags") });
-    expect((err as KpageflagsError).message).toBe(`${join(empty, "kpageflags")} does not exist`);
-    expect(() => procSource({ procDir: empty })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+    expect(err).toMatchObject({ code: "NOT_FOUND", path });
+    expect((err as KpageflagsError).message).toBe(`${path} does not exist`);
+    expect(() => procSource({ root: empty })).toThrow(expect.objectContaining({ code: "NOT_FOUND" }));
+  });
+
+  it("a device or FIFO where the page map should be is refused, never read", () => {
+    const root = fakeRoot("fifo-");
+    const fifo = join(root, "proc/kpageflags");
+    const r = spawnSync("mkfifo", [fifo]);
+    if (r.status !== 0) {
+      console.warn(`FIFO test skipped: mkfifo failed (${r.stderr})`);
+      return;
+    }
+    expect(() => procSource({ root })).toThrow(
+      expect.objectContaining({
+        code: "IO_ERROR",
+        message: `${fifo} is not a regular file (a device or pipe might never end)`,
+      }),
+    );
   });
 
   it("a short read: kpagecount ends before kpageflags", async () => {
-    const fake = mkdtempSync(join(dir, "short-"));
-    writeFileSync(join(fake, "kpageflags"), new Uint8Array(8 * 100));
-    writeFileSync(join(fake, "kpagecount"), new Uint8Array(8 * 60));
-    const err = await surveyProc({ procDir: fake, ram: null, counts: true, chunkPfns: 32 }).catch(
+    const fake = fakeRoot("short-", {
+      kpageflags: new Uint8Array(8 * 100),
+      kpagecount: new Uint8Array(8 * 60),
+    });
+    const err = await surveyProc({ root: fake, ram: null, counts: true, chunkPfns: 32 }).catch(
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: "SHORT_READ" });
@@ -104,9 +164,8 @@ describe("unreadable page maps: one clear error with what to do", () => {
   });
 
   it("a short read: a file that is not whole words", async () => {
-    const fake = mkdtempSync(join(dir, "odd-"));
-    writeFileSync(join(fake, "kpageflags"), new Uint8Array(8 * 10 + 4));
-    await expect(surveyProc({ procDir: fake, ram: null })).rejects.toMatchObject({
+    const fake = fakeRoot("odd-", { kpageflags: new Uint8Array(8 * 10 + 4) });
+    await expect(surveyProc({ root: fake, ram: null })).rejects.toMatchObject({
       code: "SHORT_READ",
       message: expect.stringMatching(/returned 84 bytes at offset 0, not a whole number of 8-byte words/),
     });

@@ -59,18 +59,18 @@ describe("raw kpageflags dumps", () => {
     expect(s.uses.hole.pages).toBe(262144); // the 3–4 GiB PCI hole
   });
 
-  it("gives the same survey whatever the chunk size and read parallelism", async () => {
+  it("gives the same survey whatever the chunk size and number of reader threads", async () => {
     const a = await surveyRaw(dumpPath, {
       startPfn: dumpStart,
       ram: iomemPath,
       chunkPfns: 65536,
-      parallel: 1,
+      workers: 1,
     });
     const b = await surveyRaw(dumpPath, {
       startPfn: dumpStart,
       ram: iomemPath,
       chunkPfns: 1000,
-      parallel: 3,
+      workers: 3,
     });
     expect(b).toEqual(a);
   });

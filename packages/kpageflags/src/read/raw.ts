@@ -1,9 +1,8 @@
 import { statSync } from "node:fs";
 import { fsError, KpageflagsError } from "../errors.js";
-import { defaultChunkPfns, type PageMapSource, sectionPfnsFor } from "./chunk.js";
+import { checkChunkPfns, defaultChunkPfns, maxPfnsFor, type PageMapSource, sectionPfnsFor } from "./chunk.js";
 import { type RamMap, readIomem } from "./iomem.js";
-import { lockstepChunks } from "./lockstep.js";
-import { checkChunkPfns, defaultParallelReads } from "./proc.js";
+import { readInWorkers } from "./pool.js";
 
 export interface RawSourceOptions {
   /** A raw dump of /proc/kpagecount made at the same time, the same length. */
@@ -17,16 +16,27 @@ export interface RawSourceOptions {
   readonly pageSize?: number | undefined;
   readonly kernelRelease?: string | undefined;
   readonly chunkPfns?: number | undefined;
-  readonly parallel?: number | undefined;
+  /** Reader threads (default: one per CPU). */
+  readonly workers?: number | undefined;
   readonly onProgress?: ((done: number, expected: number | undefined) => void) | undefined;
 }
 
+/** The size of a dump, which must be a regular file: a device or pipe might never end. */
 function sizeOf(path: string): number {
+  let st: ReturnType<typeof statSync>;
   try {
-    return statSync(path).size;
+    st = statSync(path);
   } catch (err) {
     throw fsError(err, path, "open");
   }
+  if (!st.isFile())
+    throw new KpageflagsError(
+      "BAD_RAW_DUMP",
+      `${path} is not a regular file (a device or pipe might never end)`,
+      "save the dump to a file first: sudo cat /proc/kpageflags > kpageflags.bin",
+      { path },
+    );
+  return st.size;
 }
 
 /**
@@ -65,6 +75,13 @@ export function rawSource(path: string, options: RawSourceOptions = {}): PageMap
     );
   const ram = typeof options.ram === "string" ? readIomem(options.ram, pageSize) : (options.ram ?? null);
   const pfnCount = bytes / 8;
+  if (startPfn + pfnCount > maxPfnsFor(pageSize))
+    throw new KpageflagsError(
+      "TOO_BIG",
+      `${path}: ${pfnCount} PFNs from PFN ${startPfn} run past 2^52 bytes of physical address space`,
+      hint,
+      { path },
+    );
   const chunkPfns = checkChunkPfns(options.chunkPfns ?? defaultChunkPfns);
   return {
     info: {
@@ -85,13 +102,14 @@ export function rawSource(path: string, options: RawSourceOptions = {}): PageMap
         kpagecgroup: options.cgroups !== undefined,
       },
     },
-    chunks: () =>
-      lockstepChunks(
+    batches: () =>
+      readInWorkers(
         { flags: path, counts: options.counts, cgroups: options.cgroups },
         {
           startPfn,
           chunkPfns,
-          parallel: options.parallel ?? defaultParallelReads(),
+          maxPfns: maxPfnsFor(pageSize),
+          workers: options.workers,
           shortReadHint: hint,
           onChunk: options.onProgress ? (done) => options.onProgress!(done, pfnCount) : undefined,
         },

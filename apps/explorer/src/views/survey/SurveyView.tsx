@@ -1,4 +1,4 @@
-import { memoryUses, unbackedUses } from "@memdesc/core";
+import { unbackedUses } from "@memdesc/core";
 import { surveyBill } from "@memdesc/kpageflags/browser";
 import { useEffect, useId, useMemo, useState } from "react";
 import { BarChart } from "../../components/BarChart.js";
@@ -9,11 +9,11 @@ import { int, mib, size } from "../../lib/format.js";
 import { designColors, firstPartyPackages } from "../../lib/registry.js";
 import type { Loaded } from "./load.js";
 import { PageMap } from "./PageMap.js";
-import { loadFile, loadSample, useSurveyState } from "./store.js";
+import { cancelLoad, loadFile, loadSample, useSurveyState } from "./store.js";
 
 export default function SurveyView() {
   const { registry, design } = useAppState();
-  const { loaded, loading, error } = useSurveyState();
+  const { loaded, loading, error, cancelled } = useSurveyState();
   const drop = useDropZone((files) => {
     if (files[0]) void loadFile(files[0]);
   });
@@ -22,8 +22,8 @@ export default function SurveyView() {
 
   // A first visit shows the shipped sample at once: the app works before anything is chosen.
   useEffect(() => {
-    if (!loaded && !loading && !error) void loadSample();
-  }, [loaded, loading, error]);
+    if (!loaded && !loading && !error && !cancelled) void loadSample();
+  }, [loaded, loading, error, cancelled]);
 
   return (
     <div className="view survey-view">
@@ -66,9 +66,16 @@ export default function SurveyView() {
         <p className="status" role="status" data-testid="load-status">
           {loading
             ? `Loading ${loading}…`
-            : loaded
-              ? `Showing ${loaded.sample ? "the sample snapshot shipped with memdesc" : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
-              : ""}
+            : `${cancelled ? `Cancelled loading ${cancelled}. ` : ""}${
+                loaded
+                  ? `Showing ${loaded.sample ? "the sample snapshot shipped with memdesc" : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
+                  : ""
+              }`}
+          {loading && (
+            <button type="button" className="cancel" data-testid="cancel-load" onClick={cancelLoad}>
+              Cancel
+            </button>
+          )}
         </p>
         {error && (
           <div className="error" role="alert" id={errorId} data-testid="load-error" data-code={error.code}>
@@ -154,7 +161,7 @@ function Results({
             {!s.hugetlb
               ? "not recorded with this page map: today is billed without it"
               : s.hugetlb.hvo === null
-                ? `${s.hugetlb.hvoPath} does not exist: today is billed without it`
+                ? `${s.hugetlb.hvoPath} was not read: today is billed without it`
                 : `${s.hugetlb.hvo ? "on" : "off"} (${s.hugetlb.hvoPath}): today is billed ${s.hugetlb.hvo ? "with" : "without"} it`}
           </dd>
           {loaded.kind === "snapshot" && (
@@ -219,11 +226,22 @@ function Results({
 
       <section aria-labelledby="survey-notes-heading">
         <h3 id="survey-notes-heading">What kpageflags cannot show</h3>
-        <ul>
+        <ul data-testid="survey-attributions">
+          {s.attributions
+            .filter((a) => a.counted > 0)
+            .map((a) => (
+              <li key={a.use}>
+                {a.use} ({registry.describeUse(a.use)?.description ?? "no composed plugin declares it"}):{" "}
+                {int(a.counted)} pages attributed from {a.counter} ({a.file}), taken from{" "}
+                {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
+                {a.short > 0 ? `; ${int(a.short)} not found in the page map` : ""}
+              </li>
+            ))}
           {s.unseen.map((u) => (
             <li key={u.use}>
               {u.use} ({registry.describeUse(u.use)?.description ?? "no composed plugin declares it"}):{" "}
               {u.why}; counted in {u.countedAs.join(" or ")}
+              {u.counter ? ` (${u.counter})` : ""}
             </li>
           ))}
           {anomalies.length > 0 && (
