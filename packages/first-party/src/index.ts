@@ -3,4 +3,10 @@
  * composes them, and the workload presets written for that set.
  */
 export { preset, presets } from "./presets.js";
-export { type FirstPartyPlugin, firstPartyPackages, firstPartyPlugins, firstPartySet } from "./set.js";
+export {
+  type FirstPartyPlugin,
+  type FirstPartyPlugins,
+  firstPartyPackages,
+  firstPartyPlugins,
+  firstPartySet,
+} from "./set.js";
