@@ -287,7 +287,7 @@ lazy(
       `${example("memdesc plugins", "memdesc plugins --config ./memdesc.config.mjs --json")}
 A memdesc.config.json:
   {
-    "design": "memdesc-8",
+    "design": "${defaultDesignName}",
     "plugins": ["@memdesc/folio", "@memdesc/slab", {"package": "@memdesc/ioptdesc", "options": {"model": "projection"}}]
   }
 `,

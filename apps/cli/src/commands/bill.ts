@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { isMemdescError, bill as priceBill } from "@memdesc/core";
 import { readJsonFile } from "../config/json-file.js";
-import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { hintFor, UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { printJson } from "../output/json.js";
 import { int, size } from "../output/table.js";

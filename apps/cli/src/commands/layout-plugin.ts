@@ -1,5 +1,4 @@
 import { accessSync, constants } from "node:fs";
-import { resolve } from "node:path";
 import type { Btf } from "@memdesc/btf";
 import {
   type AnyDescriptor,
@@ -13,40 +12,32 @@ import {
   type MemoryUse,
   page,
 } from "@memdesc/core";
+import { builtinDesignNames } from "@memdesc/core/design-names";
 import type { Composition } from "../config/compose.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { printJson } from "../output/json.js";
 import type { LayoutOutput } from "../schemas.js";
-import { btfOptions, kernelBtf, loadBtf } from "./btf.js";
+import { kernelBtf, loadBtf } from "./btf.js";
 import { entry, type Shown } from "./layout-entry.js";
-import layoutVs from "./layout-vs.js";
 import { composeFrom } from "./shared.js";
 
 /**
- * `memdesc layout NAME`: a layout as `pahole -C NAME` prints it. NAME is a plugin's kind (its descriptor in the
- * chosen design, or today's overlay with `--design today`), `page`, a struct a plugin defines, or any struct
- * or union in a BTF file.
+ * `memdesc layout NAME` for what needs the composed set: a plugin's kind (its descriptor in the chosen design, or
+ * today's overlay with `--design today`; with `--btf` and `--compare`, against the kernel's struct), `page`, a
+ * struct a plugin defines, else the running kernel's struct of that name.
  */
-export default async function layout(
+export default async function layoutPlugin(
   ctx: Context,
   opts: Record<string, unknown>,
-  rawName: string,
+  name: string,
+  btf: Btf | undefined,
 ): Promise<void> {
-  const name = rawName.replace(/^(struct|union)\s+/, "").trim();
-  if (typeof opts.vs === "string") return layoutVs(ctx, opts, name);
-  const btfPath = typeof opts.btf === "string" ? resolve(ctx.cwd, opts.btf) : undefined;
-  const btf = btfPath ? loadBtf(btfPath, ctx.cwd, btfOptions(opts, ctx.cwd)) : undefined;
-  if (btf && opts.abi !== undefined && opts.abi !== btf.abi)
-    throw new UserError(
-      `--abi ${String(opts.abi)} does not apply to ${btf.file}, whose layouts are ${btf.abi}`,
-      "leave out --abi: a BTF file's layouts are what its kernel's compiler made",
-    );
   const comp = await composeFrom(ctx.cwd, btf ? { ...opts, abi: btf.abi } : opts);
   const plugin = findPlugin(comp, name);
   let shown: Shown[];
   let source: LayoutOutput["source"];
-  if (plugin && !(btf && !opts.compare)) {
+  if (plugin) {
     source = "plugin";
     shown = pluginLayouts(comp, plugin, opts, btf);
   } else if (!btf && name === "page") {
@@ -75,10 +66,7 @@ export default async function layout(
   if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   // Plugin layouts name each other's structs (`struct netmem_desc`): pahole's holes inside them need the types.
-  const fmt =
-    source === "btf" || (btf && !opts.compare)
-      ? {}
-      : { config: comp.registry.engine.config, types: namedTypes(comp) };
+  const fmt = source === "btf" ? {} : { config: comp.registry.engine.config, types: namedTypes(comp) };
   if (opts.compare) {
     const [today, ...memdesc] = shown;
     let out = "";
@@ -88,8 +76,6 @@ export default async function layout(
     }
     return ctx.out(out.replace(/\n+$/, "\n"));
   }
-  // A kernel's struct prints exactly as `pahole -C NAME FILE` prints it, so the two diff clean; the file is the
-  // one the user named. A plugin's layout says whose it is.
   if (source === "btf") return ctx.out(formatPahole(shown[0]!.full, fmt));
   ctx.out(shown.map((s) => `${c.dim(`/* ${s.comment} */`)}\n${formatPahole(s.full, fmt)}`).join("\n"));
 }
@@ -211,7 +197,7 @@ function pluginLayouts(
     if (right.length === 0)
       throw new UserError(
         "--compare needs a memdesc-era design, not today",
-        "leave out --design today, or pick path-32, buddy-16 or memdesc-8",
+        `leave out --design today, or pick ${builtinDesignNames.filter((n) => n !== "today").join(", ")}`,
       );
     return [todayLayout(), ...right];
   }

@@ -1,8 +1,8 @@
 import { billedDesigns, builtinKinds, type DescriptorSize, type MemdescVariants } from "@memdesc/core";
 import type { Composition } from "../config/compose.js";
-import { displayPath } from "../config/load.js";
 import { cliDir, resolvePackage } from "../config/resolve.js";
 import type { Context } from "../context.js";
+import { displayPath } from "../io/path.js";
 import { printJson } from "../output/json.js";
 import { type Column, table } from "../output/table.js";
 import type { PluginsOutput } from "../schemas.js";

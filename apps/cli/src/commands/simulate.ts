@@ -13,9 +13,9 @@ import {
   type Workload,
 } from "@memdesc/memmap";
 import { readJsonFile } from "../config/json-file.js";
-import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";

@@ -10,9 +10,10 @@ import {
   within,
 } from "@memdesc/core";
 import { hintFor, UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { type ConfigChoice, findConfig } from "./find.js";
-import { displayPath, type LoadedConfig, loadConfig } from "./load.js";
-import { type ComposedPlugin, loadConfigPlugins, loadFirstParty } from "./plugins.js";
+import type { LoadedConfig } from "./load.js";
+import type { ComposedPlugin } from "./plugins.js";
 
 export type { ComposedPlugin } from "./plugins.js";
 
@@ -46,13 +47,18 @@ export interface ComposeOptions {
 export async function compose(options: ComposeOptions = {}): Promise<Composition> {
   const cwd = options.cwd ?? process.cwd();
   const choice = findConfig(cwd, options.config);
-  const loaded = choice.file ? await loadConfig(choice.file) : undefined;
+  // Reading a config (zod's checks, jiti) and loading its packages (the resolver) are imported only when needed.
+  const loaded = choice.file ? await (await import("./load.js")).loadConfig(choice.file) : undefined;
   const design = pickDesign(loaded, options.design);
   const abi = options.abi ?? loaded?.config.abi ?? "lp64";
   const plugins =
     loaded?.config.plugins !== undefined
-      ? await loadConfigPlugins(loaded.path, loaded.config.plugins, choice.how === "found" ? cwd : undefined)
-      : await loadFirstParty();
+      ? await (await import("./plugins.js")).loadConfigPlugins(
+          loaded.path,
+          loaded.config.plugins,
+          choice.how === "found" ? cwd : undefined,
+        )
+      : await (await import("./first-party.js")).loadFirstParty();
   let registry: Registry<readonly AnyDescriptor[]>;
   try {
     registry = createRegistry({

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
-import { extname, relative } from "node:path";
+import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { issuesOf } from "@memdesc/core";
 import type { Jiti } from "jiti";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { readJsonFile } from "./json-file.js";
 import { type Config, configSchema } from "./schema.js";
 import { settle } from "./settle.js";
@@ -14,13 +15,6 @@ import { type SyntaxPlace, syntaxPlace } from "./syntax.js";
 export interface LoadedConfig {
   readonly path: string;
   readonly config: Config;
-}
-
-/** How a file is named in messages: relative to the working directory when it is below it (and that is not /). */
-export function displayPath(path: string, cwd = process.cwd()): string {
-  if (cwd === "/") return path;
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith("..") && !rel.startsWith("/") ? rel : path;
 }
 
 const configHint = "see `memdesc plugins --help` for the config file's form";

@@ -9,8 +9,8 @@ import {
 } from "@memdesc/core";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { trustOrRefuse } from "./find.js";
-import { displayPath } from "./load.js";
 import { cliDir, resolvePackage } from "./resolve.js";
 import type { PluginEntry } from "./schema.js";
 import { settle } from "./settle.js";
@@ -26,18 +26,6 @@ export interface ComposedPlugin {
   readonly from: "first-party" | "config" | "object";
   /** Where in the config it is: `plugins[2]`. */
   readonly key: string | undefined;
-}
-
-/** The first-party set (@memdesc/first-party, shared with the explorer and the tests), with each package's version. */
-export async function loadFirstParty(): Promise<ComposedPlugin[]> {
-  const { firstPartySet } = await import("@memdesc/first-party");
-  return firstPartySet.map((p) => ({
-    plugin: p.make(),
-    package: p.package,
-    version: resolvePackage(p.package, cliDir())?.version,
-    from: "first-party",
-    key: undefined,
-  }));
 }
 
 /** Where a plugin entry is: the config file as shown, the entry's index and key, and its package. */
