@@ -7,6 +7,7 @@ import {
   defaultKind,
   defaultName,
   defaultStruct,
+  issueLine,
   type PluginAnswers,
   ScaffoldError,
   validateDirectory,
@@ -194,7 +195,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return 1;
     }
     if (err instanceof ScaffoldError) {
-      console.error(`create-memdesc-plugin: ${err.message.split("\n").join("\ncreate-memdesc-plugin: ")}`);
+      console.error(err.issues.map((i) => `create-memdesc-plugin: ${issueLine(i)}`).join("\n"));
       return 1;
     }
     throw err;

@@ -86,9 +86,10 @@ describe("validation names the option, the value and what is accepted", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ScaffoldError);
-    const lines = (error as Error).message.split("\n");
-    expect(lines.map((l) => l.split(":")[0])).toEqual(["--name", "--kind", "--no-today"]);
-    expect(lines[2]).toMatch(/a pointer descriptor needs today's layout/);
+    const { code, issues } = error as ScaffoldError;
+    expect(code).toBe("BAD_OPTION");
+    expect(issues.map((i) => i.option)).toEqual(["--name", "--kind", "--no-today"]);
+    expect(issues[2]!.message).toMatch(/a pointer descriptor needs today's layout/);
   });
 });
 

@@ -23,15 +23,30 @@ export interface PluginAnswers {
   readonly author: string;
 }
 
-/** A bad answer or flag. The message names the option and the value, and says what would be accepted. */
+/** One problem with the answers: the option it is about (`--kind`), if one, and what is wrong with it. */
+export interface ScaffoldIssue {
+  readonly option?: string | undefined;
+  readonly message: string;
+}
+
+/**
+ * A bad answer or flag, as data: a `code` and the issues, each naming its option and value and saying what would
+ * be accepted. The message is made from them, one line each.
+ */
 export class ScaffoldError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  readonly issues: readonly ScaffoldIssue[];
+  constructor(code: string, detail: string | readonly ScaffoldIssue[]) {
+    const issues = typeof detail === "string" ? [{ message: detail }] : detail;
+    super(issues.map(issueLine).join("\n"));
     this.name = "ScaffoldError";
     this.code = code;
+    this.issues = issues;
   }
 }
+
+/** `--kind: must start with a letter`, or the message alone for a problem with no option. */
+export const issueLine = (i: ScaffoldIssue): string => (i.option ? `${i.option}: ${i.message}` : i.message);
 
 const NPM_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 const KIND = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -162,7 +177,10 @@ export function checkAnswers(a: PluginAnswers, cwd = process.cwd()): PluginAnswe
     ],
   ].filter((p): p is [string, string] => p[1] !== undefined);
   if (problems.length > 0)
-    throw new ScaffoldError("BAD_OPTION", problems.map(([opt, msg]) => `${opt}: ${msg}`).join("\n"));
+    throw new ScaffoldError(
+      "BAD_OPTION",
+      problems.map(([option, message]) => ({ option, message })),
+    );
   return a;
 }
 
