@@ -38,10 +38,12 @@ describe("the first-party set", () => {
     // The uses the plugins declare come after core's uses with descriptors, in the set's order.
     expect(registry().uses).toEqual([
       "free",
+      "pcp",
       "file",
       "anon",
       "ksm",
       "slab",
+      "largeKmalloc",
       "pagetable",
       "hugetlb",
       "iommu",

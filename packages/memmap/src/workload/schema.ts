@@ -248,8 +248,11 @@ export interface WorkloadVocabulary {
   readonly uses?: readonly string[];
 }
 
-/** Uses a workload cannot free or split: free pages are not an allocation, and holes have no memory. */
-const notWorkloads = new Set(["free", "hole"]);
+/**
+ * Uses a workload cannot free or split: free pages are not an allocation (nor are those waiting on the per-CPU
+ * lists, core's `pcp`: free pages the page allocator keeps per CPU), and holes have no memory.
+ */
+const notWorkloads = new Set(["free", "pcp", "hole"]);
 
 /** A workload under a vocabulary (see `workloadSchema`). */
 export function workloadSchemaFor(vocabulary: WorkloadVocabulary = { actions: [] }) {
