@@ -1,16 +1,18 @@
 import {
   billSchema,
+  builtinDesignNames,
+  createRegistry,
   pictureSchema,
   provenanceSchema,
-  simulationResultSchema,
-  workloadSchema,
 } from "@memdesc/core";
+import { firstPartyPlugins } from "@memdesc/first-party";
 import {
   crossCheckRowSchema,
   groupBillsSchema,
   snapshotHeaderSchema,
   surveySchema,
 } from "@memdesc/kpageflags";
+import { simulationResultSchema, vocabularyOf, workloadJsonSchemaFor } from "@memdesc/memmap";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
 
@@ -21,11 +23,7 @@ import { configJsonSchema } from "./config/schema.js";
  */
 
 const count = z.number().int().nonnegative();
-const designName = z
-  .string()
-  .describe(
-    "A design name: today, path-32, buddy-16, memdesc-8, memdesc-8-2025, memdesc-8-v1 or a config's own",
-  );
+const designName = z.string().describe(`A design name: ${builtinDesignNames.join(", ")} or a config's own`);
 /** Where a fact comes from; null where a user's design or plugin does not say. */
 const source = provenanceSchema
   .nullable()
@@ -428,9 +426,11 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
     ...z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
     title: "memdesc.config.json",
   };
+  // A workload may use the actions of the plugins it is run with; this is the first-party set's.
+  const vocabulary = vocabularyOf(createRegistry({ plugins: firstPartyPlugins() }));
   out.workload = {
-    ...z.toJSONSchema(workloadSchema, { io: "input", unrepresentable: "any" }),
-    title: "memdesc simulate workload file",
+    ...z.toJSONSchema(workloadJsonSchemaFor(vocabulary), { io: "input", unrepresentable: "any" }),
+    title: "memdesc simulate workload file (the first-party set's actions)",
   };
   return out;
 }

@@ -21,10 +21,10 @@ import {
   survey,
   surveyReport,
 } from "@memdesc/kpageflags";
-import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { checkInput, type InputFile, inputCaps, readInput } from "../io/input.js";
+import { displayPath } from "../io/path.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { formatAttributions, formatCrossCheck, formatGroups } from "../output/counters.js";
 import { printJson } from "../output/json.js";

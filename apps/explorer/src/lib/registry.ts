@@ -1,53 +1,38 @@
 import {
   type AnyDescriptor,
   type BuiltinDesignName,
+  builtinDesignNames,
   createRegistry,
   type Design,
+  defaultDesignName,
   designs,
   type Registry,
 } from "@memdesc/core";
-import { anonFolio, folio } from "@memdesc/folio";
-import { ioptdesc } from "@memdesc/ioptdesc";
-import { netmem } from "@memdesc/netmem";
-import { ptdesc } from "@memdesc/ptdesc";
-import { slab } from "@memdesc/slab";
-import { zpdesc } from "@memdesc/zpdesc";
+import { firstPartySet } from "@memdesc/first-party";
+
+export { defaultDesignName };
 
 export type AnyRegistry = Registry<readonly AnyDescriptor[]>;
 
-/** The built-in designs, today first and the final 8-byte word last: what the design switch offers. */
-export const designNames = Object.keys(designs) as BuiltinDesignName[];
-
-export const defaultDesignName: BuiltinDesignName = "memdesc-8";
+/** The built-in designs, today first and the final 8-byte word after it (core's list): what the design switch offers. */
+export const designNames: readonly BuiltinDesignName[] = builtinDesignNames;
 
 export function designOf(name: string): Design {
   return (designs as Record<string, Design>)[name] ?? designs[defaultDesignName];
 }
 
 /**
- * The first-party plugins in the order `memdesc` composes them when no config names a set (apps/cli's
- * `firstPartySet`): each package, and the export that makes the plugin where a package has more than one
- * (`@memdesc/folio` gives folio and anonFolio), each built with its default options. The order matters: it
- * decides which plugin owns a memory use two of them claim, and so the bill.
+ * The package of each first-party plugin (@memdesc/first-party's set, the one `memdesc` composes when no config
+ * names a set), in order: what a survey file billed with that set lists. The order matters: it decides which
+ * plugin owns a memory use two of them claim, and so the bill.
  */
-export const firstPartySet: readonly { readonly package: string; readonly export?: string }[] = [
-  { package: "@memdesc/folio", export: "folio" },
-  { package: "@memdesc/folio", export: "anonFolio" },
-  { package: "@memdesc/slab" },
-  { package: "@memdesc/ptdesc" },
-  { package: "@memdesc/ioptdesc" },
-  { package: "@memdesc/zpdesc" },
-  { package: "@memdesc/netmem" },
-];
-
-/** The package of each first-party plugin, in order (@memdesc/folio twice: folio and anon_folio). */
-export const firstPartyPackages: readonly string[] = firstPartySet.map((e) => e.package);
+export const firstPartyPackages: readonly string[] = firstPartySet.map((p) => p.package);
 
 let plugins: readonly AnyDescriptor[] | undefined;
 
-/** The first-party plugin objects, made once. */
+/** The first-party plugin objects with their default options, made once. */
 export function firstPartyPlugins(): readonly AnyDescriptor[] {
-  plugins ??= [folio(), anonFolio(), slab(), ptdesc(), ioptdesc(), zpdesc(), netmem()];
+  plugins ??= firstPartySet.map((p) => p.make());
   return plugins;
 }
 
@@ -75,3 +60,8 @@ export const designColors: Readonly<Record<string, string>> = {
   "memdesc-8-2025": "#3fb5a0",
   "memdesc-8-v1": "#19a979",
 };
+
+/** What a memory use is, as the composed plugin (or core) declares it: for labels and notes. */
+export function descriptionOf(registry: AnyRegistry, use: string): string {
+  return registry.describeUse(use)?.description ?? "no composed plugin declares it";
+}

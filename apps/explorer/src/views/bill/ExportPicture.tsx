@@ -1,5 +1,5 @@
 import type { PictureInput } from "@memdesc/core";
-import { firstPartySet } from "../../lib/registry.js";
+import { firstPartySet } from "@memdesc/first-party";
 
 /** A file name from a picture's name: `pagecache-picture.json`. */
 export const fileStem = (name: string) =>
@@ -14,13 +14,17 @@ export const fileStem = (name: string) =>
  * `u8[growth]` member appended, as the explorer's `mixRegistry` does), and the chosen design.
  */
 export function whatIfConfig(growth: number, design: string): object {
-  const plugins = firstPartySet.map((e) =>
-    e.package === "@memdesc/folio" && growth > 0
-      ? { ...e, options: { extraFields: [["_grow", `u8[${growth}]`]] } }
-      : e.export
-        ? e
-        : e.package,
-  );
+  const plugins = firstPartySet.map((e) => {
+    // A package named alone gives its one plugin; one that gives two (folio and anon_folio) is named with the export.
+    const shared = firstPartySet.filter((o) => o.package === e.package).length > 1;
+    const grown = e.package === "@memdesc/folio" && growth > 0;
+    if (!shared && !grown) return e.package;
+    return {
+      package: e.package,
+      ...(shared ? { export: e.export } : {}),
+      ...(grown ? { options: { extraFields: [["_grow", `u8[${growth}]`]] } } : {}),
+    };
+  });
   return { design, plugins };
 }
 

@@ -1,11 +1,11 @@
-import { memoryUses, unbackedUses } from "@memdesc/core";
+import { unbackedUses } from "@memdesc/core";
 import { surveyBill } from "@memdesc/kpageflags/browser";
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals, UseTable } from "../../components/BillTables.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int, mib, size } from "../../lib/format.js";
-import { designColors, firstPartyPackages } from "../../lib/registry.js";
+import { type AnyRegistry, descriptionOf, designColors, firstPartyPackages } from "../../lib/registry.js";
 import { Comparison } from "./Comparison.js";
 import { LoadPanel, loadedName } from "./LoadPanel.js";
 import type { Loaded } from "./load.js";
@@ -95,7 +95,7 @@ export default function SurveyView() {
           )}
         </div>
       )}
-      {a.loaded && <Notes loaded={a.loaded} />}
+      {a.loaded && <Notes loaded={a.loaded} registry={registry} />}
     </div>
   );
 }
@@ -242,7 +242,7 @@ function Results({
   );
 }
 
-function Notes({ loaded }: { loaded: Loaded }) {
+function Notes({ loaded, registry }: { loaded: Loaded; registry: AnyRegistry }) {
   const s = loaded.survey;
   const anomalies = Object.entries(s.anomalies.counts).filter(([, c]) => c > 0);
   return (
@@ -253,14 +253,15 @@ function Notes({ loaded }: { loaded: Loaded }) {
           .filter((a) => a.counted > 0)
           .map((a) => (
             <li key={a.use}>
-              {a.use} ({memoryUses[a.use]}): {int(a.counted)} pages attributed from {a.counter} ({a.file}),
-              taken from {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
+              {a.use} ({descriptionOf(registry, a.use)}): {int(a.counted)} pages attributed from {a.counter} (
+              {a.file}), taken from{" "}
+              {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
               {a.short > 0 ? `; ${int(a.short)} not found in the page map` : ""}
             </li>
           ))}
         {s.unseen.map((u) => (
           <li key={u.use}>
-            {u.use} ({memoryUses[u.use]}): {u.why}; counted in {u.countedAs.join(" or ")}
+            {u.use} ({descriptionOf(registry, u.use)}): {u.why}; counted in {u.countedAs.join(" or ")}
             {u.counter ? ` (${u.counter})` : ""}
           </li>
         ))}

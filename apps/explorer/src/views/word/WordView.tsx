@@ -1,8 +1,9 @@
-import { type DecodedWord, WordCodecError } from "@memdesc/core";
+import { type DecodedWord, MemdescError, WordCodecError } from "@memdesc/core";
 import { useEffect, useId, useMemo, useState } from "react";
 import { Source } from "../../components/Source.js";
 import { WordBits } from "../../components/WordBits.js";
 import { useAppState } from "../../lib/app-state.js";
+import { errorSentence, type ShownError, showError } from "../../lib/errors.js";
 import { namedValues, valueName } from "../../lib/field-names.js";
 import { parseNumber, parseWord, wordHex } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
@@ -26,20 +27,24 @@ interface EncoderState {
   readonly words: readonly string[];
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+type Outcome<T> = { ok: true; value: T } | ({ ok: false } & ShownError);
 
-/** Runs a codec call; a WordCodecError (or a number that does not parse) becomes a message to show inline. */
+/** What `f` gives, or the codec's (or the input's) error as the explorer shows errors. */
 function attempt<T>(f: () => T): Outcome<T> {
   try {
     return { ok: true, value: f() };
   } catch (err) {
-    if (err instanceof WordCodecError) return { ok: false, code: err.code, message: err.message };
-    if (err instanceof InputError) return { ok: false, code: "INPUT", message: err.message };
+    if (err instanceof WordCodecError || err instanceof InputError) return { ok: false, ...showError(err) };
     throw err;
   }
 }
 
-class InputError extends Error {}
+/** A word typed in that is not a number. */
+class InputError extends MemdescError {
+  constructor(message: string) {
+    super("INPUT", message);
+  }
+}
 
 function number(text: string, what: string, names?: Readonly<Record<string, number>>): bigint {
   const named = names?.[text.trim()];
@@ -135,15 +140,8 @@ export default function WordView() {
     words.map((w, i) => word(w, i === 0 ? "word" : `word ${i}`, asDecimal));
   const parsed = attempt(() => readWords(state.words));
   // A foreign word (a tag no kind of this set has) is shown as the decoder has it, in both panes.
-  const encoded: Outcome<bigint[]> = state.foreign
-    ? parsed.ok
-      ? parsed
-      : { ok: false, code: "INPUT", message: parsed.message }
-    : attempt(() => encodeState(registry, state, n));
-  const decoded = attempt(() => {
-    if (!parsed.ok) throw new InputError(parsed.message);
-    return registry.codec.decodeEntry(parsed.value);
-  });
+  const encoded: Outcome<bigint[]> = state.foreign ? parsed : attempt(() => encodeState(registry, state, n));
+  const decoded = parsed.ok ? attempt(() => registry.codec.decodeEntry(parsed.value)) : parsed;
   const shown = decoded.ok ? decoded.value : undefined;
   // A kind of the set packs its fields as the registry says; a foreign inline tag, as the design's row does.
   const shownPayload =
@@ -319,7 +317,7 @@ export default function WordView() {
                   ))}
               {!encoded.ok && (
                 <p className="error" role="alert" id={ids.encErr} data-code={encoded.code}>
-                  <strong>{encoded.code}</strong>: {encoded.message}
+                  <strong>{encoded.code}</strong>: {errorSentence(encoded)}
                 </p>
               )}
             </form>
@@ -396,7 +394,7 @@ export default function WordView() {
                 </dl>
               ) : (
                 <p className="error" role="alert" id={ids.decErr} data-code={decoded.code}>
-                  <strong>{decoded.code}</strong>: {decoded.message}
+                  <strong>{decoded.code}</strong>: {errorSentence(decoded)}
                 </p>
               )}
             </form>

@@ -1,3 +1,4 @@
+import { errorSentence, showError } from "../../../lib/errors.js";
 import { createStore } from "../../../lib/store.js";
 import { type DroppedKernel, readKernelFile } from "./kernel-file.js";
 
@@ -29,7 +30,7 @@ export async function addKernelFiles(files: readonly File[]): Promise<void> {
       const k = await readKernelFile(file, next[0]);
       next = [...next, k].slice(-MAX_KERNELS);
     } catch (e) {
-      kernelStore.set({ error: (e as Error).message });
+      kernelStore.set({ error: errorSentence(showError(e)) });
       break;
     }
   }
