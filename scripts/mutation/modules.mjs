@@ -1,0 +1,36 @@
+// The modules `npm run test:mutation` mutates: the code that computes answers. Each is mutated on its own, with
+// the tests of the vitest project that holds it (only those that import the mutated file run for a mutant).
+/** @type {readonly { name: string, title: string, project: string, files: readonly string[] }[]} */
+export const modules = [
+  { name: "codec", title: "word codec", project: "core", files: ["packages/core/src/word/codec.ts"] },
+  { name: "bill", title: "bill()", project: "core", files: ["packages/core/src/bill/bill.ts"] },
+  {
+    name: "classifier",
+    title: "kpageflags classifier",
+    project: "kpageflags",
+    files: ["packages/kpageflags/src/classify.ts"],
+  },
+  {
+    name: "snapshot",
+    title: "snapshot decoder",
+    project: "kpageflags",
+    files: ["packages/kpageflags/src/snapshot/decode.ts"],
+  },
+  {
+    name: "layout",
+    title: "layout engine",
+    project: "core",
+    files: ["packages/core/src/layout/engine.ts"],
+  },
+  { name: "btf", title: "BTF reader", project: "btf", files: ["packages/btf/src/reader.ts"] },
+];
+
+/** The module named `name`, or an error listing the names. */
+export function moduleNamed(name) {
+  const m = modules.find((x) => x.name === name);
+  if (!m)
+    throw new Error(
+      `no mutation module "${name}"; the modules are: ${modules.map((x) => x.name).join(", ")}`,
+    );
+  return m;
+}
