@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { type AggregateType, type CType, ctypes } from "@memdesc/core/layout";
+import { needs } from "@memdesc/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixtureBtf, hasVmlinux, VMLINUX } from "../test/fixture.js";
 import { intSpec as int } from "../test/specs.js";
@@ -191,33 +192,32 @@ describe("crossCheck", () => {
     );
   });
 
-  describe.skipIf(!hasVmlinux)("against the running kernel", () => {
-    if (!hasVmlinux)
-      console.warn(
-        `${VMLINUX} does not exist here; skipping the live cross-check (fixture checks still run)`,
-      );
-    let result: ReturnType<typeof crossCheck> | undefined;
-    beforeAll(() => {
-      result = crossCheck(readBtf(readFileSync(VMLINUX), { file: VMLINUX }));
-      // The figure, then every mismatch with its explanation.
-      console.log(formatCrossCheck(result));
-    }, 120_000);
+  needs("kernel BTF", hasVmlinux ? undefined : `${VMLINUX} does not exist`).describe(
+    "against the running kernel",
+    () => {
+      let result: ReturnType<typeof crossCheck> | undefined;
+      beforeAll(() => {
+        result = crossCheck(readBtf(readFileSync(VMLINUX), { file: VMLINUX }));
+        // The figure, then every mismatch with its explanation.
+        console.log(formatCrossCheck(result));
+      }, 120_000);
 
-    it("explains every mismatch by an attribute BTF does not record, verified by the engine", () => {
-      expect(result!.total).toBeGreaterThan(1000);
-      expect(result!.categories.unexplained ?? 0).toBe(0);
-      expect(result!.categories["engine-error"] ?? 0).toBe(0);
-      expect(result!.categories["btf-error"] ?? 0).toBe(0);
-    });
+      it("explains every mismatch by an attribute BTF does not record, verified by the engine", () => {
+        expect(result!.total).toBeGreaterThan(1000);
+        expect(result!.categories.unexplained ?? 0).toBe(0);
+        expect(result!.categories["engine-error"] ?? 0).toBe(0);
+        expect(result!.categories["btf-error"] ?? 0).toBe(0);
+      });
 
-    // BTF records no packed or aligned attributes, so on a real kernel (Linux 6.18: 2.9% of structs carry
-    // one themselves, 14% embed such a struct) the figure from member types alone cannot reach 99.5%; the
-    // bar applies once those attributes are restored, and every restored attribute is verified above.
-    it("reproduces at least 99.5% of structs and unions exactly once unrecorded attributes are restored", () => {
-      const pct = (result!.reproduced / result!.total) * 100;
-      expect(pct, crossCheckHeadline(result!)).toBeGreaterThanOrEqual(99.5);
-      expect(result!.matched).toBeLessThanOrEqual(result!.matchedOwn);
-      expect(result!.matchedOwn).toBeLessThanOrEqual(result!.reproduced);
-    });
-  });
+      // BTF records no packed or aligned attributes, so on a real kernel (Linux 6.18: 2.9% of structs carry
+      // one themselves, 14% embed such a struct) the figure from member types alone cannot reach 99.5%; the
+      // bar applies once those attributes are restored, and every restored attribute is verified above.
+      it("reproduces at least 99.5% of structs and unions exactly once unrecorded attributes are restored", () => {
+        const pct = (result!.reproduced / result!.total) * 100;
+        expect(pct, crossCheckHeadline(result!)).toBeGreaterThanOrEqual(99.5);
+        expect(result!.matched).toBeLessThanOrEqual(result!.matchedOwn);
+        expect(result!.matchedOwn).toBeLessThanOrEqual(result!.reproduced);
+      });
+    },
+  );
 });
