@@ -77,17 +77,15 @@ const memberShape = (shape: fc.Arbitrary<Shape>): fc.Arbitrary<MemberShape> =>
     },
     {
       weight: 3,
+      // Widths uniform over the whole range (1 to the type's width when named, 0 to it when not), so
+      // neighbours share, straddle and open storage units.
       arbitrary: fc
-        .record({
-          type: fc.nat(bitfieldTypes.length - 1),
-          frac: fc.double({ min: 0, max: 1, noNaN: true }),
-          named: fc.boolean(),
-        })
-        .map(({ type, frac, named }) => {
-          const width = sizeBits(bitfieldTypes[type]!);
-          const bits = named ? 1 + Math.floor(frac * (width - 1)) : Math.floor(frac * width);
-          return { t: "bitfield" as const, type, bits, named };
-        }),
+        .record({ type: fc.nat(bitfieldTypes.length - 1), named: fc.boolean() })
+        .chain(({ type, named }) =>
+          fc
+            .integer({ min: named ? 1 : 0, max: sizeBits(bitfieldTypes[type]!) })
+            .map((bits) => ({ t: "bitfield" as const, type, bits, named })),
+        ),
     },
     {
       weight: 1,

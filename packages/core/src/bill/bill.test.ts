@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { refFolio, refPtdesc, refSlab } from "../../test/reference-plugins.js";
 import { createRegistry } from "../registry/registry.js";
 import { bill } from "./bill.js";
+import { memoryUseNames } from "./uses.js";
 
 const GiB = 262_144; // pages per GiB
 const MiB = 1024 * 1024;
@@ -131,5 +132,40 @@ describe("bill: the worked examples of docs/kernel.md", () => {
     expect(() => bill(registry, { uses: { file: { pages: 4, descriptors: 3, orders: { 1: 2 } } } })).toThrow(
       /uses\.file\.orders: orders sum to 2, not 3/,
     );
+  });
+});
+
+describe("bill: a use with no order histogram", () => {
+  // Without orders every descriptor is priced as order 0, as the warning says: for every use, the same bill as
+  // the picture whose histogram puts them all at order 0, and unlike one that puts them at order 1 wherever a
+  // plugin sizes the two orders apart.
+  const picture = (use: string, orders?: Record<string, number>) => ({
+    uses: { [use]: { pages: 512, descriptors: use === "hole" ? 0 : 64, ...(orders ? { orders } : {}) } },
+  });
+  for (const use of memoryUseNames) {
+    it(`${use}: priced as order 0, with the warning`, () => {
+      const bare = bill(registry, picture(use));
+      const descriptors = use === "hole" ? 0 : 64;
+      expect(bare.designs).toEqual(bill(registry, picture(use, { 0: descriptors })).designs);
+      if (descriptors)
+        expect(bare.warnings).toContain(
+          `${use}: no order histogram, so all 64 descriptors are priced as order 0`,
+        );
+      const sizes = [0, 1].map((o) => {
+        const owner = registry.ownerOf(use as never);
+        return owner && registry.plugin(owner).storage !== "inline"
+          ? registry.descriptorSize(owner, o, use as never)?.size
+          : undefined;
+      });
+      if (descriptors && sizes[0] !== sizes[1])
+        expect(bare.designs).not.toEqual(bill(registry, picture(use, { 1: descriptors })).designs);
+    });
+  }
+
+  it("anonymous folios with no histogram are small folios: 64 × 80 bytes, not 64 × 128", () => {
+    const b = bill(registry, picture("anon"));
+    const use = b.designs.find((d) => d.design === "memdesc-8")!.uses.find((u) => u.use === "anon")!;
+    expect(use.descriptorBytes).toBe(64 * 80);
+    expect(use.terms.at(-1)).toMatchObject({ count: 64, size: 80, bytes: 64 * 80 });
   });
 });
