@@ -39,7 +39,9 @@ if (!reportOnly) {
     const r = spawnSync(process.execPath, [stryker, "run", "stryker.config.mjs"], {
       cwd: root,
       stdio: "inherit",
-      env: { ...process.env, MEMDESC_MUTATION_MODULE: m.name },
+      // The gcc + pahole oracle runs for every layout mutant it covers: fewer structs per run keep a survivor's
+      // cost down (a killed mutant stops at its first failing struct).
+      env: { MEMDESC_ORACLE_RUNS: "15", ...process.env, MEMDESC_MUTATION_MODULE: m.name },
     });
     if (r.status !== 0) {
       console.error(`test:mutation: Stryker failed on ${m.title} (exit ${r.status ?? r.signal})`);

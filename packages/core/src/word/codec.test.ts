@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { memdesc8, miscSubtypes, path32 } from "../design/builtin.js";
+import { buddy16, memdesc8, miscSubtypes, path32, today } from "../design/builtin.js";
 import { defineDesign } from "../design/schema.js";
 import { WordCodec, WordCodecError } from "./codec.js";
 
@@ -129,5 +129,153 @@ describe("memdesc word codec", () => {
     expect(() => codec.encode({ kind: "folio", address: 0x1008 })).toThrow(
       "descriptor address 0x1008 is not 16-byte aligned, so it would overwrite the type bits",
     );
+  });
+});
+
+/** The code and message of the WordCodecError `f` throws. */
+const errorOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(WordCodecError);
+    return { code: (e as WordCodecError).code, message: (e as WordCodecError).message };
+  }
+  throw new Error("expected a WordCodecError");
+};
+
+describe("memdesc word codec: edges and messages", () => {
+  it("takes addresses up to the last aligned one below 2^64, and words up to 2^64 - 1", () => {
+    const top = (1n << 64n) - 16n;
+    expect(codec.encode({ kind: "folio", address: top })).toBe(top | 2n);
+    expect(errorOf(() => codec.encode({ kind: "folio", address: 1n << 64n }))).toEqual({
+      code: "ADDRESS_RANGE",
+      message: "descriptor address 0x10000000000000000 does not fit in a 64-bit word",
+    });
+    expect(errorOf(() => codec.encode({ kind: "folio", address: -16n })).code).toBe("ADDRESS_RANGE");
+    expect(codec.decode((1n << 64n) - 1n).tag).toBe(15);
+    expect(errorOf(() => codec.decode(1n << 64n))).toEqual({
+      code: "ADDRESS_RANGE",
+      message: "0x10000000000000000 is not a 64-bit word",
+    });
+    expect(errorOf(() => codec.decode(-1n)).code).toBe("ADDRESS_RANGE");
+  });
+
+  it("tags 0 to 15 are in range, others are not, each error naming the range", () => {
+    expect(codec.encode({ tag: 0, fields: {} })).toBe(0n);
+    expect(codec.encode({ tag: 15, address: 16 })).toBe(31n);
+    expect(errorOf(() => codec.encode({ tag: 16, address: 0 }))).toEqual({
+      code: "TAG_RANGE",
+      message: "tag 16 is outside 0..15 (4 type bits)",
+    });
+    expect(errorOf(() => codec.encode({ tag: 1.5, address: 0 })).code).toBe("TAG_RANGE");
+  });
+
+  it("names the kind, design and fields in its messages", () => {
+    expect(errorOf(() => codec.encode({ kind: "misc", address: 16 })).message).toBe(
+      "misc is stored inline in memdesc-8, not as a pointer",
+    );
+    expect(errorOf(() => codec.encode({ kind: "folio", fields: {} })).message).toBe(
+      "folio is a pointer type in memdesc-8; give an address",
+    );
+    expect(errorOf(() => codec.encodeEntry({ kind: "folio", fields: {} }))).toEqual({
+      code: "NOT_INLINE",
+      message: "folio is a pointer type in memdesc-8; give an address",
+    });
+    expect(errorOf(() => codec.tagOf("nothing"))).toEqual({
+      code: "UNKNOWN_KIND",
+      message: 'design memdesc-8 has no type for kind "nothing"',
+    });
+    expect(errorOf(() => codec.encode({ kind: "misc", fields: { colour: 1 } })).message).toBe(
+      'misc has no inline field "colour" in memdesc-8 (fields: subtype, mappable, order, zone, node)',
+    );
+    expect(errorOf(() => codec.encode({ kind: "misc", fields: { order: -1 } }))).toEqual({
+      code: "PAYLOAD_OVERFLOW",
+      message: "misc.order = -1 does not fit in 6 bits (0..63)",
+    });
+    expect(errorOf(() => codec.writePointer(new Uint32Array(2), 0, 2, -16))).toEqual({
+      code: "MISALIGNED",
+      message: "descriptor address -16 is not 16-byte aligned",
+    });
+  });
+
+  it("a design without a memdesc word has no codec to speak of", () => {
+    const none = new WordCodec(today);
+    for (const f of [
+      () => none.encode({ tag: 0, fields: {} }),
+      () => none.encodeEntry({ tag: 0, fields: {} }),
+      () => none.decode(0n),
+      () => none.tagOf("folio"),
+    ])
+      expect(errorOf(f)).toEqual({
+        code: "NO_WORD",
+        message: "design today has no memdesc word: descriptors overlay struct page",
+      });
+  });
+
+  it("16-byte entries (buddy Option 1): the order and prev in word 1, encoded and decoded whole", () => {
+    const c = new WordCodec(buddy16);
+    const entry = c.encodeEntry({ kind: "buddy", fields: { next: 0x123, order: 9, prev: 0x456 } });
+    expect(entry).toEqual([(0x123n << 4n) | 1n, (0x456n << 4n) | 9n]);
+    expect(c.decodeEntry(entry)).toEqual({
+      tag: 1,
+      kind: "buddy",
+      storage: "inline",
+      fields: { next: 0x123n, order: 9n, prev: 0x456n },
+    });
+    // decode() sees only word 0's fields; encode() refuses fields that land in word 1.
+    expect(c.decode(entry[0]!)).toEqual({
+      tag: 1,
+      kind: "buddy",
+      storage: "inline",
+      fields: { next: 0x123n },
+    });
+    expect(errorOf(() => c.encode({ kind: "buddy", fields: { order: 9 } }))).toEqual({
+      code: "UNKNOWN_FIELD",
+      message: "buddy has fields in word 1 of its 16-byte entry; encode the whole entry with encodeEntry()",
+    });
+    expect(c.encode({ kind: "buddy", fields: { next: 1 } })).toBe(0x11n);
+    // A pointer entry: the word, then a zero word; a pointer word decodes as itself.
+    expect(c.encodeEntry({ kind: "folio", address: 0x1000 })).toEqual([0x1002n, 0n]);
+    expect(c.decodeEntry([0x1002n, 0x55n])).toEqual({
+      tag: 2,
+      kind: "folio",
+      storage: "pointer",
+      address: 0x1000n,
+    });
+    expect(c.decodeEntry([])).toEqual(c.decode(0n));
+    // An 8-byte entry has one word.
+    expect(codec.encodeEntry({ kind: "folio", address: 0x1000 })).toEqual([0x1002n]);
+    expect(codec.encodeEntry({ tag: 3, address: 0x20 })).toEqual([0x23n]);
+  });
+
+  it("tags of unnamed types: encoded by number, named by number in messages", () => {
+    const spare = memdesc8.typeTable.find((e) => e.kind === undefined);
+    if (!spare) return expect(memdesc8.typeTable.every((e) => e.kind !== undefined)).toBe(true);
+    expect(codec.kindOf(spare.tag)).toBeUndefined();
+    if (spare.storage === "pointer")
+      expect(errorOf(() => codec.encode({ tag: spare.tag, fields: {} })).message).toBe(
+        `tag ${spare.tag} is a pointer type in memdesc-8; give an address`,
+      );
+  });
+
+  it("a registry's assignments: kinds to tags, the design's payload first, the plugin's where it has none", () => {
+    const own = [{ name: "x", bit: 4, width: 8 }];
+    const c = new WordCodec(
+      memdesc8,
+      new Map([
+        ["misc", { tag: 0, storage: "inline" as const, payload: own }],
+        ["widget", { tag: 14, storage: "inline" as const, payload: own }],
+        ["gadget", { tag: 13, storage: "inline" as const }],
+      ]),
+    );
+    expect(c.tagOf("widget")).toBe(14);
+    expect(c.kindOf(14)).toBe("widget");
+    expect(c.encode({ kind: "widget", fields: { x: 255 } })).toBe(0xffen);
+    // misc keeps the design's fields (order at bit 12), not the plugin's.
+    expect(c.encode({ kind: "misc", fields: { order: 1 } })).toBe(0x1000n);
+    expect(errorOf(() => c.encode({ kind: "gadget", fields: { x: 1 } })).message).toBe(
+      'gadget has no inline field "x" in memdesc-8',
+    );
+    expect(c.decode(0xffen)).toEqual({ tag: 14, kind: "widget", storage: "inline", fields: { x: 255n } });
   });
 });
