@@ -22,7 +22,16 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   // Only what the mutated packages' tests read is copied to the sandbox; the workspace packages they import
   // resolve through node_modules to the built originals.
-  ignorePatterns: ["apps", "**/dist", "**/.turbo", "test-artifacts", "reports", "**/*.tsbuildinfo"],
+  // kpageflags' reader threads load its built worker (dist/read/worker.js), so that dist goes in.
+  ignorePatterns: [
+    "apps",
+    "**/dist",
+    "!packages/kpageflags/dist",
+    "**/.turbo",
+    "test-artifacts",
+    "reports",
+    "**/*.tsbuildinfo",
+  ],
   tempDirName: ".stryker-tmp",
   cleanTempDir: "always",
   timeoutMS: 30_000,

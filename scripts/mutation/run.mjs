@@ -28,6 +28,7 @@ try {
   process.exit(2);
 }
 
+const failed = [];
 if (!reportOnly) {
   // The package's `bin` (its `exports` do not list it).
   const core = dirname(
@@ -45,7 +46,7 @@ if (!reportOnly) {
     });
     if (r.status !== 0) {
       console.error(`test:mutation: Stryker failed on ${m.title} (exit ${r.status ?? r.signal})`);
-      process.exit(1);
+      failed.push(m.title);
     }
   }
 }
@@ -86,4 +87,5 @@ if (unexplained.length) {
     );
 }
 const low = rows.filter((r) => r[7] === "✗");
-process.exit(low.length || unexplained.length ? 1 : 0);
+if (failed.length) console.log(`\nStryker did not finish on: ${failed.join(", ")}`);
+process.exit(low.length || unexplained.length || failed.length ? 1 : 0);

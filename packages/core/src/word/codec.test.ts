@@ -258,6 +258,53 @@ describe("memdesc word codec: edges and messages", () => {
       );
   });
 
+  it("the typed-array hot path at pages 0 and 3, 64-bit and 32-bit words", () => {
+    const words = new Uint32Array(8);
+    codec.writePointer(words, 0, 2, 0x12_3456_7890);
+    codec.writePointer(words, 3, 5, 2 ** 40 + 16);
+    expect([...words]).toEqual([0x3456_7892, 0x12, 0, 0, 0, 0, 0x15, 0x100]);
+    expect([codec.readAddress(words, 0), codec.readTagAt(words, 0)]).toEqual([0x12_3456_7890, 2]);
+    expect([codec.readAddress(words, 3), codec.readTagAt(words, 3)]).toEqual([2 ** 40 + 16, 5]);
+    const p = new WordCodec(
+      defineDesign({
+        name: "memdesc-4",
+        title: "4-byte word",
+        entryBytes: 4,
+        wordBits: 32,
+        wordBitsReason: "a test of the codec's 32-bit path",
+        typeBits: 4,
+        typeTable: [{ tag: 2, kind: "folio", meaning: "File", storage: "pointer" }],
+      }),
+    );
+    const w32 = new Uint32Array(4);
+    p.writePointer(w32, 3, 2, 0x1000);
+    expect([...w32]).toEqual([0, 0, 0, 0x1002]);
+    expect(errorOf(() => p.writePointer(w32, 0, 2, 2 ** 32))).toEqual({
+      code: "ADDRESS_RANGE",
+      message: "descriptor address 4294967296 does not fit in 32 bits",
+    });
+  });
+
+  it("an inline type with no payload decodes to no fields, and takes none", () => {
+    const d = defineDesign({
+      name: "bare",
+      title: "inline type without fields",
+      entryBytes: 8,
+      typeBits: 4,
+      typeTable: [
+        { tag: 0, kind: "misc", meaning: "Misc", storage: "inline" },
+        { tag: 2, kind: "folio", meaning: "File", storage: "pointer" },
+      ],
+    });
+    const c = new WordCodec(d);
+    expect(c.decode(0xff0n)).toEqual({ tag: 0, kind: "misc", storage: "inline", fields: {} });
+    expect(c.decodeEntry([0xff0n])).toEqual({ tag: 0, kind: "misc", storage: "inline", fields: {} });
+    expect(errorOf(() => c.encode({ kind: "misc", fields: { x: 1 } })).message).toBe(
+      'misc has no inline field "x" in bare',
+    );
+    expect(c.encode({ tag: 0, fields: {} })).toBe(0n);
+  });
+
   it("a registry's assignments: kinds to tags, the design's payload first, the plugin's where it has none", () => {
     const own = [{ name: "x", bit: 4, width: 8 }];
     const c = new WordCodec(
