@@ -200,8 +200,7 @@ describe("bill: every line of it", () => {
   });
 
   it("prices the registry's design too when it is not one of the four billed", () => {
-    const names = (r: ReturnType<typeof createRegistry>) =>
-      bill(r, { uses: {} }).designs.map((d) => d.design);
+    const names = (r: typeof registry) => bill(r, { uses: {} }).designs.map((d) => d.design);
     expect(names(registry)).toEqual(["today", "path-32", "buddy-16", "memdesc-8"]);
     const v1 = createRegistry({ design: "memdesc-8-v1", plugins: [refFolio, refSlab, refPtdesc] });
     expect(names(v1)).toEqual(["today", "path-32", "buddy-16", "memdesc-8", "memdesc-8-v1"]);
