@@ -126,7 +126,8 @@ const sh = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 /**
  * Runs the built CLI on a pseudo-terminal (util-linux `script`), so stdout and stderr are a TTY. `columns`
  * sets the terminal's width first (`stty cols N`; 0 is a terminal that reports no width, as a serial console);
- * `asNobody` runs it as `nobody`. Returns everything the terminal received, as bytes in a latin1 string.
+ * `asNobody` runs it as `nobody`. CI is unset, as for a person at a terminal (the bar is never drawn under CI);
+ * `env` may set it again. Returns everything the terminal received, as bytes in a latin1 string.
  */
 export function runOnTty(
   args: readonly string[],
@@ -139,7 +140,7 @@ export function runOnTty(
     cwd: options.cwd ?? (options.asNobody ? "/" : fixtures),
     encoding: "latin1",
     timeout: 60_000,
-    env: { ...process.env, TERM: "xterm", NO_COLOR: "", ...options.env },
+    env: { ...process.env, CI: undefined, TERM: "xterm", NO_COLOR: "", ...options.env },
     ...(options.asNobody ? nobody : {}),
   });
   if (r.error) throw r.error;
