@@ -13,6 +13,8 @@ const project = (dir: string, exclude: string[] = []) => ({
   root: `./packages/${dir}`,
   test: {
     typecheck: { enabled: false },
+    // Instrumented code on a shared machine runs several times slower than the suite's own timeouts allow.
+    testTimeout: 120_000,
     exclude: [...configDefaults.exclude, ...exclude],
     ...(only ? { include: [...only] } : {}),
   },

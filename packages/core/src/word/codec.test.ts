@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buddy16, memdesc8, miscSubtypes, path32, today } from "../design/builtin.js";
 import { defineDesign } from "../design/schema.js";
-import { WordCodec, WordCodecError } from "./codec.js";
+import { createWordCodec, WordCodec, WordCodecError } from "./codec.js";
 
 const codec = new WordCodec(memdesc8);
 const address = fc.bigInt({ min: 0n, max: (1n << 60n) - 1n }).map((a) => a << 4n);
@@ -303,6 +303,43 @@ describe("memdesc word codec: edges and messages", () => {
       'misc has no inline field "x" in bare',
     );
     expect(c.encode({ tag: 0, fields: {} })).toBe(0n);
+  });
+
+  it("tags no type has (14 and 15 in memdesc-8): no kind, no fields, named by number", () => {
+    expect([codec.kindOf(14), codec.kindOf(15)]).toEqual([undefined, undefined]);
+    const noField = 'tag 14 has no inline field "x" in memdesc-8';
+    expect(errorOf(() => codec.encode({ tag: 14, fields: { x: 1 } }))).toEqual({
+      code: "UNKNOWN_FIELD",
+      message: noField,
+    });
+    expect(errorOf(() => codec.encodeEntry({ tag: 14, fields: { x: 1 } }))).toEqual({
+      code: "UNKNOWN_FIELD",
+      message: noField,
+    });
+    expect(codec.encodeEntry({ tag: 14, fields: {} })).toEqual([14n]);
+    expect(codec.decode(0x1en)).toEqual({ tag: 14, kind: undefined, storage: "pointer", address: 0x10n });
+  });
+
+  it("a pointer type with no kind is named by its tag", () => {
+    const d = defineDesign({
+      name: "anonymous-pointer",
+      title: "a pointer type without a kind",
+      entryBytes: 8,
+      typeBits: 4,
+      typeTable: [{ tag: 2, meaning: "something", storage: "pointer" }],
+    });
+    const c = new WordCodec(d);
+    const message = "tag 2 is a pointer type in anonymous-pointer; give an address";
+    expect(errorOf(() => c.encode({ tag: 2, fields: {} })).message).toBe(message);
+    expect(errorOf(() => c.encodeEntry({ tag: 2, fields: {} })).message).toBe(message);
+  });
+
+  it("a descriptor at address 0 and createWordCodec()", () => {
+    const words = new Uint32Array(2);
+    codec.writePointer(words, 0, 2, 0);
+    expect([...words]).toEqual([2, 0]);
+    expect(createWordCodec(memdesc8).encode({ kind: "folio", address: 16 })).toBe(18n);
+    expect(new WordCodec(memdesc8).tagOf("slab")).toBe(5);
   });
 
   it("a registry's assignments: kinds to tags, the design's payload first, the plugin's where it has none", () => {
