@@ -218,6 +218,31 @@ describe("bill: every line of it", () => {
     expect(b.warnings).toEqual([]);
   });
 
+  it("no warning for described uses with histograms; no note and no term for what has nothing to bill", () => {
+    const r = createRegistry({ plugins: [refFolio] });
+    const b = bill(r, {
+      uses: {
+        anon: { pages: 4, descriptors: 2, orders: { 0: 2, 2: 0 } },
+        pagetable: { pages: 4, descriptors: 0 },
+      },
+    });
+    expect(b.warnings).toEqual([]);
+    const m8 = (use: string) => useOf(b, "memdesc-8", use);
+    // An order with no folios adds no term, even for a variant nothing else uses.
+    expect(m8("anon").terms.map((t) => t.what)).toEqual(["page entries", "folio descriptors (small)"]);
+    // No plugin, but no descriptors either: nothing to note.
+    expect(m8("pagetable")).toEqual({
+      use: "pagetable",
+      pages: 4,
+      descriptors: 0,
+      entryBytes: 32,
+      descriptorBytes: 0,
+      total: 32,
+      terms: [{ what: "page entries", count: 4, size: 8, bytes: 32 }],
+      arithmetic: "4 × 8 = 32",
+    });
+  });
+
   it("HVO: a term per folio order that has folios, and page entries for pages no folio covers", () => {
     const b = bill(
       registry,
