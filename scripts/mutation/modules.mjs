@@ -33,6 +33,10 @@ export const modules = [
     files: ["packages/core/src/layout/engine.ts"],
   },
   { name: "btf", title: "BTF reader", project: "btf", files: ["packages/btf/src/reader.ts"] },
+  // The memmap simulator.
+  { name: "buddy", title: "buddy allocator", project: "core", files: ["packages/core/src/memmap/buddy.ts"] },
+  { name: "pcp", title: "per-CPU lists", project: "core", files: ["packages/core/src/memmap/pcp.ts"] },
+  { name: "slub", title: "SLUB", project: "core", files: ["packages/core/src/memmap/slub.ts"] },
 ];
 
 /** The module named `name`, or an error listing the names. */

@@ -57,7 +57,16 @@ const unexplained = [];
 for (const m of modules) {
   const mutants = readReport(join(root, "reports/mutation", m.name, "mutation.json"));
   if (!mutants) {
-    rows.push([m.title, m.files.join(", "), "not run", "", "", "", "", ""]);
+    rows.push([
+      m.title,
+      m.files.map((f) => f.replace(/^packages\//, "")).join(", "),
+      "not run",
+      "",
+      "",
+      "",
+      "",
+      "",
+    ]);
     continue;
   }
   const s = score(mutants, equivalents);
