@@ -1,13 +1,13 @@
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { buddy16, memdesc8, miscSubtypes, path32, today } from "../design/builtin.js";
 import { defineDesign } from "../design/schema.js";
 import { createWordCodec, WordCodec, WordCodecError } from "./codec.js";
 
-// Made in beforeAll, not at import: a codec that throws while being built must fail tests, not the file's loading
-// (which a mutation run does not count as a failure).
+// Made for each test, not at import: a codec that throws while being built must fail tests, not the file's
+// loading or a beforeAll (which skip the tests, and a mutation run does not count skips as failures).
 let codec: WordCodec;
-beforeAll(() => {
+beforeEach(() => {
   codec = new WordCodec(memdesc8);
 });
 const address = fc.bigInt({ min: 0n, max: (1n << 60n) - 1n }).map((a) => a << 4n);
