@@ -128,6 +128,16 @@ describe("bill: the worked examples of docs/kernel.md", () => {
     expect(totals(b)["memdesc-8"]).toBe(64 + 8 * 4);
   });
 
+  it("says a bad picture is a bad memory picture, with its code", () => {
+    try {
+      bill(registry, { uses: { anon: { pages: -1, descriptors: 0 } } });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as { code: string }).code).toBe("BAD_PICTURE");
+      expect((e as Error).message).toMatch(/memory picture/);
+    }
+  });
+
   it("rejects a picture whose orders disagree with its counts, naming the field", () => {
     expect(() => bill(registry, { uses: { file: { pages: 4, descriptors: 3, orders: { 1: 2 } } } })).toThrow(
       /uses\.file\.orders: orders sum to 2, not 3/,
