@@ -1,13 +1,14 @@
 import { readFileSync } from "node:fs";
+import { defaultSampleName, samples } from "@memdesc/kpageflags/samples";
 import { Command, CommanderError, Option } from "commander";
 import { makeContext } from "./context.js";
 import { CheckFailed, reportError, UserError } from "./errors.js";
 import { stdoutError, writeStdout } from "./io/stdout.js";
 
 /*
- * The memdesc command line. Only commander is loaded up front: each command's module (and with it
- * @memdesc/core, zod, the plugins, btf or kpageflags) is imported when that command runs, so `memdesc
- * --version` and `--help` start as fast as node itself.
+ * The memdesc command line. Only commander and the list of samples (a small module, for --help) are loaded
+ * up front: each command's module (and with it @memdesc/core, zod, the plugins, btf or kpageflags) is
+ * imported when that command runs, so `memdesc --version` and `--help` start as fast as node itself.
  */
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -121,7 +122,10 @@ lazy(
     )
     .option("--iomem <file>", "with --raw: a saved /proc/iomem, to tell holes from RAM")
     .option("--start-pfn <pfn>", "with --raw: the PFN of the dump's first word (decimal or 0x hex)")
-    .option("--sample", "survey the shipped sample snapshot")
+    .option(
+      "--sample [name]",
+      `survey a sample snapshot shipped with memdesc: ${samples.map((x) => x.name).join(", ")} (default ${defaultSampleName})`,
+    )
     .addOption(
       hvoOption("default: read from /proc/sys/vm/hugetlb_optimize_vmemmap in a live survey, else off"),
     )
@@ -137,6 +141,7 @@ lazy(
         "memdesc survey --snapshot db-host.mdsnap --json > bill.json",
         "memdesc survey --root ./db-host-copy --by node",
         "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
+        `memdesc survey --sample ${samples[samples.length - 1]!.name}`,
       ),
     ),
   "survey",

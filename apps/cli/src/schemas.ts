@@ -59,7 +59,11 @@ export const surveyOutputSchema = z
           .string()
           .optional()
           .describe("The tree the counters were read from: /, a --root directory, a snapshot"),
-        sample: z.boolean().describe("The shipped sample snapshot was surveyed"),
+        sample: z.boolean().describe("A sample snapshot shipped with memdesc was surveyed"),
+        sampleName: z
+          .string()
+          .optional()
+          .describe("Which sample (`--sample NAME`), when a sample was surveyed"),
         reason: z.string().optional().describe("Why the sample was surveyed instead of this machine"),
       })
       .strict(),

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import {
   countedLabel,
   decodeSnapshot,
+  defaultSampleName,
   dirRoot,
   type PageMapSource,
   parseIomem,
@@ -14,7 +15,9 @@ import {
   type Survey,
   type SurveyGrouping,
   type SystemRoot,
+  sampleInfo,
   sampleSnapshotPath,
+  samples,
   survey,
   surveyReport,
 } from "@memdesc/kpageflags";
@@ -35,6 +38,8 @@ interface Picked {
   /** Where the counters come from; none for a raw dump. */
   readonly root: SystemRoot | undefined;
   readonly sample: boolean;
+  /** The sample's name, when a sample is surveyed. */
+  readonly sampleName?: string | undefined;
   /** Why the sample stands in for this machine. */
   readonly reason: string | undefined;
 }
@@ -64,6 +69,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
       path: picked.source.info.path,
       ...(picked.root ? { root: picked.root.label } : {}),
       sample: picked.sample,
+      ...(picked.sampleName !== undefined ? { sampleName: picked.sampleName } : {}),
       ...(picked.reason !== undefined ? { reason: picked.reason } : {}),
     },
     design: comp.design.name,
@@ -148,7 +154,8 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
     const root = dirRoot(resolve(ctx.cwd, opts.root));
     return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
   }
-  if (opts.sample) return sample(undefined);
+  if (opts.sample !== undefined)
+    return sample(undefined, opts.sample === true ? undefined : String(opts.sample));
   const why = unreadable("/proc/kpageflags");
   if (why) {
     // The sample stands in for this machine only where a person reads the note saying so: a script that
@@ -202,9 +209,16 @@ function parsePfn(text: string): number {
   return n;
 }
 
-function sample(reason: string | undefined): Picked {
-  const snap = readSnapshot(sampleSnapshotPath());
-  return { source: snap.source, root: snap.root(), sample: true, reason };
+/** A shipped sample by name (the default without one); an unknown name lists the samples. */
+function sample(reason: string | undefined, name: string = defaultSampleName): Picked {
+  if (!sampleInfo(name))
+    throw new UserError(
+      `--sample ${name}: there is no sample of that name`,
+      `the samples: ${samples.map((s) => `${s.name} (${s.title})`).join("; ")}`,
+      { code: "UNKNOWN_SAMPLE" },
+    );
+  const snap = readSnapshot(sampleSnapshotPath(name));
+  return { source: snap.source, root: snap.root(), sample: true, sampleName: name, reason };
 }
 
 /** Why a file cannot be read (`permission denied: run as root`), or undefined if it can. */
@@ -270,7 +284,11 @@ function describeSource(s: Survey, picked: Picked, cwd: string): string {
   if (src.kind === "proc" && picked.root?.label !== "/")
     return `${displayPath(src.path, cwd)}, a copy of another machine${kernel ? ` (${kernel})` : ""}`;
   if (src.kind === "proc") return `${src.path} on ${hostname()}${kernel ? ` (${kernel})` : ""}`;
-  const what = picked.sample ? "sample snapshot" : src.kind === "snapshot" ? "snapshot" : "raw dump";
+  const what = picked.sample
+    ? `sample snapshot ${picked.sampleName},`
+    : src.kind === "snapshot"
+      ? "snapshot"
+      : "raw dump";
   const when = src.capturedAt ? `, captured ${src.capturedAt.replace(/\.\d+Z$/, "Z")}` : "";
   return `${what} ${displayPath(src.path, cwd)}${kernel ? ` (${kernel}${when})` : when}`;
 }

@@ -25,19 +25,23 @@ export function designOf(name: string): Design {
 }
 
 /**
- * The packages of the first-party plugins, one per plugin, in the order `memdesc` composes them when no config
- * names a set (apps/cli's `firstPartySet`: @memdesc/folio gives both folio and anon_folio), each built with its
- * default options. The order matters: it decides which plugin owns a memory use two of them claim, and so the bill.
+ * The first-party plugins in the order `memdesc` composes them when no config names a set (apps/cli's
+ * `firstPartySet`): each package, and the export that makes the plugin where a package has more than one
+ * (`@memdesc/folio` gives folio and anonFolio), each built with its default options. The order matters: it
+ * decides which plugin owns a memory use two of them claim, and so the bill.
  */
-export const firstPartyPackages = [
-  "@memdesc/folio",
-  "@memdesc/folio",
-  "@memdesc/slab",
-  "@memdesc/ptdesc",
-  "@memdesc/ioptdesc",
-  "@memdesc/zpdesc",
-  "@memdesc/netmem",
-] as const;
+export const firstPartySet: readonly { readonly package: string; readonly export?: string }[] = [
+  { package: "@memdesc/folio", export: "folio" },
+  { package: "@memdesc/folio", export: "anonFolio" },
+  { package: "@memdesc/slab" },
+  { package: "@memdesc/ptdesc" },
+  { package: "@memdesc/ioptdesc" },
+  { package: "@memdesc/zpdesc" },
+  { package: "@memdesc/netmem" },
+];
+
+/** The package of each first-party plugin, in order (@memdesc/folio twice: folio and anon_folio). */
+export const firstPartyPackages: readonly string[] = firstPartySet.map((e) => e.package);
 
 let plugins: readonly AnyDescriptor[] | undefined;
 

@@ -1,4 +1,4 @@
-import { bitRange, type Segment } from "./word-model.js";
+import { bitRange, type Segment } from "../lib/word-segments.js";
 
 /**
  * The word's bits, high bit first, in rows of 32: each bit coloured by the field it belongs to and, when a
