@@ -1,20 +1,12 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { canRunAsNobody, expectUserError, run, runAsNobody, tempDir, validJson } from "./helpers.js";
-
-const canReadProc = (() => {
-  try {
-    return existsSync("/proc/kpageflags") && process.getuid?.() === 0;
-  } catch {
-    return false;
-  }
-})();
+import { asRoot, expectUserError, onLiveProc, run, runAsNobody, tempDir, validJson } from "./helpers.js";
 
 describe("memdesc capture", () => {
   const dir = tempDir();
 
-  it.skipIf(!canReadProc)("writes a snapshot of this machine that survey then reads", () => {
+  onLiveProc.it("writes a snapshot of this machine that survey then reads", () => {
     const file = join(dir, "here.mdsnap");
     const r = run(["capture", "-o", file, "--note", "e2e test", "--json"]);
     expect(r.status).toBe(0);
@@ -45,10 +37,8 @@ describe("memdesc capture", () => {
     expect(text.stdout).toMatch(/PFNs of kpageflags, kpagecount; Linux /);
     expect(text.stdout).toMatch(/^ {2}\d+ counter files/m);
   });
-  if (!canReadProc) console.warn("cli: not root or no /proc/kpageflags; the live capture test is skipped");
-  if (!canRunAsNobody) console.warn("cli: not root, so the test that runs capture as nobody is skipped");
 
-  it.skipIf(!canRunAsNobody)("says it needs root, in one line, to a user who is not", () => {
+  asRoot.it("says it needs root, in one line, to a user who is not", () => {
     const r = runAsNobody(["capture", "-o", join(dir, "nobody.mdsnap")]);
     if (existsSync("/proc/kpageflags"))
       expectUserError(

@@ -11,7 +11,7 @@ import {
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  canRunAsNobody,
+  asRoot,
   expectUserError,
   type Result,
   repoRoot,
@@ -27,10 +27,6 @@ import {
  * a planted node_modules) in temporary directories, and check that code runs only from places nobody but
  * root or the invoking user could have written.
  */
-
-const isRoot = process.getuid?.() === 0;
-if (!isRoot)
-  console.warn("cli: not root: the config trust tests that chown files to another user are skipped");
 
 interface PluginsJson {
   config: string | null;
@@ -55,21 +51,18 @@ const pluginsJson = (args: string[], cwd: string) =>
 describe("config discovery trusts only what root or you could have written", () => {
   const root = tempDir("memdesc-trust-");
 
-  it.skipIf(!isRoot)(
-    "refuses a config another user owns, naming the file and its owner, without running it",
-    () => {
-      const dir = join(root, "owned");
-      mkdirSync(dir);
-      const mark = join(root, "owned.ran");
-      const file = markingConfig(dir, mark);
-      chownSync(file, 65534, 65534);
-      expectUserError(
-        plugins([], dir),
-        /^memdesc: refusing to load config memdesc\.config\.mjs: it is owned by nobody \(uid 65534\), not by you or root$/,
-      );
-      expect(existsSync(mark)).toBe(false);
-    },
-  );
+  asRoot.it("refuses a config another user owns, naming the file and its owner, without running it", () => {
+    const dir = join(root, "owned");
+    mkdirSync(dir);
+    const mark = join(root, "owned.ran");
+    const file = markingConfig(dir, mark);
+    chownSync(file, 65534, 65534);
+    expectUserError(
+      plugins([], dir),
+      /^memdesc: refusing to load config memdesc\.config\.mjs: it is owned by nobody \(uid 65534\), not by you or root$/,
+    );
+    expect(existsSync(mark)).toBe(false);
+  });
 
   it("refuses a config below a directory anyone can write (no sticky bit), without running it", () => {
     const shared = join(root, "world");
@@ -91,7 +84,7 @@ describe("config discovery trusts only what root or you could have written", () 
     expectUserError(plugins([], dir), /\(mode 0775, no sticky bit\), where its group could replace it$/);
   });
 
-  it.skipIf(!isRoot)(
+  asRoot.it(
     "in a sticky shared directory like /tmp: root's own config is used, a planted one is refused",
     () => {
       const tmp = join(root, "tmp");
@@ -144,7 +137,7 @@ describe("config discovery trusts only what root or you could have written", () 
     });
   });
 
-  it.skipIf(!isRoot)("--config FILE is trusted as given; --no-config uses the first-party set", () => {
+  asRoot.it("--config FILE is trusted as given; --no-config uses the first-party set", () => {
     const dir = join(root, "explicit");
     mkdirSync(dir);
     chmodSync(dir, 0o777);
@@ -186,7 +179,7 @@ describe("config discovery trusts only what root or you could have written", () 
     ]);
   });
 
-  it.skipIf(!isRoot)(
+  asRoot.it(
     "refuses a plugin package resolved from a node_modules another user planted above the project",
     () => {
       // The project has no node_modules; Node's resolution walks up and would find the planted package.
@@ -226,7 +219,7 @@ describe("config discovery trusts only what root or you could have written", () 
     },
   );
 
-  it.skipIf(!isRoot)("under sudo, trusts the files of the user who ran sudo (SUDO_UID), as git does", () => {
+  asRoot.it("under sudo, trusts the files of the user who ran sudo (SUDO_UID), as git does", () => {
     const dir = join(root, "sudo");
     mkdirSync(dir);
     const file = join(dir, "memdesc.config.json");
@@ -238,36 +231,33 @@ describe("config discovery trusts only what root or you could have written", () 
     expect((JSON.parse(r.stdout) as PluginsJson).design).toBe("path-32");
   });
 
-  it.skipIf(!isRoot)(
-    "follows a config link only if a trusted user owns the link and what it leads to",
-    () => {
-      const dir = join(root, "links");
-      mkdirSync(dir);
-      const real = join(dir, "real.json");
-      writeFileSync(real, JSON.stringify({ design: "path-32" }));
-      const project = join(dir, "p");
-      mkdirSync(project);
-      writeFileSync(join(project, "package.json"), "{}");
-      const link = join(project, "memdesc.config.json");
-      symlinkSync(real, link);
-      expect(pluginsJson([], project).design).toBe("path-32");
-      lchownSync(link, 65534, 65534);
-      expectUserError(
-        plugins([], project),
-        /refusing to load config memdesc\.config\.json: it is owned by nobody/,
-      );
-      lchownSync(link, 0, 0);
-      chownSync(real, 65534, 65534);
-      expectUserError(
-        plugins([], project),
-        new RegExp(
-          `refusing to load config memdesc\\.config\\.json: it is a link to ${real}, which is owned by nobody`,
-        ),
-      );
-    },
-  );
+  asRoot.it("follows a config link only if a trusted user owns the link and what it leads to", () => {
+    const dir = join(root, "links");
+    mkdirSync(dir);
+    const real = join(dir, "real.json");
+    writeFileSync(real, JSON.stringify({ design: "path-32" }));
+    const project = join(dir, "p");
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), "{}");
+    const link = join(project, "memdesc.config.json");
+    symlinkSync(real, link);
+    expect(pluginsJson([], project).design).toBe("path-32");
+    lchownSync(link, 65534, 65534);
+    expectUserError(
+      plugins([], project),
+      /refusing to load config memdesc\.config\.json: it is owned by nobody/,
+    );
+    lchownSync(link, 0, 0);
+    chownSync(real, 65534, 65534);
+    expectUserError(
+      plugins([], project),
+      new RegExp(
+        `refusing to load config memdesc\\.config\\.json: it is a link to ${real}, which is owned by nobody`,
+      ),
+    );
+  });
 
-  it.skipIf(!canRunAsNobody)(
+  asRoot.it(
     "as a user who is not root: their own config and root's are trusted, a third user's is not",
     () => {
       const home = join(root, "nobody-home");

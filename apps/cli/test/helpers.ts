@@ -1,9 +1,15 @@
 import { type SpawnSyncOptions, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { canSwitchUser, copyForUnprivilegedUser, nobody, type UnprivilegedCopy } from "@memdesc/testkit";
+import {
+  canSwitchUser,
+  copyForUnprivilegedUser,
+  needs,
+  nobody,
+  type UnprivilegedCopy,
+} from "@memdesc/testkit";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll } from "vitest";
 
@@ -45,6 +51,15 @@ export function run(
 
 /** Whether tests can run the CLI as `nobody` (they must run as root to switch user). */
 export const canRunAsNobody = canSwitchUser();
+
+/** Tests that need root: to chown files, or to run the CLI as `nobody`. */
+export const asRoot = needs("root", canRunAsNobody ? undefined : "the tests do not run as root");
+
+/** Tests that read this machine's page map: as root, from /proc/kpageflags. */
+export const onLiveProc = needs({
+  root: canRunAsNobody ? undefined : "the tests do not run as root",
+  "/proc/kpageflags": existsSync("/proc/kpageflags") ? undefined : "/proc/kpageflags does not exist",
+});
 
 let nobodyCopy: UnprivilegedCopy | undefined;
 /**

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { needs } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
 import { btfFixture, expectUserError, repoRoot, run, tempDir, validJson } from "./helpers.js";
 
@@ -245,10 +246,11 @@ describe("memdesc check", () => {
     expect(text.stdout).toMatch(/^(ok|FAILED): \d+ failures? in 7 plugins/m);
   });
 
-  const liveBtf = existsSync("/sys/kernel/btf/vmlinux");
-  if (!liveBtf)
-    console.warn("cli: /sys/kernel/btf/vmlinux does not exist here; the live check test is skipped");
-  it.skipIf(!liveBtf)("checks the running kernel's BTF by default", () => {
+  const liveBtf = needs(
+    "kernel BTF",
+    existsSync("/sys/kernel/btf/vmlinux") ? undefined : "/sys/kernel/btf/vmlinux does not exist",
+  );
+  liveBtf.it("checks the running kernel's BTF by default", () => {
     const r = run(["check", "--json"]);
     if (r.status !== 0 && r.status !== 1) throw new Error(r.stderr);
     const j = JSON.parse(r.stdout) as CheckJson;

@@ -23,10 +23,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  asRoot,
   bin,
-  canRunAsNobody,
   expectUserError,
   fixtures,
+  onLiveProc,
   type Result,
   run,
   runAsNobody,
@@ -41,10 +42,6 @@ import {
  */
 
 const isRoot = process.getuid?.() === 0;
-const canReadProc = isRoot && existsSync("/proc/kpageflags");
-if (!isRoot) console.warn("cli: not root: the output tests that need chown, mknod or mount are skipped");
-if (!canReadProc)
-  console.warn("cli: cannot read /proc/kpageflags: the live capture output tests are skipped");
 
 /** What `memdesc types` prints to standard output: the report the -o tests expect in their files. */
 const typesReport = () => run(["types"]).stdout;
@@ -274,7 +271,7 @@ describe("output files: -o on every command that writes", () => {
     );
   });
 
-  it.skipIf(!isRoot)("replacing another user's file keeps its owner, group and mode", () => {
+  asRoot.it("replacing another user's file keeps its owner, group and mode", () => {
     const file = join(dir, "theirs.txt");
     writeFileSync(file, "nobody's\n");
     chownSync(file, 65534, 65534);
@@ -286,7 +283,7 @@ describe("output files: -o on every command that writes", () => {
     expect(readFileSync(file, "utf8")).toBe(typesReport());
   });
 
-  it.skipIf(!isRoot)(
+  asRoot.it(
     "follows a symbolic link owned by root or the invoking user, and refuses one owned by another user",
     () => {
       const sub = join(dir, "links");
@@ -321,7 +318,7 @@ describe("output files: -o on every command that writes", () => {
     },
   );
 
-  it.skipIf(!isRoot)(
+  asRoot.it(
     "refuses another user's file in a sticky directory others can write (as protected_regular)",
     () => {
       const shared = join(dir, "shared");
@@ -346,7 +343,7 @@ describe("output files: -o on every command that writes", () => {
     },
   );
 
-  it.skipIf(!canRunAsNobody)(
+  asRoot.it(
     "as a user who is not root: permission errors name the path, and links root owns are followed",
     () => {
       const open = join(dir, "open");
@@ -450,7 +447,7 @@ describe("output files: -o on every command that writes", () => {
 describe("output files: capture", () => {
   const dir = tempDir("memdesc-capture-out-");
 
-  it.skipIf(!canReadProc)("-o - writes the snapshot to standard output and the report to stderr", () => {
+  onLiveProc.it("-o - writes the snapshot to standard output and the report to stderr", () => {
     const file = join(dir, "piped.mdsnap");
     const fd = openSync(file, "w");
     try {
@@ -469,7 +466,7 @@ describe("output files: capture", () => {
     expect(s.status, s.stderr).toBe(0);
   });
 
-  it.skipIf(!canReadProc || !canUseDevices)(
+  (canUseDevices ? onLiveProc.it : it.skip)(
     "writes a snapshot through a null device, and into another user's file keeping owner and mode",
     () => {
       const null_ = device(dir, "null");
@@ -492,7 +489,7 @@ describe("output files: capture", () => {
     expectUserError(r, /^memdesc: cannot write \/proc\/x: directory \/proc does not accept new files$/);
   });
 
-  it.skipIf(!canReadProc)("Ctrl-C during a capture leaves nothing behind", async () => {
+  onLiveProc.it("Ctrl-C during a capture leaves nothing behind", async () => {
     const sub = join(dir, "interrupted");
     mkdirSync(sub);
     const child = spawn(process.execPath, [bin, "capture", "-o", join(sub, "x.mdsnap")], { stdio: "ignore" });

@@ -1,13 +1,14 @@
-import { accessSync, constants, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Bill } from "@memdesc/core";
 import { defaultSampleName, sampleSnapshotPath, samples } from "@memdesc/kpageflags";
 import { describe, expect, it } from "vitest";
 import {
-  canRunAsNobody,
+  asRoot,
   expectUserError,
   hasScript,
+  onLiveProc,
   rawDump,
   rawIomem,
   run,
@@ -32,15 +33,6 @@ interface SurveyJson {
   picture: { uses: Record<string, { pages: number; descriptors: number }> };
   bill: Bill;
 }
-
-const canReadProc = (() => {
-  try {
-    accessSync("/proc/kpageflags", constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe("memdesc survey", () => {
   const dir = tempDir();
@@ -138,7 +130,7 @@ describe("memdesc survey", () => {
     expect(j.survey.pfnCount).toBe(0x1a8000 - 0x158000);
   });
 
-  it.skipIf(!canRunAsNobody)(
+  asRoot.it(
     "without /proc/kpageflags, surveys the sample only when asked or on a terminal, and is an error for scripts",
     () => {
       const note = "cannot read /proc/kpageflags (permission denied: it is readable by root only)";
@@ -165,9 +157,8 @@ describe("memdesc survey", () => {
       expect(ttyJson.output).toContain(`memdesc: ${note}`);
     },
   );
-  if (!canRunAsNobody) console.warn("cli: the sample fallback test needs root (to run as nobody); skipped");
 
-  it.skipIf(!canReadProc)("surveys this machine's /proc/kpageflags when it can read it", () => {
+  onLiveProc.it("surveys this machine's /proc/kpageflags when it can read it", () => {
     const j = validJson("survey", run(["survey", "--json"])) as SurveyJson;
     expect(j.source).toEqual({ kind: "proc", path: "/proc/kpageflags", root: "/", sample: false });
     expect(j.bill.ramPages).toBeGreaterThan(0);
@@ -175,8 +166,6 @@ describe("memdesc survey", () => {
       new RegExp(`^memdesc survey: /proc/kpageflags on ${hostname()} \\(Linux .*\\): [\\d.]+ GiB of RAM \\(`),
     );
   });
-  if (!canReadProc)
-    console.warn("cli: /proc/kpageflags is not readable here (not root?); the live survey test is skipped");
 
   it("rejects bad page maps and option mixes in one line with a hint", () => {
     const junk = join(dir, "junk.mdsnap");

@@ -11,8 +11,9 @@ import {
   samples,
   surveyUses,
 } from "@memdesc/kpageflags";
+import { needs } from "@memdesc/testkit";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { firstPartyRegistry } from "../src/lib/registry.js";
 import { type Mix, mixPicture, mixRegistry, presets } from "../src/views/bill/mix.js";
 import {
@@ -30,8 +31,7 @@ import {
  * (or core's bill() for the Bill view's mix) for the same input. A screenshot of each view is saved.
  */
 
-const missing = browserMissing();
-if (missing) console.warn(`explorer e2e: skipped: ${missing}`);
+const chromium = needs("chromium", browserMissing());
 
 const artifacts = join(repoRoot, "test-artifacts", "explorer");
 
@@ -151,7 +151,7 @@ function expectSameBill(shown: Awaited<ReturnType<typeof readSurveyBill>>, cli: 
   }
 }
 
-describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
+chromium.describe("the explorer in Chromium", () => {
   let explorer: ExplorerSession;
   let preview: ExplorerSession["preview"];
   let page: Page;

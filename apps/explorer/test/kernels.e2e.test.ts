@@ -2,8 +2,9 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { needs } from "@memdesc/testkit";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { browserMissing, cliBin, type ExplorerSession, openExplorer, repoRoot } from "./harness.js";
 
 /*
@@ -13,8 +14,7 @@ import { browserMissing, cliBin, type ExplorerSession, openExplorer, repoRoot } 
  * for the difference, `memdesc layout NAME --btf FILE` for the struct as pahole prints it.
  */
 
-const missing = browserMissing();
-if (missing) console.warn(`explorer kernels e2e: skipped: ${missing}`);
+const chromium = needs("chromium", browserMissing());
 
 const artifacts = join(repoRoot, "test-artifacts", "explorer");
 const btf618 = join(repoRoot, "packages/btf/fixtures/linux-6.18-memdesc.btf");
@@ -40,7 +40,7 @@ async function drop(page: Page, files: { name: string; bytes: Buffer }[]) {
   await page.dispatchEvent("[data-testid=kernel-drop]", "drop", { dataTransfer: dt });
 }
 
-describe.skipIf(missing !== undefined)("kernels dropped on the Layouts view", () => {
+chromium.describe("kernels dropped on the Layouts view", () => {
   let explorer: ExplorerSession;
   let page: Page;
   const a = { name: "linux-6.18-memdesc.btf", bytes: readFileSync(btf618) };

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { paholeReference } from "@memdesc/testkit";
+import { needs, paholeReference } from "@memdesc/testkit";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { firstPartyRegistry } from "../src/lib/registry.js";
 import { browserMissing, cliBin, type ExplorerSession, openExplorer } from "./harness.js";
 
@@ -13,8 +13,7 @@ import { browserMissing, cliBin, type ExplorerSession, openExplorer } from "./ha
  * nesting depth, offset, size, member (with its array dimension or bits) and type, or the comment.
  */
 
-const missing = browserMissing();
-if (missing) console.warn(`explorer layouts-table e2e: skipped: ${missing}`);
+const chromium = needs("chromium", browserMissing());
 
 interface Line {
   depth: number;
@@ -78,7 +77,7 @@ function expectSameRows(shown: Awaited<ReturnType<typeof tableRows>>, text: stri
   });
 }
 
-describe.skipIf(missing !== undefined)("the Layouts view's tables, row by row against pahole", () => {
+chromium.describe("the Layouts view's tables, row by row against pahole", () => {
   let explorer: ExplorerSession;
   let page: Page;
 

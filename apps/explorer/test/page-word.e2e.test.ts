@@ -7,8 +7,9 @@ import {
   readSnapshot,
   surveyUses,
 } from "@memdesc/kpageflags";
+import { needs } from "@memdesc/testkit";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { exampleAddress } from "../src/lib/page-word.js";
 import { firstPartyRegistry } from "../src/lib/registry.js";
 import { browserMissing, type ExplorerSession, openExplorer, sampleSnapshot } from "./harness.js";
@@ -21,8 +22,7 @@ import { browserMissing, type ExplorerSession, openExplorer, sampleSnapshot } fr
  * folio's order.
  */
 
-const missing = browserMissing();
-if (missing) console.warn(`explorer page-word e2e: skipped: ${missing}`);
+const chromium = needs("chromium", browserMissing());
 
 const L = kpf.lo;
 
@@ -90,7 +90,7 @@ async function panel(page: Page) {
   return p.evaluate((el) => ({ ...(el as HTMLElement).dataset }));
 }
 
-describe.skipIf(missing !== undefined)("a page's own word, picked on the page map", () => {
+chromium.describe("a page's own word, picked on the page map", () => {
   let explorer: ExplorerSession;
   let page: Page;
   let flags: ReturnType<typeof sampleFlags>;

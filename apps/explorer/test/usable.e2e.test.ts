@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultSampleName, samples } from "@memdesc/kpageflags";
+import { needs } from "@memdesc/testkit";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { contrast, deltaE, visions } from "./colour.js";
 import {
   type AxeViolation,
@@ -24,8 +25,7 @@ import {
  * the Bill's legend are on screen, a tap on the map picks a page, and a finger scrolls the page past the map.
  */
 
-const missing = browserMissing();
-if (missing) console.warn(`explorer usability e2e: skipped: ${missing}`);
+const chromium = needs("chromium", browserMissing());
 
 const artifacts = join(repoRoot, "test-artifacts", "explorer");
 const btf = join(repoRoot, "packages/btf/fixtures/linux-6.18-memdesc.btf");
@@ -61,7 +61,7 @@ async function dropOn(page: Page, selector: string, files: { name: string; bytes
   await page.dispatchEvent(selector, "drop", { dataTransfer: dt });
 }
 
-describe.skipIf(missing !== undefined)("the explorer on a desktop", () => {
+chromium.describe("the explorer on a desktop", () => {
   let explorer: ExplorerSession;
   let page: Page;
 
@@ -284,7 +284,7 @@ describe.skipIf(missing !== undefined)("the explorer on a desktop", () => {
   });
 });
 
-describe.skipIf(missing !== undefined)("the explorer on a 390 px phone", () => {
+chromium.describe("the explorer on a 390 px phone", () => {
   let explorer: ExplorerSession;
   let page: Page;
 

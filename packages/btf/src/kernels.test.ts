@@ -8,6 +8,7 @@ import { ioptdesc } from "@memdesc/ioptdesc";
 import { netmem } from "@memdesc/netmem";
 import { ptdesc } from "@memdesc/ptdesc";
 import { slab } from "@memdesc/slab";
+import { needs } from "@memdesc/testkit";
 import { zpdesc } from "@memdesc/zpdesc";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -78,10 +79,7 @@ describe("real kernels' ELF files", () => {
   });
 });
 
-const paholeWhy = paholeMissing();
-if (paholeWhy) console.warn(`kernel fixtures: pahole on the fixture files skipped: ${paholeWhy}`);
-
-describe.skipIf(paholeWhy !== undefined)("pahole reads the same fixture files", () => {
+needs("pahole", paholeMissing()).describe("pahole reads the same fixture files", () => {
   const dir = mkdtempSync(join(tmpdir(), "memdesc-kernels-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const pahole = (args: string[]) => {

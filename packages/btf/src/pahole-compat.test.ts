@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { formatPahole, formatPaholeEnum } from "@memdesc/core/layout";
+import { needs } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
 import { fixtureBtf, fixtureManifest, fixturePahole, hasVmlinux, VMLINUX } from "../test/fixture.js";
 import { Kind } from "./kinds.js";
@@ -27,8 +28,10 @@ describe("formatPahole on the Linux 6.18 fixture", () => {
 });
 
 const pahole = spawnSync("pahole", ["--version"], { encoding: "utf8" });
-const why = !hasVmlinux ? `${VMLINUX} does not exist` : pahole.status !== 0 ? "pahole is not installed" : "";
-if (why) console.warn(`skipping the live pahole comparison: ${why}`);
+const live = needs({
+  "kernel BTF": hasVmlinux ? undefined : `${VMLINUX} does not exist`,
+  pahole: pahole.status === 0 ? undefined : "pahole is not installed (Debian: dwarves)",
+});
 
 /**
  * `pahole FILE` prints every struct and union; split that into one text per definition, by name (the first
@@ -60,7 +63,7 @@ function splitPahole(text: string): Map<string, string> {
   return out;
 }
 
-describe.skipIf(why !== "")("formatPahole on the running kernel", () => {
+live.describe("formatPahole on the running kernel", () => {
   it("prints the structs, unions and typedefs of anonymous ones in /sys/kernel/btf/vmlinux as pahole does", () => {
     const btf = readBtf(new Uint8Array(readFileSync(VMLINUX)), { file: VMLINUX });
     const all = spawnSync("pahole", [VMLINUX], { encoding: "utf8", maxBuffer: 1 << 30 });

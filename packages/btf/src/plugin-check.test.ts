@@ -5,6 +5,7 @@ import { ioptdesc } from "@memdesc/ioptdesc";
 import { netmem } from "@memdesc/netmem";
 import { ptdesc } from "@memdesc/ptdesc";
 import { slab } from "@memdesc/slab";
+import { needs } from "@memdesc/testkit";
 import { zpdesc } from "@memdesc/zpdesc";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -126,21 +127,23 @@ describe("checkPlugins against a kernel's BTF", () => {
     });
   });
 
-  describe.skipIf(!hasVmlinux)("against the running kernel", () => {
-    if (!hasVmlinux) console.warn(`${VMLINUX} does not exist here; skipping the live plugin check`);
-    it("passes every first-party plugin", () => {
-      const btf = readBtf(readFileSync(VMLINUX), { file: VMLINUX });
-      const result = checkPlugins(
-        btf,
-        createRegistry({ plugins: firstParty(), abi: btf.abi, config: linux618 }),
-      );
-      const failing = result.plugins.flatMap((p) =>
-        [
-          ...p.fields.filter((f) => f.status !== "ok" && f.status !== "kernel-only"),
-          ...p.overlay.filter((r) => r.status === "fail" || r.status === "missing"),
-        ].map((x) => `${p.kind}: ${"path" in x ? `${x.path} ${x.status}` : x.message}`),
-      );
-      expect(failing).toEqual([]);
-    });
-  });
+  needs("kernel BTF", hasVmlinux ? undefined : `${VMLINUX} does not exist`).describe(
+    "against the running kernel",
+    () => {
+      it("passes every first-party plugin", () => {
+        const btf = readBtf(readFileSync(VMLINUX), { file: VMLINUX });
+        const result = checkPlugins(
+          btf,
+          createRegistry({ plugins: firstParty(), abi: btf.abi, config: linux618 }),
+        );
+        const failing = result.plugins.flatMap((p) =>
+          [
+            ...p.fields.filter((f) => f.status !== "ok" && f.status !== "kernel-only"),
+            ...p.overlay.filter((r) => r.status === "fail" || r.status === "missing"),
+          ].map((x) => `${p.kind}: ${"path" in x ? `${x.path} ${x.status}` : x.message}`),
+        );
+        expect(failing).toEqual([]);
+      });
+    },
+  );
 });

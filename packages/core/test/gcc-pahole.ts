@@ -3,18 +3,22 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Why the gcc + pahole oracle cannot run here, or undefined when it can. */
-export function oracleUnavailable(): string | undefined {
-  for (const [tool, args] of [
-    ["gcc", ["--version"]],
-    ["pahole", ["--version"]],
-  ] as const) {
-    const r = spawnSync(tool, args, { encoding: "utf8" });
-    if (r.error || r.status !== 0) return `${tool} is not installed`;
+/** Why each tool of the gcc + pahole oracle cannot run here (undefined where it can): 64-bit needs gcc and
+ * pahole, i386 also `gcc -m32` (no headers or libraries: the sources include nothing and are only compiled). */
+export function oracleTools(): { gcc?: string; pahole?: string; "gcc -m32"?: string } {
+  const missing = (tool: string) => {
+    const r = spawnSync(tool, ["--version"], { encoding: "utf8" });
+    return r.error || r.status !== 0 ? `${tool} is not installed` : undefined;
+  };
+  const gcc = missing("gcc");
+  const pahole = missing("pahole") && "pahole is not installed (Debian: dwarves)";
+  let m32: string | undefined = gcc;
+  if (!gcc) {
+    const built = compile("struct t { long x; }; struct t v;\n", true);
+    if (built.ok) rmSync(built.dir, { recursive: true, force: true });
+    else m32 = `gcc cannot build -m32 objects: ${built.error.trim()}`;
   }
-  const m32 = compile("struct t { long x; }; struct t v;\n", true);
-  if (!m32.ok) return `gcc cannot build -m32 objects: ${m32.error}`;
-  return undefined;
+  return { gcc, pahole, "gcc -m32": m32 };
 }
 
 export interface PaholeOutputs {

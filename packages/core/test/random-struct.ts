@@ -130,13 +130,35 @@ const scalarField = (abi: Abi) =>
     dims,
     aligned: alignment,
   });
-// Widths up to the type's full size (`long` counts as 4 bytes so the same test runs on i386), or 0.
-const bitsField = fc
-  .tuple(fc.nat({ max: integers.length - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.boolean())
-  .map(([leafIndex, frac, named]) => {
+/**
+ * Widths drawn uniformly over the whole range: 1 to the type's full width when named, 0 to it when not
+ * (`long` counts as 4 bytes so the same test runs on i386; `_Bool` is 1 bit). Most land between the ends, so
+ * neighbours share storage units, straddle them and start new ones.
+ */
+const bitsField = fc.tuple(fc.nat({ max: integers.length - 1 }), fc.boolean()).chain(([leafIndex, named]) => {
+  const max = integers[leafIndex]!.type === b._Bool ? 1 : integerSize(leafIndex) * 8;
+  return fc
+    .integer({ min: named ? 1 : 0, max })
+    .map((bits) => ({ k: "bits" as const, leaf: leafIndex, bits, named }));
+});
+
+/**
+ * Runs of named bitfields of one type, as kernel structs pack flags: half fill their storage unit exactly (cut
+ * at random points, so a field ends on the unit's last bit), half take widths at random (so one straddles).
+ */
+const bitRun = fc
+  .tuple(fc.nat({ max: integers.length - 1 }), fc.boolean())
+  .filter(([leafIndex]) => integers[leafIndex]!.type !== b._Bool)
+  .chain(([leafIndex, fill]) => {
     const max = integerSize(leafIndex) * 8;
-    const width = integers[leafIndex]!.type === b._Bool ? 1 : Math.round(frac * max);
-    return { k: "bits" as const, leaf: leafIndex, bits: named ? Math.max(1, width) : width, named };
+    const widths = fill
+      ? fc
+          .uniqueArray(fc.integer({ min: 1, max: max - 1 }), { minLength: 1, maxLength: 4 })
+          .map((cuts) =>
+            [0, ...cuts.sort((x, y) => x - y), max].slice(1).map((c, i, all) => c - (i ? all[i - 1]! : 0)),
+          )
+      : fc.array(fc.integer({ min: 1, max }), { minLength: 2, maxLength: 5 });
+    return widths.map((ws) => ws.map((bits) => ({ k: "bits" as const, leaf: leafIndex, bits, named: true })));
   });
 
 type Abi = "lp64" | "ilp32";
@@ -159,7 +181,9 @@ function aggregateSpec(abi: Abi, depth: number): fc.Arbitrary<AggregateSpec> {
     kind: fc.constantFrom("struct" as const, "struct" as const, "union" as const),
     packed: fc.constantFrom(false, false, false, true),
     aligned: fc.constantFrom(0, 0, 0, 0, 8, 16, 64),
-    fields: fc.array(fc.oneof(...fields), { minLength: 1, maxLength: 8 }),
+    fields: fc
+      .array(fc.oneof(...fields.map((f) => f.map((x) => [x])), bitRun), { minLength: 1, maxLength: 8 })
+      .map((groups) => groups.flat()),
   });
 }
 

@@ -223,6 +223,82 @@ describe("anomalies are reported, not hidden", () => {
     expect(c.uses.file.descriptors).toBe(1);
   });
 
+  // Every anomaly a read racing the kernel can show, by hand, the answers worked out from the rules (a descriptor
+  // per head, order log2 of head and tails; a tail belongs only to an open head of its own use), for any chunking.
+  const chunkings = [1, 2, 3, 65536];
+  const headOf = (word: bigint) => word | w(KPF.HEAD);
+  const tailOf = (word: bigint) => word | w(KPF.TAIL);
+  const kinds = (c: ReturnType<typeof classifyWords>) =>
+    c.anomalies.examples.map((a) => [a.kind, a.pfn, a.pages]);
+
+  it("tails after a head of another use: the head stands alone, the tails are orphans", () => {
+    for (const chunkPfns of chunkings) {
+      const c = classifyWords([headOf(anon), tailOf(slab), tailOf(slab), buddy, ...folio(file, 1)], {
+        chunkPfns,
+      });
+      expect(c.uses.anon, `chunk ${chunkPfns}`).toEqual({ pages: 1, descriptors: 1, orders: [1] });
+      expect(c.uses.slab).toEqual({ pages: 2, descriptors: 0, orders: [] });
+      expect(c.uses.file).toEqual({ pages: 2, descriptors: 1, orders: [0, 1] });
+      expect(c.anomalies.counts).toEqual({
+        "orphan-tail": 1,
+        "not-power-of-two": 0,
+        misaligned: 0,
+        "lonely-head": 1,
+      });
+      expect(kinds(c)).toEqual([
+        ["lonely-head", 0, 1],
+        ["orphan-tail", 1, 2],
+      ]);
+    }
+  });
+
+  it("repeated heads: every head but the last stands alone, and none is lost", () => {
+    for (const chunkPfns of chunkings) {
+      // Three identical heads, then the last one's tail; then heads of two uses in a row.
+      const c = classifyWords(
+        [...times(headOf(file), 3), tailOf(file), headOf(anon), headOf(file), tailOf(file)],
+        {
+          chunkPfns,
+        },
+      );
+      expect(c.uses.file, `chunk ${chunkPfns}`).toEqual({ pages: 6, descriptors: 4, orders: [2, 2] });
+      expect(c.uses.anon).toEqual({ pages: 1, descriptors: 1, orders: [1] });
+      // The heads at 0, 1 and 4 stand alone; 2+3 and 5+6 are order-1 folios, 5+6 misaligned.
+      expect(c.anomalies.counts).toEqual({
+        "orphan-tail": 0,
+        "not-power-of-two": 0,
+        misaligned: 1,
+        "lonely-head": 3,
+      });
+      expect(c.quirks.tails).toBe(2);
+    }
+  });
+
+  it("tails with no head: at the start of the span, after an order-0 page, after a free block", () => {
+    for (const chunkPfns of chunkings) {
+      const c = classifyWords(
+        [tailOf(file), tailOf(file), file, tailOf(file), ...times(buddy, 2), tailOf(anon)],
+        { chunkPfns, startPfn: 64 },
+      );
+      expect(c.uses.file, `chunk ${chunkPfns}`).toEqual({ pages: 4, descriptors: 1, orders: [1] });
+      expect(c.uses.anon).toEqual({ pages: 1, descriptors: 0, orders: [] });
+      expect(c.anomalies.counts["orphan-tail"]).toBe(3);
+      expect(kinds(c)).toEqual([
+        ["orphan-tail", 64, 2],
+        ["orphan-tail", 67, 1],
+        ["orphan-tail", 70, 1],
+      ]);
+    }
+  });
+
+  it("a head at the end of the span: one descriptor, a lonely head", () => {
+    for (const chunkPfns of chunkings) {
+      const c = classifyWords([...folio(slab, 1), headOf(slab)], { chunkPfns, startPfn: 8 });
+      expect(c.uses.slab, `chunk ${chunkPfns}`).toEqual({ pages: 3, descriptors: 2, orders: [1, 1] });
+      expect(kinds(c)).toEqual([["lonely-head", 10, 1]]);
+    }
+  });
+
   it("bits no kernel sets", () => {
     const c = classifyWords([bits(27) | file, bits(1), bits(50)]);
     expect(c.quirks.unknownBits).toBe(3);

@@ -6,6 +6,7 @@ export {
   mutatedText,
   textMutation,
 } from "./fuzz.js";
+export { needs, type OracleName, oracleNames, oraclesRequired } from "./oracles.js";
 export { generatedReadme, markdownTable } from "./readme.js";
 export { paholeReference, readReference, referenceDir } from "./reference.js";
 export { canSwitchUser, copyForUnprivilegedUser, nobody, type UnprivilegedCopy } from "./unprivileged.js";

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { readReference } from "@memdesc/testkit";
+import { needs, readReference } from "@memdesc/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { gccPahole, oracleUnavailable } from "../../test/gcc-pahole.js";
+import { gccPahole, oracleTools } from "../../test/gcc-pahole.js";
 import { emit, topSpec } from "../../test/random-struct.js";
 import { linux618Measured } from "../kernel/config.js";
 import { page } from "../kernel/page.js";
@@ -159,10 +159,9 @@ describe("paholeRows", () => {
   });
 });
 
-const unavailable = oracleUnavailable();
-if (unavailable) console.warn(`skipping pahole rows against gcc + pahole: ${unavailable}`);
+const { gcc, pahole } = oracleTools();
 
-describe.skipIf(unavailable !== undefined)("paholeRows against gcc + pahole", () => {
+needs({ gcc, pahole }).describe("paholeRows against gcc + pahole", () => {
   it("reads pahole's own printout of random structs as the layout engine lays them out", () => {
     fc.assert(
       fc.property(topSpec("lp64"), (spec) => {

@@ -1,10 +1,15 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import { memdesc8, miscSubtypes, path32 } from "../design/builtin.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { buddy16, memdesc8, miscSubtypes, path32, today } from "../design/builtin.js";
 import { defineDesign } from "../design/schema.js";
-import { WordCodec, WordCodecError } from "./codec.js";
+import { createWordCodec, WordCodec, WordCodecError } from "./codec.js";
 
-const codec = new WordCodec(memdesc8);
+// Made for each test, not at import: a codec that throws while being built must fail tests, not the file's
+// loading or a beforeAll (which skip the tests, and a mutation run does not count skips as failures).
+let codec: WordCodec;
+beforeEach(() => {
+  codec = new WordCodec(memdesc8);
+});
 const address = fc.bigInt({ min: 0n, max: (1n << 60n) - 1n }).map((a) => a << 4n);
 
 const codeOf = (f: () => unknown) => {
@@ -77,7 +82,10 @@ describe("memdesc word codec", () => {
 
   it("decodes the 32-byte design's buddy aliases: low two bits 00 is Buddy", () => {
     const p = new WordCodec(path32);
-    for (const lo of [0x1000, 0x1004, 0x1008, 0x100c]) expect(p.decode(BigInt(lo)).kind).toBe("buddy");
+    for (const lo of [0x1000, 0x1004, 0x1008, 0x100c]) {
+      expect(p.decode(BigInt(lo))).toMatchObject({ tag: 0, kind: "buddy" });
+      expect(p.readTag(lo)).toBe(0);
+    }
     expect(p.decode(0x1002n)).toEqual({ tag: 2, kind: "folio", storage: "pointer", address: 0x1000n });
     // A buddy word's low two bits stay 00 whatever its fields, so it always reads as Buddy.
     const word = p.encode({ kind: "buddy", fields: { order: 9, slot: 7 } });
@@ -129,5 +137,237 @@ describe("memdesc word codec", () => {
     expect(() => codec.encode({ kind: "folio", address: 0x1008 })).toThrow(
       "descriptor address 0x1008 is not 16-byte aligned, so it would overwrite the type bits",
     );
+  });
+});
+
+/** The code and message of the WordCodecError `f` throws. */
+const errorOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(WordCodecError);
+    return { code: (e as WordCodecError).code, message: (e as WordCodecError).message };
+  }
+  throw new Error("expected a WordCodecError");
+};
+
+describe("memdesc word codec: edges and messages", () => {
+  it("takes addresses up to the last aligned one below 2^64, and words up to 2^64 - 1", () => {
+    const top = (1n << 64n) - 16n;
+    expect(codec.encode({ kind: "folio", address: top })).toBe(top | 2n);
+    expect(errorOf(() => codec.encode({ kind: "folio", address: 1n << 64n }))).toEqual({
+      code: "ADDRESS_RANGE",
+      message: "descriptor address 0x10000000000000000 does not fit in a 64-bit word",
+    });
+    expect(errorOf(() => codec.encode({ kind: "folio", address: -16n })).code).toBe("ADDRESS_RANGE");
+    expect(codec.decode((1n << 64n) - 1n).tag).toBe(15);
+    expect(errorOf(() => codec.decode(1n << 64n))).toEqual({
+      code: "ADDRESS_RANGE",
+      message: "0x10000000000000000 is not a 64-bit word",
+    });
+    expect(errorOf(() => codec.decode(-1n)).code).toBe("ADDRESS_RANGE");
+  });
+
+  it("tags 0 to 15 are in range, others are not, each error naming the range", () => {
+    expect(codec.encode({ tag: 0, fields: {} })).toBe(0n);
+    expect(codec.encode({ tag: 15, address: 16 })).toBe(31n);
+    expect(errorOf(() => codec.encode({ tag: 16, address: 0 }))).toEqual({
+      code: "TAG_RANGE",
+      message: "tag 16 is outside 0..15 (4 type bits)",
+    });
+    expect(errorOf(() => codec.encode({ tag: 1.5, address: 0 })).code).toBe("TAG_RANGE");
+  });
+
+  it("names the kind, design and fields in its messages", () => {
+    expect(errorOf(() => codec.encode({ kind: "misc", address: 16 })).message).toBe(
+      "misc is stored inline in memdesc-8, not as a pointer",
+    );
+    expect(errorOf(() => codec.encode({ kind: "folio", fields: {} })).message).toBe(
+      "folio is a pointer type in memdesc-8; give an address",
+    );
+    expect(errorOf(() => codec.encodeEntry({ kind: "folio", fields: {} }))).toEqual({
+      code: "NOT_INLINE",
+      message: "folio is a pointer type in memdesc-8; give an address",
+    });
+    expect(errorOf(() => codec.tagOf("nothing"))).toEqual({
+      code: "UNKNOWN_KIND",
+      message: 'design memdesc-8 has no type for kind "nothing"',
+    });
+    expect(errorOf(() => codec.encode({ kind: "misc", fields: { colour: 1 } })).message).toBe(
+      'misc has no inline field "colour" in memdesc-8 (fields: subtype, mappable, order, zone, node)',
+    );
+    expect(errorOf(() => codec.encode({ kind: "misc", fields: { order: -1 } }))).toEqual({
+      code: "PAYLOAD_OVERFLOW",
+      message: "misc.order = -1 does not fit in 6 bits (0..63)",
+    });
+    expect(errorOf(() => codec.writePointer(new Uint32Array(2), 0, 2, -16))).toEqual({
+      code: "MISALIGNED",
+      message: "descriptor address -16 is not 16-byte aligned",
+    });
+  });
+
+  it("a design without a memdesc word has no codec to speak of", () => {
+    const none = new WordCodec(today);
+    for (const f of [
+      () => none.encode({ tag: 0, fields: {} }),
+      () => none.encodeEntry({ tag: 0, fields: {} }),
+      () => none.decode(0n),
+      () => none.tagOf("folio"),
+    ])
+      expect(errorOf(f)).toEqual({
+        code: "NO_WORD",
+        message: "design today has no memdesc word: descriptors overlay struct page",
+      });
+  });
+
+  it("16-byte entries (buddy Option 1): the order and prev in word 1, encoded and decoded whole", () => {
+    const c = new WordCodec(buddy16);
+    const entry = c.encodeEntry({ kind: "buddy", fields: { next: 0x123, order: 9, prev: 0x456 } });
+    expect(entry).toEqual([(0x123n << 4n) | 1n, (0x456n << 4n) | 9n]);
+    expect(c.decodeEntry(entry)).toEqual({
+      tag: 1,
+      kind: "buddy",
+      storage: "inline",
+      fields: { next: 0x123n, order: 9n, prev: 0x456n },
+    });
+    // decode() sees only word 0's fields; encode() refuses fields that land in word 1.
+    expect(c.decode(entry[0]!)).toEqual({
+      tag: 1,
+      kind: "buddy",
+      storage: "inline",
+      fields: { next: 0x123n },
+    });
+    expect(errorOf(() => c.encode({ kind: "buddy", fields: { order: 9 } }))).toEqual({
+      code: "UNKNOWN_FIELD",
+      message: "buddy has fields in word 1 of its 16-byte entry; encode the whole entry with encodeEntry()",
+    });
+    expect(c.encode({ kind: "buddy", fields: { next: 1 } })).toBe(0x11n);
+    // A pointer entry: the word, then a zero word; a pointer word decodes as itself.
+    expect(c.encodeEntry({ kind: "folio", address: 0x1000 })).toEqual([0x1002n, 0n]);
+    expect(c.decodeEntry([0x1002n, 0x55n])).toEqual({
+      tag: 2,
+      kind: "folio",
+      storage: "pointer",
+      address: 0x1000n,
+    });
+    expect(c.decodeEntry([])).toEqual(c.decode(0n));
+    // An 8-byte entry has one word.
+    expect(codec.encodeEntry({ kind: "folio", address: 0x1000 })).toEqual([0x1002n]);
+    expect(codec.encodeEntry({ tag: 3, address: 0x20 })).toEqual([0x23n]);
+  });
+
+  it("tags of unnamed types: encoded by number, named by number in messages", () => {
+    const spare = memdesc8.typeTable.find((e) => e.kind === undefined);
+    if (!spare) return expect(memdesc8.typeTable.every((e) => e.kind !== undefined)).toBe(true);
+    expect(codec.kindOf(spare.tag)).toBeUndefined();
+    if (spare.storage === "pointer")
+      expect(errorOf(() => codec.encode({ tag: spare.tag, fields: {} })).message).toBe(
+        `tag ${spare.tag} is a pointer type in memdesc-8; give an address`,
+      );
+  });
+
+  it("the typed-array hot path at pages 0 and 3, 64-bit and 32-bit words", () => {
+    const words = new Uint32Array(8);
+    codec.writePointer(words, 0, 2, 0x12_3456_7890);
+    codec.writePointer(words, 3, 5, 2 ** 40 + 16);
+    expect([...words]).toEqual([0x3456_7892, 0x12, 0, 0, 0, 0, 0x15, 0x100]);
+    expect([codec.readAddress(words, 0), codec.readTagAt(words, 0)]).toEqual([0x12_3456_7890, 2]);
+    expect([codec.readAddress(words, 3), codec.readTagAt(words, 3)]).toEqual([2 ** 40 + 16, 5]);
+    const p = new WordCodec(
+      defineDesign({
+        name: "memdesc-4",
+        title: "4-byte word",
+        entryBytes: 4,
+        wordBits: 32,
+        wordBitsReason: "a test of the codec's 32-bit path",
+        typeBits: 4,
+        typeTable: [{ tag: 2, kind: "folio", meaning: "File", storage: "pointer" }],
+      }),
+    );
+    const w32 = new Uint32Array(4);
+    p.writePointer(w32, 3, 2, 0x1000);
+    expect([...w32]).toEqual([0, 0, 0, 0x1002]);
+    expect(errorOf(() => p.writePointer(w32, 0, 2, 2 ** 32))).toEqual({
+      code: "ADDRESS_RANGE",
+      message: "descriptor address 4294967296 does not fit in 32 bits",
+    });
+  });
+
+  it("an inline type with no payload decodes to no fields, and takes none", () => {
+    const d = defineDesign({
+      name: "bare",
+      title: "inline type without fields",
+      entryBytes: 8,
+      typeBits: 4,
+      typeTable: [
+        { tag: 0, kind: "misc", meaning: "Misc", storage: "inline" },
+        { tag: 2, kind: "folio", meaning: "File", storage: "pointer" },
+      ],
+    });
+    const c = new WordCodec(d);
+    expect(c.decode(0xff0n)).toEqual({ tag: 0, kind: "misc", storage: "inline", fields: {} });
+    expect(c.decodeEntry([0xff0n])).toEqual({ tag: 0, kind: "misc", storage: "inline", fields: {} });
+    expect(errorOf(() => c.encode({ kind: "misc", fields: { x: 1 } })).message).toBe(
+      'misc has no inline field "x" in bare',
+    );
+    expect(c.encode({ tag: 0, fields: {} })).toBe(0n);
+  });
+
+  it("tags no type has (14 and 15 in memdesc-8): no kind, no fields, named by number", () => {
+    expect([codec.kindOf(14), codec.kindOf(15)]).toEqual([undefined, undefined]);
+    const noField = 'tag 14 has no inline field "x" in memdesc-8';
+    expect(errorOf(() => codec.encode({ tag: 14, fields: { x: 1 } }))).toEqual({
+      code: "UNKNOWN_FIELD",
+      message: noField,
+    });
+    expect(errorOf(() => codec.encodeEntry({ tag: 14, fields: { x: 1 } }))).toEqual({
+      code: "UNKNOWN_FIELD",
+      message: noField,
+    });
+    expect(codec.encodeEntry({ tag: 14, fields: {} })).toEqual([14n]);
+    expect(codec.decode(0x1en)).toEqual({ tag: 14, kind: undefined, storage: "pointer", address: 0x10n });
+  });
+
+  it("a pointer type with no kind is named by its tag", () => {
+    const d = defineDesign({
+      name: "anonymous-pointer",
+      title: "a pointer type without a kind",
+      entryBytes: 8,
+      typeBits: 4,
+      typeTable: [{ tag: 2, meaning: "something", storage: "pointer" }],
+    });
+    const c = new WordCodec(d);
+    const message = "tag 2 is a pointer type in anonymous-pointer; give an address";
+    expect(errorOf(() => c.encode({ tag: 2, fields: {} })).message).toBe(message);
+    expect(errorOf(() => c.encodeEntry({ tag: 2, fields: {} })).message).toBe(message);
+  });
+
+  it("a descriptor at address 0 and createWordCodec()", () => {
+    const words = new Uint32Array(2);
+    codec.writePointer(words, 0, 2, 0);
+    expect([...words]).toEqual([2, 0]);
+    expect(createWordCodec(memdesc8).encode({ kind: "folio", address: 16 })).toBe(18n);
+    expect(new WordCodec(memdesc8).tagOf("slab")).toBe(5);
+  });
+
+  it("a registry's assignments: kinds to tags, the design's payload first, the plugin's where it has none", () => {
+    const own = [{ name: "x", bit: 4, width: 8 }];
+    const c = new WordCodec(
+      memdesc8,
+      new Map([
+        ["misc", { tag: 0, storage: "inline" as const, payload: own }],
+        ["widget", { tag: 14, storage: "inline" as const, payload: own }],
+        ["gadget", { tag: 13, storage: "inline" as const }],
+      ]),
+    );
+    expect(c.tagOf("widget")).toBe(14);
+    expect(c.kindOf(14)).toBe("widget");
+    expect(c.encode({ kind: "widget", fields: { x: 255 } })).toBe(0xffen);
+    // misc keeps the design's fields (order at bit 12), not the plugin's.
+    expect(c.encode({ kind: "misc", fields: { order: 1 } })).toBe(0x1000n);
+    expect(errorOf(() => c.encode({ kind: "gadget", fields: { x: 1 } })).message).toBe(
+      'gadget has no inline field "x" in memdesc-8',
+    );
+    expect(c.decode(0xffen)).toEqual({ tag: 14, kind: "widget", storage: "inline", fields: { x: 255n } });
   });
 });

@@ -1,12 +1,12 @@
 import { type SpawnSyncReturns, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRegistry } from "@memdesc/core";
 import { folio } from "@memdesc/folio";
 import { ptdesc } from "@memdesc/ptdesc";
 import { slab } from "@memdesc/slab";
-import { canSwitchUser, copyForUnprivilegedUser, nobody } from "@memdesc/testkit";
+import { canSwitchUser, copyForUnprivilegedUser, needs, nobody } from "@memdesc/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { KpageflagsError } from "../errors.js";
 import { surveyReport } from "../report.js";
@@ -27,91 +27,90 @@ function unreadable(path: string): string | undefined {
 }
 
 const why = unreadable("/proc/kpageflags");
-if (why)
-  console.warn(
-    `live /proc/kpageflags tests skipped: ${why} (run the tests as root on Linux to include them)`,
-  );
 
 const dir = mkdtempSync(join(tmpdir(), "kpf-proc-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(why !== undefined)("live survey of this machine's /proc/kpageflags", () => {
-  it("classifies every PFN up to the section-rounded end of RAM", async () => {
-    let calls = 0;
-    let last = 0;
-    const s = await surveyProc({
-      onProgress: (done) => {
-        calls++;
-        expect(done).toBeGreaterThan(last);
-        last = done;
-      },
+needs("/proc/kpageflags", why && `${why} (run the tests as root on Linux)`).describe(
+  "live survey of this machine's /proc/kpageflags",
+  () => {
+    it("classifies every PFN up to the section-rounded end of RAM", async () => {
+      let calls = 0;
+      let last = 0;
+      const s = await surveyProc({
+        onProgress: (done) => {
+          calls++;
+          expect(done).toBeGreaterThan(last);
+          last = done;
+        },
+      });
+      const ram = readIomem()!;
+      const end = ram.ranges[ram.ranges.length - 1]!.end;
+      expect(s.pfnCount).toBe(Math.ceil(end / s.sectionPfns) * s.sectionPfns);
+      expect(last).toBe(s.pfnCount);
+      expect(calls).toBe(Math.ceil(s.pfnCount / 65536));
+      expect(surveyUses.reduce((n, u) => n + s.uses[u].pages, 0)).toBe(s.pfnCount);
+      expect(s.flagWords.reduce((n, f) => n + f.pages, 0)).toBe(s.pfnCount);
+      // Every PFN outside System RAM either reads 0 (a hole) or is flagged (firmware-reserved low pages).
+      expect(s.uses.hole.pages + s.ram.flaggedOutsideRam).toBe(s.pfnCount - s.ram.pagesInSpan);
+      expect(s.ram.pagesInSpan).toBe(ram.pages);
+      for (const u of ["free", "file", "slab", "pagetable", "reserved", "kernel"] as const)
+        expect(s.uses[u].pages, u).toBeGreaterThan(0);
+      expect(s.uses.slab.descriptors).toBeLessThan(s.uses.slab.pages);
+      expect(s.quirks.unknownBits).toBe(0);
+      expect(s.source).toMatchObject({ kind: "proc", path: "/proc/kpageflags" });
     });
-    const ram = readIomem()!;
-    const end = ram.ranges[ram.ranges.length - 1]!.end;
-    expect(s.pfnCount).toBe(Math.ceil(end / s.sectionPfns) * s.sectionPfns);
-    expect(last).toBe(s.pfnCount);
-    expect(calls).toBe(Math.ceil(s.pfnCount / 65536));
-    expect(surveyUses.reduce((n, u) => n + s.uses[u].pages, 0)).toBe(s.pfnCount);
-    expect(s.flagWords.reduce((n, f) => n + f.pages, 0)).toBe(s.pfnCount);
-    // Every PFN outside System RAM either reads 0 (a hole) or is flagged (firmware-reserved low pages).
-    expect(s.uses.hole.pages + s.ram.flaggedOutsideRam).toBe(s.pfnCount - s.ram.pagesInSpan);
-    expect(s.ram.pagesInSpan).toBe(ram.pages);
-    for (const u of ["free", "file", "slab", "pagetable", "reserved", "kernel"] as const)
-      expect(s.uses[u].pages, u).toBeGreaterThan(0);
-    expect(s.uses.slab.descriptors).toBeLessThan(s.uses.slab.pages);
-    expect(s.quirks.unknownBits).toBe(0);
-    expect(s.source).toMatchObject({ kind: "proc", path: "/proc/kpageflags" });
-  });
 
-  it("reads kpagecount and kpagecgroup in lockstep", async () => {
-    const s = await surveyProc({ counts: true, cgroups: true });
-    expect(s.mapcount).toBeDefined();
-    expect(s.mapcount!.mappedPages.file + s.mapcount!.mappedPages.anon).toBeGreaterThan(0);
-    expect(s.mapcount!.mappedPages.uninit + s.mapcount!.mappedPages.hole).toBe(0);
-    // Pages freed between the flags and count reads of a chunk; small next to all free memory.
-    expect(s.mapcount!.freeButMapped).toBeLessThan(s.uses.free.pages / 100);
-    expect(s.cgroups!.chargedPages).toBeGreaterThan(0);
-  });
+    it("reads kpagecount and kpagecgroup in lockstep", async () => {
+      const s = await surveyProc({ counts: true, cgroups: true });
+      expect(s.mapcount).toBeDefined();
+      expect(s.mapcount!.mappedPages.file + s.mapcount!.mappedPages.anon).toBeGreaterThan(0);
+      expect(s.mapcount!.mappedPages.uninit + s.mapcount!.mappedPages.hole).toBe(0);
+      // Pages freed between the flags and count reads of a chunk; small next to all free memory.
+      expect(s.mapcount!.freeButMapped).toBeLessThan(s.uses.free.pages / 100);
+      expect(s.cgroups!.chargedPages).toBeGreaterThan(0);
+    });
 
-  it("bills today's memmap exactly as the kernel counts it: (nr_memmap_pages + nr_memmap_boot_pages) × page size", async () => {
-    const s = await surveyProc();
-    const rows = surveyReport(s, createRegistry({ plugins: [folio(), slab(), ptdesc()] })).crossCheck;
-    const memmap = rows.find((r) => r.what === "today's memmap");
-    const hvo = s.kernel?.hugetlbOptimizeVmemmap === 1 && s.uses.hugetlb.pages > 0;
-    if (!memmap || hvo) {
-      console.warn(
-        `memmap check skipped: ${memmap ? "HVO has freed part of the memmap here" : "no nr_memmap counters"}`,
+    it("bills today's memmap exactly as the kernel counts it: (nr_memmap_pages + nr_memmap_boot_pages) × page size", async () => {
+      const s = await surveyProc();
+      const rows = surveyReport(s, createRegistry({ plugins: [folio(), slab(), ptdesc()] })).crossCheck;
+      const memmap = rows.find((r) => r.what === "today's memmap");
+      const hvo = s.kernel?.hugetlbOptimizeVmemmap === 1 && s.uses.hugetlb.pages > 0;
+      if (!memmap || hvo) {
+        console.warn(
+          `memmap check skipped: ${memmap ? "HVO has freed part of the memmap here" : "no nr_memmap counters"}`,
+        );
+        return;
+      }
+      expect(memmap.difference).toBe(0);
+      expect(memmap.kernel).toBe(
+        ((s.kernel!.vmstat!.nr_memmap_pages ?? 0) + (s.kernel!.vmstat!.nr_memmap_boot_pages ?? 0)) * 4096,
       );
-      return;
-    }
-    expect(memmap.difference).toBe(0);
-    expect(memmap.kernel).toBe(
-      ((s.kernel!.vmstat!.nr_memmap_pages ?? 0) + (s.kernel!.vmstat!.nr_memmap_boot_pages ?? 0)) * 4096,
-    );
-    // The other checks are there too, each with the counter it compares against.
-    for (const what of [
-      "file pages",
-      "anon pages (and KSM)",
-      "slab pages",
-      "slabs",
-      "page tables",
-      "free pages",
-    ])
-      expect(rows.map((r) => r.what)).toContain(what);
-  });
+      // The other checks are there too, each with the counter it compares against.
+      for (const what of [
+        "file pages",
+        "anon pages (and KSM)",
+        "slab pages",
+        "slabs",
+        "page tables",
+        "free pages",
+      ])
+        expect(rows.map((r) => r.what)).toContain(what);
+    });
 
-  it("captures a snapshot that surveys exactly as the capture did", async () => {
-    const path = join(dir, "live.mdsnap");
-    const w = await captureSnapshot(path, { cgroups: false });
-    const snap = readSnapshot(path);
-    expect(snap.header.files).toEqual({ kpageflags: true, kpagecount: true, kpagecgroup: false });
-    expect(snap.header.pfnCount).toBe(w.survey.pfnCount);
-    // The counters come from the snapshot too: the same answer, read on any machine.
-    const s = await survey(snap.source, { root: snap.root() });
-    expect({ ...s, source: undefined }).toEqual({ ...w.survey, source: undefined });
-    expect(s.kernel?.read).toContain("/proc/vmstat");
-  });
-});
+    it("captures a snapshot that surveys exactly as the capture did", async () => {
+      const path = join(dir, "live.mdsnap");
+      const w = await captureSnapshot(path, { cgroups: false });
+      const snap = readSnapshot(path);
+      expect(snap.header.files).toEqual({ kpageflags: true, kpagecount: true, kpagecgroup: false });
+      expect(snap.header.pfnCount).toBe(w.survey.pfnCount);
+      // The counters come from the snapshot too: the same answer, read on any machine.
+      const s = await survey(snap.source, { root: snap.root() });
+      expect({ ...s, source: undefined }).toEqual({ ...w.survey, source: undefined });
+      expect(s.kernel?.read).toContain("/proc/vmstat");
+    });
+  },
+);
 
 /** A directory holding `proc/` with the given files, as `--root` reads it. */
 function fakeRoot(prefix: string, files: Record<string, Uint8Array> = {}): string {
@@ -172,12 +171,11 @@ describe("unreadable page maps: one clear error with what to do", () => {
   });
 
   const pkg = new URL("../..", import.meta.url).pathname;
-  const asNobody = canSwitchUser() && existsSync(join(pkg, "dist/index.js")) && !why;
-  if (!asNobody)
-    console.warn(
-      "permission-denied test skipped: it needs root (to run a child as nobody), a live /proc and a built dist/",
-    );
-  it.skipIf(!asNobody)("permission denied: says to run as root or pass a snapshot", () => {
+  const asNobody = needs({
+    root: canSwitchUser() ? undefined : "not root: cannot run a child as nobody",
+    "/proc/kpageflags": why,
+  });
+  asNobody.it("permission denied: says to run as root or pass a snapshot", () => {
     // The child runs a world-readable copy of the package: it cannot enter a checkout in a 0700 directory.
     const copy = copyForUnprivilegedUser(pkg);
     const dist = join(copy.dir, "dist/index.js");

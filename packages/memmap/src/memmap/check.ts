@@ -33,7 +33,8 @@ export interface CheckReport {
  *   links, which are walked and checked both ways), the first
  *   page of a block on the per-CPU list of its node and order (and on no other), a tail inside either, or one page
  *   of a live descriptor's or a Misc allocation whose words all agree;
- * - free pages = the buddy lists' sum + the per-CPU lists' `count`s;
+ * - free pages = the buddy lists' sum + the per-CPU lists' `count`s, and no two free buddies of one order below
+ *   the top are both in the lists (they would have merged);
  * - each descriptor slab's objects are live, waiting for RCU, or free, and the free ones are exactly those on its
  *   freelist and, for the CPU slab, the CPU freelist, read through the free pointers in their bytes; its struct
  *   slab holds `inuse` (objects less the slab's freelist, so all of them while frozen), `objects`, `frozen` (the
@@ -77,6 +78,17 @@ export function check(m: Memmap): CheckReport {
   }
   // Then buddy's free lists, walked (and, linked through the entries, checked link by link).
   const inBuddy = m.buddy.listedBlocks();
+  // `__free_one_page()` merges a freed block with its buddy while the buddy is free at the same order in the
+  // same zone (mm/page_alloc.c), so two free buddies of one order below MAX_PAGE_ORDER never both sit in the
+  // lists (blocks on the per-CPU lists are not in them, and are not merged with).
+  for (const [pfn, order] of inBuddy) {
+    if (order >= m.maxOrder) continue;
+    const buddy = pfn ^ (2 ** order);
+    if (buddy > pfn && inBuddy.get(buddy) === order && m.buddy.nodeOf(buddy) === m.buddy.nodeOf(pfn))
+      fail(
+        `free blocks ${hex(pfn)} and ${hex(buddy)} of order ${order} are buddies, both free and not merged`,
+      );
+  }
 
   // A Misc word does not say which use its pages were allocated for (a workload may put untyped pages in any),
   // so Misc pages are checked in total: what the counters hold beyond the descriptors' pages.

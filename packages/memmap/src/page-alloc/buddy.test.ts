@@ -82,6 +82,81 @@ describe("buddy allocator in the words", () => {
   });
 });
 
+describe("buddy allocator: everything allocated, then everything freed", () => {
+  /**
+   * The free blocks the kernel's buddy allocator holds for a node's free pages once every freed block has merged
+   * as far as `__free_one_page()` merges (mm/page_alloc.c): the largest naturally aligned, wholly free block at
+   * each free page, no larger than MAX_PAGE_ORDER, not crossing the node. Counts per order.
+   */
+  function kernelBlocks(free: (pfn: number) => boolean, lo: number, hi: number, maxOrder: number): number[] {
+    const counts = new Array<number>(maxOrder + 1).fill(0);
+    let pfn = lo;
+    while (pfn < hi) {
+      if (!free(pfn)) {
+        pfn++;
+        continue;
+      }
+      let order = 0;
+      for (let o = maxOrder; o > 0; o--) {
+        const n = 2 ** o;
+        if (pfn % n !== 0 || pfn + n > hi) continue;
+        let all = true;
+        for (let p = pfn; p < pfn + n && all; p++) all = free(p);
+        if (all) {
+          order = o;
+          break;
+        }
+      }
+      counts[order]!++;
+      pfn += 2 ** order;
+    }
+    return counts;
+  }
+
+  // Node ends that are and are not multiples of the largest block; frees in both directions (a block whose
+  // lower half is freed last merges with a buddy that ends at the node's end).
+  for (const [pages, nodes] of [
+    [4096, 2],
+    [1024 + 512 + 3, 1],
+    [3 * 1024 + 200, 2],
+  ] as const)
+    for (const order of ["ascending", "descending"] as const)
+      it(`${pages} pages on ${nodes} node(s), freed ${order}: merged back as the kernel would hold them`, () => {
+        const m = testMemmap({ pages, nodes });
+        const got: number[] = [];
+        for (let p = m.allocPagesMisc("unknown", 0, 0); p >= 0; p = m.allocPagesMisc("unknown", 0, 0))
+          got.push(p);
+        expect(m.buddy.freePageCount).toBe(0);
+        check(m);
+        got.sort((a, b) => (order === "ascending" ? a - b : b - a));
+        for (const p of got) m.freePagesMisc(p, 0);
+        m.drainAllPages();
+        check(m);
+        // Pages never handed out (the struct-slab cache's slab) stay in use.
+        const freed = new Set(got);
+        const starts = m.buddy.nodeStart;
+        const expected = Array.from({ length: nodes }, (_, n) =>
+          kernelBlocks((p) => freed.has(p), starts[n]!, starts[n + 1]!, m.maxOrder),
+        );
+        expect(m.buddyCounts()).toEqual(expected);
+        expect(m.buddy.freePageCount).toBe(got.length);
+      });
+
+  it("check() finds two free buddies of one order left unmerged", () => {
+    const m = testMemmap({ pages: 2048, nodes: 1 });
+    m.drainAllPages();
+    const r = m.allocPagesMisc("unknown", 4, 0);
+    expect(r % 16).toBe(0);
+    // Free its halves straight into the order-3 list, as a free that forgot to merge would.
+    const b = m.buddy;
+    for (const x of [r, r + 8]) {
+      b.writeTails(x, 8);
+      b.freeBootRange(0, x, x + 8);
+    }
+    expect(() => check(m)).toThrow(/are buddies, both free and not merged/);
+  });
+});
+
 describe("buddy-16: BuddyAllocator Option 1, the free lists linked through the 16-byte entries", () => {
   const entry = (m: ReturnType<typeof testMemmap>, pfn: number) => [
     (BigInt(m.words[4 * pfn + 1]!) << 32n) | BigInt(m.words[4 * pfn]!),
