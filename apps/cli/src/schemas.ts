@@ -53,7 +53,7 @@ export const surveyOutputSchema = z
   .object({
     source: z
       .object({
-        kind: z.enum(["proc", "raw", "snapshot"]),
+        kind: z.enum(["proc", "raw", "snapshot", "archive"]),
         path: z.string(),
         root: z
           .string()

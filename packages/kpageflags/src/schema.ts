@@ -176,7 +176,7 @@ void _hugetlbAgrees;
 export const surveySchema = z
   .object({
     source: z.object({
-      kind: z.enum(["proc", "raw", "snapshot"]),
+      kind: z.enum(["proc", "raw", "snapshot", "archive"]),
       path: z.string(),
       kernelRelease: z.string().optional(),
       machine: z.string().optional(),
