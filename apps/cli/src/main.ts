@@ -84,7 +84,10 @@ lazy(
       new Option("-s, --snapshot <file>", "survey a snapshot made by `memdesc capture`").conflicts("raw"),
     )
     .addOption(new Option("-r, --raw <file>", "survey a raw dump (sudo cat /proc/kpageflags > file)"))
-    .option("--root <dir>", "read DIR/proc/… and DIR/sys/… instead of this machine's (a copy made with cat)")
+    .option(
+      "--root <dir|archive>",
+      "read another machine's /proc and /sys: a capture archive (.tar.gz) made by `memdesc capture-script`, or a directory (the archive unpacked, or a copy made with cat)",
+    )
     .addOption(
       new Option("--by <what>", "also bill each NUMA node, zone or memory cgroup").choices([
         "node",
@@ -100,18 +103,50 @@ lazy(
     )
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(
+      new Option(
+        "-f, --format <format>",
+        "table (default); json (the --json document); ndjson or parquet (one row per use × design, with the host's identity); openmetrics (for node_exporter's textfile collector)",
+      ).choices(["table", "json", "ndjson", "parquet", "openmetrics"]),
+    )
     .addOption(jsonOption())
+    .option("-o, --output <file>", "write the output to FILE, complete or not at all (- for standard output)")
+    .option(
+      "-l, --label <key=value>",
+      "a label the output carries (team=storage); over a capture's own labels",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .addHelpText(
       "after",
       example(
         "sudo memdesc survey",
         "sudo memdesc survey --by cgroup",
         "memdesc survey --snapshot db-host.mdsnap --json > bill.json",
-        "memdesc survey --root ./db-host-copy --by node",
+        "memdesc survey --root db-host.tar.gz --by node",
         "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
+        "sudo memdesc survey --format openmetrics -o /var/lib/node_exporter/textfile_collector/memdesc.prom",
+        "sudo memdesc survey --format parquet --label team=storage -o $(hostname).parquet",
       ),
     ),
   "survey",
+);
+
+lazy(
+  program
+    .command("capture-script")
+    .summary("print a POSIX sh script that captures a machine without memdesc installed")
+    .description(
+      "Print the capture script: run as root on any Linux machine with only sh, cat/dd, tar and gzip, it copies /proc/kpageflags (with kpagecount, and with --cgroups kpagecgroup and the memory cgroup tree) and the counter files the survey reads into one .tar.gz, written atomically, with optional --label KEY=VALUE. `memdesc survey --root FILE` and `memdesc fleet` read the archive on any machine.",
+    )
+    .addHelpText(
+      "after",
+      example(
+        "memdesc capture-script > capture.sh",
+        "sudo sh capture.sh -o $(hostname).tar.gz --label team=storage",
+        "memdesc survey --root $(hostname).tar.gz",
+      ),
+    ),
+  "capture-script",
 );
 
 lazy(
@@ -126,6 +161,11 @@ lazy(
     .option("--no-cgroups", "leave out /proc/kpagecgroup (memcg per page) and the cgroup tree")
     .option("--root <dir>", "capture DIR/proc/… and DIR/sys/… (a copy made with cat) instead of this machine")
     .option("--note <text>", "free text stored in the snapshot (what the machine was doing)")
+    .option(
+      "-l, --label <key=value>",
+      "a label stored in the snapshot (team=storage), for memdesc fleet --by",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .addOption(jsonOption())
     .addHelpText(
       "after",

@@ -49,8 +49,28 @@ export const billOutputSchema = z
   })
   .strict();
 
+/** Which machine a bill is of: what machine-readable outputs carry so a fleet's files can be told apart. */
+export const hostIdentitySchema = z
+  .object({
+    hostname: z
+      .string()
+      .nullable()
+      .describe("/proc/sys/kernel/hostname; null where the input did not record it"),
+    kernelRelease: z.string().nullable().describe("uname -r"),
+    arch: z.string().nullable().describe("uname -m"),
+    pageSize: z.number().int().positive(),
+    ramPages: count.describe("Pages with a struct page (System RAM)"),
+    ramBytes: count,
+    capturedAt: z.iso.datetime().nullable().describe("When the page map was read (UTC)"),
+    labels: z.record(z.string(), z.string()).describe("Labels given at capture or with --label"),
+  })
+  .strict();
+
 export const surveyOutputSchema = z
   .object({
+    schemaVersion: z.literal(1).describe("The output's layout version; memdesc fleet refuses others"),
+    memdesc: z.string().describe("The memdesc version that made it"),
+    host: hostIdentitySchema,
     source: z
       .object({
         kind: z.enum(["proc", "raw", "snapshot", "archive"]),
@@ -402,20 +422,39 @@ export type TypesOutput = z.input<typeof typesOutputSchema>;
 export type PluginsOutput = z.input<typeof pluginsOutputSchema>;
 export type SimulateOutput = z.input<typeof simulateOutputSchema>;
 
+/**
+ * Where a shipped schema can be fetched: the file in the published package, as any npm CDN serves it (the
+ * `$id` of each document, so validators and editors can tell them apart and resolve them).
+ */
+export const schemaId = (name: string): string => `https://unpkg.com/memdesc/schemas/${name}.schema.json`;
+
 /** The JSON Schema documents shipped in `schemas/`: each command's output, and the config file. */
 export function jsonSchemas(): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
+  // $schema, $id and title first, as a reader looks for them.
+  const withId = (name: string, title: string, schema: Record<string, unknown>) => ({
+    $schema: schema.$schema,
+    $id: schemaId(name),
+    title,
+    ...schema,
+  });
   for (const [name, schema] of Object.entries(outputSchemas))
-    out[name] = {
-      ...z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }),
-      title: `memdesc ${name} --json`,
-    };
-  out.config = {
-    ...z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
-    title: "memdesc.config.json",
-  };
+    out[name] = withId(
+      name,
+      `memdesc ${name} --json`,
+      z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }),
+    );
+  out.config = withId(
+    "config",
+    "memdesc.config.json",
+    z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
+  );
   out.workload = {
-    ...z.toJSONSchema(workloadSchema, { io: "input", unrepresentable: "any" }),
+    ...withId(
+      "workload",
+      "memdesc simulate workload file",
+      z.toJSONSchema(workloadSchema, { io: "input", unrepresentable: "any" }),
+    ),
     title: "memdesc simulate workload file",
   };
   return out;

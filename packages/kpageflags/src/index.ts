@@ -1,6 +1,6 @@
 // The Node entry: everything the browser entry has, plus reading /proc, raw dumps and snapshot files, and
 // writing snapshots. Its decodeSnapshot is synchronous (node:zlib inflates and checks CRCs).
-export * from "./browser.js";
+
 export {
   type ArchiveOptions,
   type CaptureArchive,
@@ -8,6 +8,7 @@ export {
   maxArchiveEntries,
   openCaptureArchive,
 } from "./archive/archive.js";
+export * from "./browser.js";
 export { fsError } from "./errors.js";
 export { HUGEPAGES_DIR, HVO_SYSCTL, readHugetlbState } from "./read/hugetlb.js";
 export { parseIomem, readIomem } from "./read/iomem.js";

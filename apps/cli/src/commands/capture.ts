@@ -1,6 +1,6 @@
 import { closeSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { captureSnapshot } from "@memdesc/kpageflags";
+import { captureSnapshot, parseLabels } from "@memdesc/kpageflags";
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
@@ -17,6 +17,8 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
   const shown = displayPath(path, ctx.cwd);
   checkDirectory(path, shown);
   const root = typeof opts.root === "string" ? resolve(ctx.cwd, opts.root) : undefined;
+  const labels = parseLabels((opts.label as string[] | undefined) ?? []);
+  if (!labels.ok) throw new UserError(`--label: ${labels.problem}`, "e.g. --label team=storage");
   if (root === undefined) checkRoot();
   const progress = startProgress(`capturing ${root ?? ""}${procDir}/kpageflags`, ctx.progress);
   const started = performance.now();
@@ -27,6 +29,7 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
       counts: opts.counts === false ? false : undefined,
       cgroups: opts.cgroups === false ? false : undefined,
       note: typeof opts.note === "string" ? opts.note : undefined,
+      labels: labels.labels,
       producer: "memdesc capture",
       onProgress: (done, expected) => progress.update(done, expected),
     });

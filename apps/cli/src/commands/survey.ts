@@ -1,10 +1,14 @@
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
+  captureTree,
   countedLabel,
   dirRoot,
+  type Labels,
+  openCaptureArchive,
   type PageMapSource,
+  parseLabels,
   procSource,
   rawSource,
   readSnapshot,
@@ -18,13 +22,24 @@ import {
 import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
+import { surveySchemaVersion } from "../formats/identity.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { formatAttributions, formatCrossCheck, formatGroups } from "../output/counters.js";
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, size } from "../output/table.js";
+import { writeOutput } from "../output/write.js";
 import type { SurveyOutput } from "../schemas.js";
+import { memdescVersion } from "../version.js";
 import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
+import {
+  type CaptureFacts,
+  descriptorSet,
+  hostOf,
+  machineOutput,
+  snapshotCapture,
+  surveyFormat,
+} from "./survey-formats.js";
 
 interface Picked {
   readonly source: PageMapSource;
@@ -33,12 +48,19 @@ interface Picked {
   readonly sample: boolean;
   /** Why the sample stands in for this machine. */
   readonly reason: string | undefined;
+  /** What a capture says of itself: when it was made, and its labels. */
+  readonly capture: CaptureFacts | undefined;
 }
 
-/** `memdesc survey`: this machine's page map (or a snapshot or raw dump), classified and billed. */
+/** `memdesc survey`: this machine's page map (or a snapshot, capture or raw dump), classified and billed. */
 export default async function surveyCommand(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const by = opts.by as SurveyGrouping | undefined;
-  const picked = pickSource(ctx, opts, by);
+  const format = surveyFormat(opts);
+  const labels = labelsOption(opts);
+  // Parquet's writer loads while the page map is read; nothing else pays for it.
+  const parquet = format === "parquet" ? import("../formats/parquet.js") : undefined;
+  parquet?.catch(() => {});
+  const picked = await pickSource(ctx, opts, by);
   // The page map is read on worker threads while the descriptor set is composed (loading zod and the plugins);
   // a bad config stops the read and is reported alone.
   const stop = new AbortController();
@@ -54,7 +76,20 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
   }
   const surveyed = await surveying;
   const report = surveyReport(surveyed, comp.registry, hvoOption(opts));
+  const host = hostOf(surveyed, report.bill, picked.capture, labels);
+  if (format !== "table" && format !== "json") {
+    const data = await machineOutput(format, host, report.bill, parquet, {
+      memdescVersion,
+      sourceKind: picked.source.info.kind,
+      source: picked.root?.label ?? picked.source.info.path,
+      descriptorSet: descriptorSet(comp),
+    });
+    return writeOutput(ctx, opts.output as string | undefined, data);
+  }
   const output: SurveyOutput = {
+    schemaVersion: surveySchemaVersion,
+    memdesc: memdescVersion,
+    host,
     source: {
       kind: picked.source.info.kind,
       path: picked.source.info.path,
@@ -66,8 +101,10 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
     plugins: pluginRefs(comp),
     ...report,
   };
-  if (ctx.json) return printJson(output);
-
+  if (format === "json") {
+    if (opts.output === undefined) return printJson(output);
+    return writeOutput(ctx, opts.output as string, `${JSON.stringify(output, null, 2)}\n`);
+  }
   const { c } = ctx;
   const b = report.bill;
   let out = "";
@@ -100,10 +137,23 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
       out += `  ${u.use}: ${u.why}; counted in ${u.countedAs.join(" or ")}${u.counter ? ` (${u.counter})` : ""}\n`;
   }
   for (const n of notes) out += `note: ${n}\n`;
-  ctx.out(out);
+  writeOutput(ctx, opts.output as string | undefined, out);
 }
 
-function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGrouping | undefined): Picked {
+/** `--label KEY=VALUE` (repeatable), checked as the capture script checks them. */
+function labelsOption(opts: Record<string, unknown>): Labels {
+  const given = (opts.label as string[] | undefined) ?? [];
+  const parsed = parseLabels(given);
+  if (!parsed.ok)
+    throw new UserError(`--label: ${parsed.problem}`, "e.g. --label team=storage --label region=eu-west");
+  return parsed.labels;
+}
+
+async function pickSource(
+  ctx: Context,
+  opts: Record<string, unknown>,
+  by: SurveyGrouping | undefined,
+): Promise<Picked> {
   const chosen = ["snapshot", "raw", "sample", "root"].filter((k) => opts[k] !== undefined);
   if (chosen.length > 1)
     throw new UserError(
@@ -119,7 +169,13 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
   const cgroups = by === "cgroup";
   if (typeof opts.snapshot === "string") {
     const snap = readSnapshot(resolve(ctx.cwd, opts.snapshot));
-    return { source: snap.source, root: snap.root(), sample: false, reason: undefined };
+    return {
+      source: snap.source,
+      root: snap.root(),
+      sample: false,
+      reason: undefined,
+      capture: snapshotCapture(snap.header),
+    };
   }
   if (typeof opts.raw === "string") {
     if (by)
@@ -135,17 +191,51 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
       root: undefined,
       sample: false,
       reason: undefined,
+      capture: undefined,
     };
   }
   if (typeof opts.root === "string") {
-    const root = dirRoot(resolve(ctx.cwd, opts.root));
-    return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+    const path = resolve(ctx.cwd, opts.root);
+    if (isFile(path)) {
+      // A capture archive (.tar.gz) made by the capture script: read where it is, never unpacked.
+      const archive = await openCaptureArchive(path, { cgroups });
+      return {
+        source: archive.source,
+        root: archive.root,
+        sample: false,
+        reason: undefined,
+        capture: archive.meta && { capturedAt: archive.meta.started, labels: archive.meta.labels },
+      };
+    }
+    const tree = captureTree(dirRoot(path));
+    return {
+      source: procSource({ root: tree.root, cgroups }),
+      root: tree.root,
+      sample: false,
+      reason: undefined,
+      capture: tree.meta && { capturedAt: tree.meta.started, labels: tree.meta.labels },
+    };
   }
   if (opts.sample) return sample(undefined);
   const why = unreadable("/proc/kpageflags");
   if (why) return sample(`cannot read /proc/kpageflags (${why})`);
   const root = dirRoot("/");
-  return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+  return {
+    source: procSource({ root, cgroups }),
+    root,
+    sample: false,
+    reason: undefined,
+    capture: undefined,
+  };
+}
+
+/** Whether a path names a regular file (an archive), rather than a directory (a copy, or an unpacked capture). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function parsePfn(text: string): number {
@@ -164,7 +254,13 @@ function parsePfn(text: string): number {
 
 function sample(reason: string | undefined): Picked {
   const snap = readSnapshot(sampleSnapshotPath());
-  return { source: snap.source, root: snap.root(), sample: true, reason };
+  return {
+    source: snap.source,
+    root: snap.root(),
+    sample: true,
+    reason,
+    capture: snapshotCapture(snap.header),
+  };
 }
 
 /** Why a file cannot be read (`permission denied: run as root`), or undefined if it can. */
@@ -207,7 +303,13 @@ function describeSource(s: Survey, picked: Picked, cwd: string): string {
   if (src.kind === "proc" && picked.root?.label !== "/")
     return `${displayPath(src.path, cwd)}, a copy of another machine${kernel ? ` (${kernel})` : ""}`;
   if (src.kind === "proc") return `${src.path} on ${hostname()}${kernel ? ` (${kernel})` : ""}`;
-  const what = picked.sample ? "sample snapshot" : src.kind === "snapshot" ? "snapshot" : "raw dump";
+  const what = picked.sample
+    ? "sample snapshot"
+    : src.kind === "snapshot"
+      ? "snapshot"
+      : src.kind === "archive"
+        ? "capture archive"
+        : "raw dump";
   const when = src.capturedAt ? `, captured ${src.capturedAt.replace(/\.\d+Z$/, "Z")}` : "";
   return `${what} ${displayPath(src.path, cwd)}${kernel ? ` (${kernel}${when})` : when}`;
 }

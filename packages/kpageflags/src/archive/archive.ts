@@ -54,7 +54,12 @@ export interface CaptureArchive {
   readonly pageMaps: readonly PageMapName[];
 }
 
-function badArchive(path: string, entry: string | undefined, message: string, cause?: unknown): KpageflagsError {
+function badArchive(
+  path: string,
+  entry: string | undefined,
+  message: string,
+  cause?: unknown,
+): KpageflagsError {
   return new KpageflagsError(
     "BAD_ARCHIVE",
     `${path}${entry === undefined ? "" : `: entry ${entry}`}: ${message}`,
@@ -93,7 +98,11 @@ function openArchive(path: string, expect?: Stats): { fd: number; stat: Stats } 
 }
 
 /** One pass over the archive's tar data: the file's bytes, inflated when it is gzip. */
-function passOver(path: string, expect: Stats | undefined, gzip: boolean): { bytes: ByteStream; stat: Stats } {
+function passOver(
+  path: string,
+  expect: Stats | undefined,
+  gzip: boolean,
+): { bytes: ByteStream; stat: Stats } {
   const { fd, stat } = openArchive(path, expect);
   const file = createReadStream("", { fd, highWaterMark: 1 << 20 });
   const source = gzip
@@ -157,7 +166,10 @@ async function index(path: string, gzip: boolean): Promise<{ indexed: Indexed; s
         continue;
       }
       if (kinds.has(e.name))
-        throw new TarProblem(e.name, kinds.get(e.name) === "dir" ? "a file and a directory" : "twice in the archive");
+        throw new TarProblem(
+          e.name,
+          kinds.get(e.name) === "dir" ? "a file and a directory" : "twice in the archive",
+        );
       const slash = e.name.lastIndexOf("/");
       const parent = slash < 0 ? "" : e.name.slice(0, slash);
       addDir(parent, e.name);
@@ -169,7 +181,10 @@ async function index(path: string, gzip: boolean): Promise<{ indexed: Indexed; s
         continue;
       }
       if (e.size > maxRootFileBytes)
-        throw new TarProblem(e.name, `${e.size} bytes, more than any file the survey reads (${maxRootFileBytes})`);
+        throw new TarProblem(
+          e.name,
+          `${e.size} bytes, more than any file the survey reads (${maxRootFileBytes})`,
+        );
       small += e.size;
       if (small > maxArchiveSmallBytes)
         throw new TarProblem(e.name, `the files besides the page map pass ${maxArchiveSmallBytes} bytes`);
@@ -233,7 +248,10 @@ function archiveRoot(path: string, ix: Indexed): SystemRoot {
  * capture's own files applied: the second /proc/vmstat, cgroup inodes) and the page map as a source that
  * streams it. Throws BAD_ARCHIVE naming the file and entry for anything a capture does not hold.
  */
-export async function openCaptureArchive(path: string, options: ArchiveOptions = {}): Promise<CaptureArchive> {
+export async function openCaptureArchive(
+  path: string,
+  options: ArchiveOptions = {},
+): Promise<CaptureArchive> {
   const gzip = isGzip(path);
   const { indexed: ix, stat } = await index(path, gzip);
   const flags = ix.pageMaps.get("kpageflags");
@@ -371,7 +389,13 @@ async function* streamPageMap(
         const i = wanted.indexOf(name);
         return i < 0 ? undefined : words[i];
       };
-      yield encoder.encode({ pfn, length: n, flags: words[0]!, counts: at("kpagecount"), cgroups: at("kpagecgroup") });
+      yield encoder.encode({
+        pfn,
+        length: n,
+        flags: words[0]!,
+        counts: at("kpagecount"),
+        cgroups: at("kpagecgroup"),
+      });
     }
   } finally {
     await Promise.all(passes.map((p) => p.close().catch(() => {})));

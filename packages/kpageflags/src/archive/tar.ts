@@ -113,7 +113,13 @@ function text(block: Uint8Array, at: number, len: number): string {
 }
 
 /** A numeric field: octal digits (space or NUL padded), or GNU's base-256 when the top bit is set. */
-function numeric(block: Uint8Array, at: number, len: number, what: string, entry: string | undefined): number {
+function numeric(
+  block: Uint8Array,
+  at: number,
+  len: number,
+  what: string,
+  entry: string | undefined,
+): number {
   if ((block[at]! & 0x80) !== 0) {
     if ((block[at]! & 0x40) !== 0) throw new TarProblem(entry, `a negative ${what}`);
     let v = block[at]! & 0x3f;
@@ -125,7 +131,8 @@ function numeric(block: Uint8Array, at: number, len: number, what: string, entry
   }
   const s = text(block, at, len).trim();
   if (s === "") return 0;
-  if (!/^[0-7]+$/.test(s)) throw new TarProblem(entry, `${what} is not an octal number: ${JSON.stringify(s)}`);
+  if (!/^[0-7]+$/.test(s))
+    throw new TarProblem(entry, `${what} is not an octal number: ${JSON.stringify(s)}`);
   const v = Number.parseInt(s, 8);
   if (!Number.isSafeInteger(v)) throw new TarProblem(entry, `${what} too large`);
   return v;
@@ -151,7 +158,12 @@ function paxRecords(data: Uint8Array, entry: string | undefined): Map<string, st
     let sp = at;
     while (sp < data.length && data[sp] !== 0x20) sp++;
     const len = Number(new TextDecoder().decode(data.subarray(at, sp)));
-    if (!Number.isSafeInteger(len) || len <= sp - at + 1 || at + len > data.length || data[at + len - 1] !== 0x0a)
+    if (
+      !Number.isSafeInteger(len) ||
+      len <= sp - at + 1 ||
+      at + len > data.length ||
+      data[at + len - 1] !== 0x0a
+    )
       throw new TarProblem(entry, `a pax header record at byte ${at} is malformed`);
     let record: string;
     try {
@@ -180,7 +192,8 @@ export function entryPath(raw: string, maxName: number): string | undefined {
   if (p.startsWith("/")) throw new TarProblem(raw, "an absolute path, outside the archive's root");
   const segments = p.split("/");
   if (segments.includes("..")) throw new TarProblem(raw, "a path with `..`, outside the archive's root");
-  if (segments.some((s) => s === "" || s === ".")) throw new TarProblem(raw, "a path with an empty or `.` segment");
+  if (segments.some((s) => s === "" || s === "."))
+    throw new TarProblem(raw, "a path with an empty or `.` segment");
   if (p.includes("\0")) throw new TarProblem(raw, "a path with a NUL byte");
   return p;
 }
@@ -211,23 +224,29 @@ export async function* tarEntries(bytes: ByteStream, limits: TarLimits): AsyncGe
   const readMeta = async (size: number, name: string, what: string): Promise<Uint8Array> => {
     if (size > 65536) throw new TarProblem(name, `a ${what} of ${size} bytes (at most 65536)`);
     const data = new Uint8Array(size);
-    if ((await bytes.read(data, size)) < size) throw new TarProblem(name, `the archive ends inside a ${what}`);
+    if ((await bytes.read(data, size)) < size)
+      throw new TarProblem(name, `the archive ends inside a ${what}`);
     await skipPadding(size, name);
     return data;
   };
   const skipPadding = async (size: number, name: string) => {
     const pad = (512 - (size % 512)) % 512;
-    if ((await bytes.skip(pad)) < pad) throw new TarProblem(name, "the archive ends inside an entry's padding");
+    if ((await bytes.skip(pad)) < pad)
+      throw new TarProblem(name, "the archive ends inside an entry's padding");
   };
   for (;;) {
     const got = await bytes.read(block, 512);
     if (got === 0) throw new TarProblem(undefined, "the archive ends without tar's end-of-archive blocks");
-    if (got < 512) throw new TarProblem(undefined, `the archive ends inside a header, at byte ${bytes.position}`);
+    if (got < 512)
+      throw new TarProblem(undefined, `the archive ends inside a header, at byte ${bytes.position}`);
     if (block.every((b) => b === 0)) return;
     const rawName = text(block, 0, 100);
     const stored = numeric(block, 148, 8, "checksum", rawName);
     if (!checksumOk(block, stored))
-      throw new TarProblem(rawName || undefined, `the header at byte ${bytes.position - 512} fails its checksum`);
+      throw new TarProblem(
+        rawName || undefined,
+        `the header at byte ${bytes.position - 512} fails its checksum`,
+      );
     const magic = text(block, 257, 6);
     const ustar = magic === "ustar" && block[262] === 0;
     let name = rawName;
@@ -262,7 +281,8 @@ export async function* tarEntries(bytes: ByteStream, limits: TarLimits): AsyncGe
     const what = typeNames[type];
     if (what) throw new TarProblem(name, `${what}; a capture holds only files and directories`);
     const isFile = type === "0" || type === "\0" || type === "7";
-    if (!isFile && type !== "5") throw new TarProblem(name, `an entry of unknown type ${JSON.stringify(type)}`);
+    if (!isFile && type !== "5")
+      throw new TarProblem(name, `an entry of unknown type ${JSON.stringify(type)}`);
     const path = entryPath(name, limits.maxName);
     let left = isFile ? size : 0;
     if (!isFile && size > 0) {
@@ -287,7 +307,8 @@ export async function* tarEntries(bytes: ByteStream, limits: TarLimits): AsyncGe
         if (want === 0) return 0;
         const r = await bytes.read(target, want);
         left -= r;
-        if (r < want) throw new TarProblem(path, `the archive ends ${left} bytes before the end of this entry`);
+        if (r < want)
+          throw new TarProblem(path, `the archive ends ${left} bytes before the end of this entry`);
         return r;
       },
     };

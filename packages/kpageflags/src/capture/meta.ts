@@ -83,9 +83,14 @@ export function parseCaptureMeta(text: string, shown: string): CaptureMeta {
     throw bad(shown, undefined, `started: expected a UTC time such as 2026-12-07T14:51:49Z, got ${started}`);
   const finished = fields.get("finished");
   if (finished !== undefined && (!isoSecond.test(finished) || Number.isNaN(Date.parse(finished))))
-    throw bad(shown, undefined, `finished: expected a UTC time such as 2026-12-07T14:51:56Z, got ${finished}`);
+    throw bad(
+      shown,
+      undefined,
+      `finished: expected a UTC time such as 2026-12-07T14:51:56Z, got ${finished}`,
+    );
   const pageMap = (fields.get("page-map") ?? "kpageflags").split(" ").filter(Boolean);
-  for (const f of pageMap) if (!pageMapFiles.has(f)) throw bad(shown, undefined, `page-map: unknown file ${f}`);
+  for (const f of pageMap)
+    if (!pageMapFiles.has(f)) throw bad(shown, undefined, `page-map: unknown file ${f}`);
   for (const k of fields.keys())
     if (!["format", "tool", "started", "finished", "page-map"].includes(k))
       throw bad(shown, undefined, `unknown key ${k}`);

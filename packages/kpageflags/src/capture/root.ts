@@ -43,7 +43,9 @@ export function captureTree(inner: SystemRoot): CaptureTree {
     stat: (path): RootResult<RootStat> => {
       const r = inner.stat(path);
       const ino = inodes?.get(path);
-      return r.ok && ino !== undefined && r.value.type === "dir" ? { ok: true, value: { ...r.value, ino } } : r;
+      return r.ok && ino !== undefined && r.value.type === "dir"
+        ? { ok: true, value: { ...r.value, ino } }
+        : r;
     },
     localPath: (path) => inner.localPath(path),
   };
