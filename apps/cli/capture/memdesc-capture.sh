@@ -95,16 +95,12 @@ while [ $# -gt 0 ]; do
 		exit 0
 		;;
 	*)
-		usage >&2
-		die "unknown option $1" "see the options at the top of this script"
+		die "unknown option $1" "$(usage)"
 		;;
 	esac
 done
 
-[ -n "$out" ] || {
-	usage >&2
-	die "no output file" "-o host.tar.gz"
-}
+[ -n "$out" ] || die "no output file" "-o host.tar.gz"
 case $out in */) die "$out is a directory name" "give a file name, e.g. -o host.tar.gz" ;; esac
 [ -d "$out" ] && die "$out is a directory" "give a file name, e.g. -o host.tar.gz"
 case $out in

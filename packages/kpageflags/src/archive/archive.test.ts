@@ -80,10 +80,17 @@ describe("a capture archive (.tar.gz laid out as a root)", () => {
     const a = await openCaptureArchive(m.archive, { cgroups: true });
     expect(a.meta).toMatchObject({ started: "2026-12-07T10:00:00Z", labels: { team: "storage" } });
     expect(a.pageMaps).toEqual(["kpageflags", "kpagecgroup"]);
-    expect(a.source.info).toMatchObject({ kind: "archive", pfnCount: 66536, capturedAt: "2026-12-07T10:00:00Z" });
+    expect(a.source.info).toMatchObject({
+      kind: "archive",
+      pfnCount: 66536,
+      capturedAt: "2026-12-07T10:00:00Z",
+    });
     const fromArchive = await survey(a.source, { root: a.root, by: "cgroup" });
     const tree = captureTree(dirRoot(m.root));
-    const fromDir = await survey(procSource({ root: tree.root, cgroups: true }), { root: tree.root, by: "cgroup" });
+    const fromDir = await survey(procSource({ root: tree.root, cgroups: true }), {
+      root: tree.root,
+      by: "cgroup",
+    });
     expect(fromArchive.billed).toEqual(fromDir.billed);
     expect(fromArchive.uses.slab).toMatchObject({ pages: 2048, descriptors: 2048 });
     expect(fromArchive.uses.compound).toMatchObject({ pages: 4096, descriptors: 1024 });
@@ -133,23 +140,67 @@ describe("a capture archive (.tar.gz laid out as a root)", () => {
 describe("a hostile or broken archive: one BAD_ARCHIVE error naming the file and entry", () => {
   const pm = { name: "proc/kpageflags", data: new Uint8Array(8 * 16) } as const;
   const cases: [string, Uint8Array, RegExp][] = [
-    ["an absolute path", tgz([pm, { name: "/etc/shadow", data: "x" }]), /entry \/etc\/shadow: an absolute path/],
-    ["`..`", tgz([pm, { name: "proc/../../etc/passwd", data: "x" }]), /entry proc\/\.\.\/\.\.\/etc\/passwd: a path with `\.\.`/],
-    ["a symbolic link", tgz([pm, { name: "proc/vmstat", type: "2", linkname: "/etc/shadow" }]), /entry proc\/vmstat: a symbolic link/],
-    ["a hard link", tgz([pm, { name: "proc/vmstat", type: "1", linkname: "etc/shadow" }]), /entry proc\/vmstat: a hard link/],
+    [
+      "an absolute path",
+      tgz([pm, { name: "/etc/shadow", data: "x" }]),
+      /entry \/etc\/shadow: an absolute path/,
+    ],
+    [
+      "`..`",
+      tgz([pm, { name: "proc/../../etc/passwd", data: "x" }]),
+      /entry proc\/\.\.\/\.\.\/etc\/passwd: a path with `\.\.`/,
+    ],
+    [
+      "a symbolic link",
+      tgz([pm, { name: "proc/vmstat", type: "2", linkname: "/etc/shadow" }]),
+      /entry proc\/vmstat: a symbolic link/,
+    ],
+    [
+      "a hard link",
+      tgz([pm, { name: "proc/vmstat", type: "1", linkname: "etc/shadow" }]),
+      /entry proc\/vmstat: a hard link/,
+    ],
     ["a device", tgz([pm, { name: "proc/zero", type: "3" }]), /entry proc\/zero: a character device/],
     ["a FIFO", tgz([pm, { name: "proc/fifo", type: "6" }]), /entry proc\/fifo: a FIFO/],
-    ["an entry twice", tgz([pm, { name: "proc/vmstat", data: "a 1\n" }, { name: "proc/vmstat", data: "a 2\n" }]), /entry proc\/vmstat: twice/],
-    ["a bad checksum", tgz([pm, { name: "proc/vmstat", data: "a 1\n", badChecksum: true }]), /entry proc\/vmstat: the header at byte \d+ fails its checksum/],
+    [
+      "an entry twice",
+      tgz([pm, { name: "proc/vmstat", data: "a 1\n" }, { name: "proc/vmstat", data: "a 2\n" }]),
+      /entry proc\/vmstat: twice/,
+    ],
+    [
+      "a bad checksum",
+      tgz([pm, { name: "proc/vmstat", data: "a 1\n", badChecksum: true }]),
+      /entry proc\/vmstat: the header at byte \d+ fails its checksum/,
+    ],
     ["no end blocks", tgz([pm], { end: false }), /without tar's end-of-archive blocks/],
     ["truncated data", gzipSync(tar([pm]).subarray(0, 600)), /archive ends/],
     ["not gzip", new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), /not intact gzip data/],
     ["no page map", tgz([{ name: "proc/vmstat", data: "a 1\n" }]), /no proc\/kpageflags/],
-    ["a page map of 7 bytes", tgz([{ name: "proc/kpageflags", data: new Uint8Array(7) }]), /entry proc\/kpageflags: 7 bytes is not a whole number/],
-    ["page maps of different lengths", tgz([pm, { name: "proc/kpagecount", data: new Uint8Array(8) }]), /entry proc\/kpagecount: 8 bytes where proc\/kpageflags has 128/],
-    ["a file and a directory at one path", tgz([pm, { name: "proc/vmstat", data: "x" }, { name: "proc/vmstat/x", data: "y" }]), /proc\/vmstat is a file and a directory/],
-    ["bad capture metadata", tgz([pm, { name: "memdesc/capture", data: "format=9\n" }]), /entry memdesc\/capture: .*format 9/],
-    ["a label no capture allows", tgz([pm, { name: "memdesc/capture", data: "format=1\nstarted=2026-12-07T10:00:00Z\nlabel.Team=x\n" }]), /label key "Team"/],
+    [
+      "a page map of 7 bytes",
+      tgz([{ name: "proc/kpageflags", data: new Uint8Array(7) }]),
+      /entry proc\/kpageflags: 7 bytes is not a whole number/,
+    ],
+    [
+      "page maps of different lengths",
+      tgz([pm, { name: "proc/kpagecount", data: new Uint8Array(8) }]),
+      /entry proc\/kpagecount: 8 bytes where proc\/kpageflags has 128/,
+    ],
+    [
+      "a file and a directory at one path",
+      tgz([pm, { name: "proc/vmstat", data: "x" }, { name: "proc/vmstat/x", data: "y" }]),
+      /proc\/vmstat is a file and a directory/,
+    ],
+    [
+      "bad capture metadata",
+      tgz([pm, { name: "memdesc/capture", data: "format=9\n" }]),
+      /entry memdesc\/capture: .*format 9/,
+    ],
+    [
+      "a label no capture allows",
+      tgz([pm, { name: "memdesc/capture", data: "format=1\nstarted=2026-12-07T10:00:00Z\nlabel.Team=x\n" }]),
+      /label key "Team"/,
+    ],
   ];
   for (const [what, bytes, message] of cases)
     it(`refuses ${what}`, async () => {
@@ -166,8 +217,12 @@ describe("a hostile or broken archive: one BAD_ARCHIVE error naming the file and
 
   it("refuses a FIFO as the archive without opening it for a read that might never end", async () => {
     const fifo = join(dir, "fifo.tar.gz");
-    if (spawnSync("mkfifo", [fifo]).status !== 0) return console.warn("mkfifo failed: the FIFO case is skipped");
-    await expect(openCaptureArchive(fifo)).rejects.toMatchObject({ code: "BAD_ARCHIVE", message: /not a regular file/ });
+    if (spawnSync("mkfifo", [fifo]).status !== 0)
+      return console.warn("mkfifo failed: the FIFO case is skipped");
+    await expect(openCaptureArchive(fifo)).rejects.toMatchObject({
+      code: "BAD_ARCHIVE",
+      message: /not a regular file/,
+    });
   });
 
   it("ends in one KpageflagsError, or reads, whatever bytes are changed (fast-check)", async () => {
@@ -175,11 +230,17 @@ describe("a hostile or broken archive: one BAD_ARCHIVE error naming the file and
       { name: "proc/", type: "5" },
       { name: "proc/iomem", data: "00000000-0000ffff : System RAM\n" },
       { name: "proc/vmstat", data: "nr_free_pages 3\n" },
-      { name: "proc/kpageflags", data: new Uint8Array(BigUint64Array.from({ length: 16 }, (_, i) => (i < 3 ? BUDDY : FILE)).buffer) },
+      {
+        name: "proc/kpageflags",
+        data: new Uint8Array(BigUint64Array.from({ length: 16 }, (_, i) => (i < 3 ? BUDDY : FILE)).buffer),
+      },
     ]);
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         fc.option(fc.nat(good.length), { nil: undefined }),
         fc.boolean(),
         async (changes, cut, zip) => {
