@@ -133,6 +133,49 @@ lazy(
 
 lazy(
   program
+    .command("fleet")
+    .argument(
+      "<inputs...>",
+      "snapshots, capture archives, survey JSON/NDJSON/Parquet files, or directories of them",
+    )
+    .summary("a fleet's bills: totals per design and the saving per host, asked of DuckDB in SQL")
+    .description(
+      "Read many hosts' bills — snapshots and capture archives (surveyed here, with the composed descriptor set), `memdesc survey --format json|ndjson|parquet` output, or directories of them — write them as Parquet and ask DuckDB (the optional peer @duckdb/node-api) in SQL: the total per-page metadata per design across the fleet, and the distribution of the saving per host (min, p10, p50, p90, max; bytes and % of RAM), grouped by kernel release, architecture, RAM size class or any label. Each host counts once (its latest capture). A bad input is named on stderr, skipped and counted; the exit status is then 1 unless --skip-bad. The SQL is in docs/fleet.md, and runs as it is on DuckDB, Spark SQL and Trino.",
+    )
+    .option(
+      "--by <groups>",
+      "group by kernel, arch, ram (RAM size class) or a label key; several with commas",
+    )
+    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(hvoOption("for snapshots and archives; default: as each one read it"))
+    .addOption(configOption())
+    .addOption(
+      new Option(
+        "-f, --format <format>",
+        "table (default), json, or parquet (one row per host × design)",
+      ).choices(["table", "json", "parquet"]),
+    )
+    .addOption(jsonOption())
+    .option("-o, --output <file>", "write the output to FILE, complete or not at all (- for standard output)")
+    .option(
+      "--save <dir>",
+      "also write every input's bill rows there as Parquet, partitioned by capture date and host",
+    )
+    .option("--skip-bad", "exit 0 even when inputs were skipped (they are still named and counted)")
+    .addHelpText(
+      "after",
+      example(
+        "memdesc fleet captures/ --by kernel",
+        "memdesc fleet surveys/*.parquet --by team --design memdesc-8",
+        "memdesc fleet captures/ --format parquet -o fleet.parquet   # for the explorer's Fleet view",
+        "memdesc fleet snapshots/ --save dataset/bills               # then query dataset/ with Spark or Trino",
+      ),
+    ),
+  "fleet",
+);
+
+lazy(
+  program
     .command("capture-script")
     .summary("print a POSIX sh script that captures a machine without memdesc installed")
     .description(
