@@ -81,7 +81,8 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
     const data = await machineOutput(format, host, report.bill, parquet, {
       memdescVersion,
       sourceKind: picked.source.info.kind,
-      source: picked.root?.label ?? picked.source.info.path,
+      // The machine's own tree (/, a --root copy) for a live read; the file for a snapshot or archive.
+      source: picked.source.info.kind === "proc" ? (picked.root?.label ?? "/") : picked.source.info.path,
       descriptorSet: descriptorSet(comp),
     });
     return writeOutput(ctx, opts.output as string | undefined, data);

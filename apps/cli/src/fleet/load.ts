@@ -104,7 +104,7 @@ export function surveyJsonRows(text: string): { rows: BillRow[] } | { problem: s
     rows: billRows({ ...d.host, capturedAt: isoTime(d.host.capturedAt ?? undefined) }, d.bill, {
       memdescVersion: d.memdesc,
       sourceKind: d.source.kind,
-      source: d.source.root ?? d.source.path,
+      source: d.source.kind === "proc" ? (d.source.root ?? "/") : d.source.path,
       descriptorSet: names.join(", "),
     }),
   };

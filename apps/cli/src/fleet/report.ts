@@ -87,7 +87,10 @@ function tableOf(r: FleetResult, c: Colors): string {
       { header: "% of RAM", align: "right" },
       { header: "saving vs today", align: "right" },
     ],
-    r.totals.map((t) => [
+    // Today first, then the designs from the costliest to the cheapest.
+    [...r.totals]
+      .sort((a, b) => (a.design === "today" ? -1 : b.design === "today" ? 1 : num(b.total_bytes) - num(a.total_bytes)))
+      .map((t) => [
       String(t.design),
       int(num(t.hosts)),
       size(num(t.total_bytes)),
