@@ -27,10 +27,10 @@ import {
   treeRoot,
   writeSnapshot,
 } from "@memdesc/kpageflags";
+import { descriptorSet, parquetMetadata, rowColumns } from "../dist/commands/survey-formats.js";
 import { compose } from "../dist/config/compose.js";
 import { toParquet } from "../dist/formats/parquet.js";
 import { billRows, ndjson } from "../dist/formats/rows.js";
-import { descriptorSet, parquetMetadata, rowColumns } from "../dist/commands/survey-formats.js";
 import { memdescVersion } from "../dist/version.js";
 
 /** A small, seeded PRNG (mulberry32): the same fleet for the same seed. */
@@ -123,7 +123,7 @@ export function mixPicture(base, profile, ramPages, rand) {
 
 /** A use's entry for `pages`: its descriptors by order scaled from the base (hugetlb without one: 2 MiB folios). */
 function scaled(entry, pages, use) {
-  if (!entry || !entry.orders || entry.pages === 0) {
+  if (!entry?.orders || entry.pages === 0) {
     if (use === "hugetlb") {
       const n = Math.floor(pages / 512);
       return { pages: n * 512, descriptors: n, orders: { 9: n } };
@@ -162,19 +162,22 @@ export async function basePictures(options = {}) {
 }
 
 /** The hosts of a fleet: name, profile, RAM, kernel, labels, capture time, picture. */
-export function* fleetHosts(bases, count, seed) {
+export function* fleetHosts(bases, count, seed, prefix = "") {
   const rand = prng(seed);
   const start = Date.parse("2026-12-01T00:00:00Z");
   const names = Object.keys(profiles);
   for (let i = 0; i < count; i++) {
-    const name = pick(rand, names.map((n) => [n, profiles[n].weight]));
+    const name = pick(
+      rand,
+      names.map((n) => [n, profiles[n].weight]),
+    );
     const profile = profiles[name];
     const gib = pick(rand, ramClasses);
     // Installed RAM less what firmware and the kernel keep: 88–100 % of the class, in 128 MiB sections.
     const ramPages = Math.max(32768, Math.round((gib * 262144 * (0.88 + 0.12 * rand())) / 32768) * 32768);
     const base = bases[Math.floor(rand() * bases.length)];
     yield {
-      hostname: `${name}-${String(i).padStart(5, "0")}`,
+      hostname: `${prefix}${name}-${String(i).padStart(5, "0")}`,
       profile: name,
       ramPages,
       kernelRelease: pick(rand, kernels),
@@ -189,12 +192,21 @@ export function* fleetHosts(bases, count, seed) {
 }
 
 /** Writes `count` host surveys (Parquet or NDJSON, one file a host, partitioned by capture date and host). */
-export async function generateSurveys({ out, count, format = "parquet", seed = 19, base, live, cwd = process.cwd() }) {
+export async function generateSurveys({
+  out,
+  count,
+  format = "parquet",
+  seed = 19,
+  base,
+  live,
+  prefix = "",
+  cwd = process.cwd(),
+}) {
   const comp = await compose({ cwd, config: undefined });
   const set = descriptorSet(comp);
   const bases = await basePictures({ base, live });
   const files = [];
-  for (const h of fleetHosts(bases, count, seed)) {
+  for (const h of fleetHosts(bases, count, seed, prefix)) {
     const b = bill(comp.registry, mixPicture(h.base.picture, profiles[h.profile], h.ramPages, h.mix));
     const rows = billRows(
       {
@@ -288,7 +300,7 @@ function composedSource(sections, per, release, arch) {
 }
 
 /** Writes `count` snapshots made of real captures' sections (RAM 2–16 GiB, so a thousand fit on a disk). */
-export async function generateSnapshots({ out, count, seed = 19, base }) {
+export async function generateSnapshots({ out, count, seed = 19, base, prefix = "" }) {
   const rand = prng(seed);
   const pools = [];
   for (const p of [sampleSnapshotPath(), ...(base ?? [])]) pools.push(await sectionsOf(p));
@@ -298,7 +310,7 @@ export async function generateSnapshots({ out, count, seed = 19, base }) {
   const free = sections.filter((s) => s.free >= 0.5);
   mkdirSync(out, { recursive: true });
   const files = [];
-  const hosts = [...fleetHosts([undefined], count, seed)];
+  const hosts = [...fleetHosts([undefined], count, seed, prefix)];
   for (const h of hosts) {
     const gib = pick(rand, [
       [2, 2],
@@ -315,13 +327,21 @@ export async function generateSnapshots({ out, count, seed = 19, base }) {
     }
     const tree = treeRoot(h.hostname, [
       { op: "read", path: "/proc/sys/kernel/hostname", data: new TextEncoder().encode(`${h.hostname}\n`) },
-      { op: "read", path: "/proc/sys/kernel/osrelease", data: new TextEncoder().encode(`${h.kernelRelease}\n`) },
+      {
+        op: "read",
+        path: "/proc/sys/kernel/osrelease",
+        data: new TextEncoder().encode(`${h.kernelRelease}\n`),
+      },
       { op: "read", path: "/proc/sys/kernel/arch", data: new TextEncoder().encode(`${h.arch}\n`) },
     ]);
     const source = composedSource(chosen, per, h.kernelRelease, h.arch);
     source.info = { ...source.info, capturedAt: h.capturedAt };
     const file = join(out, `${h.hostname}.mdsnap`);
-    await writeSnapshot(source, file, { root: tree, labels: h.labels, producer: "memdesc bench/fleet-gen.js" });
+    await writeSnapshot(source, file, {
+      root: tree,
+      labels: h.labels,
+      producer: "memdesc bench/fleet-gen.js",
+    });
     files.push(file);
   }
   return files;
@@ -338,13 +358,24 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const count = Number(opt("hosts", what === "snapshots" ? 1000 : 10000));
   const seed = Number(opt("seed", 19));
   if (!out || !["surveys", "snapshots"].includes(what)) {
-    console.error("usage: node bench/fleet-gen.js surveys|snapshots --out DIR [--hosts N] [--format parquet|ndjson] [--base SNAPSHOT]... [--live] [--seed N]");
+    console.error(
+      "usage: node bench/fleet-gen.js surveys|snapshots --out DIR [--hosts N] [--format parquet|ndjson] [--base SNAPSHOT]... [--live] [--seed N]",
+    );
     process.exit(1);
   }
   const t = performance.now();
   const files =
     what === "surveys"
-      ? await generateSurveys({ out, count, format: opt("format", "parquet"), seed, base, live: rest.includes("--live") })
+      ? await generateSurveys({
+          out,
+          count,
+          format: opt("format", "parquet"),
+          seed,
+          base,
+          live: rest.includes("--live"),
+        })
       : await generateSnapshots({ out, count, seed, base });
-  console.log(`fleet-gen: ${files.length} ${what} in ${out} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  console.log(
+    `fleet-gen: ${files.length} ${what} in ${out} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+  );
 }

@@ -21,7 +21,13 @@ interface Json {
   host: { hostname: string | null; kernelRelease: string; arch: string; ramBytes: number; labels: object };
   bill: {
     ramBytes: number;
-    designs: { design: string; total: number; outsideBytes: number; savingVsToday: number; uses: { use: string; total: number; pages: number; descriptors: number }[] }[];
+    designs: {
+      design: string;
+      total: number;
+      outsideBytes: number;
+      savingVsToday: number;
+      uses: { use: string; total: number; pages: number; descriptors: number }[];
+    }[];
   };
 }
 
@@ -30,7 +36,8 @@ const json = validJson("survey", run(["survey", "--sample", "--json", "-l", "tea
 /** The columns docs/fleet.md documents: its table under "## The rows". */
 function documentedColumns(): { name: string; type: string }[] {
   const doc = readFileSync(join(repoRoot, "docs/fleet.md"), "utf8");
-  const section = doc.slice(doc.indexOf("## The rows"));
+  const from = doc.indexOf("## The rows");
+  const section = doc.slice(from, doc.indexOf("\n## ", from + 1));
   const rows = [...section.matchAll(/^\| `([a-z_<>]+)`\s*\| (\w+)\s*\|/gm)];
   return rows.map((m) => ({ name: m[1]!, type: m[2]! }));
 }
@@ -39,7 +46,11 @@ describe("memdesc survey --format", () => {
   it("json: the host's identity, the memdesc version and the schema version; the schema has an $id", () => {
     expect(json.schemaVersion).toBe(1);
     expect(json.memdesc).toMatch(/^\d+\.\d+\.\d+/);
-    expect(json.host).toMatchObject({ kernelRelease: "6.18.44-fc-v1300", arch: "x86_64", labels: { team: "storage" } });
+    expect(json.host).toMatchObject({
+      kernelRelease: "6.18.44-fc-v1300",
+      arch: "x86_64",
+      labels: { team: "storage" },
+    });
     expect(json.host.ramBytes).toBe(json.bill.ramBytes);
     const schema = JSON.parse(readFileSync(join(repoRoot, "apps/cli/schemas/survey.schema.json"), "utf8"));
     expect(schema.$id).toBe("https://unpkg.com/memdesc/schemas/survey.schema.json");
@@ -48,7 +59,10 @@ describe("memdesc survey --format", () => {
   it("ndjson: a row per use × design (and the outside memmap), adding up to each design's total", () => {
     const r = run(["survey", "--sample", "--format", "ndjson", "-l", "team=storage"]);
     expect(r.status).toBe(0);
-    const rows = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const d of json.bill.designs) {
       const mine = rows.filter((x) => x.design === d.design);
       expect(mine.reduce((s, x) => s + (x.total_bytes as number), 0)).toBe(d.total);
@@ -92,7 +106,9 @@ describe("memdesc survey --format", () => {
     );
     const db = await DuckDBInstance.create(":memory:");
     const c = await db.connect();
-    const described = (await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjectsJson();
+    const described = (
+      await c.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)
+    ).getRowObjectsJson();
     const duck: Record<string, string> = {
       STRING: "VARCHAR",
       INT32: "INTEGER",
@@ -162,7 +178,9 @@ describe("memdesc survey --format", () => {
             `${d.design} ${u.use}`,
           ).toBe(u.total);
       for (const d of json.bill.designs) {
-        expect(family("memdesc_metadata_bytes").samples.find((s) => s.labels.design === d.design)?.value).toBe(d.total);
+        expect(
+          family("memdesc_metadata_bytes").samples.find((s) => s.labels.design === d.design)?.value,
+        ).toBe(d.total);
         expect(family("memdesc_saving_bytes").samples.find((s) => s.labels.design === d.design)?.value).toBe(
           d.savingVsToday,
         );
@@ -177,7 +195,10 @@ describe("memdesc survey --format", () => {
   });
 
   it("refuses two formats at once, a label it cannot carry, and Parquet it cannot write", () => {
-    expectUserError(run(["survey", "--sample", "--json", "--format", "parquet"]), /--json and --format parquet ask for two formats/);
+    expectUserError(
+      run(["survey", "--sample", "--json", "--format", "parquet"]),
+      /--json and --format parquet ask for two formats/,
+    );
     expectUserError(run(["survey", "--sample", "-l", "Team=x"]), /--label: label key "Team"/);
     expectUserError(run(["survey", "--sample", "-l", "job=x"]), /--label: label key job is reserved/);
     expectUserError(run(["survey", "--sample", "--format", "yaml"]), /argument 'yaml' is invalid/);

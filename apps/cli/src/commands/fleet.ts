@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bill } from "@memdesc/core";
@@ -111,7 +111,9 @@ export default async function fleet(
         "give snapshots (.mdsnap), capture archives (.tar.gz), survey JSON/NDJSON or Parquet files, or directories of them",
       );
     const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ")}]`;
-    await engine.run(`CREATE VIEW bills AS SELECT * FROM read_parquet(${list}, union_by_name = true)`);
+    await engine.run(
+      `CREATE VIEW bills AS SELECT * FROM read_parquet(${list}, union_by_name = true, hive_partitioning = false)`,
+    );
     const columns = (await engine.query("DESCRIBE bills")).map((r) => String(r.column_name));
     const labels = columns.filter((c) => labelColumnPattern.test(c)).sort();
     for (const g of groups)
@@ -248,6 +250,7 @@ async function checkParquet(
 
 /** `--save DIR`: the fleet's bill rows as a Parquet dataset partitioned by capture date and host. */
 async function save(engine: Awaited<ReturnType<typeof openEngine>>, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   const host = "regexp_replace(COALESCE(hostname, source), '[^A-Za-z0-9._-]', '_', 'g')";
   await engine.run(
     `COPY (SELECT *, CAST(CAST(captured_at AS DATE) AS VARCHAR) AS capture_date, ${host} AS host FROM bills) TO '${dir.replace(/'/g, "''")}' (FORMAT parquet, PARTITION_BY (capture_date, host), OVERWRITE_OR_IGNORE true)`,

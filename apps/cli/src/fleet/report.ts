@@ -89,14 +89,16 @@ function tableOf(r: FleetResult, c: Colors): string {
     ],
     // Today first, then the designs from the costliest to the cheapest.
     [...r.totals]
-      .sort((a, b) => (a.design === "today" ? -1 : b.design === "today" ? 1 : num(b.total_bytes) - num(a.total_bytes)))
+      .sort((a, b) =>
+        a.design === "today" ? -1 : b.design === "today" ? 1 : num(b.total_bytes) - num(a.total_bytes),
+      )
       .map((t) => [
-      String(t.design),
-      int(num(t.hosts)),
-      size(num(t.total_bytes)),
-      percent(num(t.percent_of_ram)),
-      t.design === "today" ? "-" : size(todayTotal - num(t.total_bytes)),
-    ]),
+        String(t.design),
+        int(num(t.hosts)),
+        size(num(t.total_bytes)),
+        percent(num(t.percent_of_ram)),
+        t.design === "today" ? "-" : size(todayTotal - num(t.total_bytes)),
+      ]),
     { indent: 2, header: c.bold },
   );
   const rows = r.distribution.filter((x) => x.design === d);

@@ -76,7 +76,9 @@ ORDER BY design;`;
 export function distributionQuery(groups: readonly Grouping[]): string {
   const cols = groups.map((g) => g.expression);
   const partition = ["design", ...cols].join(", ");
-  const select = groups.map((g) => `${g.expression} AS ${g.column}, `).join("");
+  const select = groups
+    .map((g) => (g.expression === g.column ? `${g.column}, ` : `${g.expression} AS ${g.column}, `))
+    .join("");
   const stat = (value: string, rank: string, suffix: string) =>
     [
       `MIN(${value}) AS min_${suffix}`,
