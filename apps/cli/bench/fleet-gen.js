@@ -48,7 +48,10 @@ export function prng(seed) {
 const pick = (rand, weighted) => {
   const total = weighted.reduce((s, [, w]) => s + w, 0);
   let x = rand() * total;
-  for (const [v, w] of weighted) if ((x -= w) < 0) return v;
+  for (const [v, w] of weighted) {
+    x -= w;
+    if (x < 0) return v;
+  }
   return weighted[weighted.length - 1][0];
 };
 
