@@ -69,6 +69,36 @@ beforeAll(async () => {
   cpSync(pq, join(mixed, "bad/cut.parquet"));
   truncateSync(join(mixed, "bad/cut.parquet"), 200);
   writeFileSync(join(mixed, "bad/rows.ndjson"), '{"schema_version":1,"hostname":"x"}\n');
+  // Parquet that DuckDB reads but memdesc must not take: rows of another schema version; a column of another type.
+  const { toParquet } = await import(join(cliRoot, "dist/formats/parquet.js"));
+  const { billColumns } = await import(join(cliRoot, "dist/formats/rows.js"));
+  const good = await readRows(pq);
+  const plain = good.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [
+        k,
+        typeof v === "bigint" ? Number(v) : v instanceof Date ? v.toISOString() : v,
+      ]),
+    ),
+  );
+  writeFileSync(
+    join(mixed, "bad/v2.parquet"),
+    toParquet(
+      billColumns,
+      plain.map((r) => ({ ...r, schema_version: 2, hostname: "v2-host" })),
+      { "memdesc.schema_version": "2" },
+      "test",
+    ),
+  );
+  writeFileSync(
+    join(mixed, "bad/strings.parquet"),
+    toParquet(
+      billColumns.map((c: { name: string }) => (c.name === "total_bytes" ? { ...c, type: "STRING" } : c)),
+      plain.map((r) => ({ ...r, total_bytes: String(r.total_bytes), hostname: "str-host" })),
+      {},
+      "test",
+    ),
+  );
   writeFileSync(join(mixed, "bad/junk.json"), "[1, 2");
   writeFileSync(join(mixed, "README.txt"), "not an input\n");
 }, 300_000);
@@ -85,19 +115,23 @@ describe("memdesc fleet", () => {
       "bad/junk.json",
       "bad/old.json",
       "bad/rows.ndjson",
+      "bad/strings.parquet",
+      "bad/v2.parquet",
     ]);
     const why = Object.fromEntries(j.inputs.skipped.map((s) => [s.file.slice(mixed.length + 1), s.problem]));
     expect(why["bad/old.json"]).toMatch(/schemaVersion 2, where this memdesc reads 1/);
     expect(why["bad/cut.mdsnap"]).toMatch(/cut\.mdsnap/);
     expect(why["bad/cut.parquet"]).toMatch(/Parquet/);
     expect(why["bad/rows.ndjson"]).toMatch(/line 1: memdesc_version/);
+    expect(why["bad/v2.parquet"]).toBe("schema_version 2, where this memdesc reads 1");
+    expect(why["bad/strings.parquet"]).toBe("column total_bytes is BYTE_ARRAY, not INT64");
     for (const f of skipped) expect(r.stderr).toContain(`memdesc fleet: skipped ${join(mixed, f)}: `);
-    expect(j.inputs).toMatchObject({ files: 240 + 30 + 4 + 1 + 5, used: 240 + 30 + 4 + 1, ignored: 1 });
+    expect(j.inputs).toMatchObject({ files: 240 + 30 + 4 + 1 + 7, used: 240 + 30 + 4 + 1, ignored: 1 });
     const ok = fleet(mixed, "--json", "--skip-bad");
     expect(ok.status).toBe(0);
     const text = fleet(mixed, "--skip-bad");
     expect(text.stdout).toMatch(
-      /^memdesc fleet: 275 hosts \(275 captures\) from 275 of 280 inputs, 5 skipped, 1 other files ignored: /,
+      /^memdesc fleet: 275 hosts \(275 captures\) from 275 of 282 inputs, 7 skipped, 1 other files ignored: /,
     );
   });
 

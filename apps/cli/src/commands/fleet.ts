@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { bill } from "@memdesc/core";
 import type { Context } from "../context.js";
 import { CheckFailed, UserError } from "../errors.js";
-import { openEngine, type Row } from "../fleet/engine.js";
+import { type Engine, openEngine } from "../fleet/engine.js";
 import { findInputs, type Input, type Problem } from "../fleet/inputs.js";
 import { labelColumnPattern, ndjsonRows, readText, surveyJsonRows } from "../fleet/load.js";
 import { type FleetFormat, type FleetResult, fleetOutput } from "../fleet/report.js";
@@ -92,7 +92,7 @@ export default async function fleet(
         },
       );
     }
-    const files = parquet.length > 0 ? await checkParquet(engine, parquet, bad) : [];
+    const files = parquet.map((p) => p.path);
     if (rows.length > 0) {
       // The inputs that were not Parquet already, written as Parquet for DuckDB to read beside the others.
       const { toParquet } = await import("../formats/parquet.js");
@@ -103,17 +103,15 @@ export default async function fleet(
       );
       files.push(staged);
     }
-    if (files.length === 0)
+    await loadBills(engine, files, bad);
+    const loaded = await engine.query("SELECT COUNT(*) AS n FROM bills");
+    if (files.length === 0 || Number(loaded[0]?.n ?? 0) === 0)
       throw new UserError(
         found.inputs.length + found.bad.length === 0
           ? "no inputs found"
           : `no usable inputs: ${bad.length} skipped (${bad[0]?.file}: ${bad[0]?.problem})`,
         "give snapshots (.mdsnap), capture archives (.tar.gz), survey JSON/NDJSON or Parquet files, or directories of them",
       );
-    const list = `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ")}]`;
-    await engine.run(
-      `CREATE VIEW bills AS SELECT * FROM read_parquet(${list}, union_by_name = true, hive_partitioning = false)`,
-    );
     const columns = (await engine.query("DESCRIBE bills")).map((r) => String(r.column_name));
     const labels = columns.filter((c) => labelColumnPattern.test(c)).sort();
     for (const g of groups)
@@ -191,68 +189,140 @@ function groupsOption(opts: Record<string, unknown>): Grouping[] {
   });
 }
 
+const sqlList = (paths: readonly string[]) =>
+  `[${paths.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ")}]`;
+
+/** DuckDB's column type for each row column type. */
+const duckType: Record<string, string> = {
+  STRING: "VARCHAR",
+  INT32: "INTEGER",
+  INT64: "BIGINT",
+  BOOLEAN: "BOOLEAN",
+  TIMESTAMP: "TIMESTAMP",
+  DOUBLE: "DOUBLE",
+};
+
 /**
- * Checks Parquet inputs before DuckDB reads them together: each must be survey rows (its key-value metadata says
- * memdesc and the schema version, and it has every column). A file DuckDB cannot read is found alone.
+ * Reads every input's rows into one DuckDB table, `bills`, in one pass (each file's footer and columns once;
+ * the questions then run in memory), and checks them there: a file DuckDB cannot read, whose columns have other
+ * types, or whose rows lack a column or carry another schema_version, is named, left out, and counted.
  */
-async function checkParquet(
-  engine: Awaited<ReturnType<typeof openEngine>>,
-  inputs: readonly Input[],
-  bad: Problem[],
-): Promise<string[]> {
-  const ok: string[] = [];
-  const lit = (paths: readonly string[]) => `[${paths.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ")}]`;
-  const inspect = async (paths: readonly string[]): Promise<void> => {
-    let meta: Row[];
-    let schema: Row[];
+async function loadBills(engine: Engine, files: readonly string[], bad: Problem[]): Promise<void> {
+  let usable = [...files];
+  for (;;) {
+    const create = `CREATE OR REPLACE TABLE bills AS SELECT * FROM read_parquet(${sqlList(usable)}, union_by_name = true, hive_partitioning = false, filename = true)`;
     try {
-      meta = await engine.query(
-        `SELECT file_name, decode(key) AS key, decode(value) AS value FROM parquet_kv_metadata(${lit(paths)})`,
-      );
-      schema = await engine.query(`SELECT file_name, name, type FROM parquet_schema(${lit(paths)})`);
-    } catch (err) {
-      if (paths.length === 1) {
-        bad.push({
-          file: paths[0]!,
-          problem: `not a Parquet file DuckDB can read (${(err as Error).message.split("\n")[0]})`,
-        });
+      if (usable.length === 0) {
+        await engine.run(`CREATE OR REPLACE TABLE bills AS SELECT NULL AS filename WHERE false`);
         return;
       }
-      const half = Math.ceil(paths.length / 2);
-      await inspect(paths.slice(0, half));
-      await inspect(paths.slice(half));
-      return;
+      await engine.run(create);
+    } catch {
+      // Some file cannot be read: find which, alone, and read the rest.
+      const unreadable = await unreadableFiles(engine, usable);
+      if (unreadable.length === 0)
+        throw new UserError(
+          "DuckDB could not read the inputs together",
+          "run again with fewer inputs to find the one at fault",
+        );
+      for (const u of unreadable) bad.push(u);
+      const out = new Set(unreadable.map((u) => u.file));
+      usable = usable.filter((f) => !out.has(f));
+      continue;
     }
-    const versions = new Map<string, string>();
-    for (const m of meta)
-      if (m.key === "memdesc.schema_version") versions.set(String(m.file_name), String(m.value));
-    const cols = new Map<string, Map<string, string>>();
-    for (const s of schema) {
-      const f = String(s.file_name);
-      if (!cols.has(f)) cols.set(f, new Map());
-      cols.get(f)!.set(String(s.name), String(s.type));
+    const types = new Map(
+      (await engine.query("DESCRIBE bills")).map((r) => [String(r.column_name), String(r.column_type)]),
+    );
+    const wrong = billColumns.filter((c) => types.has(c.name) && types.get(c.name) !== duckType[c.type]);
+    if (wrong.length > 0) {
+      // A column of another type in some file widened the table's: find those files by their schemas.
+      const schema = await engine.query(
+        `SELECT file_name, name, type, converted_type FROM parquet_schema(${sqlList(usable)})`,
+      );
+      const culprits = new Map<string, string>();
+      for (const r of schema) {
+        const c = wrong.find((w) => w.name === r.name);
+        if (!c) continue;
+        const want = {
+          STRING: ["BYTE_ARRAY"],
+          INT32: ["INT32"],
+          INT64: ["INT64"],
+          BOOLEAN: ["BOOLEAN"],
+          TIMESTAMP: ["INT64"],
+          DOUBLE: ["DOUBLE"],
+        }[c.type];
+        if (!want.includes(String(r.type)))
+          culprits.set(String(r.file_name), `column ${c.name} is ${r.type}, not ${c.type}`);
+      }
+      if (culprits.size === 0)
+        throw new UserError(
+          `the inputs' column ${wrong[0]!.name} is ${types.get(wrong[0]!.name)}`,
+          "check the inputs are memdesc survey rows",
+        );
+      for (const [file, problem] of culprits) bad.push({ file, problem });
+      usable = usable.filter((f) => !culprits.has(f));
+      continue;
     }
-    for (const p of paths) {
-      const v = versions.get(p);
-      const c = cols.get(p) ?? new Map<string, string>();
-      const missing = billColumns.filter((b) => !c.has(b.name)).map((b) => b.name);
-      if (v === undefined)
-        bad.push({ file: p, problem: "not survey rows (no memdesc.schema_version in its metadata)" });
-      else if (v !== "1") bad.push({ file: p, problem: `schema version ${v}, where this memdesc reads 1` });
-      else if (missing.length > 0) bad.push({ file: p, problem: `no column ${missing.join(", ")}` });
-      else ok.push(p);
+    // Rows of another schema version, or missing a column the rows must have (union_by_name made it null).
+    const required = billColumns.filter((c) => !c.nullable);
+    const checks = required.map((c) =>
+      types.has(c.name)
+        ? `COUNT(*) FILTER (WHERE ${c.name} IS NULL) AS "${c.name}"`
+        : `COUNT(*) AS "${c.name}"`,
+    );
+    const perFile = await engine.query(
+      `SELECT filename, ${types.has("schema_version") ? "MIN(schema_version) AS lo, MAX(schema_version) AS hi" : "NULL AS lo, NULL AS hi"}, ${checks.join(", ")} FROM bills GROUP BY filename`,
+    );
+    const drop: string[] = [];
+    for (const r of perFile) {
+      const file = String(r.filename);
+      const missing = required.filter((c) => Number(r[c.name]) > 0).map((c) => c.name);
+      let problem: string | undefined;
+      if (r.lo !== null && (r.lo !== 1 || r.hi !== 1))
+        problem = `schema_version ${r.lo === 1 ? r.hi : r.lo}, where this memdesc reads 1`;
+      else if (missing.length > 0)
+        problem = `not survey rows: no ${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", …" : ""}`;
+      if (problem) {
+        bad.push({ file, problem });
+        drop.push(file);
+      }
     }
-  };
-  // DuckDB reads footers of many files per call; a few thousand to a call keeps each statement's text small.
-  for (let i = 0; i < inputs.length; i += 2000) await inspect(inputs.slice(i, i + 2000).map((x) => x.path));
-  return ok;
+    if (drop.length > 0)
+      await engine.run(
+        `DELETE FROM bills WHERE filename IN (${drop.map((f) => `'${f.replace(/'/g, "''")}'`).join(", ")})`,
+      );
+    return;
+  }
+}
+
+/** The files DuckDB cannot read (a Parquet file cut short, or not Parquet at all), found by halving. */
+async function unreadableFiles(engine: Engine, paths: readonly string[]): Promise<Problem[]> {
+  try {
+    await engine.query(
+      `SELECT COUNT(*) FROM read_parquet(${sqlList(paths)}, union_by_name = true, hive_partitioning = false)`,
+    );
+    return [];
+  } catch (err) {
+    if (paths.length === 1)
+      return [
+        {
+          file: paths[0]!,
+          problem: `not a Parquet file DuckDB can read (${(err as Error).message.split("\n")[0]})`,
+        },
+      ];
+    const half = Math.ceil(paths.length / 2);
+    return [
+      ...(await unreadableFiles(engine, paths.slice(0, half))),
+      ...(await unreadableFiles(engine, paths.slice(half))),
+    ];
+  }
 }
 
 /** `--save DIR`: the fleet's bill rows as a Parquet dataset partitioned by capture date and host. */
-async function save(engine: Awaited<ReturnType<typeof openEngine>>, dir: string): Promise<void> {
+async function save(engine: Engine, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const host = "regexp_replace(COALESCE(hostname, source), '[^A-Za-z0-9._-]', '_', 'g')";
   await engine.run(
-    `COPY (SELECT *, CAST(CAST(captured_at AS DATE) AS VARCHAR) AS capture_date, ${host} AS host FROM bills) TO '${dir.replace(/'/g, "''")}' (FORMAT parquet, PARTITION_BY (capture_date, host), OVERWRITE_OR_IGNORE true)`,
+    `COPY (SELECT * EXCLUDE (filename), CAST(CAST(captured_at AS DATE) AS VARCHAR) AS capture_date, ${host} AS host FROM bills) TO '${dir.replace(/'/g, "''")}' (FORMAT parquet, PARTITION_BY (capture_date, host), OVERWRITE_OR_IGNORE true)`,
   );
 }
