@@ -1,3 +1,4 @@
+import { lstatSync } from "node:fs";
 import { resolve } from "node:path";
 import { writeFileAtomic } from "@memdesc/kpageflags";
 import type { Context } from "../context.js";
@@ -18,5 +19,13 @@ export function writeOutput(ctx: Context, target: string | undefined, data: stri
     else process.stdout.write(data);
     return;
   }
-  writeFileAtomic(resolve(ctx.cwd, target), typeof data === "string" ? new TextEncoder().encode(data) : data);
+  const path = resolve(ctx.cwd, target);
+  // A device, FIFO or directory is never replaced by a file (a rename over /dev/null would be): refused.
+  const st = lstatSync(path, { throwIfNoEntry: false });
+  if (st && !st.isFile())
+    throw new UserError(
+      `cannot write ${target}: it is ${st.isDirectory() ? "a directory" : st.isSymbolicLink() ? "a symbolic link" : "not a regular file"}`,
+      "give a regular file's path with -o, or leave -o out and redirect standard output",
+    );
+  writeFileAtomic(path, typeof data === "string" ? new TextEncoder().encode(data) : data);
 }
