@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import { makeContext } from "./context.js";
-import { reportError, UserError } from "./errors.js";
+import { CheckFailed, reportError, UserError } from "./errors.js";
+import { stdoutError, writeStdout } from "./io/stdout.js";
 
 /*
  * The memdesc command line. Only commander is loaded up front: each command's module (and with it
@@ -34,28 +35,54 @@ const program = new Command("memdesc")
     "after",
     `${example("memdesc survey", "memdesc layout folio --compare", "memdesc check --btf vmlinux.btf")}
 Exit status: 0 success, 1 user error or failed check, 2 internal error.
-Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory (or --config FILE).
+Config: memdesc.config.{js,mjs,ts,json}, found upward from the working directory to the project root and
+loaded only if no one but you or root could have written it (or --config FILE; --no-config for none).
+Output: -o FILE writes the report there, complete or not at all (- is standard output).
 `,
   );
 
-/** Registers a command whose implementation is loaded on first use from `commands/<file>.js`. */
-function lazy(cmd: Command, file: string): Command {
+/**
+ * Registers a command whose implementation is loaded on first use from `commands/<file>.js`. A command that
+ * prints a report takes `-o FILE` (`report: true`): the report is written there, complete or not at all.
+ */
+function lazy(cmd: Command, file: string, options: { report?: boolean } = {}): Command {
+  if (options.report) cmd.addOption(outputOption());
   return cmd.action(async (...args: unknown[]) => {
     const self = args[args.length - 1] as Command;
     const opts = self.optsWithGlobals() as Opts;
     const positional = args.slice(0, -2) as string[];
+    const { openReport } = await import("./io/report.js");
+    const sink = openReport(options.report ? (opts.output as string | undefined) : undefined, process.cwd());
     const ctx = makeContext({
       json: opts.json === true,
       debug: opts.debug === true,
       color: opts.color !== false,
+      sink,
     });
-    const mod = (await import(`./commands/${file}.js`)) as CommandModule;
-    await mod.default(ctx, opts, ...positional);
+    try {
+      const mod = (await import(`./commands/${file}.js`)) as CommandModule;
+      await mod.default(ctx, opts, ...positional);
+    } catch (err) {
+      // A failed check has printed its report, which is output like any other.
+      if (err instanceof CheckFailed) sink.finish();
+      else sink.abort();
+      throw err;
+    }
+    sink.finish();
   });
 }
 
 const configOption = () =>
-  new Option("-c, --config <file>", "config file (default: memdesc.config.* found upward)");
+  new Option(
+    "-c, --config <file>",
+    "config file, trusted as given (default: memdesc.config.* found upward to the project root)",
+  );
+const noConfigOption = () => new Option("--no-config", "use no config file: the first-party descriptor set");
+const outputOption = () =>
+  new Option(
+    "-o, --output <file>",
+    "write the report to FILE (- for standard output); it appears complete or not at all",
+  );
 const designOption = (what: string) =>
   new Option("-d, --design <name>", what).choices([
     "today",
@@ -78,7 +105,7 @@ lazy(
     .command("survey")
     .summary("bill this machine's page map under every design (the main job)")
     .description(
-      "Survey this machine's page map (/proc/kpageflags, root only) and the kernel's counters (/proc/vmstat, zoneinfo, buddyinfo, slabinfo, the hugetlb and THP counters), a snapshot, a copy of another machine's /proc and /sys, or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Uses kpageflags cannot see (IOMMU page tables, zsmalloc, large kmalloc, per-CPU free pages) are attributed from the counters that count them, and the page map is checked against the counters. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead, and a line says so.",
+      "Survey this machine's page map (/proc/kpageflags, root only) and the kernel's counters (/proc/vmstat, zoneinfo, buddyinfo, slabinfo, the hugetlb and THP counters), a snapshot, a copy of another machine's /proc and /sys, or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Uses kpageflags cannot see (IOMMU page tables, zsmalloc, large kmalloc, per-CPU free pages) are attributed from the counters that count them, and the page map is checked against the counters. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead only with --sample or on a terminal (a line says so); otherwise that is an error, so a script never records the sample as this machine.",
     )
     .addOption(
       new Option("-s, --snapshot <file>", "survey a snapshot made by `memdesc capture`").conflicts("raw"),
@@ -103,6 +130,7 @@ lazy(
     )
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(
       new Option(
         "-f, --format <format>",
@@ -110,7 +138,6 @@ lazy(
       ).choices(["table", "json", "ndjson", "parquet", "openmetrics"]),
     )
     .addOption(jsonOption())
-    .option("-o, --output <file>", "write the output to FILE, complete or not at all (- for standard output)")
     .option(
       "-l, --label <key=value>",
       "a label the output carries (team=storage); over a capture's own labels",
@@ -129,6 +156,7 @@ lazy(
       ),
     ),
   "survey",
+  { report: true },
 );
 
 lazy(
@@ -149,6 +177,7 @@ lazy(
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(hvoOption("for snapshots and archives; default: as each one read it"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(
       new Option(
         "-f, --format <format>",
@@ -156,7 +185,6 @@ lazy(
       ).choices(["table", "json", "parquet"]),
     )
     .addOption(jsonOption())
-    .option("-o, --output <file>", "write the output to FILE, complete or not at all (- for standard output)")
     .option(
       "--save <dir>",
       "also write every input's bill rows there as Parquet, partitioned by capture date and host",
@@ -172,6 +200,7 @@ lazy(
       ),
     ),
   "fleet",
+  { report: true },
 );
 
 lazy(
@@ -190,6 +219,7 @@ lazy(
       ),
     ),
   "capture-script",
+  { report: true },
 );
 
 lazy(
@@ -239,6 +269,7 @@ lazy(
     .addOption(new Option("--abi <abi>", "C ABI for plugin layouts").choices(["lp64", "ilp32", "ilp32-arm"]))
     .option("--compare", "today's layout and the memdesc-era one side by side")
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -252,6 +283,7 @@ lazy(
       ),
     ),
   "layout",
+  { report: true },
 );
 
 lazy(
@@ -268,6 +300,7 @@ lazy(
     )
     .option("--btf-base <file>", "the kernel BTF that split BTF (a module's) builds on (as bpftool -B)")
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -278,6 +311,7 @@ lazy(
       ),
     ),
   "check",
+  { report: true },
 );
 
 lazy(
@@ -289,9 +323,11 @@ lazy(
     )
     .addOption(designOption("the design (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText("after", example("memdesc types", "memdesc types --design path-32 --json")),
   "types",
+  { report: true },
 );
 
 lazy(
@@ -305,6 +341,7 @@ lazy(
     .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
     .addOption(hvoOption("default: the picture's hvo, else off"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -314,6 +351,7 @@ lazy(
       ),
     ),
   "bill",
+  { report: true },
 );
 
 lazy(
@@ -325,6 +363,7 @@ lazy(
     )
     .addOption(designOption("the design whose tags are shown (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -337,6 +376,7 @@ A memdesc.config.json:
 `,
     ),
   "plugins",
+  { report: true },
 );
 
 lazy(
@@ -364,6 +404,7 @@ lazy(
     .addOption(hvoOption("default: the workload's, else off"))
     .addOption(designOption("the design to simulate (default: the config's, else memdesc-8)"))
     .addOption(configOption())
+    .addOption(noConfigOption())
     .addOption(jsonOption())
     .addHelpText(
       "after",
@@ -373,6 +414,7 @@ lazy(
       ),
     ),
   "simulate",
+  { report: true },
 );
 
 lazy(
@@ -391,17 +433,18 @@ lazy(
 // Errors from argument parsing become one line and a hint, like every other user error.
 const commandOf = new WeakMap<CommanderError, string>();
 for (const cmd of [program, ...program.commands]) {
-  cmd.configureOutput({ outputError: () => {} });
+  // Help and version text go through the same writer as reports, so a full disk or a closed pipe behind
+  // standard output ends the same way: quietly for a closed pipe, one line for anything else.
+  cmd.configureOutput({ outputError: () => {}, writeOut: writeStdout });
   cmd.exitOverride((err) => {
     commandOf.set(err, cmd === program ? "" : cmd.name());
     throw err;
   });
 }
 
-// `memdesc survey | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw err;
+  process.exit(reportError(stdoutError(err), false));
 });
 
 async function main(): Promise<number> {

@@ -98,6 +98,16 @@ const descriptorSize = z.object({ variant: z.string(), size: count, rounded: cou
 export const pluginsOutputSchema = z
   .object({
     config: z.string().nullable().describe("The config file used, or null for the first-party set"),
+    configChoice: z
+      .object({
+        how: z
+          .enum(["given", "found", "none", "disabled"])
+          .describe(
+            "given with --config; found upward from the working directory (and trusted); none found up to the project root; disabled with --no-config",
+          ),
+        why: z.string().describe("The reason in one line, as the text output says it"),
+      })
+      .strict(),
     design: designName,
     abi: z.enum(["lp64", "ilp32", "ilp32-arm"]),
     plugins: z.array(

@@ -102,6 +102,9 @@ describe("memdesc bill PICTURE.json", () => {
       /broken\.json: not valid JSON: line 1, column 11: unexpected end of file$/,
     );
     expectUserError(run(["bill", "missing.json"]), /^memdesc: missing\.json does not exist$/);
-    expectUserError(run(["bill", dir]), /cannot read .*: EISDIR/);
+    expectUserError(
+      run(["bill", dir]),
+      /is a directory: memdesc reads a memory picture only from a regular file$/,
+    );
   });
 });

@@ -48,17 +48,22 @@ export const canRunAsNobody = canSwitchUser();
 
 let nobodyCopy: UnprivilegedCopy | undefined;
 /**
- * Runs the built CLI as `nobody` from a world-readable copy of it and its dependencies, so the test works
- * wherever the checkout is (a clone in a 0700 directory cannot be entered by that user). The copy is made once
- * per test file and removed after it.
+ * The CLI's entry in a world-readable copy of it and its dependencies, for running it as `nobody` wherever
+ * the checkout is (a clone in a 0700 directory cannot be entered by that user). The copy is made once per test
+ * file and removed after it.
  */
-export function runAsNobody(args: readonly string[], options: SpawnSyncOptions = {}): Result {
+function nobodyBin(): string {
   if (!nobodyCopy) {
     const copy = copyForUnprivilegedUser(cliRoot);
     nobodyCopy = copy;
     afterAll(() => copy.remove());
   }
-  const r = spawnSync(process.execPath, [join(nobodyCopy.dir, "bin/memdesc.js"), ...args], {
+  return join(nobodyCopy.dir, "bin/memdesc.js");
+}
+
+/** Runs the built CLI as `nobody` (see nobodyBin), from / unless a cwd is given. */
+export function runAsNobody(args: readonly string[], options: SpawnSyncOptions = {}): Result {
+  const r = spawnSync(process.execPath, [nobodyBin(), ...args], {
     cwd: "/",
     encoding: "utf8",
     timeout: 60_000,
@@ -95,6 +100,36 @@ export function expectUserError(r: Result, message: RegExp): void {
   if (/\n\s+at /.test(r.stderr)) problems.push("stack trace printed");
   if (!message.test(lines[0] ?? "")) problems.push(`message does not match ${message}`);
   if (problems.length > 0) throw new Error(`${problems.join("; ")}\nstderr:\n${r.stderr}`);
+}
+
+/** Whether util-linux `script` is here, to give the CLI a terminal. */
+export const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+/** Quotes an argument for sh. */
+const sh = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Runs the built CLI on a pseudo-terminal (util-linux `script`), so stdout and stderr are a TTY. `columns`
+ * sets the terminal's width first (`stty cols N`; 0 is a terminal that reports no width, as a serial console);
+ * `asNobody` runs it as `nobody`. CI is unset, as for a person at a terminal (the bar is never drawn under CI);
+ * `env` may set it again. Returns everything the terminal received, as bytes in a latin1 string.
+ */
+export function runOnTty(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; columns?: number; asNobody?: boolean; cwd?: string } = {},
+): { status: number | null; output: string } {
+  const cli = options.asNobody ? nobodyBin() : bin;
+  const stty = options.columns === undefined ? "" : `stty cols ${options.columns} rows 24; `;
+  const command = `${stty}exec ${[process.execPath, cli, ...args].map(sh).join(" ")}`;
+  const r = spawnSync("script", ["-qec", command, "/dev/null"], {
+    cwd: options.cwd ?? (options.asNobody ? "/" : fixtures),
+    encoding: "latin1",
+    timeout: 60_000,
+    env: { ...process.env, CI: undefined, TERM: "xterm", NO_COLOR: "", ...options.env },
+    ...(options.asNobody ? nobody : {}),
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, output: String(r.stdout) };
 }
 
 /** A temporary directory removed after the file's tests. */

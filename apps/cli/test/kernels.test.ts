@@ -87,7 +87,7 @@ describe("memdesc layout --btf ELF", () => {
     expect(r.stdout).toBe(stored(amd64, "pahole", "folio"));
     expectUserError(
       run(["layout", "page", "--btf", "/dev/zero"]),
-      /cannot read \/dev\/zero: it is not a regular file/,
+      /^memdesc: \/dev\/zero is a character device: memdesc reads a BTF file only from a regular file$/,
     );
   });
 

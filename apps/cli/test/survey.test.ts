@@ -6,10 +6,12 @@ import { describe, expect, it } from "vitest";
 import {
   canRunAsNobody,
   expectUserError,
+  hasScript,
   rawDump,
   rawIomem,
   run,
   runAsNobody,
+  runOnTty,
   sampleSnapshot,
   tempDir,
   validJson,
@@ -112,18 +114,30 @@ describe("memdesc survey", () => {
   });
 
   it.skipIf(!canRunAsNobody)(
-    "falls back to the sample, in one line, where /proc/kpageflags cannot be read",
+    "without /proc/kpageflags, surveys the sample only when asked or on a terminal, and is an error for scripts",
     () => {
-      const r = runAsNobody(["survey"]);
-      expect(r.status).toBe(0);
-      expect(r.stdout.split("\n")[0]).toBe(
-        "note: cannot read /proc/kpageflags (permission denied: it is readable by root only); surveying the sample snapshot shipped with memdesc",
+      const note = "cannot read /proc/kpageflags (permission denied: it is readable by root only)";
+      const asError = new RegExp(`^memdesc: ${note.replace(/[()/]/g, "\\$&")}$`);
+      // A script (stdout not a terminal), --json, or -o FILE must not record the sample machine as this one.
+      expectUserError(runAsNobody(["survey"]), asError);
+      expectUserError(runAsNobody(["survey", "--json"]), asError);
+      expectUserError(runAsNobody(["survey", "-o", "/tmp/never-written.txt"]), asError);
+      // Asked for: the sample, and the JSON says so.
+      const j = validJson("survey", runAsNobody(["survey", "--sample", "--json"])) as SurveyJson;
+      expect(j.source).toMatchObject({ sample: true });
+      expect(j.source.reason).toBeUndefined();
+      if (!hasScript)
+        return console.warn("cli: util-linux `script` is missing; the terminal half is skipped");
+      // A person at a terminal gets the sample with its one-line note first.
+      const tty = runOnTty(["survey"], { asNobody: true, env: { NO_COLOR: "1" } });
+      expect(tty.status).toBe(0);
+      expect(tty.output.split("\r\n")[0]).toBe(
+        `note: ${note}; surveying the sample snapshot shipped with memdesc`,
       );
-      const j = validJson("survey", runAsNobody(["survey", "--json"])) as SurveyJson;
-      expect(j.source).toMatchObject({
-        sample: true,
-        reason: "cannot read /proc/kpageflags (permission denied: it is readable by root only)",
-      });
+      // --json is for machines even on a terminal.
+      const ttyJson = runOnTty(["survey", "--json"], { asNobody: true });
+      expect(ttyJson.status).toBe(1);
+      expect(ttyJson.output).toContain(`memdesc: ${note}`);
     },
   );
   if (!canRunAsNobody) console.warn("cli: the sample fallback test needs root (to run as nobody); skipped");

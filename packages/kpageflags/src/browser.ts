@@ -58,11 +58,14 @@ export {
   rangeGrouping,
 } from "./grouping.js";
 export { type HugetlbState, hugetlbNotes, hugetlbStateOf } from "./hugetlb.js";
+export { maxSnapshotBytes, maxSurveyJsonBytes } from "./limits.js";
 export { pictureUses, surveyLabel, surveyPicture } from "./picture.js";
 export {
   checkChunkPfns,
   defaultChunkPfns,
   defaultSectionBytes,
+  maxPfnsFor,
+  maxPhysBits,
   type PageChunk,
   type PageMapFiles,
   type PageMapInfo,

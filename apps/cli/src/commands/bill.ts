@@ -20,6 +20,7 @@ export default async function billCommand(
   const shown = displayPath(path, ctx.cwd);
   const picture = readJsonFile(path, shown, {
     code: "BAD_PICTURE",
+    what: "memory picture",
     hint: "give the path of a JSON memory picture; see `memdesc bill --help` for its form",
   });
   const comp = await composeFrom(ctx.cwd, opts);
@@ -50,7 +51,7 @@ export default async function billCommand(
     plugins: pluginRefs(comp),
     bill: result,
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   let out = `${c.bold("memdesc bill")}: ${shown}${result.source ? ` (${result.source})` : ""}, ${size(result.ramBytes)} of RAM (${int(result.ramPages)} pages of ${size(result.pageSize)})\n`;
   out += `plugins: ${describeSet(comp)}\n\n`;

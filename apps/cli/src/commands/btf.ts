@@ -1,8 +1,10 @@
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, readSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { type Btf, openBtf } from "@memdesc/btf";
 import { displayPath } from "../config/load.js";
 import { UserError } from "../errors.js";
+import { describeErrno } from "../io/errno.js";
+import { type InputFile, inputCaps, openInput, readOpened } from "../io/input.js";
 
 /** The running kernel's BTF, where `check` and `layout` look by default. */
 export const kernelBtf = "/sys/kernel/btf/vmlinux";
@@ -40,22 +42,21 @@ export function implicitBase(path: string): string | undefined {
 const READ_WHOLE = 64 << 20;
 
 /**
- * Opens the file once and reads it as openBtf takes it: small files whole; large ones as a zero-filled buffer of
- * the file's size (untouched pages cost no memory) with only the ranges openBtf asks for read into it, so a 1 GB
+ * Opens the file once, through the CLI's input reader (non-blocking, a regular file only, at most
+ * `inputCaps.btf`), and reads it as openBtf takes it: small files whole; large ones as a zero-filled buffer of the
+ * file's size (untouched pages cost no memory) with only the ranges openBtf asks for read into it, so a 1 GB
  * vmlinux from a build tree costs its headers and its few MB of `.BTF`.
  */
 function withBtfFile<T>(
   path: string,
+  file: InputFile,
   use: (bytes: Uint8Array, load?: (offset: number, length: number) => void) => T,
 ): T {
-  const fd = openSync(path, "r");
+  const { fd, stat } = openInput(path, file);
   try {
-    const stat = fstatSync(fd);
-    // A device or FIFO (/dev/zero) has no size and no end: refuse it rather than read forever.
-    if (!stat.isFile())
-      throw Object.assign(new Error("not a regular file"), { code: "ENOTREG", syscall: "fstat" });
     const size = stat.size;
-    if (size <= READ_WHOLE) return use(readFileSync(fd));
+    // /sys and /proc files may report a size that is not their length: those, and small files, are read whole.
+    if (size <= READ_WHOLE) return use(readOpened(fd, stat, file));
     const bytes = new Uint8Array(size);
     const done: [number, number][] = [];
     return use(bytes, (offset, length) => {
@@ -75,31 +76,28 @@ function withBtfFile<T>(
 function readOne(path: string, cwd: string, flag: string, base?: Btf): Btf {
   const shown = displayPath(path, cwd);
   const options = { file: shown, ...(base ? { base } : {}) };
+  const live = path === kernelBtf;
+  const file: InputFile = {
+    shown,
+    what: "BTF file",
+    maxBytes: inputCaps.btf,
+    code: "BTF_UNREADABLE",
+    hint: live
+      ? "pass a kernel's BTF with --btf FILE (a vmlinux or .ko from the build, or a copy of /sys/kernel/btf/vmlinux)"
+      : `check the path given to ${flag}`,
+    missing: `cannot read ${shown}: ${live ? "it does not exist (a kernel built without CONFIG_DEBUG_INFO_BTF, or not Linux)" : "it does not exist"}`,
+  };
   try {
-    return withBtfFile(path, (bytes, load) => openBtf(bytes, { ...options, ...(load ? { load } : {}) }));
-  } catch (err) {
-    if (!isSystemError(err)) throw err;
-    const code = err.code;
-    const live = path === kernelBtf;
-    const why =
-      code === "ENOENT"
-        ? live
-          ? "it does not exist (a kernel built without CONFIG_DEBUG_INFO_BTF, or not Linux)"
-          : "it does not exist"
-        : code === "EACCES" || code === "EPERM"
-          ? "permission denied"
-          : code === "EISDIR"
-            ? "it is a directory"
-            : code === "ENOTREG"
-              ? "it is not a regular file (a device, FIFO or socket)"
-              : err.message;
-    throw new UserError(
-      `cannot read ${shown}: ${why}`,
-      live
-        ? "pass a kernel's BTF with --btf FILE (a vmlinux or .ko from the build, or a copy of /sys/kernel/btf/vmlinux)"
-        : `check the path given to ${flag}`,
-      { code: "BTF_UNREADABLE", cause: err },
+    return withBtfFile(path, file, (bytes, load) =>
+      openBtf(bytes, { ...options, ...(load ? { load } : {}) }),
     );
+  } catch (err) {
+    // A read of a large file's section that fails after the open.
+    if (!isSystemError(err)) throw err;
+    throw new UserError(`cannot read ${shown}: ${describeErrno(err)}`, file.hint, {
+      code: "BTF_UNREADABLE",
+      cause: err,
+    });
   }
 }
 

@@ -1,9 +1,9 @@
-import { closeSync, openSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { closeSync, openSync } from "node:fs";
+import { resolve } from "node:path";
 import { captureSnapshot, parseLabels } from "@memdesc/kpageflags";
-import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
+import { PendingOutput } from "../io/output.js";
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, size } from "../output/table.js";
@@ -11,40 +11,64 @@ import type { CaptureOutput } from "../schemas.js";
 
 const procDir = "/proc";
 
-/** `memdesc capture -o FILE`: this machine's page map saved as a snapshot (root only). */
+/**
+ * `memdesc capture -o FILE`: this machine's page map saved as a snapshot (root only). The snapshot is written
+ * by the CLI's one output writer (`io/output.ts`); with `-o -` it goes to standard output and the report to
+ * stderr.
+ */
 export default async function capture(ctx: Context, opts: Record<string, unknown>): Promise<void> {
-  const path = resolve(ctx.cwd, String(opts.output));
-  const shown = displayPath(path, ctx.cwd);
-  checkDirectory(path, shown);
   const root = typeof opts.root === "string" ? resolve(ctx.cwd, opts.root) : undefined;
   const labels = parseLabels((opts.label as string[] | undefined) ?? []);
   if (!labels.ok) throw new UserError(`--label: ${labels.problem}`, "e.g. --label team=storage");
   if (root === undefined) checkRoot();
-  const progress = startProgress(`capturing ${root ?? ""}${procDir}/kpageflags`, ctx.progress);
+  // The output path is checked (and its staging made) before the page map is read.
+  const file = PendingOutput.open(String(opts.output), ctx.cwd);
   const started = performance.now();
   let written: Awaited<ReturnType<typeof captureSnapshot>>;
   try {
-    written = await captureSnapshot(path, {
-      root,
-      counts: opts.counts === false ? false : undefined,
-      cgroups: opts.cgroups === false ? false : undefined,
-      note: typeof opts.note === "string" ? opts.note : undefined,
-      labels: labels.labels,
-      producer: "memdesc capture",
-      onProgress: (done, expected) => progress.update(done, expected),
-    });
-  } finally {
-    progress.stop();
+    if (file.plan.kind === "stdout" && process.stdout.isTTY)
+      throw new UserError(
+        "a snapshot is binary: not writing it to a terminal",
+        "redirect standard output (memdesc capture -o - > host.mdsnap), or give -o FILE",
+        { code: "OUTPUT_TERMINAL" },
+      );
+    const progress = startProgress(`capturing ${root ?? ""}${procDir}/kpageflags`, ctx.progress);
+    try {
+      written = await file.produce((path) =>
+        captureSnapshot(path, {
+          root,
+          counts: opts.counts === false ? false : undefined,
+          cgroups: opts.cgroups === false ? false : undefined,
+          note: typeof opts.note === "string" ? opts.note : undefined,
+          labels: labels.labels,
+          producer: "memdesc capture",
+          onProgress: (done, expected) => progress.update(done, expected),
+        }),
+      );
+    } finally {
+      progress.stop();
+    }
+    file.commit();
+  } catch (err) {
+    file.abort();
+    throw err;
   }
   const seconds = (performance.now() - started) / 1000;
+  const shown = file.shown;
+  const toStdout = file.plan.kind === "stdout";
+  // With the snapshot on standard output, the report goes to stderr.
+  const say = toStdout ? ctx.err : ctx.out;
   const output: CaptureOutput = {
-    path,
+    path: toStdout ? "-" : file.plan.path,
     bytes: written.bytes,
     pages: written.header.pfnCount,
     seconds: Math.round(seconds * 1000) / 1000,
     header: written.header,
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) {
+    if (toStdout) return void say(`${JSON.stringify(output, null, 2)}\n`);
+    return printJson(ctx, output);
+  }
   const h = written.header;
   const files = Object.entries(h.files)
     .filter(([, on]) => on)
@@ -54,37 +78,13 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
   const counters = k
     ? `  ${k.read.length} counter files${k.unreadable.length > 0 ? `; could not read ${k.unreadable.map((u) => u.path).join(", ")}` : ""}\n`
     : "";
-  ctx.out(
-    `${ctx.c.bold("memdesc capture")}: wrote ${shown}: ${size(written.bytes)} (${int(written.bytes)} bytes) in ${seconds.toFixed(1)} s\n` +
+  const c = toStdout ? ctx.cErr : ctx.c;
+  say(
+    `${c.bold("memdesc capture")}: wrote ${shown}: ${size(written.bytes)} (${int(written.bytes)} bytes) in ${seconds.toFixed(1)} s\n` +
       `  ${int(h.pfnCount)} PFNs of ${files}; Linux ${h.kernelRelease}${h.machine ? ` ${h.machine}` : ""}, captured ${h.capturedAt}\n` +
       counters +
-      `  survey it anywhere with: memdesc survey --snapshot ${shown}\n`,
+      (toStdout ? "" : `  survey it anywhere with: memdesc survey --snapshot ${shown}\n`),
   );
-}
-
-/** The capture reads for a while before it writes: fail at once if the file could not be written at all. */
-function checkDirectory(path: string, shown: string): void {
-  const dir = dirname(path);
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    isDir = false;
-  }
-  if (!isDir)
-    throw new UserError(
-      `cannot write ${shown}: directory ${displayPath(dir)} does not exist`,
-      "create it first, or write elsewhere with -o",
-    );
-  try {
-    if (statSync(path).isDirectory())
-      throw new UserError(
-        `cannot write ${shown}: it is a directory`,
-        "give a file name, e.g. -o host.mdsnap",
-      );
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-  }
 }
 
 /** Only root may read /proc/kpageflags; say so in one line rather than as a failed read. */

@@ -51,13 +51,13 @@ export default async function check(ctx: Context, opts: Record<string, unknown>)
   const set = describeSet([...comps.values()][0]!);
   if (results.length === 1) {
     const output = results[0]!;
-    if (ctx.json) printJson(output);
+    if (ctx.json) printJson(ctx, output);
     else printCheck(ctx, output, set, describeBtf(kernels[0]!));
     if (!output.ok) throw new CheckFailed(`${output.failures} checks failed`);
     return;
   }
   const matrix = kernelMatrix(results);
-  if (ctx.json) printJson({ kernels: results, matrix });
+  if (ctx.json) printJson(ctx, { kernels: results, matrix });
   else
     printMatrix(
       ctx,

@@ -157,7 +157,7 @@ export default async function fleet(
     };
     for (const b of bad) ctx.err(`memdesc fleet: skipped ${b.file}: ${b.problem}\n`);
     const data = await fleetOutput(format, result, ctx.c);
-    writeOutput(ctx, opts.output as string | undefined, data);
+    writeOutput(ctx, data);
     if (bad.length > 0 && opts.skipBad !== true)
       throw new CheckFailed(`${bad.length} input${bad.length === 1 ? "" : "s"} skipped`);
   } finally {

@@ -43,7 +43,7 @@ export default async function layoutVs(
       layouts: shown.map(({ full: _full, comment: _comment, ...rest }) => rest),
       diff,
     };
-    return printJson(output);
+    return printJson(ctx, output);
   }
   const { c } = ctx;
   let out = `${c.dim(`/* left: ${shown[0]!.comment} */`)}\n${c.dim(`/* right: ${shown[1]!.comment} */`)}\n`;

@@ -72,7 +72,7 @@ export default async function layout(
     design: source === "plugin" ? (opts.compare ? comp.design.name : designShown(comp, opts)) : null,
     layouts: shown.map(({ full: _full, comment: _comment, ...rest }) => rest),
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   // Plugin layouts name each other's structs (`struct netmem_desc`): pahole's holes inside them need the types.
   const fmt =

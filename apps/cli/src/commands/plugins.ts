@@ -13,7 +13,7 @@ import { type AnyRegistry, composeFrom } from "./shared.js";
 export default async function plugins(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const comp = await composeFrom(ctx.cwd, opts);
   const output = pluginsOutput(comp);
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   const priced = billedDesigns.filter((d) => d.name !== "today").map((d) => d.name);
   const columns: Column[] = [
@@ -44,7 +44,8 @@ export default async function plugins(ctx: Context, opts: Record<string, unknown
   const source = comp.configFile
     ? displayPath(comp.configFile, ctx.cwd)
     : "no config file: the first-party set";
-  ctx.out(`${c.bold("descriptor set")}: ${source}; design ${comp.design.name}, ABI ${comp.abi}\n\n`);
+  ctx.out(`${c.bold("descriptor set")}: ${source}; design ${comp.design.name}, ABI ${comp.abi}\n`);
+  ctx.out(`config: ${comp.config.why}\n\n`);
   ctx.out(table(columns, rows, { header: c.bold }));
   ctx.out(
     `\nsizes in bytes: today = sizeof the overlay of struct page; per design = the separately allocated\ndescriptor rounded to the design's ${comp.design.descriptorAlign}-byte alignment${variants.size ? `; a/b = variants (${[...variants].join(", ")})` : ""}\n`,
@@ -65,6 +66,7 @@ export function pluginsOutput(comp: Composition): PluginsOutput {
   }));
   return {
     config: comp.configFile ?? null,
+    configChoice: { how: comp.config.how, why: comp.config.why },
     design: comp.design.name,
     abi: comp.abi,
     plugins: [...builtins, ...comp.plugins].map((p) => {

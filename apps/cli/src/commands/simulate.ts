@@ -84,7 +84,7 @@ export default async function simulateCommand(
     seconds: Math.round(performance.now() - started) / 1000,
     simulation: result,
   };
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   ctx.out(formatSimulation(result, output, describeSet(comp), ctx));
 }
 
@@ -95,6 +95,7 @@ function loadWorkload(ctx: Context, arg: string): { workload: Workload; source: 
   const shown = displayPath(path, ctx.cwd);
   const json = readJsonFile(path, shown, {
     code: "BAD_WORKLOAD",
+    what: "workload",
     hint,
     missing: `${shown} is neither a preset nor a file (presets: ${Object.keys(presets).join(", ")})`,
   });

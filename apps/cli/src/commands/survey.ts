@@ -4,12 +4,15 @@ import { resolve } from "node:path";
 import {
   captureTree,
   countedLabel,
+  decodeSnapshot,
   dirRoot,
   type Labels,
   openCaptureArchive,
   type PageMapSource,
+  parseIomem,
   parseLabels,
   procSource,
+  type RamMap,
   rawSource,
   readSnapshot,
   type Survey,
@@ -23,6 +26,7 @@ import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { surveySchemaVersion } from "../formats/identity.js";
+import { checkInput, type InputFile, inputCaps, readInput } from "../io/input.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { formatAttributions, formatCrossCheck, formatGroups } from "../output/counters.js";
 import { printJson } from "../output/json.js";
@@ -85,7 +89,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
       source: picked.source.info.kind === "proc" ? (picked.root?.label ?? "/") : picked.source.info.path,
       descriptorSet: descriptorSet(comp),
     });
-    return writeOutput(ctx, opts.output as string | undefined, data);
+    return writeOutput(ctx, data);
   }
   const output: SurveyOutput = {
     schemaVersion: surveySchemaVersion,
@@ -102,10 +106,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
     plugins: pluginRefs(comp),
     ...report,
   };
-  if (format === "json") {
-    if (opts.output === undefined) return printJson(output);
-    return writeOutput(ctx, opts.output as string, `${JSON.stringify(output, null, 2)}\n`);
-  }
+  if (format === "json") return printJson(ctx, output);
   const { c } = ctx;
   const b = report.bill;
   let out = "";
@@ -138,7 +139,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
       out += `  ${u.use}: ${u.why}; counted in ${u.countedAs.join(" or ")}${u.counter ? ` (${u.counter})` : ""}\n`;
   }
   for (const n of notes) out += `note: ${n}\n`;
-  writeOutput(ctx, opts.output as string | undefined, out);
+  ctx.out(out);
 }
 
 /** `--label KEY=VALUE` (repeatable), checked as the capture script checks them. */
@@ -169,7 +170,8 @@ async function pickSource(
       );
   const cgroups = by === "cgroup";
   if (typeof opts.snapshot === "string") {
-    const snap = readSnapshot(resolve(ctx.cwd, opts.snapshot));
+    const path = resolve(ctx.cwd, opts.snapshot);
+    const snap = decodeSnapshot(readInput(path, pageMapInput(path, "snapshot")), path);
     return {
       source: snap.source,
       root: snap.root(),
@@ -184,9 +186,11 @@ async function pickSource(
         `--by ${by} needs the machine's counters, and a raw dump has only the page map`,
         "survey the machine itself, a snapshot made by `memdesc capture`, or a --root copy",
       );
+    const path = resolve(ctx.cwd, opts.raw);
+    checkInput(path, pageMapInput(path, "raw page-map dump"));
     return {
-      source: rawSource(resolve(ctx.cwd, opts.raw), {
-        ...(typeof opts.iomem === "string" ? { ram: resolve(ctx.cwd, opts.iomem) } : {}),
+      source: rawSource(path, {
+        ...(typeof opts.iomem === "string" ? { ram: readIomemInput(resolve(ctx.cwd, opts.iomem)) } : {}),
         ...(opts.startPfn !== undefined ? { startPfn: parsePfn(String(opts.startPfn)) } : {}),
       }),
       root: undefined,
@@ -219,7 +223,17 @@ async function pickSource(
   }
   if (opts.sample) return sample(undefined);
   const why = unreadable("/proc/kpageflags");
-  if (why) return sample(`cannot read /proc/kpageflags (${why})`);
+  if (why) {
+    // The sample stands in for this machine only where a person reads the note saying so: a script that
+    // records `memdesc survey --json` must not record the sample machine as this one.
+    const reason = `cannot read /proc/kpageflags (${why})`;
+    if (ctx.terminal && surveyFormat(opts) === "table") return sample(reason);
+    throw new UserError(
+      reason,
+      "run it as root (sudo memdesc survey), or survey a snapshot (--snapshot FILE) or the shipped sample (--sample)",
+      { code: "NO_PAGE_MAP" },
+    );
+  }
   const root = dirRoot("/");
   return {
     source: procSource({ root, cgroups }),
@@ -237,6 +251,29 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The input-reader rules for a page-map file given to --snapshot or --raw (named as given, resolved). */
+function pageMapInput(path: string, what: string): InputFile {
+  return {
+    shown: path,
+    what,
+    maxBytes: what === "snapshot" ? inputCaps.snapshot : Number.MAX_SAFE_INTEGER,
+    code: what === "snapshot" ? "BAD_SNAPSHOT" : "BAD_RAW_DUMP",
+    hint: "check the path",
+  };
+}
+
+/** A saved /proc/iomem given with --iomem, read through the input reader and parsed. */
+function readIomemInput(path: string): RamMap | null {
+  const text = readInput(path, {
+    shown: path,
+    what: "copy of /proc/iomem",
+    maxBytes: inputCaps.iomem,
+    code: "BAD_IOMEM",
+    hint: "save it as root with `sudo cat /proc/iomem > iomem.txt`",
+  }).toString("utf8");
+  return parseIomem(text, 4096, path);
 }
 
 function parsePfn(text: string): number {
@@ -286,8 +323,9 @@ async function runSurvey(
 ): Promise<Survey> {
   const info = picked.source.info;
   const progress = startProgress(`surveying ${info.path}`, ctx.progress);
+  let surveyed: Survey;
   try {
-    return await survey(picked.source, {
+    surveyed = await survey(picked.source, {
       root: picked.root,
       by,
       signal,
@@ -296,6 +334,28 @@ async function runSurvey(
   } finally {
     progress.stop();
   }
+  checkNotEmpty(surveyed);
+  return surveyed;
+}
+
+/** A page map that reads empty, or holds no RAM, is an error: a bill of "0 bytes of RAM" would be a lie. */
+function checkNotEmpty(s: Survey): void {
+  const src = s.source;
+  const live = src.kind === "proc";
+  const hint = live
+    ? "read it as root on the machine itself; in a container or VM without it, capture on the host"
+    : "the file holds no page map: capture or dump it again, whole";
+  if (s.pfnCount === 0)
+    throw new UserError(`${src.path}: the page map is empty: it holds no PFNs`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
+  const ram = Object.entries(s.uses)
+    .filter(([u]) => u !== "hole")
+    .reduce((n, [, t]) => n + t.pages, 0);
+  if (ram === 0)
+    throw new UserError(`${src.path}: the page map holds no RAM: all ${s.pfnCount} PFNs are holes`, hint, {
+      code: "EMPTY_PAGE_MAP",
+    });
 }
 
 function describeSource(s: Survey, picked: Picked, cwd: string): string {

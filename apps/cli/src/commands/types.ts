@@ -9,7 +9,7 @@ import { type AnyRegistry, composeFrom } from "./shared.js";
 export default async function types(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const comp = await composeFrom(ctx.cwd, opts);
   const output = typesOutput(comp.registry);
-  if (ctx.json) return printJson(output);
+  if (ctx.json) return printJson(ctx, output);
   const { c } = ctx;
   const d = output.design;
   const notes = new Footnotes();

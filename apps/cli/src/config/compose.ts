@@ -14,9 +14,11 @@ import {
 } from "@memdesc/core";
 import type { z } from "zod";
 import { hintFor, oneLine, UserError } from "../errors.js";
-import { findConfig } from "./find.js";
+import { type ConfigChoice, findConfig, trustOrRefuse } from "./find.js";
 import { configIssuesError, displayPath, type LoadedConfig, loadConfig } from "./load.js";
 import type { PluginEntry } from "./schema.js";
+import { settle } from "./settle.js";
+import { syntaxPlace } from "./syntax.js";
 
 /**
  * The first-party descriptor plugins, in the order composed when no config names a set: each package, and the
@@ -52,6 +54,8 @@ export interface ComposedPlugin {
 export interface Composition {
   /** The config file used, if any. */
   readonly configFile: string | undefined;
+  /** Which config was used and why (given, found and trusted, none found, or --no-config). */
+  readonly config: ConfigChoice;
   readonly design: Design;
   readonly abi: AbiName;
   readonly plugins: readonly ComposedPlugin[];
@@ -60,8 +64,8 @@ export interface Composition {
 
 export interface ComposeOptions {
   readonly cwd?: string;
-  /** `--config FILE`. */
-  readonly config?: string | undefined;
+  /** `--config FILE`, or false for `--no-config`. */
+  readonly config?: string | false | undefined;
   /** `--design NAME`: overrides the config's design. */
   readonly design?: string | undefined;
   /** `--abi NAME`: overrides the config's ABI. */
@@ -77,13 +81,13 @@ const cliRequire = createRequire(import.meta.url);
  */
 export async function compose(options: ComposeOptions = {}): Promise<Composition> {
   const cwd = options.cwd ?? process.cwd();
-  const file = findConfig(cwd, options.config);
-  const loaded = file ? await loadConfig(file) : undefined;
+  const choice = findConfig(cwd, options.config);
+  const loaded = choice.file ? await loadConfig(choice.file) : undefined;
   const design = pickDesign(loaded, options.design);
   const abi = options.abi ?? loaded?.config.abi ?? "lp64";
   const plugins =
     loaded?.config.plugins !== undefined
-      ? await loadConfigPlugins(loaded.path, loaded.config.plugins)
+      ? await loadConfigPlugins(loaded.path, loaded.config.plugins, choice.how === "found" ? cwd : undefined)
       : await loadFirstParty();
   let registry: Registry<readonly AnyDescriptor[]>;
   try {
@@ -101,7 +105,7 @@ export async function compose(options: ComposeOptions = {}): Promise<Composition
       });
     throw err;
   }
-  return { configFile: loaded?.path, design, abi, plugins, registry };
+  return { configFile: loaded?.path, config: choice, design, abi, plugins, registry };
 }
 
 function pickDesign(loaded: LoadedConfig | undefined, flag: string | undefined): Design {
@@ -149,7 +153,17 @@ async function loadFirstParty(): Promise<ComposedPlugin[]> {
   return out;
 }
 
-async function loadConfigPlugins(file: string, entries: readonly PluginEntry[]): Promise<ComposedPlugin[]> {
+/**
+ * Loads the plugins a config lists. For a config memdesc found by itself (`checkFrom`: the working directory,
+ * for messages), each package's entry must pass the same trust check as the config: Node resolves a package
+ * name upward through every node_modules, so a package missing from the project would otherwise be taken from
+ * whatever /tmp/node_modules someone left.
+ */
+async function loadConfigPlugins(
+  file: string,
+  entries: readonly PluginEntry[],
+  checkFrom: string | undefined,
+): Promise<ComposedPlugin[]> {
   const shown = displayPath(file);
   const dir = dirname(file);
   const out: ComposedPlugin[] = [];
@@ -171,8 +185,9 @@ async function loadConfigPlugins(file: string, entries: readonly PluginEntry[]):
         ? { package: entry }
         : (entry as { package: string; options?: Record<string, unknown>; export?: string });
     const name = spec.package;
+    const fromProject = resolvePackage(name, dir);
     const where =
-      resolvePackage(name, dir) ??
+      fromProject ??
       (firstPartyPackages.includes(name)
         ? resolvePackage(name, dirname(fileURLToPath(import.meta.url)))
         : undefined);
@@ -182,6 +197,8 @@ async function loadConfigPlugins(file: string, entries: readonly PluginEntry[]):
         `install it in that project (npm install ${name}), or fix the name`,
         { code: "PLUGIN_NOT_FOUND" },
       );
+    // The CLI's own first-party packages are part of the program, not of the project.
+    if (checkFrom !== undefined && fromProject) trustOrRefuse(where.entry, `plugin "${name}"`, checkFrom);
     const plugin = await instantiate(
       name,
       where.entry,
@@ -207,25 +224,36 @@ async function instantiate(
   where: (message: string) => string,
   site?: { file: string; key: string },
 ): Promise<AnyDescriptor> {
+  const label = site ? `plugin "${name}" (${site.key} in ${site.file})` : `plugin "${name}"`;
+  const stuck = `${name} is broken, or awaits something at load time that never comes: reinstall it, or report it to its authors`;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
+    mod = (await settle(`${label}: its import`, stuck, () => import(pathToFileURL(entry).href))) as Record<
+      string,
+      unknown
+    >;
   } catch (err) {
-    throw new UserError(
-      where(`cannot be loaded: ${(err as Error).message.split("\n")[0]}`),
-      "reinstall the package, or run with --debug",
-      {
-        cause: err,
-        code: "PLUGIN_LOAD",
-      },
-    );
+    if (err instanceof UserError) throw err;
+    const place = syntaxPlace(entry, err);
+    const detail = place
+      ? `syntax error at ${entry}:${place.line}:${place.column}: ${place.message}`
+      : (err as Error).message.split("\n")[0];
+    throw new UserError(where(`cannot be loaded: ${detail}`), "reinstall the package, or run with --debug", {
+      cause: err,
+      code: "PLUGIN_LOAD",
+    });
   }
   const [exported, value] = pickExport(mod, name, exportName, where);
   let made: unknown = value;
   if (typeof value === "function") {
     try {
-      made = await (value as (o?: unknown) => unknown)(options);
+      made = await settle(`${label}: ${exported}()`, stuck, () =>
+        (value as (o?: unknown) => unknown)(options),
+      );
     } catch (err) {
+      if (err instanceof UserError) throw err;
+      // defineDescriptor() rejected what the plugin built: the plugin's bug, whatever the options were.
+      if (isManifestError(err)) throw invalidDescriptor(name, err as Error);
       const issues = (err as { issues?: z.core.$ZodIssue[] }).issues;
       if (site && Array.isArray(issues))
         throw configIssuesError(
@@ -254,10 +282,30 @@ async function instantiate(
       },
     );
   }
-  return checkPlugin(made, (m) =>
-    where(
-      `${exported === "default" ? "the default export" : `export "${exported}"`}${typeof value === "function" ? "()" : ""}: ${m}`,
-    ),
+  return checkPlugin(
+    made,
+    (m) =>
+      where(
+        `${exported === "default" ? "the default export" : `export "${exported}"`}${typeof value === "function" ? "()" : ""}: ${m}`,
+      ),
+    name,
+  );
+}
+
+/** An error from defineDescriptor(): the manifest the plugin built failed core's schema. */
+const isManifestError = (err: unknown): boolean =>
+  err instanceof Error && (err.name === "PluginError" || (err as { code?: unknown }).code === "BAD_PLUGIN");
+
+/** `plugin "X" built an invalid descriptor: kind: …`, blamed on the plugin, not on the user's config. */
+function invalidDescriptor(name: string, err: Error & { issues?: readonly z.core.$ZodIssue[] }): UserError {
+  const issues = err.issues;
+  const detail = Array.isArray(issues)
+    ? issues.map((i) => `${i.path.map(String).join(".") || "(plugin)"}: ${i.message}`).join("; ")
+    : oneLine(err.message);
+  return new UserError(
+    `plugin "${name}" built an invalid descriptor: ${detail}`,
+    `this is a bug in ${name}, not in your config: report it to its authors, or use a version that works`,
+    { cause: err, code: "BAD_PLUGIN" },
   );
 }
 
@@ -313,8 +361,11 @@ function pickExport(
   );
 }
 
-/** Checks a value is a descriptor plugin: an object with kind, name and a zod schema, that passes core's manifest. */
-function checkPlugin(value: unknown, where: (message: string) => string): AnyDescriptor {
+/**
+ * Checks a value is a descriptor plugin: an object with kind, name and a zod schema, that passes core's
+ * manifest. A package's plugin (`pkg`) that fails the manifest is the package's bug, and is blamed on it.
+ */
+function checkPlugin(value: unknown, where: (message: string) => string, pkg?: string): AnyDescriptor {
   if (!isPluginLike(value) || typeof value.name !== "string")
     throw new UserError(
       where(`is not a descriptor plugin (${describe(value)}); a plugin has kind, name and schema`),
@@ -324,6 +375,11 @@ function checkPlugin(value: unknown, where: (message: string) => string): AnyDes
       },
     );
   const result = descriptorManifestSchema.safeParse(value);
+  if (!result.success && pkg !== undefined)
+    throw invalidDescriptor(
+      pkg,
+      Object.assign(new Error("invalid descriptor"), { issues: result.error.issues }),
+    );
   if (!result.success) {
     const text = result.error.issues.map((i) => `${i.path.join(".") || "(plugin)"}: ${i.message}`).join("; ");
     throw new UserError(

@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
 import { UserError } from "../errors.js";
+import { inputCaps, readInput } from "../io/input.js";
 import { describeJsonError } from "./json-where.js";
 
 /** What to tell the user about a JSON input file that cannot be used. */
@@ -10,26 +10,25 @@ export interface JsonFileErrors {
   readonly hint: string;
   /** The message for a file that does not exist (default: "FILE does not exist"). */
   readonly missing?: string;
+  /** What the file is, for messages (default: "JSON file"). */
+  readonly what?: string;
 }
 
 /**
- * A JSON input file's value, read whole: a missing or unreadable file, or one JSON.parse rejects, is one
- * UserError naming the file (as `shown`) and, for bad JSON, the line and column.
+ * A JSON input file's value, read whole by the CLI's input reader (a regular file of at most 64 MiB): a
+ * missing, unreadable or non-regular file, or one JSON.parse rejects, is one UserError naming the file (as
+ * `shown`) and, for bad JSON, the line and column.
  */
 export function readJsonFile(path: string, shown: string, errors: JsonFileErrors): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
-    throw new UserError(
-      missing
-        ? (errors.missing ?? `${shown} does not exist`)
-        : `cannot read ${shown}: ${(err as Error).message}`,
-      errors.hint,
-      { cause: err, code: errors.code },
-    );
-  }
+  const bytes = readInput(path, {
+    shown,
+    what: errors.what ?? "JSON file",
+    maxBytes: inputCaps.json,
+    code: errors.code,
+    hint: errors.hint,
+    missing: errors.missing,
+  });
+  const text = bytes.toString("utf8");
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -1,9 +1,19 @@
 /**
  * Where a JSON text stops being JSON, as `line L, column C`. Node 20's JSON.parse errors give no position, so
  * this small scanner (run only after JSON.parse failed) walks the grammar and reports the first offset it
- * cannot accept.
+ * cannot accept. It keeps its own stack of open arrays and objects rather than recursing, so a hostile file
+ * of a million `[` ends in an answer, not a stack overflow.
  */
 export function jsonErrorPlace(text: string): { line: number; column: number; offset: number } {
+  const offset = jsonErrorOffset(text) ?? text.length;
+  const before = text.slice(0, offset);
+  let line = 1;
+  for (let k = before.indexOf("\n"); k >= 0; k = before.indexOf("\n", k + 1)) line++;
+  return { line, column: offset - before.lastIndexOf("\n"), offset };
+}
+
+/** The offset of the first character that stops `text` being JSON (its length if it ends too soon), or undefined. */
+export function jsonErrorOffset(text: string): number | undefined {
   let i = 0;
   const fail = (): never => {
     throw i;
@@ -32,71 +42,70 @@ export function jsonErrorPlace(text: string): { line: number; column: number; of
     if (i >= text.length) fail();
     i++;
   };
+  // Sticky, so matching a number looks only at where it starts (slicing the rest of a large text each time
+  // would make a file of many numbers quadratic).
+  const number = /-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
   const num = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    number.lastIndex = i;
+    const m = number.exec(text);
     if (!m) fail();
     i += m![0].length;
   };
-  const value = (): void => {
+  /** `"key":` inside an object. */
+  const key = () => {
     ws();
-    const ch = text[i];
-    if (ch === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        str();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail();
-      }
-    }
-    if (ch === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail();
-      }
-    }
-    if (ch === '"') str();
-    else if (ch === "t") lit("true");
-    else if (ch === "f") lit("false");
-    else if (ch === "n") lit("null");
-    else num();
+    str();
+    ws();
+    if (text[i] !== ":") fail();
+    i++;
   };
-  let offset = text.length;
+  // Open containers: "]" for an array, "}" for an object (what closes each).
+  const open: string[] = [];
+  const document = () => {
+    for (;;) {
+      // A value.
+      ws();
+      const ch = text[i];
+      if (ch === "{" || ch === "[") {
+        i++;
+        ws();
+        const close = ch === "{" ? "}" : "]";
+        if (text[i] !== close) {
+          open.push(close);
+          if (close === "}") key();
+          continue;
+        }
+        i++;
+      } else if (ch === '"') str();
+      else if (ch === "t") lit("true");
+      else if (ch === "f") lit("false");
+      else if (ch === "n") lit("null");
+      else num();
+      // After a value: a comma and the next member, or the end of containers.
+      for (;;) {
+        ws();
+        const close = open[open.length - 1];
+        if (close === undefined) return;
+        if (text[i] === ",") {
+          i++;
+          if (close === "}") key();
+          break;
+        }
+        if (text[i] !== close) fail();
+        i++;
+        open.pop();
+      }
+    }
+  };
   try {
-    value();
+    document();
     ws();
     if (i < text.length) fail();
+    return undefined;
   } catch (at) {
     if (typeof at !== "number") throw at;
-    offset = at;
+    return at;
   }
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, column: offset - before.lastIndexOf("\n"), offset };
 }
 
 /** `line 4, column 3: unexpected "]"` for a text JSON.parse rejected. */

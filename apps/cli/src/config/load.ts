@@ -4,6 +4,8 @@ import type { z } from "zod";
 import { UserError } from "../errors.js";
 import { readJsonFile } from "./json-file.js";
 import { type Config, configSchema } from "./schema.js";
+import { settle } from "./settle.js";
+import { syntaxPlace } from "./syntax.js";
 
 /** A config file, read and validated. */
 export interface LoadedConfig {
@@ -11,8 +13,9 @@ export interface LoadedConfig {
   readonly config: Config;
 }
 
-/** How a file is named in messages: relative to the working directory when it is below it. */
+/** How a file is named in messages: relative to the working directory when it is below it (and that is not /). */
 export function displayPath(path: string, cwd = process.cwd()): string {
+  if (cwd === "/") return path;
   const rel = relative(cwd, path);
   return rel && !rel.startsWith("..") && !rel.startsWith("/") ? rel : path;
 }
@@ -83,14 +86,24 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   return { path, config: result.data };
 }
 
+const loadHint = "fix the config file, or run with --debug for the stack";
+
 async function readConfigValue(path: string): Promise<unknown> {
   const ext = extname(path);
   const shown = displayPath(path);
   if (ext === ".json")
-    return readJsonFile(path, shown, { code: "BAD_CONFIG", hint: "check the file's permissions" });
+    return readJsonFile(path, shown, {
+      code: "BAD_CONFIG",
+      what: "config",
+      hint: "check the file's permissions",
+    });
   let mod: Record<string, unknown>;
   if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
     let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+    // tsx keeps compiled files in a cache under the system's temporary directory (`$TMPDIR/tsx-<uid>`) and
+    // runs what it finds there, whoever put it there: on a shared /tmp another user could plant compiled
+    // code for root. Compile afresh every time (tsx reads this when it is first imported).
+    process.env.TSX_DISABLE_CACHE = "1";
     try {
       ({ tsImport } = (await import("tsx/esm/api")) as unknown as {
         tsImport: (specifier: string, parent: string) => Promise<unknown>;
@@ -103,22 +116,38 @@ async function readConfigValue(path: string): Promise<unknown> {
       );
     }
     try {
-      mod = (await tsImport(pathToFileURL(path).href, import.meta.url)) as Record<string, unknown>;
+      mod = (await settle(`${shown}: its import`, loadHint, () =>
+        tsImport(pathToFileURL(path).href, import.meta.url),
+      )) as Record<string, unknown>;
     } catch (err) {
-      throw moduleLoadError(shown, err);
+      throw moduleLoadError(path, shown, err);
     }
   } else {
     try {
-      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+      mod = (await settle(
+        `${shown}: its import`,
+        loadHint,
+        () => import(pathToFileURL(path).href),
+      )) as Record<string, unknown>;
     } catch (err) {
-      throw moduleLoadError(shown, err);
+      throw moduleLoadError(path, shown, err);
     }
   }
-  let value = "default" in mod ? mod.default : mod;
+  // A CommonJS config arrives as the default export (module.exports); an ES module must export one.
+  if (!("default" in mod))
+    throw new UserError(
+      `${shown}: has no default export${namedExports(mod)}`,
+      "export the config: `export default { plugins: [...] }`",
+      { code: "BAD_CONFIG" },
+    );
+  let value = mod.default;
   // A CommonJS config imported as ESM, or compiled by tsx, can arrive wrapped in a second default.
   if (value && typeof value === "object" && "default" in value && Object.keys(value).length === 1)
     value = (value as { default: unknown }).default;
-  if (typeof value === "function") value = await (value as () => unknown)();
+  if (typeof value === "function") {
+    const fn = value as () => unknown;
+    value = await settle(`${shown}: its default export()`, loadHint, () => fn());
+  }
   if (value === undefined)
     throw new UserError(`${shown}: exports no config`, "write `export default { plugins: [...] }`", {
       code: "BAD_CONFIG",
@@ -126,15 +155,29 @@ async function readConfigValue(path: string): Promise<unknown> {
   return value;
 }
 
-function moduleLoadError(shown: string, err: unknown): UserError {
+/** ` (it exports plugins, design)`: what a module without a default export does export. */
+function namedExports(mod: Record<string, unknown>): string {
+  const names = Object.keys(mod);
+  return names.length ? ` (it exports ${names.slice(0, 5).join(", ")}${names.length > 5 ? ", …" : ""})` : "";
+}
+
+function moduleLoadError(path: string, shown: string, err: unknown): UserError {
+  if (err instanceof UserError) return err;
+  const place = syntaxPlace(path, err);
+  if (place)
+    return new UserError(
+      `${shown}:${place.line}:${place.column}: syntax error: ${place.message}`,
+      "fix the config file",
+      {
+        cause: err,
+        code: "BAD_CONFIG",
+      },
+    );
   const e = err as Error & { code?: string };
   const first = (e?.message ?? String(err)).split("\n")[0];
-  return new UserError(
-    `${shown}: cannot be loaded: ${first}`,
-    "fix the error in the config file, or run with --debug",
-    {
-      cause: err,
-      code: "BAD_CONFIG",
-    },
-  );
+  const inImport = (e as Error)?.name === "SyntaxError" ? "a module it imports has a syntax error: " : "";
+  return new UserError(`${shown}: cannot be loaded: ${inImport}${first}`, loadHint, {
+    cause: err,
+    code: "BAD_CONFIG",
+  });
 }

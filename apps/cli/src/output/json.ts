@@ -1,4 +1,6 @@
-/** Prints one JSON document to stdout: what `--json` gives, the shape its published schema describes. */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+import type { Context } from "../context.js";
+
+/** Prints one JSON document as the report: what `--json` gives, the shape its published schema describes. */
+export function printJson(ctx: Context, value: unknown): void {
+  ctx.out(`${JSON.stringify(value, null, 2)}\n`);
 }

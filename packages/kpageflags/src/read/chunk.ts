@@ -76,11 +76,15 @@ export interface PageMapSource {
 }
 
 /**
- * The most PFNs a page map can have: 2^52 bytes of physical address space (MAX_PHYSMEM_BITS, 52 on x86-64 with
- * 5-level paging and on arm64 with 52-bit PAs) in pages. Anything claiming more is not a machine.
+ * The widest physical address space a page map can describe: MAX_PHYSMEM_BITS, 52 on x86-64 with 5-level paging
+ * (arch/x86/include/asm/sparsemem.h) and on arm64 with 52-bit PAs (CONFIG_ARM64_PA_BITS,
+ * arch/arm64/include/asm/sparsemem.h).
  */
+export const maxPhysBits = 52;
+
+/** The most PFNs a page map can have: 2^maxPhysBits bytes in pages. Anything claiming more is not a machine. */
 export function maxPfnsFor(pageSize: number): number {
-  return 2 ** 52 / pageSize;
+  return 2 ** maxPhysBits / pageSize;
 }
 
 /** The section size in PFNs for a page size. */

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fsError, KpageflagsError } from "../errors.js";
+import { maxPhysBits } from "./chunk.js";
 import { type PfnRange, type RamMap, ramMap } from "./ram.js";
 
 export { type PfnRange, type RamMap, ramMap };
@@ -37,6 +38,15 @@ export function parseIomem(text: string, pageSize = 4096, source = "/proc/iomem"
       throw new KpageflagsError(
         "BAD_IOMEM",
         `${source} line ${i + 1}: range ends before it starts`,
+        "pass the unmodified contents of /proc/iomem",
+        { path: source },
+      );
+    // No machine has RAM beyond its physical address space: a larger address is a corrupt file, and would
+    // become PFN ranges too large to walk.
+    if (last >= 1n << BigInt(maxPhysBits))
+      throw new KpageflagsError(
+        "BAD_IOMEM",
+        `${source} line ${i + 1}: System RAM ends at 0x${last.toString(16)}, beyond the ${maxPhysBits}-bit physical address space`,
         "pass the unmodified contents of /proc/iomem",
         { path: source },
       );

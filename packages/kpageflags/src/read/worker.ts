@@ -1,6 +1,6 @@
 // A page-map reader thread: reads its own chunks of the page-map files with pread (chunk w, w + W, w + 2W, …)
 // and sends each back run-length encoded. It imports nothing but the run encoder, so it starts fast.
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { compactRuns, encodeRuns, type FileRuns } from "../runs.js";
 
@@ -137,7 +137,9 @@ port.on("message", (m: "more" | "stop") => {
 
 for (const path of data.files) {
   try {
-    fds.push(openSync(path, "r"));
+    // O_NONBLOCK: a path swapped for a FIFO since it was checked must not block the open (a read of it then
+    // fails: pread on a pipe is ESPIPE).
+    fds.push(openSync(path, constants.O_RDONLY | constants.O_NONBLOCK));
   } catch (err) {
     fail(next, path, 0, "open", err);
     break;

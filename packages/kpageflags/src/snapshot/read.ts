@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { crc32, gunzipSync } from "node:zlib";
 import { fsError, KpageflagsError } from "../errors.js";
+import { maxSnapshotBytes } from "../limits.js";
 import type { PageMapSource } from "../read/chunk.js";
 import { badSnapshot, decodeBody, decodeInflated, readEnvelope, type Snapshot } from "./decode.js";
 
@@ -30,8 +31,8 @@ export function decodeSnapshot(
   return decodeInflated(crc32, env, inflated, options);
 }
 
-/** The largest snapshot file read: a machine with tens of TiB of RAM makes one of a few hundred MB. */
-export const maxSnapshotFileBytes = 1 << 30;
+/** The largest snapshot file read (`maxSnapshotBytes`, the limit the CLI and the explorer share). */
+export const maxSnapshotFileBytes = maxSnapshotBytes;
 
 /** Reads, validates and decodes a snapshot file (a regular file: a device or pipe might never end). */
 export function readSnapshot(path: string, options: ReadSnapshotOptions = {}): Snapshot {

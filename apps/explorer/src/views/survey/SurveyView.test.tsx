@@ -1,12 +1,12 @@
 // @vitest-environment happy-dom
 import { readSnapshot, surveyBill, survey as surveyOf, surveyReport } from "@memdesc/kpageflags";
-import { act, cleanup, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sampleSnapshot } from "../../../vite.config.js";
 import { AppStateProvider } from "../../lib/app-state.js";
 import { firstPartyPackages, firstPartyRegistry } from "../../lib/registry.js";
 import SurveyView from "./SurveyView.js";
-import { loadFile, resetSurveyState } from "./store.js";
+import { cancelLoad, loadFile, resetSurveyState } from "./store.js";
 
 let json = "";
 let expected: ReturnType<typeof surveyBill>;
@@ -118,5 +118,45 @@ describe("Survey view", () => {
     } finally {
       globalThis.fetch = realFetch;
     }
+  });
+
+  it("refuses a file larger than any input, unread, with the CLI's limit", async () => {
+    let read = false;
+    const huge = {
+      name: "huge.mdsnap",
+      size: 3 * 2 ** 30,
+      arrayBuffer: () => {
+        read = true;
+        return Promise.resolve(new ArrayBuffer(0));
+      },
+    } as unknown as File;
+    await act(() => loadFile(huge));
+    show();
+    const alert = screen.getByRole("alert");
+    expect(alert.dataset.code).toBe("TOO_BIG");
+    expect(alert.textContent).toMatch(
+      /huge\.mdsnap: 3\.0 GiB, more than the 1\.0 GiB a snapshot or survey can be/,
+    );
+    expect(read).toBe(false);
+  });
+
+  it("a load in progress can be cancelled, and what was shown stays", async () => {
+    await act(() => loadFile(new File([json], "host.json")));
+    // A file that takes forever to arrive, as a long decode would.
+    const slow = { name: "slow.mdsnap", size: 100, arrayBuffer: () => new Promise<ArrayBuffer>(() => {}) };
+    void loadFile(slow as unknown as File);
+    show();
+    expect(screen.getByTestId("load-status").textContent).toMatch(/^Loading slow\.mdsnap…/);
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("cancel-load"));
+    });
+    expect(screen.getByTestId("load-status").textContent).toBe(
+      "Cancelled loading slow.mdsnap. Showing host.json (the survey in `memdesc survey --json` output; no page map in a survey JSON).",
+    );
+    expect(screen.queryByTestId("cancel-load")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+    expect(screen.getByTestId("survey-results").dataset.name).toBe("host.json");
+    // Cancelling twice, or with nothing loading, does nothing.
+    cancelLoad();
   });
 });

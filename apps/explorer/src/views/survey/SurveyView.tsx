@@ -9,11 +9,11 @@ import { int, mib, size } from "../../lib/format.js";
 import { designColors, firstPartyPackages } from "../../lib/registry.js";
 import type { Loaded } from "./load.js";
 import { PageMap } from "./PageMap.js";
-import { loadFile, loadSample, useSurveyState } from "./store.js";
+import { cancelLoad, loadFile, loadSample, useSurveyState } from "./store.js";
 
 export default function SurveyView() {
   const { registry, design } = useAppState();
-  const { loaded, loading, error } = useSurveyState();
+  const { loaded, loading, error, cancelled } = useSurveyState();
   const drop = useDropZone((files) => {
     if (files[0]) void loadFile(files[0]);
   });
@@ -22,8 +22,8 @@ export default function SurveyView() {
 
   // A first visit shows the shipped sample at once: the app works before anything is chosen.
   useEffect(() => {
-    if (!loaded && !loading && !error) void loadSample();
-  }, [loaded, loading, error]);
+    if (!loaded && !loading && !error && !cancelled) void loadSample();
+  }, [loaded, loading, error, cancelled]);
 
   return (
     <div className="view survey-view">
@@ -66,9 +66,16 @@ export default function SurveyView() {
         <p className="status" role="status" data-testid="load-status">
           {loading
             ? `Loading ${loading}…`
-            : loaded
-              ? `Showing ${loaded.sample ? "the sample snapshot shipped with memdesc" : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
-              : ""}
+            : `${cancelled ? `Cancelled loading ${cancelled}. ` : ""}${
+                loaded
+                  ? `Showing ${loaded.sample ? "the sample snapshot shipped with memdesc" : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
+                  : ""
+              }`}
+          {loading && (
+            <button type="button" className="cancel" data-testid="cancel-load" onClick={cancelLoad}>
+              Cancel
+            </button>
+          )}
         </p>
         {error && (
           <div className="error" role="alert" id={errorId} data-testid="load-error" data-code={error.code}>

@@ -1,4 +1,10 @@
-import { type Survey, snapshotMagic, surveySchema } from "@memdesc/kpageflags/browser";
+import {
+  maxSnapshotBytes,
+  maxSurveyJsonBytes,
+  type Survey,
+  snapshotMagic,
+  surveySchema,
+} from "@memdesc/kpageflags/browser";
 import type { Analysis } from "../../workers/analyze.js";
 import { analyzeInWorker, LoadError } from "./worker-client.js";
 
@@ -68,14 +74,46 @@ export function surveyFromJson(
 const startsWith = (bytes: Uint8Array, text: string) =>
   bytes.length >= text.length && [...text].every((ch, i) => bytes[i] === ch.charCodeAt(0));
 
-/** Loads a file's bytes: a snapshot (by its magic) goes to the worker, anything else must be survey JSON. */
-export async function loadBytes(bytes: ArrayBuffer, name: string, sample = false): Promise<Loaded> {
+/** `1.5 GiB` for a limit message. */
+const gib = (n: number) =>
+  n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
+
+/**
+ * Refuses, before it is read, a file larger than any input the page takes: the CLI's limits (from
+ * @memdesc/kpageflags), so a file that `memdesc survey` refuses is refused here too.
+ */
+export function checkFileSize(size: number, name: string): void {
+  if (size > maxSnapshotBytes)
+    throw new LoadError(
+      "TOO_BIG",
+      `${name}: ${gib(size)}, more than the ${gib(maxSnapshotBytes)} a snapshot or survey can be`,
+      hint,
+    );
+}
+
+/**
+ * Loads a file's bytes: a snapshot (by its magic) goes to the worker, anything else must be survey JSON.
+ * Aborting `signal` cancels a snapshot's decode.
+ */
+export async function loadBytes(
+  bytes: ArrayBuffer,
+  name: string,
+  sample = false,
+  signal?: AbortSignal,
+): Promise<Loaded> {
+  checkFileSize(bytes.byteLength, name);
   const head = new Uint8Array(bytes, 0, Math.min(bytes.byteLength, 16));
   if (startsWith(head, snapshotMagic)) {
-    const analysis = await analyzeInWorker(bytes, name);
+    const analysis = await analyzeInWorker(bytes, name, signal);
     return { kind: "snapshot", name, sample, analysis, survey: analysis.survey };
   }
   if (bytes.byteLength === 0) throw new LoadError("EMPTY", `${name}: the file is empty`, hint);
+  if (bytes.byteLength > maxSurveyJsonBytes)
+    throw new LoadError(
+      "TOO_BIG",
+      `${name}: ${gib(bytes.byteLength)}, more than the ${gib(maxSurveyJsonBytes)} a survey JSON can be`,
+      hint,
+    );
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

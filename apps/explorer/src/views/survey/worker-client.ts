@@ -38,13 +38,34 @@ function getWorker(): Worker {
   return worker;
 }
 
+/** The error a cancelled load ends with. */
+export const cancelled = (name: string) => new LoadError("CANCELLED", `${name}: loading was cancelled`);
+
 /**
- * Decodes, surveys and maps a snapshot in a Web Worker (the bytes are transferred, not copied). Where there
- * are no workers (a test's DOM), the same code runs on this thread.
+ * Stops the worker where it is: a decode is one long synchronous call, so the only way to stop it is to end
+ * the thread. Every load in it ends as cancelled; the next load starts a new worker.
  */
-export async function analyzeInWorker(bytes: ArrayBuffer, name: string): Promise<Analysis> {
+function stopWorker(): void {
+  worker?.terminate();
+  worker = undefined;
+  for (const p of pending.values()) p.reject(new LoadError("CANCELLED", "loading was cancelled"));
+  pending.clear();
+}
+
+/**
+ * Decodes, surveys and maps a snapshot in a Web Worker (the bytes are transferred, not copied). Aborting
+ * `signal` stops the worker and rejects with a CANCELLED LoadError. Where there are no workers (a test's DOM),
+ * the same code runs on this thread, and can be cancelled only before it starts.
+ */
+export async function analyzeInWorker(
+  bytes: ArrayBuffer,
+  name: string,
+  signal?: AbortSignal,
+): Promise<Analysis> {
+  if (signal?.aborted) throw cancelled(name);
   if (typeof Worker === "undefined") {
     const { analyzeSnapshot } = await import("../../workers/analyze.js");
+    if (signal?.aborted) throw cancelled(name);
     try {
       return await analyzeSnapshot(new Uint8Array(bytes), name);
     } catch (err) {
@@ -54,7 +75,22 @@ export async function analyzeInWorker(bytes: ArrayBuffer, name: string): Promise
   }
   const id = nextId++;
   return new Promise<Analysis>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
+    const onAbort = () => {
+      pending.delete(id);
+      reject(cancelled(name));
+      stopWorker();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    pending.set(id, {
+      resolve: (a) => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(a);
+      },
+      reject: (e) => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    });
     getWorker().postMessage({ id, bytes, name }, [bytes]);
   });
 }
