@@ -1,12 +1,13 @@
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from "react";
 import { type AnyRegistry, defaultDesignName, designNames, firstPartyRegistry } from "./registry.js";
 
-/** The four views, in tab order. */
+/** The views, in tab order. */
 export const views = [
   { id: "word", title: "Word", key: "1" },
   { id: "layouts", title: "Layouts", key: "2" },
   { id: "bill", title: "Bill", key: "3" },
   { id: "survey", title: "Survey", key: "4" },
+  { id: "fleet", title: "Fleet", key: "5" },
 ] as const;
 
 export type ViewId = (typeof views)[number]["id"];
