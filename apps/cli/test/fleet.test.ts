@@ -6,7 +6,7 @@ import { parquetReadObjects } from "hyparquet";
 import { beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain JavaScript module of the bench, without types
 import { generateSnapshots, generateSurveys } from "../bench/fleet-gen.js";
-import { bin, cliRoot, expectUserError, repoRoot, run, tempDir } from "./helpers.js";
+import { bin, cliRoot, expectUserError, repoRoot, run, tempDir, validJson } from "./helpers.js";
 
 /*
  * `memdesc fleet` over a small generated fleet (the 10,000-host figures are the bench's): every input kind, bad
@@ -127,8 +127,10 @@ describe("memdesc fleet", () => {
     expect(why["bad/strings.parquet"]).toBe("column total_bytes is BYTE_ARRAY, not INT64");
     for (const f of skipped) expect(r.stderr).toContain(`memdesc fleet: skipped ${join(mixed, f)}: `);
     expect(j.inputs).toMatchObject({ files: 240 + 30 + 4 + 1 + 7, used: 240 + 30 + 4 + 1, ignored: 1 });
-    const ok = fleet(mixed, "--json", "--skip-bad");
+    const ok = fleet(mixed, "--json", "--skip-bad", "--by", "kernel,team");
     expect(ok.status).toBe(0);
+    // The JSON is what schemas/fleet.schema.json publishes (grouped, labels, skipped inputs and all).
+    validJson("fleet", ok);
     const text = fleet(mixed, "--skip-bad");
     expect(text.stdout).toMatch(
       /^memdesc fleet: 275 hosts \(275 captures\) from 275 of 282 inputs, 7 skipped, 1 other files ignored: /,
