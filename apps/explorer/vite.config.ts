@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import react from "@vitejs/plugin-react";
@@ -5,25 +6,30 @@ import { defineConfig } from "vite";
 
 const require = createRequire(import.meta.url);
 
-/** The sample snapshot @memdesc/kpageflags ships: bundled as an asset, so the app loads it without a network. */
-export const sampleSnapshot = join(
-  dirname(require.resolve("@memdesc/kpageflags/package.json")),
+/**
+ * Where @memdesc/kpageflags keeps its sample snapshots: bundled as assets, so the app loads them without a network.
+ * The real path, not the workspace's node_modules link: Vite's glob imports skip anything under node_modules.
+ */
+export const sampleDir = join(
+  realpathSync(dirname(require.resolve("@memdesc/kpageflags/package.json"))),
   "fixtures",
-  "sample.mdsnap",
 );
+
+/** The default sample snapshot. */
+export const sampleSnapshot = join(sampleDir, "sample.mdsnap");
 
 export default defineConfig({
   // Relative URLs: the built app works from any path, served by `memdesc explore` or `vite preview`.
   base: "./",
   plugins: [react()],
   resolve: {
-    alias: [{ find: /^memdesc-sample\.mdsnap(\?.*)?$/, replacement: `${sampleSnapshot}$1` }],
+    alias: [{ find: /^memdesc-samples\//, replacement: `${sampleDir}/` }],
   },
   build: {
     outDir: "app",
     emptyOutDir: true,
     target: "es2022",
-    // The page map's worker and the views load as their own chunks; the sample is a 590 KB asset.
+    // The page map's worker and the views load as their own chunks; the samples are assets of their own.
     chunkSizeWarningLimit: 600,
   },
   worker: { format: "es" },

@@ -1,19 +1,22 @@
+import { builtinDesignNames } from "@memdesc/core/design-names";
+import { isMemdescError, keyPath, MemdescError, type MemdescErrorData } from "@memdesc/core/errors";
+
 /**
  * The CLI's error handling: a user error (bad input, a failed check, an unreadable machine) is one line and a
  * hint on stderr with exit status 1; anything else is an internal error, exit status 2. `--debug` adds the
- * stack. Errors from the packages are recognised by shape (a string `code` on a MemdescError), so nothing here
- * imports them.
+ * stack. Errors are data (a MemdescError's code, subject and issues, from any @memdesc package or from here);
+ * `describeError` is the one place that makes a sentence of them.
  */
 
-/** An error the user can fix: printed as `memdesc: <message>` and `hint: <hint>`, exit status 1. */
-export class UserError extends Error {
-  readonly hint: string | undefined;
-  readonly code: string;
-  constructor(message: string, hint?: string, options?: { cause?: unknown; code?: string }) {
-    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
-    this.name = "UserError";
-    this.hint = hint;
-    this.code = options?.code ?? "USER_ERROR";
+/** An error the user can fix: printed as `memdesc: <subject>: <issues>` and `hint: <hint>`, exit status 1. */
+export class UserError extends MemdescError {
+  constructor(
+    detail: string | MemdescErrorData,
+    hint?: string,
+    options?: { cause?: unknown; code?: string },
+  ) {
+    const data = typeof detail === "string" ? { issues: [{ path: [], message: detail }] } : detail;
+    super(options?.code ?? "USER_ERROR", { ...data, hint: hint ?? data.hint }, { cause: options?.cause });
   }
 }
 
@@ -25,9 +28,9 @@ export class CheckFailed extends Error {
   }
 }
 
-/** Hints for the codes @memdesc packages throw, where their message does not already say what to do. */
+/** Hints for the codes @memdesc packages throw, where the error does not carry one of its own. */
 const hints: Record<string, string> = {
-  UNKNOWN_DESIGN: "the built-in designs are today, path-32, buddy-16, memdesc-8 and memdesc-8-v1",
+  UNKNOWN_DESIGN: `the built-in designs are ${builtinDesignNames.join(", ")}`,
   BAD_DESIGN: "a design needs name, title, entryBytes and typeBits; see `memdesc types --help`",
   BAD_PICTURE:
     'a picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N}}}; see `memdesc bill --help`',
@@ -40,6 +43,7 @@ const hints: Record<string, string> = {
   UNKNOWN_KIND: "list the composed set with `memdesc plugins`",
   UNKNOWN_LAYOUT: "list the composed set with `memdesc plugins`",
   UNKNOWN_TYPE: "the plugin's layout names a type the layout engine does not know",
+  ACTION_CONFLICT: "compose one of the two plugins, or ask their authors to rename the action",
   BTF_NOT_FOUND: "check the struct name, e.g. `memdesc layout page --btf /sys/kernel/btf/vmlinux`",
   BTF_SPLIT:
     "pass the BTF of the kernel it was built for with --btf-base FILE (its vmlinux, or /sys/kernel/btf/vmlinux on that kernel)",
@@ -56,39 +60,32 @@ export function hintFor(code: string): string | undefined {
 const btfHint =
   "pass a BTF file made by the kernel build (vmlinux's .BTF, or /sys/kernel/btf/vmlinux), whole";
 
-interface CodedError extends Error {
-  code: string;
-  hint?: unknown;
-}
+/** Text from elsewhere (a system error, a plugin's message) on one line. */
+const flat = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join("; ");
 
-const isMemdescError = (e: unknown): e is CodedError =>
-  e instanceof Error &&
-  typeof (e as { code?: unknown }).code === "string" &&
-  // MemdescError and its subclasses (ValidationError, KpageflagsError, BtfError, …) set their own names.
-  e.name !== "Error" &&
-  !(e as unknown as { code: string }).code.startsWith("ERR_");
+/** The sentence for an error's data: `subject: key.path: message; other: message`. */
+export function sentence(data: Pick<MemdescErrorData, "subject" | "issues">): string {
+  const issues = data.issues.map((i) => {
+    const at = keyPath(i.path);
+    return flat(at ? `${at}: ${i.message}` : i.message);
+  });
+  return [data.subject, issues.join("; ")].filter(Boolean).join(": ");
+}
 
 /** What to print for an error and the exit status: 1 for user errors, 2 for bugs. */
 export function describeError(err: unknown): { message: string; hint: string | undefined; status: 1 | 2 } {
-  if (err instanceof UserError) return { message: err.message, hint: err.hint, status: 1 };
-  if (isMemdescError(err)) {
-    const hint = typeof err.hint === "string" ? err.hint : hintFor(err.code);
-    return { message: oneLine(err.message), hint, status: 1 };
-  }
+  if (isMemdescError(err)) return { message: sentence(err), hint: err.hint ?? hintFor(err.code), status: 1 };
   const e = err instanceof Error ? err : new Error(String(err));
   return {
-    message: `internal error: ${oneLine(e.message)}`,
+    message: `internal error: ${flat(e.message)}`,
     hint: "this is a bug in memdesc or a plugin; run again with --debug and report the output",
     status: 2,
   };
-}
-
-/** Several issues from one validation become one line: `what: a: …; b: …`. */
-export function oneLine(message: string): string {
-  const [first, ...rest] = message.split("\n").map((l) => l.trim());
-  if (rest.length === 0) return first ?? "";
-  const head = first!.endsWith(":") ? first! : `${first}:`;
-  return `${head} ${rest.filter(Boolean).join("; ")}`;
 }
 
 /** Prints an error the way the CLI does and returns the exit status. */

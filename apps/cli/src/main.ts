@@ -1,13 +1,16 @@
 import { readFileSync } from "node:fs";
+import { builtinDesignNames, defaultDesignName } from "@memdesc/core/design-names";
+import { defaultSampleName, samples } from "@memdesc/kpageflags/samples";
 import { Command, CommanderError, Option } from "commander";
 import { makeContext } from "./context.js";
 import { CheckFailed, reportError, UserError } from "./errors.js";
 import { stdoutError, writeStdout } from "./io/stdout.js";
 
 /*
- * The memdesc command line. Only commander is loaded up front: each command's module (and with it
- * @memdesc/core, zod, the plugins, btf or kpageflags) is imported when that command runs, so `memdesc
- * --version` and `--help` start as fast as node itself.
+ * The memdesc command line. Only commander, core's list of design names and kpageflags' list of samples (small
+ * modules, for --help) are loaded up front: each command's module (and with it @memdesc/core, zod, the plugins,
+ * btf or kpageflags) is imported when that command runs, so `memdesc --version` and `--help` start as fast as
+ * node itself.
  */
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -83,15 +86,7 @@ const outputOption = () =>
     "-o, --output <file>",
     "write the report to FILE (- for standard output); it appears complete or not at all",
   );
-const designOption = (what: string) =>
-  new Option("-d, --design <name>", what).choices([
-    "today",
-    "path-32",
-    "buddy-16",
-    "memdesc-8",
-    "memdesc-8-2025",
-    "memdesc-8-v1",
-  ]);
+const designOption = (what: string) => new Option("-d, --design <name>", what).choices(builtinDesignNames);
 const hvoOption = (what: string) =>
   new Option("--hvo <on|off>", `the HugeTLB vmemmap optimisation on the billed machine (${what})`).choices([
     "on",
@@ -124,11 +119,16 @@ lazy(
     )
     .option("--iomem <file>", "with --raw: a saved /proc/iomem, to tell holes from RAM")
     .option("--start-pfn <pfn>", "with --raw: the PFN of the dump's first word (decimal or 0x hex)")
-    .option("--sample", "survey the shipped sample snapshot")
+    .option(
+      "--sample [name]",
+      `survey a sample snapshot shipped with memdesc: ${samples.map((x) => x.name).join(", ")} (default ${defaultSampleName})`,
+    )
     .addOption(
       hvoOption("default: read from /proc/sys/vm/hugetlb_optimize_vmemmap in a live survey, else off"),
     )
-    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose saving is shown (default: the config's, else ${defaultDesignName})`),
+    )
     .addOption(configOption())
     .addOption(noConfigOption())
     .addOption(
@@ -153,6 +153,7 @@ lazy(
         "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
         "sudo memdesc survey --format openmetrics -o /var/lib/node_exporter/textfile_collector/memdesc.prom",
         "sudo memdesc survey --format parquet --label team=storage -o $(hostname).parquet",
+        `memdesc survey --sample ${samples[samples.length - 1]!.name}`,
       ),
     ),
   "survey",
@@ -264,7 +265,9 @@ lazy(
       "--vs <file>",
       "and from this kernel's BTF too: both side by side, with what moved, grew or appeared",
     )
-    .addOption(designOption("the design whose descriptor is shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose descriptor is shown (default: the config's, else ${defaultDesignName})`),
+    )
     .option("--variant <name>", "only this variant of a descriptor that has several (folio: small, large)")
     .addOption(new Option("--abi <abi>", "C ABI for plugin layouts").choices(["lp64", "ilp32", "ilp32-arm"]))
     .option("--compare", "today's layout and the memdesc-era one side by side")
@@ -321,7 +324,7 @@ lazy(
     .description(
       "Print how a design's memdesc word is laid out (type bits, descriptor pointer, inline fields) and which tag each kind of the composed descriptor set gets.",
     )
-    .addOption(designOption("the design (default: the config's, else memdesc-8)"))
+    .addOption(designOption(`the design (default: the config's, else ${defaultDesignName})`))
     .addOption(configOption())
     .addOption(noConfigOption())
     .addOption(jsonOption())
@@ -338,7 +341,9 @@ lazy(
     .description(
       'Price a hand-written or saved memory picture under every design, as `survey` does for a machine. A picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N, "orders": {"0": N}}, …}}; uses: free file anon ksm slab pagetable hugetlb iommu zsmalloc netmem reserved zero offline hwpoison compound kernel uninit hole.',
     )
-    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose saving is shown (default: the config's, else ${defaultDesignName})`),
+    )
     .addOption(hvoOption("default: the picture's hvo, else off"))
     .addOption(configOption())
     .addOption(noConfigOption())
@@ -361,7 +366,9 @@ lazy(
     .description(
       "List the descriptor plugins of the composed set: package, version, kind, tag and descriptor size per design. The set comes from memdesc.config.{js,mjs,ts,json}, found upward from the working directory or given with --config; without one, the first-party set is used.",
     )
-    .addOption(designOption("the design whose tags are shown (default: the config's, else memdesc-8)"))
+    .addOption(
+      designOption(`the design whose tags are shown (default: the config's, else ${defaultDesignName})`),
+    )
     .addOption(configOption())
     .addOption(noConfigOption())
     .addOption(jsonOption())
@@ -370,7 +377,7 @@ lazy(
       `${example("memdesc plugins", "memdesc plugins --config ./memdesc.config.mjs --json")}
 A memdesc.config.json:
   {
-    "design": "memdesc-8",
+    "design": "${defaultDesignName}",
     "plugins": ["@memdesc/folio", "@memdesc/slab", {"package": "@memdesc/ioptdesc", "options": {"model": "projection"}}]
   }
 `,
@@ -402,7 +409,7 @@ lazy(
       ).choices(["on", "off"]),
     )
     .addOption(hvoOption("default: the workload's, else off"))
-    .addOption(designOption("the design to simulate (default: the config's, else memdesc-8)"))
+    .addOption(designOption(`the design to simulate (default: the config's, else ${defaultDesignName})`))
     .addOption(configOption())
     .addOption(noConfigOption())
     .addOption(jsonOption())

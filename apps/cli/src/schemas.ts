@@ -1,16 +1,18 @@
 import {
   billSchema,
+  builtinDesignNames,
+  createRegistry,
   pictureSchema,
   provenanceSchema,
-  simulationResultSchema,
-  workloadSchema,
 } from "@memdesc/core";
+import { firstPartyPlugins } from "@memdesc/first-party";
 import {
   crossCheckRowSchema,
   groupBillsSchema,
   snapshotHeaderSchema,
   surveySchema,
 } from "@memdesc/kpageflags";
+import { simulationResultSchema, vocabularyOf, workloadJsonSchemaFor } from "@memdesc/memmap";
 import { z } from "zod";
 import { configJsonSchema } from "./config/schema.js";
 
@@ -21,11 +23,7 @@ import { configJsonSchema } from "./config/schema.js";
  */
 
 const count = z.number().int().nonnegative();
-const designName = z
-  .string()
-  .describe(
-    "A design name: today, path-32, buddy-16, memdesc-8, memdesc-8-2025, memdesc-8-v1 or a config's own",
-  );
+const designName = z.string().describe(`A design name: ${builtinDesignNames.join(", ")} or a config's own`);
 /** Where a fact comes from; null where a user's design or plugin does not say. */
 const source = provenanceSchema
   .nullable()
@@ -79,7 +77,11 @@ export const surveyOutputSchema = z
           .string()
           .optional()
           .describe("The tree the counters were read from: /, a --root directory, a snapshot"),
-        sample: z.boolean().describe("The shipped sample snapshot was surveyed"),
+        sample: z.boolean().describe("A sample snapshot shipped with memdesc was surveyed"),
+        sampleName: z
+          .string()
+          .optional()
+          .describe("Which sample (`--sample NAME`), when a sample was surveyed"),
         reason: z.string().optional().describe("Why the sample was surveyed instead of this machine"),
       })
       .strict(),
@@ -531,13 +533,14 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
     "memdesc.config.json",
     z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
   );
+  // A workload may use the actions of the plugins it is run with; this is the first-party set's.
+  const vocabulary = vocabularyOf(createRegistry({ plugins: firstPartyPlugins() }));
   out.workload = {
     ...withId(
       "workload",
-      "memdesc simulate workload file",
-      z.toJSONSchema(workloadSchema, { io: "input", unrepresentable: "any" }),
+      "memdesc simulate workload file (the first-party set's actions)",
+      z.toJSONSchema(workloadJsonSchemaFor(vocabulary), { io: "input", unrepresentable: "any" }),
     ),
-    title: "memdesc simulate workload file",
   };
   return out;
 }

@@ -1,7 +1,9 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bill, createRegistry, parseWorkload, presets } from "@memdesc/core";
+import { bill, createRegistry } from "@memdesc/core";
+import { firstPartyPlugins, presets } from "@memdesc/first-party";
 import { folio } from "@memdesc/folio";
+import { parseWorkload, vocabularyOf } from "@memdesc/memmap";
 import { slab } from "@memdesc/slab";
 import { fuzzReader, mutatedText } from "@memdesc/testkit";
 import fc from "fast-check";
@@ -70,9 +72,11 @@ describe("fuzzing the JSON readers with inputs derived from real files (seeded)"
   }, 120_000);
 
   it("workloads", async () => {
+    // Against the first-party set's vocabulary: its plugins' actions (pagetables, iommu) and uses.
+    const vocabulary = vocabularyOf(createRegistry({ plugins: firstPartyPlugins() }));
     const { accepted, rejected } = await fuzzReader(
       mutatedText(JSON.stringify(presets.desktop, null, 2)),
-      (text) => parseWorkload(throughFile(text), "fuzzed workload"),
+      (text) => parseWorkload(throughFile(text), vocabulary, "fuzzed workload"),
       { expected: coded("BAD_WORKLOAD"), seed: 17, numRuns: 1500 },
     );
     expect(accepted).toBeGreaterThan(0);

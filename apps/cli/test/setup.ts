@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 /*
  * The end-to-end tests run the built binary. `npm test` builds everything first (turbo); when the tests are
  * run on their own after an edit, this rebuilds the CLI (and, through tsc's project references, what it
- * imports) if dist/ is older than the sources.
+ * imports) if its bundle is older than the sources.
  */
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -20,17 +20,18 @@ function newest(dir: string): number {
 }
 
 export default function setup(): void {
-  const dist = join(root, "dist");
+  // The bundle (dist/memdesc.js, what bin/memdesc.js loads) is written after tsc's output, the schemas last.
+  const bundle = join(root, "dist", "memdesc.js");
   const schemas = join(root, "schemas");
-  const info = join(root, "tsconfig.tsbuildinfo");
-  const built = () => Math.max(newest(dist), existsSync(info) ? statSync(info).mtimeMs : 0);
   const stale =
-    !existsSync(join(dist, "main.js")) ||
+    !existsSync(bundle) ||
     !existsSync(join(schemas, "survey.schema.json")) ||
-    built() < newest(join(root, "src")) ||
-    newest(schemas) < newest(dist);
+    statSync(bundle).mtimeMs < newest(join(root, "src")) ||
+    newest(schemas) < statSync(bundle).mtimeMs;
   if (stale) {
-    console.warn("cli: dist/ is missing or older than src/, building it (npm run build in apps/cli)");
+    console.warn(
+      "cli: dist/memdesc.js is missing or older than src/, building it (npm run build in apps/cli)",
+    );
     execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { presets, type SimulationResult } from "@memdesc/core";
+import { presets } from "@memdesc/first-party";
+import type { SimulationResult } from "@memdesc/memmap";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { cliRoot, expectUserError, run, tempDir, validJson } from "./helpers.js";
@@ -37,10 +38,10 @@ describe("memdesc simulate WORKLOAD|PRESET", () => {
     // What is modelled, each with its source.
     expect(out).toMatch(/^options: descriptor free typesafe-by-rcu, THP on, HVO off \(today's bill\)$/m);
     expect(out).toMatch(
-      /^descriptor free: SLAB_TYPESAFE_BY_RCU\s+@memdesc\/core\s+kernel: include\/linux\/slab\.h .*\(Linux 6\.18\)$/m,
+      /^descriptor free: SLAB_TYPESAFE_BY_RCU\s+@memdesc\/memmap\s+kernel: include\/linux\/slab\.h .*\(Linux 6\.18\)$/m,
     );
     expect(out).toMatch(
-      /^buddy allocator: the 8-byte word's encoding\s+@memdesc\/core\s+proposal \(memdesc\): /m,
+      /^buddy allocator: the 8-byte word's encoding\s+@memdesc\/memmap\s+proposal \(memdesc\): /m,
     );
     expect(out).toMatch(/^iommu_put_pages_list \(today\)\s+@memdesc\/ioptdesc\s+kernel: /m);
     expect(out).toMatch(/^Node 0, zone {3}Normal( +\d+){11} $/m);

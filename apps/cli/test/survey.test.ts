@@ -2,6 +2,7 @@ import { accessSync, constants, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Bill } from "@memdesc/core";
+import { defaultSampleName, sampleSnapshotPath, samples } from "@memdesc/kpageflags";
 import { describe, expect, it } from "vitest";
 import {
   canRunAsNobody,
@@ -18,7 +19,14 @@ import {
 } from "./helpers.js";
 
 interface SurveyJson {
-  source: { kind: string; path: string; root?: string; sample: boolean; reason?: string };
+  source: {
+    kind: string;
+    path: string;
+    root?: string;
+    sample: boolean;
+    sampleName?: string;
+    reason?: string;
+  };
   crossCheck: { what: string; pageMap: number; kernel: number; difference: number; agrees: boolean }[];
   survey: { pfnCount: number; uses: Record<string, { pages: number; descriptors: number }> };
   picture: { uses: Record<string, { pages: number; descriptors: number }> };
@@ -93,11 +101,28 @@ describe("memdesc survey", () => {
     expect(memmap).toMatchObject({ pageMap: today.total, kernel: today.total, difference: 0, agrees: true });
   });
 
-  it("--sample surveys the shipped snapshot and says so", () => {
+  it("--sample surveys the shipped snapshot and says so; --sample NAME picks one of the samples", () => {
     const j = validJson("survey", run(["survey", "--sample", "--json"])) as SurveyJson;
     expect(j.source.sample).toBe(true);
-    expect(j.source.path).toMatch(/kpageflags\/fixtures\/sample\.mdsnap$/);
-    expect(run(["survey", "--sample"]).stdout).toMatch(/^memdesc survey: sample snapshot /);
+    expect(j.source.sampleName).toBe(defaultSampleName);
+    expect(j.source.path).toBe(sampleSnapshotPath());
+    expect(run(["survey", "--sample"]).stdout).toMatch(
+      new RegExp(`^memdesc survey: sample snapshot ${defaultSampleName}, `),
+    );
+    for (const s of samples) {
+      const named = validJson("survey", run(["survey", "--sample", s.name, "--json"])) as SurveyJson;
+      expect(named.source).toMatchObject({
+        kind: "snapshot",
+        path: sampleSnapshotPath(s.name),
+        sample: true,
+        sampleName: s.name,
+      });
+      // The same numbers as surveying the file itself.
+      const file = validJson("survey", run(["survey", "--snapshot", sampleSnapshotPath(s.name), "--json"]));
+      expect(named.bill).toEqual((file as SurveyJson).bill);
+    }
+    expectUserError(run(["survey", "--sample", "nope"]), /--sample nope: there is no sample of that name/);
+    expect(run(["survey", "--help"]).stdout).toContain(samples.map((s) => s.name).join(", "));
   });
 
   it("surveys a raw dump of a PFN range with its /proc/iomem", () => {

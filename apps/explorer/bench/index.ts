@@ -77,7 +77,8 @@ try {
       return { scripts, render, load };
     });
     // Re-draws: zoom in three levels and back to fit, each frame timed by the app.
-    const canvas = page.getByTestId("pagemap");
+    // The keys go to the probe's canvas, over the map.
+    const canvas = page.getByTestId("pagemap-probe");
     await canvas.focus();
     for (const key of ["+", "+", "+", "0", "0"]) await page.keyboard.press(key);
     await page.waitForTimeout(200);

@@ -17,12 +17,46 @@ describe("the app shell", () => {
   });
   afterEach(cleanup);
 
-  it("keeps the view and the design in the URL", () => {
-    expect(parseRoute("")).toEqual({ view: "survey", design: "memdesc-8" });
-    expect(parseRoute("#bill?design=path-32")).toEqual({ view: "bill", design: "path-32" });
-    expect(parseRoute("#nowhere?design=memdesc-99")).toEqual({ view: "survey", design: "memdesc-8" });
+  it("keeps the view, the design and the view's own state in the URL", () => {
+    expect(parseRoute("")).toEqual({ view: "survey", design: "memdesc-8", params: {} });
+    expect(parseRoute("#bill?design=path-32")).toEqual({ view: "bill", design: "path-32", params: {} });
+    expect(parseRoute("#nowhere?design=memdesc-99")).toEqual({
+      view: "survey",
+      design: "memdesc-8",
+      params: {},
+    });
+    expect(parseRoute("#layouts?kind=slab&design=today&nested=1")).toEqual({
+      view: "layouts",
+      design: "today",
+      params: { kind: "slab", nested: "1" },
+    });
     expect(routeHash({ view: "layouts", design: "memdesc-8" })).toBe("#layouts");
     expect(routeHash({ view: "word", design: "today" })).toBe("#word?design=today");
+    expect(
+      routeHash({ view: "bill", design: "path-32", params: { from: "sample:x y", grow: "32", ram: "" } }),
+    ).toBe("#bill?design=path-32&from=sample%3Ax+y&grow=32");
+    for (const h of ["#bill?design=path-32&from=sample%3Ax+y&grow=32", "#layouts?kind=slab&nested=1"])
+      expect(routeHash(parseRoute(h))).toBe(h);
+  });
+
+  it("remembers each view's state when going to another view and back, and a link restores it", async () => {
+    window.history.replaceState(null, "", "#layouts?kind=slab");
+    renderApp();
+    const select = await screen.findByLabelText("Descriptor", {}, { timeout: 15_000 });
+    expect((select as HTMLSelectElement).value).toBe("slab");
+    fireEvent.change(select, { target: { value: "ptdesc" } });
+    expect(window.location.hash).toBe("#layouts?kind=ptdesc");
+    fireEvent.click(screen.getByRole("tab", { name: "Word" }));
+    expect(window.location.hash).toBe("#word");
+    fireEvent.click(screen.getByRole("tab", { name: "Layouts" }));
+    expect(window.location.hash).toBe("#layouts?kind=ptdesc");
+    // Back and forward walk the views, each with its state.
+    act(() => {
+      window.history.replaceState(null, "", "#layouts?kind=folio&nested=1");
+      window.dispatchEvent(new HashChangeEvent("hashchange"));
+    });
+    expect((screen.getByLabelText("Descriptor") as HTMLSelectElement).value).toBe("folio");
+    expect((screen.getByLabelText(/Show members of nested structs/) as HTMLInputElement).checked).toBe(true);
   });
 
   it("has labelled tabs and a labelled design switch that applies everywhere", async () => {
@@ -46,7 +80,7 @@ describe("the app shell", () => {
     });
     // The Layouts view is loaded on first use (with @memdesc/btf for its kernel panel): in a cold test run its
     // modules are transformed then, which can take longer than findBy's default second on a busy machine.
-    await screen.findByRole("heading", { name: "Descriptor layouts" }, { timeout: 10_000 });
+    await screen.findByRole("heading", { name: "Descriptor layouts" }, { timeout: 15_000 });
     expect(window.location.hash).toBe("#layouts");
     fireEvent.keyDown(screen.getByRole("tablist"), { key: "ArrowRight" });
     expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");

@@ -1,5 +1,8 @@
 import { type KeyboardEvent, lazy, Suspense, useEffect, useRef } from "react";
+import { usePageDrop } from "./components/drop-zone.js";
+import { useFocusableScrollAreas } from "./components/scroll-areas.js";
 import { useAppState, type ViewId, views } from "./lib/app-state.js";
+import { routeDroppedFiles } from "./lib/drop-router.js";
 import { designNames, designOf } from "./lib/registry.js";
 
 const WordView = lazy(() => import("./views/word/WordView.js"));
@@ -23,6 +26,14 @@ const typing = (t: EventTarget | null) =>
 export function App() {
   const { view, design, setView, setDesign, registry } = useAppState();
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
+  const main = useRef<HTMLElement>(null);
+  useFocusableScrollAreas(main);
+  // A file dropped anywhere loads where it belongs (a kernel's BTF in Layouts, a page map in Survey).
+  const dragging = usePageDrop((files) => {
+    void routeDroppedFiles(files).then((to) => {
+      if (to !== view) setView(to);
+    });
+  });
 
   // Shortcuts: 1–5 pick a view, [ and ] the previous and next design.
   useEffect(() => {
@@ -82,7 +93,7 @@ export function App() {
               </option>
             ))}
           </select>
-          <span className="design-note">
+          <span className="design-note" data-testid="design-note">
             {d.typeBits === 0
               ? `${d.entryBytes}-byte struct page per page`
               : `${d.entryBytes} bytes per page, ${d.typeBits} type bits`}
@@ -109,11 +120,18 @@ export function App() {
           ))}
         </div>
       </header>
-      <main id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} className="panel">
-        <Suspense fallback={<p className="loading">Loading the {view} view…</p>}>
-          <View />
-        </Suspense>
+      <main ref={main}>
+        <div id={`panel-${view}`} role="tabpanel" aria-labelledby={`tab-${view}`} className="panel">
+          <Suspense fallback={<p className="loading">Loading the {view} view…</p>}>
+            <View />
+          </Suspense>
+        </div>
       </main>
+      {dragging && (
+        <div className="page-drop" data-testid="page-drop" aria-hidden="true">
+          Drop to load: a snapshot or survey JSON (Survey), or a kernel's BTF (Layouts)
+        </div>
+      )}
       <footer className="app-footer">
         <p>
           Descriptor set: {[...new Set(registry.plugins.map((p) => p.name))].join(", ")} — the first-party set

@@ -2,9 +2,15 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Bill, bill, type MemoryUse } from "@memdesc/core";
+import { type Bill, bill, type MemoryUse, miscSubtypes } from "@memdesc/core";
 // `useOfFlags` renamed: linters take a `use…` call for a React hook.
-import { useOfFlags as classifyWord, expandChunksSync, readSnapshot, surveyUses } from "@memdesc/kpageflags";
+import {
+  useOfFlags as classifyWord,
+  expandChunksSync,
+  readSnapshot,
+  samples,
+  surveyUses,
+} from "@memdesc/kpageflags";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstPartyRegistry } from "../src/lib/registry.js";
@@ -35,15 +41,17 @@ interface SurveyJson {
   readonly bill: Bill;
 }
 
-/** `memdesc survey --snapshot <sample> --json [--design D]`, run from a directory with no memdesc config. */
-function cliSurvey(design?: string): SurveyJson {
+/**
+ * `memdesc survey --snapshot <default sample> --json [--design D]` (or `--sample NAME`), run from a directory with
+ * no memdesc config.
+ */
+function cliSurvey(design?: string, sample?: string): SurveyJson {
   const cwd = mkdtempSync(join(tmpdir(), "memdesc-explorer-cli-"));
   try {
     const args = [
       cliBin,
       "survey",
-      "--snapshot",
-      sampleSnapshot,
+      ...(sample ? ["--sample", sample] : ["--snapshot", sampleSnapshot]),
       "--json",
       ...(design ? ["--design", design] : []),
     ];
@@ -198,7 +206,7 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
   });
 
   it("shows a PFN's flags and use on hover and for a typed PFN, as the snapshot has them", async () => {
-    const canvas = page.getByTestId("pagemap");
+    const canvas = page.getByTestId("pagemap-probe");
     const box = (await canvas.boundingBox())!;
     await canvas.hover({ position: { x: box.width / 3, y: 3 } });
     const tip = page.getByTestId("pagemap-tooltip");
@@ -331,10 +339,83 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
     expect(d.kind).toBe("buddy");
     await shot("word");
     await pickDesignAnywhere(page, "today");
-    await expect
-      .poll(() => page.getByRole("alert").first().textContent())
-      .toMatch(/^NO_WORD: design today has no memdesc word/);
+    // No word under today: a note, and no error on arrival.
+    await expect.poll(() => page.getByTestId("no-word").count()).toBe(1);
+    expect(await page.getByRole("alert").count()).toBe(0);
     await pickDesignAnywhere(page, "memdesc-8");
+  });
+
+  it("Word view: reads words as dump_page() prints them, says when a tag is no kind of this set, names Misc's subtypes", async () => {
+    await page.goto(`${preview.url}#word`);
+    await page.waitForSelector("[data-testid=type-table]");
+    const registry = firstPartyRegistry("memdesc-8");
+    const codec = registry.codec;
+    const inSet = new Set(registry.plugins.map((p) => p.kind as string));
+    const wordBox = page.getByLabel("Word (hex)", { exact: true });
+    const kindSelect = page.getByLabel("Kind", { exact: true });
+    const decodedKind = page.getByTestId("decoded-word").locator("dd[data-kind]");
+    // Bare hex, as dump_page() prints a word: core's codec decodes the same digits read as hex.
+    await wordBox.fill("ffff888100a3c242");
+    const folio = codec.decode(0xffff888100a3c242n);
+    await expect.poll(() => kindSelect.inputValue()).toBe(folio.kind);
+    expect(await page.getByLabel("Descriptor address", { exact: true }).inputValue()).toBe(
+      `0x${(folio as { address: bigint }).address.toString(16)}`,
+    );
+    // Every tag of the design that no plugin of this set describes (and tags the design gives no kind): the
+    // decoder says so, the encoder shows that word and asks for no kind's fields.
+    const foreign = Array.from({ length: 16 }, (_, tag) => tag).filter(
+      (t) => !inSet.has(codec.kindOf(t) ?? ""),
+    );
+    expect(foreign.length).toBeGreaterThan(0);
+    for (const tag of foreign) {
+      const text = `0b${(0x1230 | tag).toString(2)}`;
+      await wordBox.fill(text);
+      await expect.poll(() => decodedKind.getAttribute("data-in-set"), { message: text }).toBe("false");
+      const kind = codec.kindOf(tag);
+      expect(await decodedKind.textContent(), text).toMatch(
+        kind
+          ? new RegExp(`^${kind}: not a kind of this set — memdesc-8 sets tag ${tag} aside for `)
+          : /^no kind: /,
+      );
+      expect(await kindSelect.inputValue(), text).toBe("");
+      expect(await page.getByTestId("encoder-foreign").textContent(), text).toMatch(/not a kind of this set/);
+      expect(await page.getByLabel("Descriptor address", { exact: true }).count(), text).toBe(0);
+      expect(await page.getByTestId("encoded-word").textContent(), text).toBe(
+        `0x${(0x1230 | tag)
+          .toString(16)
+          .padStart(16, "0")
+          .replace(/(.{4})(?!$)/g, "$1_")}`,
+      );
+    }
+    // A kind of the set fills the encoder in again; decimal takes 0d (or the switch).
+    await wordBox.fill("0d18");
+    await expect.poll(() => kindSelect.inputValue()).toBe(codec.decode(18n).kind);
+    expect(await page.getByTestId("encoder-foreign").count()).toBe(0);
+    await wordBox.fill("18");
+    await expect.poll(() => kindSelect.inputValue()).toBe(codec.decode(0x18n).kind);
+    await page.getByLabel(/Bare digits are decimal/).check();
+    await expect.poll(() => kindSelect.inputValue()).toBe(codec.decode(18n).kind);
+    await page.getByLabel(/Bare digits are decimal/).uncheck();
+    // Misc's subtypes by name, from core's table: typed by name, and decoded from a word.
+    await kindSelect.selectOption("misc");
+    const subtype = page.getByLabel("subtype (7 bits from bit 4)", { exact: true });
+    for (const [name, n] of Object.entries(miscSubtypes)) {
+      await subtype.fill(name);
+      await expect
+        .poll(() => page.getByTestId("subtype-name").textContent(), { message: name })
+        .toBe(`${n}: ${name}`);
+      expect(await page.getByTestId("encoded-word").textContent(), name).toBe(
+        `0x${codec
+          .encode({ kind: "misc", fields: { subtype: n } })
+          .toString(16)
+          .padStart(16, "0")
+          .replace(/(.{4})(?!$)/g, "$1_")}`,
+      );
+      expect(
+        await page.getByTestId("decoded-word").locator('[data-field="subtype"]').textContent(),
+        name,
+      ).toBe(`${n} (0x${n.toString(16)}) ${name}`);
+    }
   });
 
   it("Layouts view: today's and the memdesc-era layouts with holes and cachelines, and the overlay rules", async () => {
@@ -365,6 +446,21 @@ describe.skipIf(missing !== undefined)("the explorer in Chromium", () => {
     expect(await page.locator(".hole-row").count()).toBeGreaterThan(0);
     expect(await page.locator(".cacheline-row").count()).toBeGreaterThan(0);
     await shot("layouts");
+  });
+
+  it("each shipped sample, picked in the Sample list, is `memdesc survey --sample NAME`, with its note", async () => {
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+    await page.goto(preview.url);
+    await page.waitForSelector("[data-testid=survey-results]");
+    for (const sample of samples) {
+      await page.getByLabel("Sample", { exact: true }).selectOption(sample.name);
+      await page.getByRole("button", { name: "Load the sample" }).click();
+      await page.waitForSelector(`[data-testid=survey-results][data-name="${sample.file}"]`);
+      await page.waitForSelector("[data-testid=pagemap][data-renders]");
+      expect(page.url(), sample.name).toContain(`sample=${sample.name}`);
+      expectSameBill(await readSurveyBill(page), cliSurvey(undefined, sample.name));
+      expect(await page.getByTestId("survey-results").textContent(), sample.name).toContain(sample.note);
+    }
   });
 
   it("fetched nothing but its own files and raised no error", () => {

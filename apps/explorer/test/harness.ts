@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sampleSnapshotPath } from "@memdesc/kpageflags";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 /*
@@ -15,7 +17,8 @@ export const explorerRoot = fileURLToPath(new URL("..", import.meta.url));
 export const repoRoot = join(explorerRoot, "../..");
 export const appDir = join(explorerRoot, "app");
 export const chromiumPath = "/usr/bin/chromium";
-export const sampleSnapshot = join(repoRoot, "packages/kpageflags/fixtures/sample.mdsnap");
+/** The sample the app opens on (kpageflags' default sample). */
+export const sampleSnapshot = sampleSnapshotPath();
 export const cliBin = join(repoRoot, "apps/cli/bin/memdesc.js");
 
 /** Why the browser tests cannot run here, or undefined when they can. */
@@ -105,14 +108,31 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+/** A browser's screen: a desktop's by default; `phone` is a 390 px wide touch screen, as an iPhone 14's. */
+export interface Screen {
+  readonly viewport: { readonly width: number; readonly height: number };
+  readonly hasTouch?: boolean;
+  readonly isMobile?: boolean;
+  readonly deviceScaleFactor?: number;
+}
+
+export const desktop: Screen = { viewport: { width: 1280, height: 900 } };
+export const phone: Screen = {
+  viewport: { width: 390, height: 844 },
+  hasTouch: true,
+  isMobile: true,
+  deviceScaleFactor: 2,
+};
+
 /** Headless Chromium with a fresh user-data directory, removed on close. */
-export async function launchChromium(): Promise<BrowserSession> {
+export async function launchChromium(screen: Screen = desktop): Promise<BrowserSession> {
   const profile = mkdtempSync(join(tmpdir(), "memdesc-explorer-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     args: chromiumArgs,
-    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    ...screen,
   });
   return {
     browser: context,
@@ -137,8 +157,8 @@ export interface ExplorerSession {
 }
 
 /** Serves the app, opens a page in Chromium and records its errors and requests. */
-export async function openExplorer(): Promise<ExplorerSession> {
-  const [preview, session] = await Promise.all([startPreview(), launchChromium()]);
+export async function openExplorer(screen: Screen = desktop): Promise<ExplorerSession> {
+  const [preview, session] = await Promise.all([startPreview(), launchChromium(screen)]);
   const page = await session.browser.newPage();
   const errors: string[] = [];
   const requests: string[] = [];
@@ -159,4 +179,49 @@ export async function openExplorer(): Promise<ExplorerSession> {
       await preview.stop();
     },
   };
+}
+
+/** An axe-core finding: the rule, how bad, and where. */
+export interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly targets: string[];
+}
+
+const axeSource = () => readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * Runs axe-core (the npm package, injected into the page) on the whole document, as it is now, against WCAG
+ * 2.x A and AA and axe's best practices; returns every violation.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axeSource() });
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(
+            ctx: Document,
+            o: object,
+          ): Promise<{
+            violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run(document, {
+      runOnly: {
+        type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+      },
+      resultTypes: ["violations"],
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(" ")),
+    }));
+  });
 }

@@ -41,8 +41,10 @@ export class BtfError extends MemdescError {
     const where: string[] = [];
     if (site.typeId !== undefined) where.push(`type id ${site.typeId}`);
     if (site.offset !== undefined) where.push(`byte offset ${site.offset}`);
-    const prefix = site.file ? `${site.file}: ` : "BTF: ";
-    super(code, `${prefix}${detail}${where.length ? ` (${where.join(", ")})` : ""}`);
+    super(code, {
+      subject: site.file ?? "BTF",
+      issues: [{ path: [], message: `${detail}${where.length ? ` (${where.join(", ")})` : ""}` }],
+    });
     this.code = code;
     this.offset = site.offset;
     this.typeId = site.typeId;

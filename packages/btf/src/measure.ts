@@ -1,6 +1,6 @@
 import { BtfError } from "./errors.js";
 import { Kind } from "./kinds.js";
-import type { Btf } from "./reader.js";
+import type { BtfTypeReader } from "./types.js";
 
 /** Sizes larger than this (4 GiB) cannot come from a real C type in BTF, whose size words are u32. */
 export const MAX_TYPE_SIZE = 0xffffffff;
@@ -17,7 +17,7 @@ export class Measure {
   private readonly aligns = new Map<number, number>();
   private readonly inProgress = new Set<number>();
 
-  constructor(private readonly btf: Btf) {}
+  constructor(private readonly btf: BtfTypeReader) {}
 
   /** Bytes a value of this type occupies; incomplete types (void, FWD, functions) are an error. */
   sizeOf(id: number): number {

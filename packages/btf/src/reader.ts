@@ -6,7 +6,7 @@ import { Measure } from "./measure.js";
 import { encodeName, StringTable } from "./strings.js";
 import { CTypeConverter } from "./to-ctype.js";
 import { btfLayout } from "./to-layout.js";
-import type { BtfMember, BtfType } from "./types.js";
+import type { BtfMember, BtfType, BtfTypeReader } from "./types.js";
 
 const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -82,7 +82,7 @@ const SCANS_BEFORE_INDEX = 8;
  * until asked. With a `base` (split BTF), ids below `firstId` and string offsets below the base's string
  * length resolve in the base.
  */
-export class Btf {
+export class Btf implements BtfTypeReader {
   readonly bytes: Uint8Array;
   readonly header: BtfHeader;
   readonly base: Btf | undefined;

@@ -1,8 +1,7 @@
 import type { AggregateType, ArrayType, CType, Member } from "@memdesc/core/layout";
 import { BtfError } from "./errors.js";
 import { Kind } from "./kinds.js";
-import type { Btf } from "./reader.js";
-import type { BtfComposite } from "./types.js";
+import type { BtfComposite, BtfTypeReader } from "./types.js";
 
 /**
  * Attributes BTF does not record, supplied from outside (the cross-check infers them) so that the layout
@@ -46,7 +45,7 @@ export class CTypeConverter {
   private readonly typedefAligned = new Map<number, number>();
   private depth = 0;
 
-  constructor(readonly btf: Btf) {}
+  constructor(readonly btf: BtfTypeReader) {}
 
   /** The C type of `id`, as a value (structs with all their members). */
   ctype(id: number): CType {

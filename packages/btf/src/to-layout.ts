@@ -7,9 +7,8 @@ import {
 } from "@memdesc/core/layout";
 import { BtfError } from "./errors.js";
 import { Kind } from "./kinds.js";
-import type { Btf } from "./reader.js";
 import type { CTypeConverter } from "./to-ctype.js";
-import type { BtfComposite } from "./types.js";
+import type { BtfComposite, BtfTypeReader } from "./types.js";
 
 const MAX_NESTING = 256;
 
@@ -18,7 +17,7 @@ const MAX_NESTING = 256;
  * offsets and sizes, not a layout computed from the types. Named and anonymous struct or union members are
  * expanded in place, as the layout engine does.
  */
-export function btfLayout(btf: Btf, id: number, converter: CTypeConverter): Layout {
+export function btfLayout(btf: BtfTypeReader, id: number, converter: CTypeConverter): Layout {
   const r = btf.resolve(id);
   const k = btf.kind(r);
   if (k !== Kind.struct && k !== Kind.union)
@@ -49,7 +48,7 @@ export function btfLayout(btf: Btf, id: number, converter: CTypeConverter): Layo
 
 /** The members of struct or union `id` placed at BTF's offsets, without assembling a whole `Layout`. */
 export function btfMembers(
-  btf: Btf,
+  btf: BtfTypeReader,
   id: number,
   converter: CTypeConverter,
   agg?: AggregateType,
@@ -62,7 +61,7 @@ export function btfMembers(
 }
 
 function laidMembers(
-  btf: Btf,
+  btf: BtfTypeReader,
   converter: CTypeConverter,
   t: BtfComposite,
   agg: AggregateType,
@@ -136,7 +135,7 @@ function laidMembers(
   });
 }
 
-function intBitOffset(btf: Btf, id: number): number {
+function intBitOffset(btf: BtfTypeReader, id: number): number {
   const t = btf.type(id);
   return t.kind === "int" ? t.bitOffset : 0;
 }

@@ -1,3 +1,5 @@
+import type { AbiName } from "@memdesc/core/layout";
+
 /** Decoded BTF records. Type ids are numbers; id 0 is `void`. */
 
 interface Common {
@@ -152,3 +154,28 @@ type WithoutId<T> = T extends unknown ? Omit<T, "id" | "offset"> : never;
 
 /** A record to write: a decoded record without its id and offset (ids are positions in the list). */
 export type BtfTypeSpec = WithoutId<BtfType>;
+
+/**
+ * What the type helpers (sizes and alignments, C types, layouts) read of a BTF file: the record accessors of
+ * `Btf`, which implements it. They take this rather than `Btf` itself, which constructs them.
+ */
+export interface BtfTypeReader {
+  /** The file it was read from, for messages. */
+  readonly file: string | undefined;
+  readonly lastId: number;
+  readonly pointerSize: 4 | 8;
+  readonly abi: AbiName;
+  recordOffset(id: number): number;
+  kind(id: number): number;
+  kindName(id: number): string;
+  vlen(id: number): number;
+  name(id: number): string;
+  sizeOrType(id: number): number;
+  target(id: number): number;
+  arrayElement(id: number): number;
+  arrayLength(id: number): number;
+  sizeOf(id: number): number;
+  alignOf(id: number): number;
+  type(id: number): BtfType;
+  resolve(id: number): number;
+}

@@ -41,6 +41,7 @@ export { diffPahole } from "./layout/pahole-diff.js";
 export { formatPaholeEnum } from "./layout/pahole-enum.js";
 export { formatPahole, type PaholeFormatOptions } from "./layout/pahole-format.js";
 export { type PaholeField, PaholeParseError, type PaholeStruct, parsePahole } from "./layout/pahole-parse.js";
+export { type PaholeRow, type PaholeRowKind, paholeRows } from "./layout/pahole-rows.js";
 export * from "./layout/types.js";
 export { checkOverlay, type RuleResult, type RuleStatus } from "./overlay/check.js";
 export * from "./overlay/rules.js";

@@ -1,25 +1,34 @@
 import type { z } from "zod";
-import { MemdescError } from "./errors.js";
+import { MemdescError, type MemdescIssue } from "./errors.js";
 
-/** `typeTable[3].tag: tag 16 does not fit in 4 type bits`, one issue per line. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((i) => {
-      const path = i.path
-        .map((p, n) => (typeof p === "number" ? `[${p}]` : n === 0 ? String(p) : `.${String(p)}`))
-        .join("");
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join("\n");
+const atRoot = (branch: readonly z.core.$ZodIssue[]) =>
+  branch.every((i) => (i.code === "invalid_type" || i.code === "custom") && i.path.length === 0);
+
+/**
+ * zod's issues as MemdescIssues. A union reports every branch's issues; when one branch got further than a
+ * wrong type at the union's own key, that branch is the one the input meant and its issues are kept. Otherwise
+ * the union's own message stands (give the union an `error` that lists its forms).
+ */
+export function issuesOf(issues: readonly z.core.$ZodIssue[]): MemdescIssue[] {
+  const out: MemdescIssue[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+    if (issue.code === "invalid_union" && Array.isArray(issue.errors) && issue.errors.length > 0) {
+      const meant = issue.errors.filter((b) => !atRoot(b));
+      if (meant.length === 1) {
+        for (const i of issuesOf(meant[0]!)) out.push({ ...i, path: [...path, ...i.path] });
+        continue;
+      }
+    }
+    out.push({ path, message: issue.message, code: issue.code });
+  }
+  return out;
 }
 
-/** A value that failed its schema: the message names what it is and every offending key. */
+/** A value that failed its schema: the subject names what it is, and every offending key is an issue. */
 export class ValidationError extends MemdescError {
-  readonly issues: readonly z.core.$ZodIssue[];
-  constructor(code: string, what: string, issues: readonly z.core.$ZodIssue[]) {
-    const detail = formatIssues(issues);
-    super(code, issues.length === 1 ? `${what}: ${detail}` : `${what}:\n${detail.replace(/^/gm, "  ")}`);
-    this.issues = issues;
+  constructor(code: string, subject: string, issues: readonly z.core.$ZodIssue[], hint?: string) {
+    super(code, { subject, issues: issuesOf(issues), hint });
   }
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes stamp.json: the @memdesc/core version this scaffolder is released with, the peer and dev ranges a
-// generated plugin declares on it, core's memory uses and built-in kinds, and the tool versions the monorepo
+// generated plugin declares on it (and its dev range on @memdesc/memmap), core's memory uses and built-in kinds, and the tool versions the monorepo
 // pins (zod, vitest, typescript, …), so a plugin scaffolded today tracks the release it was made with and the
 // scaffolder needs no copy of core at run time. Run by `npm run build`; the registry e2e runs it again on its
 // snapshot copy (`stampVersions({ coreManifest, out })`).
@@ -31,6 +31,7 @@ export function corePeerRange(version) {
 
 export function stampVersions({
   coreManifest = JSON.parse(readFileSync(join(packageDir, "..", "core", "package.json"), "utf8")),
+  memmapManifest = JSON.parse(readFileSync(join(packageDir, "..", "memmap", "package.json"), "utf8")),
   rootManifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")),
   out = join(packageDir, "stamp.json"),
 } = {}) {
@@ -42,6 +43,7 @@ export function stampVersions({
     corePeer: corePeerRange(coreManifest.version),
     coreDev: `^${coreManifest.version}`,
     zodPeer: coreManifest.peerDependencies?.zod ?? "^4.0.0",
+    memmapDev: `^${memmapManifest.version}`,
     devDependencies: Object.fromEntries(TOOLS.map((t) => [t, dev[t]])),
     // Uses with no struct page (holes) cannot be described by a plugin.
     memoryUses: Object.entries(memoryUses)

@@ -24,7 +24,9 @@ Options:
   --storage pointer|inline
                          pointer: a separately allocated descriptor in the memdesc era (default);
                          inline: fields packed into the memdesc word
-  --uses LIST            comma-separated memory uses it describes (pagetable, hugetlb, …; default none)
+  --uses LIST            comma-separated memory uses it describes: core's (pagetable, hugetlb, …) or new
+                         ones it declares (my-pages); a pointer kind with a use gets a workload action
+                         (default none)
   --today, --no-today    include today's layout overlaying struct page with its *_MATCH rules
                          (default yes; a pointer descriptor needs it)
   --author NAME          for package.json and LICENSE
@@ -69,7 +71,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   return { given, yes: !!(v.yes || v["no-interactive"]), help: !!v.help, version: !!v.version };
 }
 
-const splitList = (s: string) =>
+export const splitList = (s: string) =>
   s
     .split(/[\s,]+/)
     .map((x) => x.trim())

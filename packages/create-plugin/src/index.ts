@@ -10,6 +10,7 @@ export {
   type PluginAnswers,
   pascalCase,
   ScaffoldError,
+  type ScaffoldIssue,
   slug,
   validateDirectory,
   validateKind,

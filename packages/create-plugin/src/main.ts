@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import * as p from "@clack/prompts";
-import { parseCommandLine, usage } from "./args.js";
+import { parseCommandLine, splitList, usage } from "./args.js";
 import {
   defaultDescription,
   defaultKind,
   defaultName,
   defaultStruct,
+  issueLine,
   type PluginAnswers,
   ScaffoldError,
   validateDirectory,
@@ -100,15 +101,25 @@ async function ask(given: Partial<PluginAnswers>, cwd: string): Promise<PluginAn
         ],
       }),
     );
-  const uses =
-    given.uses ??
-    answered(
+  const uses = given.uses ?? [
+    ...answered(
       await p.multiselect<string>({
-        message: "Which memory uses does it describe? (space to choose, enter to go on)",
+        message: "Which of core's memory uses does it describe? (space to choose, enter to go on)",
         required: false,
         options: readStamp().memoryUses.map((u) => ({ value: u.name, label: u.name, hint: u.description })),
       }),
-    );
+    ),
+    ...splitList(
+      answered(
+        await p.text({
+          message: "New memory uses it declares, for memory core does not name (comma-separated, or none)",
+          defaultValue: "",
+          placeholder: "e.g. my-pages",
+          validate: (v) => validateUses(splitList(v ?? "")),
+        }),
+      ),
+    ),
+  ];
   const usesProblem = validateUses(uses);
   if (usesProblem) throw new ScaffoldError("BAD_OPTION", `--uses: ${usesProblem}`);
   // A pointer descriptor must overlay struct page today; only an inline one may go without.
@@ -184,7 +195,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       return 1;
     }
     if (err instanceof ScaffoldError) {
-      console.error(`create-memdesc-plugin: ${err.message.split("\n").join("\ncreate-memdesc-plugin: ")}`);
+      console.error(err.issues.map((i) => `create-memdesc-plugin: ${issueLine(i)}`).join("\n"));
       return 1;
     }
     throw err;

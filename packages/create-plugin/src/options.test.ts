@@ -54,12 +54,14 @@ describe("validation names the option, the value and what is accepted", () => {
     expect(validateKind("delete")).toMatch(/reserved word/);
   });
 
-  it("rejects memory uses core does not know, listing the ones it does", () => {
+  it("takes core's uses and new ones the plugin declares; refuses bad names, holes and repeats", () => {
     expect(validateUses(["pagetable", "hugetlb"])).toBeUndefined();
-    expect(validateUses(["pagetables"])).toMatch(
-      /unknown memory use "pagetables"; the uses are: free, pcp, file, anon/,
+    expect(validateUses(["my-pages", "pagetable"])).toBeUndefined();
+    expect(validateUses(["Pagetables", "9p"])).toMatch(
+      /^"Pagetables", "9p" are not use names: lower-case letters first, then letters, digits and dashes \(core's uses are: free, pcp, file, anon/,
     );
-    expect(validateUses(["hole"])).toMatch(/unknown memory use "hole"/);
+    expect(validateUses(["hole"])).toMatch(/"hole" is PFNs with no RAM behind them/);
+    expect(validateUses(["file", "file"])).toBe('"file" named twice');
   });
 
   it("refuses an existing non-empty directory but takes an empty one", () => {
@@ -84,9 +86,10 @@ describe("validation names the option, the value and what is accepted", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ScaffoldError);
-    const lines = (error as Error).message.split("\n");
-    expect(lines.map((l) => l.split(":")[0])).toEqual(["--name", "--kind", "--no-today"]);
-    expect(lines[2]).toMatch(/a pointer descriptor needs today's layout/);
+    const { code, issues } = error as ScaffoldError;
+    expect(code).toBe("BAD_OPTION");
+    expect(issues.map((i) => i.option)).toEqual(["--name", "--kind", "--no-today"]);
+    expect(issues[2]!.message).toMatch(/a pointer descriptor needs today's layout/);
   });
 });
 

@@ -15,7 +15,7 @@ export interface PluginAnswers {
   readonly description: string;
   /** `pointer`: a separately allocated descriptor in the memdesc era; `inline`: fields packed into the word. */
   readonly storage: "pointer" | "inline";
-  /** The memory uses (core's names: `pagetable`, `hugetlb`, …) the descriptor describes. */
+  /** The memory uses the descriptor describes: core's (`pagetable`, `hugetlb`, …), or new ones it declares. */
   readonly uses: readonly string[];
   /** Include today's layout overlaying struct page, with its `*_MATCH` rules. */
   readonly today: boolean;
@@ -23,15 +23,30 @@ export interface PluginAnswers {
   readonly author: string;
 }
 
-/** A bad answer or flag. The message names the option and the value, and says what would be accepted. */
+/** One problem with the answers: the option it is about (`--kind`), if one, and what is wrong with it. */
+export interface ScaffoldIssue {
+  readonly option?: string | undefined;
+  readonly message: string;
+}
+
+/**
+ * A bad answer or flag, as data: a `code` and the issues, each naming its option and value and saying what would
+ * be accepted. The message is made from them, one line each.
+ */
 export class ScaffoldError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  readonly issues: readonly ScaffoldIssue[];
+  constructor(code: string, detail: string | readonly ScaffoldIssue[]) {
+    const issues = typeof detail === "string" ? [{ message: detail }] : detail;
+    super(issues.map(issueLine).join("\n"));
     this.name = "ScaffoldError";
     this.code = code;
+    this.issues = issues;
   }
 }
+
+/** `--kind: must start with a letter`, or the message alone for a problem with no option. */
+export const issueLine = (i: ScaffoldIssue): string => (i.option ? `${i.option}: ${i.message}` : i.message);
 
 const NPM_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 const KIND = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -114,11 +129,22 @@ export function validateStorage(storage: string): string | undefined {
   return undefined;
 }
 
+/** How a use is named (core's `useNamePattern`): lower-case letters first, then letters, digits and dashes. */
+const USE = /^[a-z][A-Za-z0-9-]*$/;
+
+/**
+ * Why a list of uses cannot be described, or undefined when it can: each is core's, or a new name the plugin will
+ * declare (for memory core does not name); holes have no memory to describe, and a use is named once.
+ */
 export function validateUses(uses: readonly string[]): string | undefined {
-  const known = readStamp().memoryUses.map((u) => u.name);
-  const bad = uses.filter((u) => !known.includes(u));
+  const bad = uses.filter((u) => !USE.test(u));
   if (bad.length > 0)
-    return `unknown memory use${bad.length > 1 ? "s" : ""} ${bad.map((u) => `"${u}"`).join(", ")}; the uses are: ${known.join(", ")}`;
+    return `${bad.map((u) => `"${u}"`).join(", ")} ${bad.length > 1 ? "are not use names" : "is not a use name"}: lower-case letters first, then letters, digits and dashes (core's uses are: ${readStamp()
+      .memoryUses.map((u) => u.name)
+      .join(", ")})`;
+  if (uses.includes("hole")) return `"hole" is PFNs with no RAM behind them: there is no memory to describe`;
+  const twice = uses.filter((u, i) => uses.indexOf(u) !== i);
+  if (twice.length > 0) return `${twice.map((u) => `"${u}"`).join(", ")} named twice`;
   return undefined;
 }
 
@@ -151,7 +177,10 @@ export function checkAnswers(a: PluginAnswers, cwd = process.cwd()): PluginAnswe
     ],
   ].filter((p): p is [string, string] => p[1] !== undefined);
   if (problems.length > 0)
-    throw new ScaffoldError("BAD_OPTION", problems.map(([opt, msg]) => `${opt}: ${msg}`).join("\n"));
+    throw new ScaffoldError(
+      "BAD_OPTION",
+      problems.map(([option, message]) => ({ option, message })),
+    );
   return a;
 }
 

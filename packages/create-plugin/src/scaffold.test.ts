@@ -26,6 +26,8 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 const variants: Record<string, Partial<PluginAnswers>> = {
   pointer: { uses: ["pagetable"] },
+  // A use of its own: the plugin declares it, and its workload action allocates for it.
+  "pointer with a use of its own": { uses: ["widget-pages"] },
   "inline with today": { storage: "inline", uses: ["zsmalloc", "netmem"] },
   "inline without today": { storage: "inline", today: false },
 };
@@ -90,6 +92,7 @@ describe("the generated package", () => {
     expect(Object.keys(pkg.devDependencies).sort()).toEqual([
       "@changesets/cli",
       "@memdesc/core",
+      "@memdesc/memmap", // a pointer kind with a use tests its workload action on the simulator
       "@types/node",
       "typescript",
       "vitest",

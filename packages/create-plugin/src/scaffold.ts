@@ -22,6 +22,12 @@ const SAMPLE = {
   macro: "TMPL_DESC",
 };
 
+/** The uses an answer set names that are not core's: the generated plugin declares them. */
+export const declaredUses = (a: PluginAnswers): string[] => {
+  const core = new Set(readStamp().memoryUses.map((u) => u.name));
+  return a.uses.filter((u) => !core.has(u));
+};
+
 /** Which `#if` blocks of the template to keep. */
 export function conditions(a: PluginAnswers): Record<string, boolean> {
   return {
@@ -29,6 +35,9 @@ export function conditions(a: PluginAnswers): Record<string, boolean> {
     inline: a.storage === "inline",
     today: a.today,
     "!today": !a.today,
+    // A pointer kind with a use gets a workload action that allocates its descriptors for that use.
+    simulation: a.storage === "pointer" && a.uses.length > 0,
+    declares: declaredUses(a).length > 0,
   };
 }
 
@@ -67,6 +76,9 @@ export function applyConditions(text: string, when: Record<string, boolean>, fil
 export function replacements(a: PluginAnswers, year = new Date().getFullYear()): Map<string, string> {
   const macro = a.struct.toUpperCase();
   const uses = a.uses.map((u) => JSON.stringify(u)).join(", ");
+  const declared = declaredUses(a)
+    .map((u) => `${JSON.stringify(u)}: ${JSON.stringify(`pages described by struct ${a.struct}`)}`)
+    .join(", ");
   return new Map([
     // Quoted tokens become JavaScript/JSON strings; bare ones are plain text (README, LICENSE).
     ['"__DESCRIPTION__"', JSON.stringify(a.description)],
@@ -75,6 +87,9 @@ export function replacements(a: PluginAnswers, year = new Date().getFullYear()):
     ['"__STORAGE__"', JSON.stringify(a.storage)],
     ["__PACKAGE_NAME__", a.name],
     ['["__USES__"]', `[${uses}]`],
+    ["__MEMORY_USES__", `{ ${declared} }`],
+    ['"__ACTION_USE__"', JSON.stringify(a.uses[0] ?? "")],
+    ["__ACTION_USE__", a.uses[0] ?? ""],
     ["__USES_LIST__", a.uses.length > 0 ? a.uses.map((u) => `\`${u}\``).join(", ") : "no memory use yet"],
     ["__AUTHOR__", a.author || `the ${a.name} authors`],
     ["__YEAR__", String(year)],
@@ -126,7 +141,12 @@ export function packageJson(a: PluginAnswers): Record<string, unknown> {
     },
     peerDependencies: { "@memdesc/core": stamp.corePeer, zod: stamp.zodPeer },
     devDependencies: Object.fromEntries(
-      Object.entries({ ...tools, "@memdesc/core": stamp.coreDev }).sort(([x], [y]) => x.localeCompare(y)),
+      Object.entries({
+        ...tools,
+        "@memdesc/core": stamp.coreDev,
+        // Its tests check its workload action on the simulator.
+        ...(conditions(a).simulation ? { "@memdesc/memmap": stamp.memmapDev } : {}),
+      }).sort(([x], [y]) => x.localeCompare(y)),
     ),
   };
 }

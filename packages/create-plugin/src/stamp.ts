@@ -9,8 +9,10 @@ export interface Stamp {
   /** Its devDependency range on core (`^0.1.0`). */
   readonly coreDev: string;
   readonly zodPeer: string;
+  /** The simulator a generated plugin's tests run its workload action on (`^0.1.0`). */
+  readonly memmapDev: string;
   readonly devDependencies: Readonly<Record<string, string>>;
-  /** Core's memory uses a plugin can describe, with what each is. */
+  /** Core's memory uses a plugin can describe, with what each is (a plugin declares any other it describes). */
   readonly memoryUses: readonly { readonly name: string; readonly description: string }[];
   /** Kinds core defines itself (`buddy`, `misc`): no plugin may take them. */
   readonly builtinKinds: readonly string[];

@@ -1,4 +1,12 @@
-import { type AnyDescriptor, bill, c, createRegistry, designs, MemdescError } from "@memdesc/core";
+import {
+  type AnyDescriptor,
+  bill,
+  c,
+  createRegistry,
+  designs,
+  MemdescError,
+  PluginOptionsError,
+} from "@memdesc/core";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { FolioError } from "./errors.js";
 import { anonFolioFieldUses } from "./memdesc.js";
@@ -151,37 +159,58 @@ describe("folio() and anonFolio()", () => {
     });
   });
 
-  it("rejects bad options with one error naming the option and the problem", () => {
+  it("rejects bad options with one error naming the factory, each key and the problem", () => {
     const err = (f: () => unknown) => {
       try {
         f();
       } catch (e) {
-        expect(e).toBeInstanceOf(FolioError);
+        expect(e).toBeInstanceOf(PluginOptionsError);
         expect(e).toBeInstanceOf(MemdescError);
-        return `${(e as FolioError).code}: ${(e as Error).message}`;
+        const { code, subject, issues } = e as PluginOptionsError;
+        return { code, subject, issues: issues.map(({ path, message }) => ({ path, message })) };
       }
       throw new Error("no error");
     };
-    expect(err(() => folio({ extraFeilds: [] } as never))).toBe(
-      'BAD_FOLIO_OPTIONS: folio() options: Unrecognized key: "extraFeilds"',
+    const folioOptions = (path: (string | number)[], message: string) => ({
+      code: "BAD_PLUGIN_OPTIONS",
+      subject: "folio() options",
+      issues: [{ path, message }],
+    });
+    expect(err(() => folio({ extraFeilds: [] } as never))).toEqual(
+      folioOptions([], 'Unrecognized key: "extraFeilds"'),
     );
-    expect(err(() => folio({ extraFields: [["2nd", c.int]] }))).toBe(
-      'BAD_FOLIO_OPTIONS: folio() options: extraFields[0]: member name "2nd" is not a C identifier',
+    expect(err(() => folio({ extraFields: [["2nd", c.int]] }))).toEqual(
+      folioOptions(["extraFields", 0], 'member name "2nd" is not a C identifier'),
     );
-    expect(err(() => anonFolio({ extraFields: [["x"] as never] }))).toBe(
-      "BAD_FOLIO_OPTIONS: anonFolio() options: extraFields[0]: a member is [name, type] or [name, type, attrs]",
+    expect(err(() => anonFolio({ extraFields: [["x"] as never] }))).toEqual({
+      ...folioOptions(["extraFields", 0], "a member is [name, type] or [name, type, attrs]"),
+      subject: "anonFolio() options",
+    });
+    expect(err(() => folio({ extraFields: "_grow" as never }))).toEqual(
+      folioOptions(["extraFields"], "Invalid input: expected array, received string"),
     );
-    expect(err(() => folio({ extraFields: "_grow" as never }))).toBe(
-      "BAD_FOLIO_OPTIONS: folio() options: extraFields: Invalid input: expected array, received string",
+    expect(err(() => folio({ hugetlbFields: true } as never))).toEqual(
+      folioOptions([], 'Unrecognized key: "hugetlbFields"'),
     );
-    expect(err(() => folio({ hugetlbFields: true } as never))).toBe(
-      'BAD_FOLIO_OPTIONS: folio() options: Unrecognized key: "hugetlbFields"',
+    // Every layout the option breaks is an issue of its own.
+    expect(err(() => folio({ extraFields: [["_mapcount", c.int]] })).issues).toEqual(
+      [
+        ["small", "folio"],
+        ["large", "folio_large"],
+        ["hugetlb", "folio_hugetlb"],
+      ].map(([v, s]) => ({
+        path: [],
+        message: `the ${v} memdesc-era folio does not lay out (lp64): struct ${s}, field _mapcount: duplicate field name "_mapcount"`,
+      })),
     );
-    expect(err(() => folio({ extraFields: [["_mapcount", c.int]] }))).toBe(
-      'BAD_FOLIO_OPTIONS: folio() options: the small memdesc-era folio does not lay out (lp64): struct folio, field _mapcount: duplicate field name "_mapcount"',
-    );
-    expect(err(() => folio({ extraLargeFields: [["_pool", "struct folio_pool"]] }))).toBe(
-      'BAD_FOLIO_OPTIONS: folio() options: the large memdesc-era folio does not lay out (lp64): struct folio_large, field _pool: unknown C type "struct folio_pool"',
+    expect(err(() => folio({ extraLargeFields: [["_pool", "struct folio_pool"]] })).issues).toEqual(
+      [
+        ["large", "folio_large"],
+        ["hugetlb", "folio_hugetlb"],
+      ].map(([v, s]) => ({
+        path: [],
+        message: `the ${v} memdesc-era folio does not lay out (lp64): struct ${s}, field _pool: unknown C type "struct folio_pool"`,
+      })),
     );
   });
 

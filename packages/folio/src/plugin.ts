@@ -1,16 +1,13 @@
 import {
-  type AbiName,
+  checkLayouts,
   type DescriptorPlugin,
   defineDescriptor,
-  formatIssues,
-  LayoutEngine,
-  LayoutError,
-  linux618,
   type MemberSpec,
   type MemoryUse,
+  memberSpecsSchema,
+  parseOptions,
 } from "@memdesc/core";
 import { z } from "zod";
-import { FolioError } from "./errors.js";
 import { anonFolioProvenance, folioProvenance, memdescFolio } from "./memdesc.js";
 import { needsLargeDescriptor } from "./order.js";
 import { folioOverlay } from "./overlay.js";
@@ -28,75 +25,29 @@ export interface FolioOptions {
   readonly extraLargeFields?: readonly MemberSpec[];
 }
 
-const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const isTypeSpec = (t: unknown) =>
-  (typeof t === "string" && t.trim() !== "") ||
-  (typeof t === "object" && t !== null && typeof (t as { kind?: unknown }).kind === "string");
-
-/** Why a value is not a member spec, or undefined when it is one. */
-function memberProblem(m: unknown): string | undefined {
-  if (Array.isArray(m)) {
-    const [name, type, attrs] = m as unknown[];
-    if (m.length < 2 || m.length > 3) return "a member is [name, type] or [name, type, attrs]";
-    if (typeof name !== "string" || !identifier.test(name))
-      return `member name ${JSON.stringify(name)} is not a C identifier`;
-    if (!isTypeSpec(type)) return `member ${name} needs a type: a C type name or a type from c.*`;
-    if (attrs !== undefined && (typeof attrs !== "object" || attrs === null))
-      return `member ${name}: attrs must be an object ({ bits, aligned, ifdef })`;
-    return undefined;
-  }
-  const kind = typeof m === "object" && m !== null ? (m as { kind?: unknown }).kind : undefined;
-  if (kind === "struct" || kind === "union" || kind === "ifdef") return undefined;
-  return "a member is [name, type], [name, type, attrs], or an anonymous c.struct / c.union / c.ifdef group";
-}
-
-const members = z.array(z.unknown()).superRefine((list, ctx) => {
-  list.forEach((m, i) => {
-    const problem = memberProblem(m);
-    if (problem) ctx.addIssue({ code: "custom", path: [i], message: problem });
-  });
-});
-
 /** The options `folio()` and `anonFolio()` accept; unknown keys are errors, so a typo does not pass silently. */
 export const folioOptionsSchema = z
   .object({
-    extraFields: members.optional(),
-    extraLargeFields: members.optional(),
+    extraFields: memberSpecsSchema.optional(),
+    extraLargeFields: memberSpecsSchema.optional(),
   })
   .strict();
 
 /**
- * Validates the options and lays the memdesc-era folios out once for 64-bit and 32-bit, so a duplicate field
- * or an unknown type fails here, naming the option, rather than later inside a registry.
+ * Validates the options and lays the memdesc-era folios out under every ABI, so a duplicate field or an unknown
+ * type fails here, naming the option, rather than later inside a registry.
  */
 function memdescVariants(
   factory: string,
   structName: string,
-  input: unknown,
+  input: FolioOptions | undefined,
 ): ReturnType<typeof memdescFolio> {
-  const parsed = folioOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw new FolioError(
-      "BAD_FOLIO_OPTIONS",
-      `${factory}() options: ${formatIssues(parsed.error.issues).replace(/\n/g, "; ")}`,
-    );
-  }
-  const options = input as FolioOptions | undefined;
-  const variants = memdescFolio(structName, options ?? {});
-  for (const abi of ["lp64", "ilp32"] as AbiName[]) {
-    const engine = new LayoutEngine({ abi, config: linux618 });
-    for (const [variant, type] of Object.entries(variants)) {
-      try {
-        engine.layout(type);
-      } catch (e) {
-        if (!(e instanceof LayoutError)) throw e;
-        throw new FolioError(
-          "BAD_FOLIO_OPTIONS",
-          `${factory}() options: the ${variant} memdesc-era folio does not lay out (${abi}): ${e.message}`,
-        );
-      }
-    }
-  }
+  const options = parseOptions(folioOptionsSchema, input, factory);
+  const variants = memdescFolio(structName, options);
+  checkLayouts(
+    Object.fromEntries(Object.entries(variants).map(([v, t]) => [`${v} memdesc-era folio`, t])),
+    factory,
+  );
   return variants;
 }
 

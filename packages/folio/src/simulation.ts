@@ -1,13 +1,21 @@
-import { inferred, kernel, type Memmap, MemmapError, plan, type SimulationHooks } from "@memdesc/core";
+import {
+  type DescriptorContext,
+  defineSimulation,
+  inferred,
+  kernel,
+  plan,
+  SimulationError,
+} from "@memdesc/core";
 
 /*
- * struct folio's behaviour in the memmap simulator: the FolioAlloc initialisation, folio_get/folio_put (freed on
+ * struct folio's behaviour in a memory simulation: the FolioAlloc initialisation, folio_get/folio_put (freed on
  * the last put), the mapcount, and splitting to a lower order. Fields are read and written as real bytes at the
- * memdesc-era layout's offsets through core's memmap; folios are addresses (numbers).
+ * memdesc-era layout's offsets through the context the simulator hands the kind's hooks; folios are addresses
+ * (numbers).
  */
 
-/** Byte offsets of the folio fields this module touches, per memmap and kind (small and large share them). */
-interface Offsets {
+/** Byte offsets of the folio fields this module touches, per kind and machine (small and large share them). */
+export interface FolioOffsets {
   readonly flags: number;
   readonly mapping: number;
   readonly index: number;
@@ -23,19 +31,14 @@ interface Offsets {
   readonly nrPages: number;
 }
 
-/** The offsets of a folio kind on a memmap, looked up once and kept in the kind's scratch space there. */
-function offsets(m: Memmap, kind: string, state: Record<string, unknown> = m.kindState(kind)): Offsets {
-  const known = state.folioOffsets as Offsets | undefined;
-  if (known) return known;
-  const at = (path: string, order: number) => {
-    try {
-      return m.fieldOffset(kind, path, order);
-    } catch {
-      return -1;
-    }
-  };
-  const large = Math.min(1, m.maxOrder);
-  const o: Offsets = {
+/** What the folio hooks are handed: a folio kind's context, its state the offsets of its fields. */
+export type FolioContext = DescriptorContext<FolioOffsets>;
+
+/** The offsets of a folio kind's fields on a machine: its hooks' state, looked up once. */
+function offsets(ctx: Omit<DescriptorContext, "state">): FolioOffsets {
+  const at = (path: string, order: number) => ctx.offsetOf(path, order);
+  const large = Math.min(1, ctx.maxOrder);
+  const o: FolioOffsets = {
     flags: at("flags", 0),
     mapping: at("mapping", 0),
     index: at("index", 0),
@@ -50,39 +53,30 @@ function offsets(m: Memmap, kind: string, state: Record<string, unknown> = m.kin
     nrPages: at("_nr_pages", large),
   };
   if (o.refcount < 0 || o.mapcount < 0)
-    throw new MemmapError("UNKNOWN_FIELD", `kind ${kind} has no _refcount or _mapcount: not a folio layout`);
-  state.folioOffsets = o;
+    throw new SimulationError(
+      "UNKNOWN_FIELD",
+      `kind ${ctx.kind} has no _refcount or _mapcount: not a folio layout`,
+    );
   return o;
 }
 
-const of = (m: Memmap, folio: number) => offsets(m, m.kindOfDescriptor(folio));
-
 /**
- * The FolioAlloc initialisation of a new folio (docs/kernel.md, "The planned folio"): `flags` from the PFN's node and zone,
- * `pfn`, `order`, `_mapcount = -1`, `_pincount = 0`, for large folios `_entire_mapcount = -1`,
- * `_nr_pages_mapped = 0` and `_nr_pages`, and last `_refcount = 1`. The memmap zeroes the object first, so
- * `mapping`, `private` and `index` start at 0 (the kernel's `index = -1` is left out: nothing here reads it).
- * As the memmap's `init` hook it gets the descriptor's bytes (`byte` in `m.view32`/`m.view8`); called on its own,
+ * The FolioAlloc initialisation of a new folio (docs/kernel.md, "The planned folio"): `flags` from the PFN's node
+ * and zone, `pfn`, `order`, `_mapcount = -1`, `_pincount = 0`, for large folios `_entire_mapcount = -1`,
+ * `_nr_pages_mapped = 0` and `_nr_pages`, and last `_refcount = 1`. The simulator zeroes the object first, so
+ * `mapping`, `private` and `index` start at 0 (the kernel's `index = -1` is left out: nothing here reads it). As
+ * the kind's `init` hook it gets the descriptor's bytes (`byte` in `ctx.view32`/`ctx.view8`); called on its own,
  * it finds them with `viewOf`.
  */
-export function folioInit(
-  m: Memmap,
-  folio: number,
-  order: number,
-  pfn: number,
-  kind?: string,
-  state?: Record<string, unknown>,
-  byte?: number,
-): void {
-  const o =
-    (state?.folioOffsets as Offsets | undefined) ?? offsets(m, kind ?? m.kindOfDescriptor(folio), state);
+export function folioInit(ctx: FolioContext, folio: number, order: number, pfn: number, byte?: number): void {
+  const o = ctx.state;
   // Straight into the bytes: this runs on every folio allocation.
-  const b = byte ?? m.viewOf(folio);
-  const v = m.view32;
+  const b = byte ?? ctx.viewOf(folio);
+  const v = ctx.view32;
   // node in bits 54.., ZONE_NORMAL (2) in bits 51..53, as in page->flags and the Misc word: the high half.
   if (o.flags >= 0)
-    v[(b + o.flags + 4) >>> 2] = (m.nodes === 1 ? 0 : m.buddy.nodeOf(pfn)) * 2 ** 22 + 2 * 2 ** 19;
-  if (o.order >= 0) m.view8[b + o.order] = order;
+    v[(b + o.flags + 4) >>> 2] = (ctx.nodes === 1 ? 0 : ctx.nodeOf(pfn)) * 2 ** 22 + 2 * 2 ** 19;
+  if (o.order >= 0) ctx.view8[b + o.order] = order;
   v[(b + o.mapcount) >>> 2] = 0xffffffff;
   if (order > 0) {
     if (o.largeMapcount >= 0) v[(b + o.largeMapcount) >>> 2] = 0xffffffff;
@@ -93,19 +87,19 @@ export function folioInit(
 }
 
 /** `folio_ref_count()`. */
-export function folioRefCount(m: Memmap, folio: number): number {
-  return m.readI32(folio, of(m, folio).refcount);
+export function folioRefCount(ctx: FolioContext, folio: number): number {
+  return ctx.readI32(folio, ctx.state.refcount);
 }
 
 /** `folio_get()`: takes a reference; a folio with none left may not be revived (VM_BUG_ON_FOLIO). */
-export function folioGet(m: Memmap, folio: number): number {
-  const o = of(m, folio);
-  if (m.readI32(folio, o.refcount) <= 0)
-    throw new MemmapError(
+export function folioGet(ctx: FolioContext, folio: number): number {
+  const o = ctx.state;
+  if (ctx.readI32(folio, o.refcount) <= 0)
+    throw new SimulationError(
       "REFCOUNT_UNDERFLOW",
       `folio_get() on folio 0x${folio.toString(16)} with no references left`,
     );
-  return m.addI32(folio, o.refcount, 1);
+  return ctx.addI32(folio, o.refcount, 1);
 }
 
 /**
@@ -114,8 +108,8 @@ export function folioGet(m: Memmap, folio: number): number {
  * and reused meanwhile (SLAB_TYPESAFE_BY_RCU keeps it a folio, maybe of other memory): the reference is then to
  * that other folio, and the caller must revalidate (`folioLookupRcu` does). Returns whether it got one.
  */
-export function folioTryGet(m: Memmap, folio: number): boolean {
-  return m.tryGetSpeculative(folio, offsets(m, m.kindOfDescriptor(folio)).refcount);
+export function folioTryGet(ctx: FolioContext, folio: number): boolean {
+  return ctx.tryGetSpeculative(folio, ctx.state.refcount);
 }
 
 /**
@@ -124,62 +118,62 @@ export function folioTryGet(m: Memmap, folio: number): boolean {
  * speculative reference, and check the folio still describes the page; if it was freed and reused for other memory
  * meanwhile, drop the reference and look again.
  */
-export function folioLookupRcu(m: Memmap, pfn: number, kind = "folio"): number {
-  m.rcu.readLock();
+export function folioLookupRcu(ctx: FolioContext, pfn: number): number {
+  ctx.rcu.readLock();
   try {
     for (;;) {
-      const folio = m.rcuDereference(pfn);
-      if (folio === 0 || m.kindOfDescriptor(folio) !== kind) return 0;
-      if (!folioTryGet(m, folio)) continue;
-      if (m.rcuRevalidate(folio, pfn)) return folio;
-      folioPut(m, folio);
+      const folio = ctx.rcuDereference(pfn);
+      if (folio === 0 || ctx.kindOf(folio) !== ctx.kind) return 0;
+      if (!folioTryGet(ctx, folio)) continue;
+      if (ctx.rcuRevalidate(folio, pfn)) return folio;
+      folioPut(ctx, folio);
     }
   } finally {
-    m.rcu.readUnlock();
+    ctx.rcu.readUnlock();
   }
 }
 
 /** `folio_put()`: drops a reference; the last one frees the folio and its pages. A put below zero is an error. */
-export function folioPut(m: Memmap, folio: number): void {
-  const o = of(m, folio);
-  const r = m.readI32(folio, o.refcount);
+export function folioPut(ctx: FolioContext, folio: number): void {
+  const o = ctx.state;
+  const r = ctx.readI32(folio, o.refcount);
   if (r <= 0)
-    throw new MemmapError(
+    throw new SimulationError(
       "REFCOUNT_UNDERFLOW",
       `folio_put() on folio 0x${folio.toString(16)} whose refcount is ${r}: refcount underflow`,
     );
   if (r === 1) {
-    m.writeI32(folio, o.refcount, 0);
-    m.free(folio);
-  } else m.addI32(folio, o.refcount, -1);
+    ctx.writeI32(folio, o.refcount, 0);
+    ctx.free(folio);
+  } else ctx.addI32(folio, o.refcount, -1);
 }
 
 /** `folio_mapcount()`: page-table mappings of the folio (`_mapcount + 1`). */
-export function folioMapcount(m: Memmap, folio: number): number {
-  return m.readI32(folio, of(m, folio).mapcount) + 1;
+export function folioMapcount(ctx: FolioContext, folio: number): number {
+  return ctx.readI32(folio, ctx.state.mapcount) + 1;
 }
 
 /** `folio_add_*_rmap`: one more page-table mapping. */
-export function folioMap(m: Memmap, folio: number): number {
-  return m.addI32(folio, of(m, folio).mapcount, 1) + 1;
+export function folioMap(ctx: FolioContext, folio: number): number {
+  return ctx.addI32(folio, ctx.state.mapcount, 1) + 1;
 }
 
 /** `folio_remove_rmap_*`: one mapping fewer; unmapping an unmapped folio is a mapcount underflow. */
-export function folioUnmap(m: Memmap, folio: number): number {
-  const o = of(m, folio);
-  const c = m.readI32(folio, o.mapcount);
+export function folioUnmap(ctx: FolioContext, folio: number): number {
+  const o = ctx.state;
+  const c = ctx.readI32(folio, o.mapcount);
   if (c < 0)
-    throw new MemmapError(
+    throw new SimulationError(
       "REFCOUNT_UNDERFLOW",
       `folio 0x${folio.toString(16)} is not mapped: mapcount underflow`,
     );
-  return m.addI32(folio, o.mapcount, -1) + 1;
+  return ctx.addI32(folio, o.mapcount, -1) + 1;
 }
 
 /** `folio_order()`, from the descriptor's `order` byte. */
-export function folioOrderOf(m: Memmap, folio: number): number {
-  const o = of(m, folio);
-  return o.order >= 0 ? m.readU8(folio, o.order) : m.descriptorOrder(folio);
+export function folioOrderOf(ctx: FolioContext, folio: number): number {
+  const o = ctx.state;
+  return o.order >= 0 ? ctx.readU8(folio, o.order) : ctx.orderOf(folio);
 }
 
 /**
@@ -188,25 +182,25 @@ export function folioOrderOf(m: Memmap, folio: number): number {
  * needs `2^order` new ones); if they cannot be had, nothing has changed and it returns null. Each piece gets the
  * old folio's refcount, mapcount, mapping and flags, and `index + i × 2^newOrder`.
  */
-export function folioSplit(m: Memmap, folio: number, newOrder: number): number[] | null {
-  const kind = m.kindOfDescriptor(folio);
-  const o = offsets(m, kind);
-  const ref = m.readI32(folio, o.refcount);
-  const map = m.readI32(folio, o.mapcount);
-  const index = o.index >= 0 ? m.readU64(folio, o.index) : 0;
-  const mapping = o.mapping >= 0 ? m.readU64(folio, o.mapping) : 0;
-  return m.split(folio, newOrder, (_from, to, i) => {
-    m.writeI32(to, o.refcount, ref);
-    m.writeI32(to, o.mapcount, map);
-    if (o.mapping >= 0) m.writeU64(to, o.mapping, mapping);
-    if (o.index >= 0 && mapping !== 0) m.writeU64(to, o.index, index + i * 2 ** newOrder);
-    if (o.order >= 0) m.writeU8(to, o.order, newOrder);
-    if (o.nrPages >= 0 && newOrder > 0) m.writeI32(to, o.nrPages, 2 ** newOrder);
+export function folioSplit(ctx: FolioContext, folio: number, newOrder: number): number[] | null {
+  const o = ctx.state;
+  const ref = ctx.readI32(folio, o.refcount);
+  const map = ctx.readI32(folio, o.mapcount);
+  const index = o.index >= 0 ? ctx.readU64(folio, o.index) : 0;
+  const mapping = o.mapping >= 0 ? ctx.readU64(folio, o.mapping) : 0;
+  return ctx.split(folio, newOrder, (_from, to, i) => {
+    ctx.writeI32(to, o.refcount, ref);
+    ctx.writeI32(to, o.mapcount, map);
+    if (o.mapping >= 0) ctx.writeU64(to, o.mapping, mapping);
+    if (o.index >= 0 && mapping !== 0) ctx.writeU64(to, o.index, index + i * 2 ** newOrder);
+    if (o.order >= 0) ctx.writeU8(to, o.order, newOrder);
+    if (o.nrPages >= 0 && newOrder > 0) ctx.writeI32(to, o.nrPages, 2 ** newOrder);
   });
 }
 
 /** What the folio plugins give the simulator: initialisation, `folio_put` for frees, and splitting. */
-export const folioSimulation: SimulationHooks = {
+export const folioSimulation = defineSimulation<FolioOffsets>({
+  state: offsets,
   init: folioInit,
   release: folioPut,
   split: folioSplit,
@@ -230,4 +224,4 @@ export const folioSimulation: SimulationHooks = {
       ),
     },
   ],
-};
+});

@@ -1,19 +1,16 @@
 import { createRegistry, type Design } from "@memdesc/core";
-import { anonFolio, folio } from "@memdesc/folio";
-import { ioptdesc } from "@memdesc/ioptdesc";
-import { netmem } from "@memdesc/netmem";
-import { ptdesc } from "@memdesc/ptdesc";
-import { slab } from "@memdesc/slab";
-import { zpdesc } from "@memdesc/zpdesc";
+import { firstPartyPlugins } from "@memdesc/first-party";
 
 /**
- * Every first-party descriptor plugin, with default options, in the order `memdesc` composes them (apps/cli's
- * `firstPartySet`): @memdesc/folio gives both struct folio and the inferred struct anon_folio.
+ * Every first-party descriptor plugin with default options, in the order `memdesc` composes them: the one list
+ * in @memdesc/first-party that the CLI and the explorer compose too.
  */
-export const allPlugins = () =>
-  [folio(), anonFolio(), slab(), ptdesc(), ioptdesc(), zpdesc(), netmem()] as const;
+export const allPlugins = firstPartyPlugins;
 
-/** The npm packages those plugins come from, by kind. */
+/**
+ * What that list must hold, written out here as the tests' expectation: each kind and the npm package its
+ * plugin comes from (@memdesc/folio gives both struct folio and the inferred struct anon_folio), in order.
+ */
 export const pluginPackages = {
   folio: "@memdesc/folio",
   anon: "@memdesc/folio",

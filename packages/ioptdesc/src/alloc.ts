@@ -2,7 +2,7 @@ import { MAX_PAGE_ORDER, MemdescError, PAGE_SHIFT, PAGE_SIZE } from "@memdesc/co
 
 /** A size that iommu-pages cannot allocate, or a call the kernel would refuse. */
 export class IommuPagesError extends MemdescError {
-  constructor(code: "BAD_SIZE" | "ORDER_TOO_LARGE" | "GFP_HIGHMEM" | "BAD_MODEL", message: string) {
+  constructor(code: "BAD_SIZE" | "ORDER_TOO_LARGE" | "GFP_HIGHMEM", message: string) {
     super(code, message);
   }
 }

@@ -21,10 +21,10 @@ const offsets = (layout: ReturnType<typeof layoutOf>) =>
   layout.fields.filter((f) => f.depth === 0 || f.unions.length > 0).map((f) => [f.path, f.offset, f.size]);
 
 describe("struct ioptdesc today (Linux 6.18)", () => {
-  it("matches the measured x86-64 pahole layout field by field", () => {
+  // Field by field and byte for byte against pahole -C ioptdesc: the conformance checks (conformance.test.ts).
+  it("has the measured x86-64 members, and no incoherent before 6.19", () => {
     const layout = layoutOf(ioptdesc618, { abi: "lp64", config: linux618Measured });
     const ref = paholeReference("pahole_ioptdesc.txt");
-    expect(diffPahole(layout, ref)).toEqual([]);
     expect(parsePahole(ref)[0]!.fields.map((f) => f.path)).toEqual([
       "__page_flags",
       "iopt_freelist_elm",
@@ -38,10 +38,7 @@ describe("struct ioptdesc today (Linux 6.18)", () => {
     expect(findField(layout, "incoherent")).toBeUndefined();
   });
 
-  it("prints byte for byte as pahole printed the measured kernel's", () => {
-    expect(formatPahole(layoutOf(ioptdesc618, { config: linux618Measured }))).toBe(
-      paholeReference("pahole_ioptdesc.txt"),
-    );
+  it("prints iommu_pages_list byte for byte as pahole printed it", () => {
     expect(formatPahole(layoutOf(iommuPagesList, { config: linux618Measured }))).toBe(
       paholeReference("pahole_iommu_pages_list.txt"),
     );

@@ -2,9 +2,11 @@ import {
   type AggregateType,
   c,
   type DescriptorProvenance,
+  deriveMembers,
   inferred,
   kernel,
   type MemberSpec,
+  pfnMember,
   proposal,
 } from "@memdesc/core";
 
@@ -67,9 +69,6 @@ export const ioptdescMemdescNeeds = [
   "memcg_data",
 ] as const;
 
-const nameOf = (m: MemberSpec): string | undefined =>
-  Array.isArray(m) ? (m as readonly [string, unknown])[0] : undefined;
-
 /**
  * How the IOMMU page-table allocator is modelled:
  *
@@ -81,8 +80,11 @@ const nameOf = (m: MemberSpec): string | undefined =>
  */
 export type IommuModel = "today" | "projection";
 
-/** The way back to an IOMMU table's memory: `ioptdesc_folio()` and the free path need its PFN once it is apart. */
-export const ioptdescPfnMember = ["pfn", c.ulong] as const;
+/**
+ * The way back to an IOMMU table's memory: `ioptdesc_folio()` and the free path need its PFN once it is apart
+ * (core's `pfnMember`).
+ */
+export const ioptdescPfnMember = pfnMember;
 
 /**
  * What the projection needs per page of carved tables, in the descriptor: the log2 of its tables' size, and
@@ -100,25 +102,11 @@ export const ioptdescSlotMembers = [
  * and taking `incoherent` out of its union (the projection's slot bookkeeping right after it), then the `pfn`.
  */
 export function ioptdescMemdescMembers(model: IommuModel = "today"): MemberSpec[] {
-  const keep = new Set<string>(ioptdescMemdescNeeds);
-  const out: MemberSpec[] = [];
-  for (const m of ioptdescMembersIncoherent) {
-    const name = nameOf(m);
-    if (name !== undefined) {
-      if (keep.has(name)) out.push(m);
-    } else if ("kind" in m && m.kind === "ifdef") {
-      const kept = m.members.filter((x) => keep.has(nameOf(x) ?? ""));
-      if (kept.length > 0) out.push(c.ifdef(m.option, kept));
-    } else if ("kind" in m && m.kind === "union") {
-      for (const arm of m.members ?? [])
-        if (arm.name !== undefined && keep.has(arm.name)) {
-          out.push([arm.name, arm.type]);
-          if (arm.name === "incoherent" && model === "projection") out.push(...ioptdescSlotMembers);
-        }
-    }
-  }
-  out.push(ioptdescPfnMember);
-  return out;
+  return deriveMembers(ioptdescMembersIncoherent, {
+    keep: ioptdescMemdescNeeds,
+    ...(model === "projection" ? { insertAfter: { incoherent: ioptdescSlotMembers } } : {}),
+    append: [ioptdescPfnMember],
+  });
 }
 
 /**

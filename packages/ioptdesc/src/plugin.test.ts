@@ -59,7 +59,21 @@ describe("the ioptdesc plugin", () => {
     ]);
     expect(proj.provenanceOf("ioptdesc").fields.iopt_slots_used).toMatchObject({ basis: "proposal" });
     expect(today.provenanceOf("ioptdesc").fields.iopt_slots_used).toBeUndefined();
-    expect(() => ioptdesc({ model: "future" as never })).toThrow(/model is "today" or "projection"/);
+    expect(() => ioptdesc({ model: "future" as never })).toThrow(
+      expect.objectContaining({
+        code: "BAD_PLUGIN_OPTIONS",
+        subject: "ioptdesc() options",
+        issues: [
+          expect.objectContaining({
+            path: ["model"],
+            message: expect.stringMatching(/"today"\|"projection"/),
+          }),
+        ],
+      }),
+    );
+    expect(() => ioptdesc({ modle: "projection" } as never)).toThrow(
+      /ioptdesc\(\) options: Unrecognized key: "modle"/,
+    );
   });
 
   it("prices a GiB of order-0 IOMMU tables: 16, 20, 16 and 14 MiB (+1 MiB of arrays)", () => {

@@ -1,5 +1,5 @@
-import { defineDescriptor } from "@memdesc/core";
-import { IommuPagesError } from "./alloc.js";
+import { defineDescriptor, parseOptions } from "@memdesc/core";
+import { z } from "zod";
 import {
   type IommuModel,
   iommuPagesList,
@@ -27,6 +27,11 @@ export interface IoptdescOptions {
   readonly model?: IommuModel;
 }
 
+/** The options `ioptdesc()` accepts; unknown keys are errors. */
+export const ioptdescOptionsSchema = z
+  .object({ incoherent: z.boolean().optional(), model: z.enum(["today", "projection"]).optional() })
+  .strict();
+
 /**
  * The `ioptdesc` descriptor plugin: IOMMU page-table pages (the iommu-pages allocator). No revision of the
  * Memdescs table names it, so it takes a tag the table leaves free (14 in the current one, whose 11 is acctmem),
@@ -37,13 +42,9 @@ export interface IoptdescOptions {
  * createRegistry({ plugins: [ioptdesc({ model: "projection" })] }).descriptorSize("ioptdesc"); // 56, 64
  * ```
  */
-export function ioptdesc(options: IoptdescOptions = {}) {
+export function ioptdesc(input: IoptdescOptions = {}) {
+  const options = parseOptions(ioptdescOptionsSchema, input, "ioptdesc");
   const model = options.model ?? "today";
-  if (model !== "today" && model !== "projection")
-    throw new IommuPagesError(
-      "BAD_MODEL",
-      `ioptdesc() options: model is "today" or "projection", not ${JSON.stringify(model)}`,
-    );
   return defineDescriptor({
     name: "@memdesc/ioptdesc",
     kind: "ioptdesc",
@@ -53,6 +54,7 @@ export function ioptdesc(options: IoptdescOptions = {}) {
     source: "drivers/iommu/iommu-pages.h",
     provenance: ioptdescProvenance(model),
     storage: "pointer",
+    memoryUses: { iommu: "IOMMU page-table pages" },
     uses: ["iommu"],
     today: options.incoherent ? ioptdescIncoherent : ioptdesc618,
     memdesc: model === "projection" ? ioptdescMemdescProjection : ioptdescMemdesc,

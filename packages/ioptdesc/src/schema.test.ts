@@ -1,4 +1,4 @@
-import { createRegistry, formatIssues } from "@memdesc/core";
+import { createRegistry, issuesOf, keyPath } from "@memdesc/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ioptdesc } from "./plugin.js";
@@ -6,7 +6,11 @@ import { ioptdescValueSchema } from "./schema.js";
 
 const issues = (v: unknown) => {
   const r = ioptdescValueSchema.safeParse(v);
-  return r.success ? "" : formatIssues(r.error.issues);
+  return r.success
+    ? ""
+    : issuesOf(r.error.issues)
+        .map((i) => (i.path.length > 0 ? `${keyPath(i.path)}: ${i.message}` : i.message))
+        .join("\n");
 };
 
 describe("ioptdesc value schema", () => {

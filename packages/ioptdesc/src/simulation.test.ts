@@ -1,17 +1,20 @@
-import { check, createMemmap, createRegistry, DIRECT_MAP_BASE, MemmapError } from "@memdesc/core";
+import { createRegistry, SimulationError } from "@memdesc/core";
+import { actionContext, check, createMemmap, DIRECT_MAP_BASE } from "@memdesc/memmap";
 import { slab } from "@memdesc/slab";
 import { describe, expect, it } from "vitest";
 import { ioptdesc } from "./plugin.js";
-import { iommuPagesListLive, iommuPagesOf, ioptdescIommu } from "./simulation.js";
+import { type IommuPages, iommuPagesListLive, iommuPagesOf, ioptdescIommu } from "./simulation.js";
 
 const memmap = (model: "today" | "projection" = "projection") =>
   createMemmap(createRegistry({ plugins: [ioptdesc({ model }), slab()] }), { pages: 8192, nodes: 1 });
+/** The ioptdesc hooks' context on a memmap, whose state is its iommu-pages allocator. */
+const allocatorOf = (m: ReturnType<typeof memmap>) => iommuPagesOf(m.context<IommuPages>("ioptdesc"));
 const pfnOf = (v: number) => Math.floor((v - DIRECT_MAP_BASE) / 4096);
 
 describe("IOMMU page tables on the memmap, today (Linux 6.18's iommu-pages)", () => {
   it("gives a sub-page table a whole page, and frees a put list at once with folio_put()", () => {
     const m = memmap("today");
-    const a = iommuPagesOf(m);
+    const a = allocatorOf(m);
     expect(a.model).toBe("today");
     const t = [a.allocPagesNodeSz(-1, 256), a.allocPagesNodeSz(-1, 256), a.allocPagesNodeSz(-1, 16384)];
     // "Currently sub page allocations result in a full page being returned."
@@ -35,21 +38,11 @@ describe("IOMMU page tables on the memmap, today (Linux 6.18's iommu-pages)", ()
   it("runs the iommu action with a page per table", () => {
     const m = memmap("today");
     ioptdescIommu(
-      {
-        memmap: m,
-        kind: "ioptdesc",
-        use: "iommu",
-        nid: -1,
-        random: () => 0.5,
-        track: () => {},
-        target: 0,
-        pages: () => 0,
-        failed: () => {},
-      },
-      { domains: 1, bytes: 2 ** 24, tableSizes: { "256": 1 }, unmap: 0.5 },
+      actionContext<IommuPages>(m, "ioptdesc", { use: "iommu", bytes: 2 ** 24, random: () => 0.5 }),
+      { domains: 1, tableSizes: { "256": 1 }, unmap: 0.5 },
     );
     // 16 MiB with 256-byte tables: 128 tables and a root, each a page; half put and freed at once.
-    const s = iommuPagesOf(m).stats();
+    const s = allocatorOf(m).stats();
     expect(s).toEqual({ pages: 129 - 64, tables: 129 - 64, pending: 0 });
     check(m);
   });
@@ -58,7 +51,7 @@ describe("IOMMU page tables on the memmap, today (Linux 6.18's iommu-pages)", ()
 describe("IOMMU page tables on the memmap, the projection (sub-page tables, RCU-freed lists)", () => {
   it("carves 1/16- and 1/4-page tables from one page whose ioptdesc keeps the slots", () => {
     const m = memmap();
-    const a = iommuPagesOf(m);
+    const a = allocatorOf(m);
     const small = Array.from({ length: 17 }, () => a.allocPagesNodeSz(-1, 256));
     // Sixteen 256-byte tables share a page, aligned to their size; the seventeenth starts a new page.
     expect(new Set(small.slice(0, 16).map(pfnOf)).size).toBe(1);
@@ -78,14 +71,14 @@ describe("IOMMU page tables on the memmap, the projection (sub-page tables, RCU-
     expect(a.allocPagesNodeSz(0, 1024)).toBe(quarter[1]);
     for (const v of quarter) a.freePages(v);
     expect(m.isLive(m.pageDescriptor(pfnOf(quarter[0]!)))).toBe(false);
-    expect(() => a.freePages(quarter[0]!)).toThrow(MemmapError);
+    expect(() => a.freePages(quarter[0]!)).toThrow(SimulationError);
     expect(() => a.allocPagesNodeSz(0, 300)).toThrow(/power of two/);
     check(m);
   });
 
   it("chains unmapped tables on an iommu_pages_list in the descriptors' bytes and frees it a grace period after the flush", () => {
     const m = memmap();
-    const a = iommuPagesOf(m);
+    const a = allocatorOf(m);
     const t = [
       a.allocPagesNodeSz(-1, 1024),
       a.allocPagesNodeSz(-1, 1024),
@@ -118,25 +111,20 @@ describe("IOMMU page tables on the memmap, the projection (sub-page tables, RCU-
     const m = memmap();
     const tracked: number[] = [];
     ioptdescIommu(
-      {
-        memmap: m,
-        kind: "ioptdesc",
+      actionContext<IommuPages>(m, "ioptdesc", {
         use: "iommu",
-        nid: -1,
+        bytes: 2 ** 26,
         random: () => 0.5,
         track: (d) => tracked.push(d),
-        target: 0,
-        pages: () => 0,
-        failed: () => {},
-      },
-      { domains: 2, bytes: 2 ** 26, tableSizes: { "256": 1 }, unmap: 0.5 },
+      }),
+      { domains: 2, tableSizes: { "256": 1 }, unmap: 0.5 },
     );
     // 64 MiB with 256-byte tables (32 IOPTEs of 4 KiB each = 128 KiB per table): 512 tables and a root per domain.
-    const s = iommuPagesOf(m).stats();
+    const s = allocatorOf(m).stats();
     expect(s.tables + s.pending).toBe(2 * 513);
     expect(s.pending).toBe(2 * 256);
     m.rcu.synchronize();
-    expect(iommuPagesOf(m).stats().pending).toBe(0);
+    expect(allocatorOf(m).stats().pending).toBe(0);
     check(m);
   });
 });

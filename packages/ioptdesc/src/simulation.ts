@@ -1,21 +1,22 @@
 import {
-  DIRECT_MAP_BASE,
-  type IommuParams,
+  type ActionContext,
+  type DescriptorContext,
+  defineAction,
+  defineSimulation,
   kernel,
-  type Memmap,
-  MemmapError,
   PAGE_SIZE,
   proposal,
+  SimulationError,
   type SimulationHooks,
-  type WorkloadContext,
 } from "@memdesc/core";
+import { z } from "zod";
 import { getOrder, IommuPagesError, isPowerOfTwo } from "./alloc.js";
 import type { IommuModel } from "./layout.js";
 import type { IommuPagesList } from "./list.js";
 import { IOPTDESC_MIN_SIZE } from "./schema.js";
 
 /*
- * IOMMU page tables in the memmap simulator, in one of two models named apart (`IommuModel`), chosen by the
+ * IOMMU page tables in a memory simulation, in one of two models named apart (`IommuModel`), chosen by the
  * descriptor's fields: a memdesc-era ioptdesc with slot bookkeeping (`ioptdesc({ model: "projection" })`) is
  * carved into sub-page tables; otherwise it is today's. Each allocation is
  * `memdesc_alloc_node(gfp, order, nid, sizeof(struct ioptdesc))`; tables that are unmapped go on an
@@ -50,29 +51,17 @@ export class IommuPagesListLive {
   stale = false;
 }
 
-const allocators = new WeakMap<Memmap, IommuPages>();
+/** What the ioptdesc hooks are handed: their state is the machine's iommu-pages allocator. */
+export type IoptdescContext = DescriptorContext<IommuPages>;
 
-/** The iommu-pages allocator of a memmap (one per memmap). */
-export function iommuPagesOf(m: Memmap): IommuPages {
-  let a = allocators.get(m);
-  if (!a) {
-    a = new IommuPages(m);
-    allocators.set(m, a);
-  }
-  return a;
+/** The iommu-pages allocator of a simulated machine: the ioptdesc hooks' state. */
+export function iommuPagesOf(ctx: IoptdescContext): IommuPages {
+  return ctx.state;
 }
 
-const fieldAt = (m: Memmap, path: string): number => {
-  try {
-    return m.fieldOffset("ioptdesc", path);
-  } catch {
-    return -1;
-  }
-};
-
-/** iommu-pages on a simulated memmap, today's or the projection's, by the descriptor's fields. */
+/** iommu-pages on simulated memory, today's or the projection's, by the descriptor's fields. */
 export class IommuPages {
-  readonly memmap: Memmap;
+  readonly ctx: Omit<DescriptorContext, "state">;
   readonly model: IommuModel;
   /** IOTLB flushes done. */
   flushes = 0;
@@ -86,12 +75,18 @@ export class IommuPages {
   private readonly linkOffset: number;
   private readonly descSize: number;
 
-  constructor(m: Memmap) {
-    this.memmap = m;
-    this.refOffset = m.fieldOffset("ioptdesc", "__page_refcount");
-    this.linkOffset = m.fieldOffset("ioptdesc", "iopt_freelist_elm");
-    this.descSize = m.registry.descriptorSize("ioptdesc")?.size ?? 0;
-    this.model = fieldAt(m, "iopt_slots_used") >= 0 ? "projection" : "today";
+  constructor(ctx: Omit<DescriptorContext, "state">) {
+    this.ctx = ctx;
+    const at = (path: string) => {
+      const o = ctx.offsetOf(path);
+      if (o < 0)
+        throw new SimulationError("UNKNOWN_FIELD", `kind ${ctx.kind} has no ${path}: not an ioptdesc layout`);
+      return o;
+    };
+    this.refOffset = at("__page_refcount");
+    this.linkOffset = at("iopt_freelist_elm");
+    this.descSize = ctx.sizeOf();
+    this.model = ctx.offsetOf("iopt_slots_used") >= 0 ? "projection" : "today";
   }
 
   /**
@@ -107,14 +102,14 @@ export class IommuPages {
         "BAD_SIZE",
         `iommu_alloc_pages_node_sz: ${size} is not a power of two ≥ ${IOPTDESC_MIN_SIZE}`,
       );
-    const m = this.memmap;
+    const m = this.ctx;
     const carve = this.model === "projection" && size < PAGE_SIZE;
     if (carve) {
       const desc = this.partial.get(size)?.values().next().value;
       if (desc !== undefined) return this.take(desc);
     }
     const order = size < PAGE_SIZE ? 0 : getOrder(size);
-    const desc = m.memdescAllocNode("ioptdesc", { order, nid, size: this.descSize, use: "iommu" });
+    const desc = m.alloc({ order, nid, size: this.descSize, use: "iommu" });
     if (desc === 0) return 0;
     this.descs.add(desc);
     if (this.model === "projection") {
@@ -126,10 +121,10 @@ export class IommuPages {
 
   /** The page's tables, from its descriptor (and, today, whether it is on a list). */
   private state(desc: number): PageState {
-    const m = this.memmap;
+    const m = this.ctx;
     if (this.model === "today") {
       const pending = this.listed.has(desc) ? 1 : 0;
-      return { size: PAGE_SIZE * 2 ** m.descriptorOrder(desc), slots: 1, used: 1 - pending, pending };
+      return { size: PAGE_SIZE * 2 ** m.orderOf(desc), slots: 1, used: 1 - pending, pending };
     }
     const size = 2 ** Number(m.readField(desc, "iopt_slot_shift"));
     return {
@@ -146,8 +141,8 @@ export class IommuPages {
       else this.listed.delete(desc);
       return;
     }
-    this.memmap.writeField(desc, "iopt_slots_used", used);
-    this.memmap.writeField(desc, "iopt_slots_pending", pending);
+    this.ctx.writeField(desc, "iopt_slots_used", used);
+    this.ctx.writeField(desc, "iopt_slots_pending", pending);
   }
 
   private partialOf(size: number): Set<number> {
@@ -168,28 +163,27 @@ export class IommuPages {
       if ((st.used | st.pending | (1 << i)) >>> 0 === 2 ** st.slots - 1)
         this.partial.get(st.size)?.delete(desc);
     }
-    this.memmap.addI32(desc, this.refOffset, 1);
-    return DIRECT_MAP_BASE + this.memmap.descriptorPfn(desc) * PAGE_SIZE + i * (st.slots > 1 ? st.size : 0);
+    this.ctx.addI32(desc, this.refOffset, 1);
+    return this.ctx.pageAddress(this.ctx.pfnOf(desc)) + i * (st.slots > 1 ? st.size : 0);
   }
 
   /** The ioptdesc of a table, its page's state and the table's slot. */
   private find(virt: number, fn: string): { desc: number; st: PageState; slot: number } {
-    const m = this.memmap;
-    const rel = virt - DIRECT_MAP_BASE;
-    const pfn = Math.floor(rel / PAGE_SIZE);
-    const desc = rel >= 0 && pfn < m.pages ? m.pageDescriptor(pfn) : 0;
+    const m = this.ctx;
+    const pfn = m.virtToPfn(virt);
+    const desc = pfn >= 0 ? m.pageDescriptor(pfn) : 0;
     if (!desc || !this.descs.has(desc) || !m.isLive(desc))
-      throw new MemmapError("BAD_DESCRIPTOR", `${fn}: 0x${virt.toString(16)} is not an IOMMU page table`);
+      throw new SimulationError("BAD_DESCRIPTOR", `${fn}: 0x${virt.toString(16)} is not an IOMMU page table`);
     const st = this.state(desc);
-    const within = rel - m.descriptorPfn(desc) * PAGE_SIZE;
+    const within = virt - m.pageAddress(m.pfnOf(desc));
     const slot = st.slots > 1 ? within / st.size : 0;
     if (!Number.isInteger(slot) || (st.slots === 1 && within !== 0))
-      throw new MemmapError(
+      throw new SimulationError(
         "BAD_DESCRIPTOR",
         `${fn}: 0x${virt.toString(16)} is not the start of an IOMMU page table`,
       );
     if (!(st.used & (1 << slot)))
-      throw new MemmapError(
+      throw new SimulationError(
         st.pending & (1 << slot) ? "DOUBLE_FREE" : "USE_AFTER_FREE",
         `${fn}: table 0x${virt.toString(16)} is ${st.pending & (1 << slot) ? "already on a free list" : "not allocated"}`,
       );
@@ -205,12 +199,12 @@ export class IommuPages {
 
   /** Drops `n` tables' references; the page goes with its last (`folio_put()`), unless tables wait on a list. */
   private drop(desc: number, n: number): void {
-    const left = this.memmap.addI32(desc, this.refOffset, -n);
+    const left = this.ctx.addI32(desc, this.refOffset, -n);
     const st = this.state(desc);
     if (left === 0 && st.pending === 0) {
       this.descs.delete(desc);
       this.partial.get(st.size)?.delete(desc);
-      this.memmap.free(desc, "ioptdesc");
+      this.ctx.free(desc);
     } else if (st.slots > 1 && (st.used | st.pending) >>> 0 !== 2 ** st.slots - 1)
       this.partialOf(st.size).add(desc);
   }
@@ -221,7 +215,7 @@ export class IommuPages {
    */
   pagesListAdd(list: IommuPagesListLive, virt: number): void {
     if (list.stale)
-      throw new MemmapError(
+      throw new SimulationError(
         "USE_AFTER_FREE",
         "iommu_pages_list_add: this list was put; re-initialise it first",
       );
@@ -230,7 +224,7 @@ export class IommuPages {
     this.setSlots(desc, st.used & ~(1 << slot), st.pending | (1 << slot));
     list.flushed = false;
     if (linked) return;
-    const m = this.memmap;
+    const m = this.ctx;
     const elm = desc + this.linkOffset;
     m.writeU64(desc, this.linkOffset, 0);
     m.writeU64(desc, this.linkOffset + 8, list.tail === 0 ? 0 : list.tail + this.linkOffset);
@@ -245,7 +239,7 @@ export class IommuPages {
     const out: number[] = [];
     for (let d = list.head; d !== 0; ) {
       out.push(d);
-      const next = this.memmap.readU64(d, this.linkOffset);
+      const next = this.ctx.readU64(d, this.linkOffset);
       d = next === 0 ? 0 : next - this.linkOffset;
     }
     return out;
@@ -253,11 +247,11 @@ export class IommuPages {
 
   /** The list as `@memdesc/ioptdesc`'s immutable `iommu_pages_list` value (virt and order of each page). */
   toPagesList(list: IommuPagesListLive): IommuPagesList {
-    const m = this.memmap;
+    const m = this.ctx;
     return {
       pages: this.listDescriptors(list).map((d) => ({
-        virt: DIRECT_MAP_BASE + m.descriptorPfn(d) * PAGE_SIZE,
-        order: m.descriptorOrder(d),
+        virt: m.pageAddress(m.pfnOf(d)),
+        order: m.orderOf(d),
       })),
       ...(list.stale ? { stale: "iommu_put_pages_list" as const } : {}),
     };
@@ -276,9 +270,10 @@ export class IommuPages {
    * back with its ioptdesc.
    */
   putPagesList(list: IommuPagesListLive): void {
-    if (list.stale) throw new MemmapError("DOUBLE_FREE", "iommu_put_pages_list: this list was already put");
+    if (list.stale)
+      throw new SimulationError("DOUBLE_FREE", "iommu_put_pages_list: this list was already put");
     if (!list.flushed && list.length > 0)
-      throw new MemmapError(
+      throw new SimulationError(
         "USE_AFTER_FREE",
         "iommu_put_pages_list before the IOTLB flush: the IOMMU may still walk these tables",
       );
@@ -292,7 +287,7 @@ export class IommuPages {
       }
     };
     if (this.model === "today") put();
-    else this.memmap.rcu.callRcu(put);
+    else this.ctx.rcu.callRcu(put);
   }
 
   /** Tables handed out and waiting, and pages held, for reports and tests. */
@@ -309,9 +304,9 @@ export class IommuPages {
 
   /** Every live table of one page (the workload's teardown of a tracked page). */
   tablesOf(desc: number): number[] {
-    if (!this.descs.has(desc) || !this.memmap.isLive(desc)) return [];
+    if (!this.descs.has(desc) || !this.ctx.isLive(desc)) return [];
     const st = this.state(desc);
-    const base = DIRECT_MAP_BASE + this.memmap.descriptorPfn(desc) * PAGE_SIZE;
+    const base = this.ctx.pageAddress(this.ctx.pfnOf(desc));
     const out: number[] = [];
     for (let i = 0; i < st.slots; i++)
       if (st.used & (1 << i)) out.push(base + i * (st.slots > 1 ? st.size : 0));
@@ -330,21 +325,37 @@ export function iommuPagesListLive(): IommuPagesListLive {
   return new IommuPagesListLive();
 }
 
+/** The `iommu` workload action's parameters (a workload adds the IOVA space each domain maps). */
+export const iommuParams = z
+  .object({
+    /** IOMMU domains, each with its own tables. */
+    domains: z.number().int().min(1),
+    /** IO page-table sizes in bytes and their share of tables: 256 (1/16 page), 1024 (1/4 page), 4096. */
+    tableSizes: z
+      .record(z.string().regex(/^\d+$/, "table sizes are bytes"), z.number().nonnegative())
+      .default({ "4096": 1 }),
+    /** Share of tables unmapped again, freed as one iommu_pages_list after an IOTLB flush. */
+    unmap: z.number().min(0, "a share is between 0 and 1").max(1, "a share is between 0 and 1").default(0),
+  })
+  .strict();
+
+export type IommuParams = z.output<typeof iommuParams>;
+
 /**
  * The `iommu` workload action: per domain, IO page tables of the given sizes enough to map the domain's IOVA
- * space with 4 KiB IOPTEs (a table of s bytes holds s/8 entries), plus a root; then `unmap` of them go on one
- * iommu_pages_list, the IOTLB is flushed, and the list is put: freed at once today, a grace period later in the
- * projection.
+ * space (the action's amount) with 4 KiB IOPTEs (a table of s bytes holds s/8 entries), plus a root; then `unmap`
+ * of them go on one iommu_pages_list, the IOTLB is flushed, and the list is put: freed at once today, a grace
+ * period later in the projection.
  */
-export function ioptdescIommu(ctx: WorkloadContext, params: IommuParams): void {
-  const a = iommuPagesOf(ctx.memmap);
+export function ioptdescIommu(ctx: ActionContext<IommuPages>, params: IommuParams): void {
+  const a = iommuPagesOf(ctx);
   const sizes = Object.entries(params.tableSizes)
     .map(([s, w]) => [Number(s), w] as const)
     .filter(([, w]) => w > 0);
   const total = sizes.reduce((s, [, w]) => s + w, 0);
   if (total === 0) return;
   const bytesPerTable = sizes.reduce((s, [size, w]) => s + (w / total) * (size / 8) * PAGE_SIZE, 0);
-  const perDomain = Math.ceil(params.bytes / bytesPerTable);
+  const perDomain = Math.ceil(ctx.bytes / bytesPerTable);
   const pick = () => {
     let x = ctx.random() * total;
     for (const [size, w] of sizes) {
@@ -363,7 +374,7 @@ export function ioptdescIommu(ctx: WorkloadContext, params: IommuParams): void {
         return;
       }
       tables.push(virt);
-      const desc = ctx.memmap.pageDescriptor(Math.floor((virt - DIRECT_MAP_BASE) / PAGE_SIZE));
+      const desc = ctx.pageDescriptor(ctx.virtToPfn(virt));
       if (!seen.has(desc)) {
         seen.add(desc);
         ctx.track(desc);
@@ -385,8 +396,8 @@ export function ioptdescIommu(ctx: WorkloadContext, params: IommuParams): void {
 }
 
 /** A domain's teardown of one tracked page: its live tables go on a list, flushed, and put. */
-export function ioptdescRelease(m: Memmap, desc: number): void {
-  const a = iommuPagesOf(m);
+export function ioptdescRelease(ctx: IoptdescContext, desc: number): void {
+  const a = iommuPagesOf(ctx);
   const tables = a.tablesOf(desc);
   if (tables.length === 0) return;
   const list = iommuPagesListLive();
@@ -395,8 +406,20 @@ export function ioptdescRelease(m: Memmap, desc: number): void {
   a.putPagesList(list);
 }
 
+/** The `iommu` workload action. */
+export const iommuAction = defineAction({
+  name: "iommu",
+  description:
+    "IOMMU page tables: per domain enough tables of the given sizes to map its IOVA space, some unmapped again and freed as an iommu_pages_list",
+  use: "iommu",
+  amount: "the IOVA space each domain maps",
+  schema: iommuParams,
+  example: { domains: 2, size: "32M", tableSizes: { "4096": 1 }, unmap: 0.3 },
+  run: ioptdescIommu,
+});
+
 /** What the ioptdesc plugin gives the simulator for a model: the `iommu` action, teardown through lists. */
-export function ioptdescSimulation(model: IommuModel = "today"): SimulationHooks {
+export function ioptdescSimulation(model: IommuModel = "today"): SimulationHooks<IommuPages> {
   const behaviours =
     model === "today"
       ? [
@@ -430,5 +453,10 @@ export function ioptdescSimulation(model: IommuModel = "today"): SimulationHooks
             ),
           },
         ];
-  return { release: ioptdescRelease, actions: { iommu: ioptdescIommu }, behaviours };
+  return defineSimulation<IommuPages>({
+    state: (ctx) => new IommuPages(ctx),
+    release: ioptdescRelease,
+    actions: [iommuAction],
+    behaviours,
+  });
 }

@@ -14,7 +14,8 @@ import { surveyJsonSchema, surveySchema } from "./schema.js";
 import { readSnapshot } from "./snapshot/read.js";
 import { survey } from "./survey.js";
 
-const sample = await survey(readSnapshot(sampleSnapshotPath()).source);
+// The build machine's sample: its page cache, anonymous THP, hugetlb pool and slabs exercise every term.
+const sample = await survey(readSnapshot(sampleSnapshotPath("build-vm")).source);
 
 describe("picture and bill of the shipped sample", () => {
   it("reduces the survey to a picture core accepts", () => {

@@ -92,6 +92,7 @@ export {
   type SystemRoot,
 } from "./root/root.js";
 export { encodeRuns, type FileRuns, type RunBatch } from "./runs.js";
+export { defaultSampleName, type SampleInfo, sampleInfo, samples } from "./samples.js";
 export {
   hugetlbStateSchema,
   kernelCountersSchema,

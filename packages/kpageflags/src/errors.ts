@@ -38,7 +38,7 @@ export type KpageflagsErrorCode =
 export class KpageflagsError extends MemdescError {
   declare readonly code: KpageflagsErrorCode;
   /** What to do about it, for the CLI to print under the message. */
-  readonly hint: string;
+  declare readonly hint: string;
   /** The file the error is about, when there is one. */
   readonly path: string | undefined;
   constructor(
@@ -47,8 +47,7 @@ export class KpageflagsError extends MemdescError {
     hint: string,
     options?: { path?: string | undefined; cause?: unknown },
   ) {
-    super(code, message, { cause: options?.cause });
-    this.hint = hint;
+    super(code, { issues: [{ path: [], message }], hint }, { cause: options?.cause });
     this.path = options?.path;
   }
 }

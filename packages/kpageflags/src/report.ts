@@ -85,7 +85,8 @@ export function surveyReport<Ps extends readonly AnyDescriptor[]>(
           ...(typeof hvo === "boolean" ? { hvo } : {}),
           uses: pictureUses(g.billed),
         },
-        options,
+        // As the whole survey's bill (surveyBill): a use no composed plugin declares is noted, not refused.
+        { unknownUses: "warn", ...options },
       );
       return {
         label: g.label,

@@ -1,4 +1,4 @@
-import type { PageChunk } from "./read/chunk.js";
+import type { PageChunk } from "./read/page-chunk.js";
 
 /**
  * One page-map file over a range of PFNs, run-length encoded: `count` runs of identical 64-bit words, each as

@@ -1,11 +1,20 @@
 import { fileURLToPath } from "node:url";
+import { KpageflagsError } from "./errors.js";
+import { defaultSampleName, sampleInfo, samples } from "./samples.js";
 
 /**
- * Path of the snapshot that ships with the package: a real Linux 6.18 machine (Firecracker VM, 24 GiB, x86-64),
- * captured with this package after some page-cache and anonymous-memory activity. It is what a survey uses
- * where /proc/kpageflags cannot be read.
+ * Path of a sample snapshot that ships with the package (`samples` lists them with what ran on each; the
+ * default when no name is given). It is what a survey uses where /proc/kpageflags cannot be read, and what
+ * `memdesc survey --sample NAME` surveys. An unknown name is a BAD_OPTION error listing the samples.
  */
-export function sampleSnapshotPath(): string {
+export function sampleSnapshotPath(name: string = defaultSampleName): string {
+  const info = sampleInfo(name);
+  if (!info)
+    throw new KpageflagsError(
+      "BAD_OPTION",
+      `there is no sample named "${name}"`,
+      `the samples: ${samples.map((s) => `${s.name} (${s.title})`).join("; ")}`,
+    );
   // src/sample.ts and dist/sample.js are both one level below the package root.
-  return fileURLToPath(new URL("../fixtures/sample.mdsnap", import.meta.url));
+  return fileURLToPath(new URL(`../fixtures/${info.file}`, import.meta.url));
 }

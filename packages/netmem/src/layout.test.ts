@@ -15,11 +15,12 @@ import { netIov, netIovArea, netIovType, netmemDesc, netmemMemdesc } from "./lay
 const fields = ["_flags", "pp_magic", "pp", "_pp_mapping_pad", "dma_addr", "pp_ref_count"];
 
 describe("struct netmem_desc (Linux 6.18)", () => {
-  it("matches pahole: six 8-byte fields, 48 bytes", () => {
-    const layout = layoutOf(netmemDesc, { abi: "lp64", config: linux618Measured });
-    const ref = paholeReference("pahole_netmem_desc.txt");
-    expect(diffPahole(layout, ref)).toEqual([]);
-    expect(parsePahole(ref)[0]!.fields.map((f) => f.path)).toEqual(fields);
+  // Field by field and byte for byte against pahole -C netmem_desc: the conformance checks (conformance.test.ts).
+  it("is pahole's six 8-byte fields, 48 bytes", () => {
+    expect(parsePahole(paholeReference("pahole_netmem_desc.txt"))[0]!.fields.map((f) => f.path)).toEqual(
+      fields,
+    );
+    expect(layoutOf(netmemDesc, { abi: "lp64", config: linux618Measured }).size).toBe(48);
   });
 
   it("is 24 bytes on i386: six 4-byte fields", () => {
@@ -49,9 +50,8 @@ describe("struct net_iov", () => {
 });
 
 describe("byte for byte", () => {
-  it("prints netmem_desc, net_iov and net_iov_area as pahole did", () => {
+  it("prints net_iov and net_iov_area as pahole did", () => {
     for (const [t, f] of [
-      [netmemDesc, "pahole_netmem_desc.txt"],
       [netIov, "pahole_net_iov.txt"],
       [netIovArea, "pahole_net_iov_area.txt"],
     ] as const)

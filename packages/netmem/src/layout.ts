@@ -2,9 +2,11 @@ import {
   type AggregateType,
   c,
   type DescriptorProvenance,
+  deriveMembers,
   inferred,
   kernel,
   type MemberSpec,
+  pfnMember,
 } from "@memdesc/core";
 
 /**
@@ -72,12 +74,11 @@ export const netmemMemdescDrops = ["_pp_mapping_pad"] as const;
  * back to the page allocator, map it for DMA and give it to the stack (`netmem_to_page()` today is the descriptor's
  * own struct page).
  */
-export const netmemPfnMember = ["pfn", c.ulong] as const;
+export const netmemPfnMember = pfnMember;
 
 /** The memdesc-era member list: netmem_desc's, less `netmemMemdescDrops`, and the `pfn` of its page. */
 export function netmemMemdescMembers(): MemberSpec[] {
-  const drop = new Set<string>(netmemMemdescDrops);
-  return [...netmemDescMembers.filter((m) => !drop.has(m[0])), netmemPfnMember];
+  return deriveMembers(netmemDescMembers, { drop: netmemMemdescDrops, append: [netmemPfnMember] });
 }
 
 /**

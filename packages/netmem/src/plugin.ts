@@ -23,6 +23,7 @@ export function netmem() {
     source: "include/net/netmem.h",
     provenance: netmemProvenance,
     storage: "pointer",
+    memoryUses: { netmem: "page_pool / netmem pages" },
     uses: ["netmem"],
     today: netmemDesc,
     memdesc: netmemMemdesc,

@@ -1,4 +1,4 @@
-import { createRegistry, formatIssues } from "@memdesc/core";
+import { createRegistry, issuesOf, keyPath } from "@memdesc/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { netmem } from "./plugin.js";
@@ -7,7 +7,11 @@ import { netmemValueSchema } from "./schema.js";
 
 const issues = (v: unknown) => {
   const r = netmemValueSchema.safeParse(v);
-  return r.success ? "" : formatIssues(r.error.issues);
+  return r.success
+    ? ""
+    : issuesOf(r.error.issues)
+        .map((i) => (i.path.length > 0 ? `${keyPath(i.path)}: ${i.message}` : i.message))
+        .join("\n");
 };
 const good = { ppMagic: ppMagic(12), dmaAddr: 0x1_2345_6000n, ppRefCount: 1 };
 

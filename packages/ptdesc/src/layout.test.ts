@@ -17,10 +17,10 @@ const at = (layout: ReturnType<typeof layoutOf>, path: string) => {
 };
 
 describe("struct ptdesc today (Linux 6.18)", () => {
-  it("matches the measured x86-64 pahole layout, every field and union", () => {
+  // Field by field and byte for byte against pahole -C ptdesc: the conformance checks (conformance.test.ts).
+  it("has the measured x86-64 unions: every arm at its offset", () => {
     const layout = layoutOf(ptdescToday, { abi: "lp64", config: linux618Measured });
     const ref = paholeReference("pahole_ptdesc.txt");
-    expect(diffPahole(layout, ref)).toEqual([]);
     expect(parsePahole(ref)[0]!.fields.map((f) => f.path)).toEqual([
       "pt_flags",
       "pt_rcu_head",
@@ -44,12 +44,6 @@ describe("struct ptdesc today (Linux 6.18)", () => {
       [40, 8, ["_pt_pad_2", "ptl"]],
     ]);
     expect(layout.holes).toEqual([]);
-  });
-
-  it("prints byte for byte as pahole printed the measured kernel's", () => {
-    expect(formatPahole(layoutOf(ptdescToday, { config: linux618Measured }))).toBe(
-      paholeReference("pahole_ptdesc.txt"),
-    );
   });
 
   it("is 36 bytes on i386: longs and pointers are 4 bytes, the unions 8, 4 and 4", () => {

@@ -2,9 +2,11 @@ import {
   type AggregateType,
   c,
   type DescriptorProvenance,
+  deriveMembers,
   inferred,
   kernel,
   type MemberSpec,
+  pfnMember,
 } from "@memdesc/core";
 
 /**
@@ -70,25 +72,17 @@ export interface PtdescLayoutOptions {
  * `ptdesc_address()` / `ptdesc_page()`, and `pagetable_free()` to free it. Today the ptdesc is the page's own
  * struct page, so its address gives the PFN.
  */
-export const ptdescPfnMember = ["pfn", c.ulong] as const;
-
-const memberName = (m: MemberSpec): string | undefined =>
-  Array.isArray(m) ? (m as readonly [string, unknown])[0] : undefined;
+export const ptdescPfnMember = pfnMember;
 
 /**
  * The member list of the memdesc-era ptdesc: today's, less the overlay-only members unless kept, and the `pfn` of
  * its page.
  */
 export function ptdescMemdescMembers(options: PtdescLayoutOptions = {}): readonly MemberSpec[] {
-  if (options.keepAllFields) return [...ptdescMembers, ptdescPfnMember];
-  const drop = new Set<string>(ptdescOverlayOnly);
-  return [
-    ...ptdescMembers.filter((m) => {
-      const name = memberName(m);
-      return name === undefined || !drop.has(name);
-    }),
-    ptdescPfnMember,
-  ];
+  return deriveMembers(ptdescMembers, {
+    drop: options.keepAllFields ? [] : ptdescOverlayOnly,
+    append: [ptdescPfnMember],
+  });
 }
 
 /** Where ptdesc's layouts come from. */

@@ -71,6 +71,15 @@ describe("the ptdesc plugin", () => {
   });
 
   it("rejects a bad option where the plugin is made", () => {
-    expect(() => ptdesc({ maxFragments: -1 })).toThrow("maxFragments must be a whole number ≥ 1, got -1");
+    expect(() => ptdesc({ maxFragments: -1 })).toThrow(
+      expect.objectContaining({
+        code: "BAD_PLUGIN_OPTIONS",
+        subject: "ptdesc() options",
+        issues: [expect.objectContaining({ path: ["maxFragments"], message: "maxFragments is at least 1" })],
+      }),
+    );
+    expect(() => ptdesc({ maxFragment: 4 } as never)).toThrow(
+      /ptdesc\(\) options: Unrecognized key: "maxFragment"/,
+    );
   });
 });

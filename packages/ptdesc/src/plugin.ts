@@ -1,10 +1,24 @@
-import { defineDescriptor } from "@memdesc/core";
+import { defineDescriptor, parseOptions } from "@memdesc/core";
+import { z } from "zod";
 import { type PtdescLayoutOptions, ptdescMemdesc, ptdescProvenance, ptdescToday } from "./layout.js";
 import { tableMatch } from "./rules.js";
 import { type PtdescSchemaOptions, ptdescValueSchema } from "./schema.js";
 import { ptdescSimulation } from "./simulation.js";
 
 export interface PtdescOptions extends PtdescLayoutOptions, PtdescSchemaOptions {}
+
+/** The options `ptdesc()` accepts; unknown keys are errors. */
+export const ptdescOptionsSchema = z
+  .object({
+    keepAllFields: z.boolean().optional(),
+    maxFragments: z
+      .number()
+      .int("maxFragments is a whole number of fragments")
+      .min(1, "maxFragments is at least 1")
+      .max(2 ** 31 - 1, "maxFragments is an atomic_t count: at most INT_MAX")
+      .optional(),
+  })
+  .strict();
 
 /**
  * The `ptdesc` descriptor plugin: CPU page-table pages. Its memdesc tag comes from the design's type table
@@ -15,7 +29,8 @@ export interface PtdescOptions extends PtdescLayoutOptions, PtdescSchemaOptions 
  * createRegistry({ plugins: [ptdesc({ keepAllFields: true })] }).descriptorSize("ptdesc"); // 72, 80
  * ```
  */
-export function ptdesc(options: PtdescOptions = {}) {
+export function ptdesc(input: PtdescOptions = {}) {
+  const options = parseOptions(ptdescOptionsSchema, input, "ptdesc");
   return defineDescriptor({
     name: "@memdesc/ptdesc",
     kind: "ptdesc",

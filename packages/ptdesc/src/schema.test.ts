@@ -1,4 +1,4 @@
-import { createRegistry, formatIssues } from "@memdesc/core";
+import { createRegistry, issuesOf, keyPath } from "@memdesc/core";
 import { describe, expect, it } from "vitest";
 import { ptdesc } from "./plugin.js";
 import { ptdescValueSchema } from "./schema.js";
@@ -6,7 +6,11 @@ import { ptdescValueSchema } from "./schema.js";
 const schema = ptdescValueSchema();
 const issues = (v: unknown) => {
   const r = schema.safeParse(v);
-  return r.success ? "" : formatIssues(r.error.issues);
+  return r.success
+    ? ""
+    : issuesOf(r.error.issues)
+        .map((i) => (i.path.length > 0 ? `${keyPath(i.path)}: ${i.message}` : i.message))
+        .join("\n");
 };
 
 describe("ptdesc value schema", () => {

@@ -1,16 +1,20 @@
-import { check, createMemmap, createRegistry, DIRECT_MAP_BASE, MemmapError } from "@memdesc/core";
+import { createRegistry, SimulationError } from "@memdesc/core";
+import { check, createMemmap, DIRECT_MAP_BASE, runWorkload } from "@memdesc/memmap";
 import { slab } from "@memdesc/slab";
 import { describe, expect, it } from "vitest";
 import { ptdesc } from "./plugin.js";
-import { PtFragments, processTables, ptdescAlloc, ptdescFreeRcu, ptdescPageTables } from "./simulation.js";
+import { type PtdescState, PtFragments, processTables, ptdescAlloc, ptdescFreeRcu } from "./simulation.js";
 
-const memmap = () => createMemmap(createRegistry({ plugins: [ptdesc(), slab()] }), { pages: 8192, nodes: 2 });
+const registry = () => createRegistry({ plugins: [ptdesc(), slab()] });
+const memmap = () => createMemmap(registry(), { pages: 8192, nodes: 2 });
+const ctxOf = (m: ReturnType<typeof memmap>) => m.context<PtdescState>("ptdesc");
 
 describe("page tables on the memmap", () => {
   it("allocates a ptdesc per table page, the PGD order 1 with PTI, on the node asked", () => {
     const m = memmap();
-    const pte = ptdescAlloc(m, "pte", { nid: 1 });
-    const pgd = ptdescAlloc(m, "pgd", { pti: true });
+    const c = ctxOf(m);
+    const pte = ptdescAlloc(c, "pte", { nid: 1 });
+    const pgd = ptdescAlloc(c, "pgd", { pti: true });
     expect(m.lookup(m.descriptorPfn(pte))).toMatchObject({
       kind: "ptdesc",
       order: 0,
@@ -24,10 +28,11 @@ describe("page tables on the memmap", () => {
 
   it("frees page tables after a grace period; a second free is a double free", () => {
     const m = memmap();
-    const t = ptdescAlloc(m, "pmd");
-    ptdescFreeRcu(m, t);
+    const c = ctxOf(m);
+    const t = ptdescAlloc(c, "pmd");
+    ptdescFreeRcu(c, t);
     expect(m.isLive(t)).toBe(true); // a lockless walker may still be in it
-    expect(() => ptdescFreeRcu(m, t)).toThrow(MemmapError);
+    expect(() => ptdescFreeRcu(c, t)).toThrow(SimulationError);
     m.rcu.synchronize();
     expect(m.isLive(t)).toBe(false);
     check(m);
@@ -35,7 +40,8 @@ describe("page tables on the memmap", () => {
 
   it("carves sub-page tables from one page and frees the page with its last fragment", () => {
     const m = memmap();
-    const frag = new PtFragments(m, 4);
+    const c = ctxOf(m);
+    const frag = new PtFragments(c, 4);
     const tables = [frag.alloc(), frag.alloc(), frag.alloc()];
     const page = m.pageDescriptor(Math.floor((tables[0]! - DIRECT_MAP_BASE) / 4096));
     expect(tables.map((t) => t - tables[0]!)).toEqual([0, 1024, 2048]);
@@ -48,7 +54,7 @@ describe("page tables on the memmap", () => {
     frag.free(tables[2]!);
     m.rcu.synchronize();
     expect(m.isLive(page)).toBe(false);
-    expect(() => new PtFragments(m, 3)).toThrow(/power of two/);
+    expect(() => new PtFragments(c, 3)).toThrow(/power of two/);
     check(m);
   });
 
@@ -60,25 +66,12 @@ describe("page tables on the memmap", () => {
       p4d: 0,
       pgd: 1,
     });
-    const m = memmap();
-    const tracked: number[] = [];
-    ptdescPageTables(
-      {
-        memmap: m,
-        kind: "ptdesc",
-        use: "pagetable",
-        nid: -1,
-        random: Math.random,
-        track: (d) => tracked.push(d),
-        target: 0,
-        pages: () => 0,
-        failed: () => {},
-      },
-      { processes: 3, bytes: 2 ** 26, leaves: { "4k": 1, "2m": 0, "1g": 0 }, levels: 4, fragments: 1 },
-    );
+    const r = runWorkload(registry(), {
+      name: "page tables",
+      phases: [{ name: "processes", actions: [{ action: "pagetables", processes: 3, size: 2 ** 26 }] }],
+    });
     // 64 MiB of 4 KiB pages: 32 PTE tables, a PMD, a PUD and a PGD per process.
-    expect(tracked).toHaveLength(3 * 35);
-    expect(m.picture().uses.pagetable).toEqual({ pages: 105, descriptors: 105, orders: { "0": 105 } });
-    check(m);
+    expect(r.actions[0]).toMatchObject({ action: "pagetables", kind: "ptdesc", pages: 3 * 35, failures: 0 });
+    expect(r.picture.uses.pagetable).toEqual({ pages: 105, descriptors: 105, orders: { "0": 105 } });
   });
 });

@@ -1,6 +1,14 @@
-import { bill, c, createRegistry, designs, findField, layoutOf, linux618, MemdescError } from "@memdesc/core";
+import {
+  bill,
+  c,
+  createRegistry,
+  designs,
+  findField,
+  layoutOf,
+  linux618,
+  PluginOptionsError,
+} from "@memdesc/core";
 import { describe, expect, it } from "vitest";
-import { SlabError } from "./errors.js";
 import { memdescSlab } from "./memdesc.js";
 import { slab } from "./plugin.js";
 
@@ -93,23 +101,29 @@ describe("slab()", () => {
     expect(r.provenanceOf("slab").fields.pfn).toMatchObject({ basis: "inferred" });
   });
 
-  it("rejects bad options with one error naming the option", () => {
-    const msg = (f: () => unknown) => {
+  it("rejects bad options with one error naming the factory and the option", () => {
+    const issuesOf = (f: () => unknown) => {
       try {
         f();
       } catch (e) {
-        expect(e).toBeInstanceOf(SlabError);
-        expect(e).toBeInstanceOf(MemdescError);
-        return (e as Error).message;
+        expect(e).toBeInstanceOf(PluginOptionsError);
+        expect(e).toMatchObject({ code: "BAD_PLUGIN_OPTIONS", subject: "slab() options" });
+        return (e as PluginOptionsError).issues.map(({ path, message }) => ({ path, message }));
       }
       throw new Error("no error");
     };
-    expect(msg(() => slab({ extra: [] } as never))).toBe('slab() options: Unrecognized key: "extra"');
-    expect(msg(() => slab({ extraFields: [[42, c.int]] as never }))).toBe(
-      "slab() options: extraFields[0]: member name 42 is not a C identifier",
-    );
-    expect(msg(() => slab({ extraFields: [["inuse", c.int]] }))).toBe(
-      'slab() options: the memdesc-era struct slab does not lay out (lp64): struct slab, field inuse: duplicate field name "inuse"',
-    );
+    expect(issuesOf(() => slab({ extra: [] } as never))).toEqual([
+      { path: [], message: 'Unrecognized key: "extra"' },
+    ]);
+    expect(issuesOf(() => slab({ extraFields: [[42, c.int]] as never }))).toEqual([
+      { path: ["extraFields", 0], message: "member name 42 is not a C identifier" },
+    ]);
+    expect(issuesOf(() => slab({ extraFields: [["inuse", c.int]] }))).toEqual([
+      {
+        path: [],
+        message:
+          'the memdesc-era struct slab does not lay out (lp64): struct slab, field inuse: duplicate field name "inuse"',
+      },
+    ]);
   });
 });

@@ -1,4 +1,5 @@
-import { check, createMemmap, createRegistry } from "@memdesc/core";
+import { createRegistry } from "@memdesc/core";
+import { check, createMemmap } from "@memdesc/memmap";
 import { describe, expect, it } from "vitest";
 import { calculateSizes, slubParams } from "./geometry.js";
 import { slab } from "./plugin.js";

@@ -1,6 +1,6 @@
 import {
+  defineSimulation,
   kernel,
-  type SimulationHooks,
   type SimulationMachine,
   type SlabGeometryRequest,
   type SlabGeometryResult,
@@ -35,7 +35,7 @@ export function simulatedSlabGeometry(
  * What the slab plugin gives the simulator: SLUB geometry for every cache, and `slab_list` as the free pointer of
  * a freed struct slab (an RCU reader that finds one still sees `slab_cache` and the counters).
  */
-export const slabSimulation: SimulationHooks = {
+export const slabSimulation = defineSimulation({
   slabGeometry: simulatedSlabGeometry,
   freePointer: "slab_list",
   behaviours: [
@@ -45,4 +45,4 @@ export const slabSimulation: SimulationHooks = {
       provenance: kernel("mm/slub.c (calculate_sizes, calculate_order)", "6.18"),
     },
   ],
-};
+});

@@ -15,10 +15,10 @@ const table = (layout: ReturnType<typeof layoutOf>) =>
   layout.fields.filter((f) => !f.anonymous && !f.path.includes(".")).map((f) => [f.path, f.offset, f.size]);
 
 describe("struct zpdesc today (Linux 6.18)", () => {
-  it("matches the measured x86-64 pahole layout field by field: 56 bytes", () => {
+  // Field by field and byte for byte against pahole -C zpdesc: the conformance checks (conformance.test.ts).
+  it("has the measured x86-64 members and no padding: 56 bytes", () => {
     const layout = layoutOf(zpdescToday, { abi: "lp64", config: linux618Measured });
     const ref = paholeReference("pahole_zpdesc.txt");
-    expect(diffPahole(layout, ref)).toEqual([]);
     expect(parsePahole(ref)[0]!.fields.map((f) => f.path)).toEqual([
       "flags",
       "lru",
@@ -32,10 +32,7 @@ describe("struct zpdesc today (Linux 6.18)", () => {
     expect(layout.padding).toBe(0);
   });
 
-  it("prints byte for byte as pahole printed zpdesc and zspage", () => {
-    expect(formatPahole(layoutOf(zpdescToday, { config: linux618Measured }))).toBe(
-      paholeReference("pahole_zpdesc.txt"),
-    );
+  it("prints zspage byte for byte as pahole printed it", () => {
     expect(formatPahole(layoutOf(zspage, { config: linux618Measured }))).toBe(
       paholeReference("pahole_zspage.txt"),
     );

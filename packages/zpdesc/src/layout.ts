@@ -2,9 +2,11 @@ import {
   type AggregateType,
   c,
   type DescriptorProvenance,
+  deriveMembers,
   inferred,
   kernel,
   type MemberSpec,
+  pfnMember,
 } from "@memdesc/core";
 
 /**
@@ -46,19 +48,15 @@ export const zpdescToday: AggregateType = c.struct("zpdesc", zpdescMembers);
  */
 export const zpdescMemdescDrops = ["lru", "movable_ops"] as const;
 
-const nameOf = (m: MemberSpec): string | undefined =>
-  Array.isArray(m) ? (m as readonly [string, unknown])[0] : undefined;
-
 /**
  * The way back to a zsmalloc page: allocated apart from it, a zpdesc needs the page's PFN for `zpdesc_pfn()`,
  * `zpdesc_page()` and `kmap_local_zpdesc()` (mm/zpdesc.h), which today take the zpdesc's own struct page.
  */
-export const zpdescPfnMember = ["pfn", c.ulong] as const;
+export const zpdescPfnMember = pfnMember;
 
 /** The memdesc-era member list: today's, less `zpdescMemdescDrops`, and the `pfn` of its page. */
 export function zpdescMemdescMembers(): MemberSpec[] {
-  const drop = new Set<string>(zpdescMemdescDrops);
-  return [...zpdescMembers.filter((m) => !drop.has(nameOf(m) ?? "")), zpdescPfnMember];
+  return deriveMembers(zpdescMembers, { drop: zpdescMemdescDrops, append: [zpdescPfnMember] });
 }
 
 /**

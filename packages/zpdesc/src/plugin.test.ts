@@ -60,7 +60,13 @@ describe("the zpdesc plugin", () => {
 
   it("validates CONFIG_ZSMALLOC_CHAIN_SIZE where the plugin is made", () => {
     expect(() => zpdesc({ chainSize: 2 })).toThrow(
-      "CONFIG_ZSMALLOC_CHAIN_SIZE must be a whole number from 4 to 16, got 2",
+      expect.objectContaining({
+        code: "BAD_PLUGIN_OPTIONS",
+        subject: "zpdesc() options",
+        issues: [
+          expect.objectContaining({ path: ["chainSize"], message: "CONFIG_ZSMALLOC_CHAIN_SIZE is 4 to 16" }),
+        ],
+      }),
     );
     expect(
       createRegistry({ plugins: [zpdesc({ chainSize: 16 })] }).parse("zpdesc", {

@@ -1,4 +1,4 @@
-import { createRegistry, formatIssues } from "@memdesc/core";
+import { createRegistry, issuesOf, keyPath } from "@memdesc/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { zpdesc } from "./plugin.js";
@@ -8,7 +8,11 @@ import { firstObjOffsets, zsSizeClasses } from "./zsmalloc.js";
 const schema = zpdescValueSchema();
 const issues = (v: unknown, s = schema) => {
   const r = s.safeParse(v);
-  return r.success ? "" : formatIssues(r.error.issues);
+  return r.success
+    ? ""
+    : issuesOf(r.error.issues)
+        .map((i) => (i.path.length > 0 ? `${keyPath(i.path)}: ${i.message}` : i.message))
+        .join("\n");
 };
 
 describe("zpdesc value schema", () => {

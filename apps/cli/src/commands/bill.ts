@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
-import { bill as priceBill } from "@memdesc/core";
+import { isMemdescError, bill as priceBill } from "@memdesc/core";
 import { readJsonFile } from "../config/json-file.js";
-import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
-import { UserError } from "../errors.js";
+import { hintFor, UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { printJson } from "../output/json.js";
 import { int, size } from "../output/table.js";
@@ -28,21 +28,12 @@ export default async function billCommand(
   try {
     result = priceBill(comp.registry, picture as Parameters<typeof priceBill>[1], hvoOption(opts));
   } catch (err) {
-    const e = err as Error & { code?: string };
-    if (e.code === "BAD_PICTURE")
-      throw new UserError(
-        `${shown}: ${e.message
-          .replace(/^memory picture:\s*/, "")
-          .split("\n")
-          .map((l) => l.trim())
-          .filter(Boolean)
-          .join("; ")}`,
-        'a picture is {"pageSize": 4096, "uses": {"file": {"pages": N, "descriptors": N}}}; see `memdesc bill --help`',
-        {
-          cause: err,
-          code: "BAD_PICTURE",
-        },
-      );
+    // The picture is the file: its issues are the file's.
+    if (isMemdescError(err) && err.code === "BAD_PICTURE")
+      throw new UserError({ subject: shown, issues: err.issues }, hintFor("BAD_PICTURE"), {
+        cause: err,
+        code: "BAD_PICTURE",
+      });
     throw err;
   }
   const output: BillOutput = {

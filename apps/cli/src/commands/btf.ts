@@ -1,10 +1,10 @@
 import { closeSync, readSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { type Btf, openBtf } from "@memdesc/btf";
-import { displayPath } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { describeErrno } from "../io/errno.js";
 import { type InputFile, inputCaps, openInput, readOpened } from "../io/input.js";
+import { displayPath } from "../io/path.js";
 
 /** The running kernel's BTF, where `check` and `layout` look by default. */
 export const kernelBtf = "/sys/kernel/btf/vmlinux";

@@ -1,14 +1,13 @@
 import { fieldsByPath, formatProvenance, type Layout, type Provenance } from "@memdesc/core";
-import type { LayoutOutput } from "../schemas.js";
+import { layoutJson, type Shown } from "./layout-json.js";
 
-/** A layout `memdesc layout` shows: its JSON entry, the layout itself, and the comment lines above its text. */
-export type Shown = LayoutOutput["layouts"][number] & { readonly full: Layout; readonly comment: string };
+export type { Shown };
 
 /** Where a layout comes from, field sources that differ, and how its descriptor finds its memory. */
 export interface Sourced {
   readonly provenance?: Provenance | undefined;
   readonly fields?: Readonly<Record<string, Provenance>>;
-  readonly wayBack?: LayoutOutput["layouts"][number]["wayBack"];
+  readonly wayBack?: Shown["wayBack"];
 }
 
 /** A layout as `memdesc layout --json` describes it, with its sources and its way back when given. */
@@ -44,31 +43,7 @@ export function entry(
     rounded,
     provenance: sourced.provenance ?? null,
     wayBack: back ?? null,
-    layout: {
-      kind: l.kind,
-      name: l.name ?? l.typedefName ?? null,
-      abi: l.abi,
-      size: l.size,
-      align: l.align,
-      fields: l.fields
-        .filter((f) => !f.anonymous)
-        .map((f) => ({
-          path: f.path,
-          offset: f.offset,
-          size: f.size,
-          ...(f.bitSize !== undefined ? { bitOffset: f.bitOffset ?? 0, bitSize: f.bitSize } : {}),
-          type: f.typeName,
-          ...(fieldSources[f.path] ? { provenance: fieldSources[f.path] } : {}),
-        })),
-      holes: l.holes.map((h) => ({
-        in: h.in,
-        after: h.after,
-        offset: h.offset,
-        size: h.size,
-        ...(h.bits ? { bits: h.bits } : {}),
-      })),
-      padding: l.padding,
-    },
+    layout: layoutJson(l, fieldSources),
     full: l,
     comment: lines.join(" */\n/* "),
   };

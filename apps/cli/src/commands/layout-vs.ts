@@ -1,11 +1,11 @@
 import { resolve } from "node:path";
-import { diffLayouts, formatCompare, formatLayoutDiff, layoutLabel } from "@memdesc/core";
+import { diffLayouts, formatCompare, formatLayoutDiff, layoutLabel } from "@memdesc/core/layout";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { printJson } from "../output/json.js";
 import type { LayoutOutput } from "../schemas.js";
 import { btfOptions, describeBtf, kernelBtf, loadBtf } from "./btf.js";
-import { entry } from "./layout-entry.js";
+import { btfEntry } from "./layout-json.js";
 
 /**
  * `memdesc layout NAME --btf A --vs B`: one struct in two kernels, side by side as pahole prints each, then
@@ -30,8 +30,8 @@ export default async function layoutVs(
   const right = b.layout(name);
   const diff = diffLayouts(left, right);
   const shown = [
-    entry("btf", `${layoutLabel(left)} from ${describeBtf(a)}`, left, null, null, null),
-    entry("btf", `${layoutLabel(right)} from ${describeBtf(b)}`, right, null, null, null),
+    btfEntry(`${layoutLabel(left)} from ${describeBtf(a)}`, left),
+    btfEntry(`${layoutLabel(right)} from ${describeBtf(b)}`, right),
   ];
   if (ctx.json) {
     const output: LayoutOutput = {

@@ -1,9 +1,8 @@
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { billedDesigns, builtinKinds, type DescriptorSize, type MemdescVariants } from "@memdesc/core";
-import { type Composition, resolvePackage } from "../config/compose.js";
-import { displayPath } from "../config/load.js";
+import type { Composition } from "../config/compose.js";
+import { cliDir, resolvePackage } from "../config/resolve.js";
 import type { Context } from "../context.js";
+import { displayPath } from "../io/path.js";
 import { printJson } from "../output/json.js";
 import { type Column, table } from "../output/table.js";
 import type { PluginsOutput } from "../schemas.js";
@@ -56,7 +55,7 @@ export function pluginsOutput(comp: Composition): PluginsOutput {
   const registry = comp.registry;
   const priced = billedDesigns.filter((d) => d.name !== "today");
   // The built-in inline kinds come with the CLI's own @memdesc/core.
-  const coreVersion = resolvePackage("@memdesc/core", dirname(fileURLToPath(import.meta.url)))?.version;
+  const coreVersion = resolvePackage("@memdesc/core", cliDir())?.version;
   const builtins = builtinKinds.map((p) => ({
     plugin: p,
     package: p.name,

@@ -1,26 +1,27 @@
 import { resolve } from "node:path";
+import { formatProvenance, isMemdescError } from "@memdesc/core";
+import { presets } from "@memdesc/first-party";
 import {
   createSimulation,
   type DescriptorFree,
-  formatProvenance,
   formatSize,
   parseSize,
   parseWorkload,
-  presets,
   type Simulation,
   type SimulationResult,
+  vocabularyOf,
   type Workload,
-} from "@memdesc/core";
+} from "@memdesc/memmap";
 import { readJsonFile } from "../config/json-file.js";
-import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
-import { oneLine, UserError } from "../errors.js";
+import { UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, mib, percent, size, table } from "../output/table.js";
 import type { SimulateOutput } from "../schemas.js";
-import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
+import { type AnyRegistry, composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
 
 const hint = `a workload is a preset (${Object.keys(presets).join(", ")}) or a JSON file; see \`memdesc simulate --help\``;
 
@@ -30,8 +31,9 @@ export default async function simulateCommand(
   opts: Record<string, unknown>,
   arg: string,
 ): Promise<void> {
-  const { workload, source } = loadWorkload(ctx, arg);
+  const { input, source, shown } = readWorkload(ctx, arg);
   const comp = await composeFrom(ctx.cwd, opts);
+  const workload = checkWorkload(input, comp.registry, shown);
   if (comp.design.typeBits === 0)
     throw new UserError(
       `design ${comp.design.name} has no memdesc word to simulate`,
@@ -42,7 +44,8 @@ export default async function simulateCommand(
   try {
     memory = parseSize((opts.memory as string | undefined) ?? workload.memory, "--memory");
   } catch (err) {
-    throw new UserError((err as Error).message, "give a size like 1G, 64G or 1T", {
+    if (!isMemdescError(err)) throw err;
+    throw new UserError(err, "give a size like 1G, 64G or 1T", {
       cause: err,
       code: "BAD_SIZE",
     });
@@ -67,9 +70,9 @@ export default async function simulateCommand(
       ...hvoOption(opts),
     });
   } catch (err) {
-    if ((err as { code?: string }).code === "BAD_OPTIONS")
+    if (isMemdescError(err) && err.code === "BAD_OPTIONS")
       throw new UserError(
-        (err as Error).message,
+        err,
         "the simulator models up to 1 TiB (2^28 pages), each node at least 4 MiB: pick another --memory or --nodes",
         { cause: err, code: "BAD_OPTIONS" },
       );
@@ -88,21 +91,31 @@ export default async function simulateCommand(
   ctx.out(formatSimulation(result, output, describeSet(comp), ctx));
 }
 
-function loadWorkload(ctx: Context, arg: string): { workload: Workload; source: SimulateOutput["workload"] } {
+/** The workload as written: a preset's, or a JSON file's (read now, so a missing file fails before composing). */
+function readWorkload(
+  ctx: Context,
+  arg: string,
+): { input: unknown; source: SimulateOutput["workload"]; shown: string } {
   if (Object.hasOwn(presets, arg))
-    return { workload: parseWorkload(presets[arg], `preset ${arg}`), source: { preset: arg, path: null } };
+    return { input: presets[arg], source: { preset: arg, path: null }, shown: `preset ${arg}` };
   const path = resolve(ctx.cwd, arg);
   const shown = displayPath(path, ctx.cwd);
-  const json = readJsonFile(path, shown, {
+  const input = readJsonFile(path, shown, {
     code: "BAD_WORKLOAD",
     what: "workload",
     hint,
     missing: `${shown} is neither a preset nor a file (presets: ${Object.keys(presets).join(", ")})`,
   });
+  return { input, source: { preset: null, path }, shown };
+}
+
+/** The workload checked against what the composed set's plugins let it name: their actions and uses. */
+function checkWorkload(input: unknown, registry: AnyRegistry, shown: string): Workload {
   try {
-    return { workload: parseWorkload(json, shown), source: { preset: null, path } };
+    return parseWorkload(input, vocabularyOf(registry), shown);
   } catch (err) {
-    throw new UserError(oneLine((err as Error).message), hint, { cause: err, code: "BAD_WORKLOAD" });
+    if (!isMemdescError(err)) throw err;
+    throw new UserError(err, hint, { cause: err, code: err.code });
   }
 }
 

@@ -5,6 +5,7 @@ import {
   captureTree,
   countedLabel,
   decodeSnapshot,
+  defaultSampleName,
   dirRoot,
   type Labels,
   openCaptureArchive,
@@ -18,15 +19,17 @@ import {
   type Survey,
   type SurveyGrouping,
   type SystemRoot,
+  sampleInfo,
   sampleSnapshotPath,
+  samples,
   survey,
   surveyReport,
 } from "@memdesc/kpageflags";
-import { displayPath } from "../config/load.js";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { surveySchemaVersion } from "../formats/identity.js";
 import { checkInput, type InputFile, inputCaps, readInput } from "../io/input.js";
+import { displayPath } from "../io/path.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
 import { formatAttributions, formatCrossCheck, formatGroups } from "../output/counters.js";
 import { printJson } from "../output/json.js";
@@ -50,6 +53,8 @@ interface Picked {
   /** Where the counters come from; none for a raw dump. */
   readonly root: SystemRoot | undefined;
   readonly sample: boolean;
+  /** The sample's name, when a sample is surveyed. */
+  readonly sampleName?: string | undefined;
   /** Why the sample stands in for this machine. */
   readonly reason: string | undefined;
   /** What a capture says of itself: when it was made, and its labels. */
@@ -100,6 +105,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
       path: picked.source.info.path,
       ...(picked.root ? { root: picked.root.label } : {}),
       sample: picked.sample,
+      ...(picked.sampleName !== undefined ? { sampleName: picked.sampleName } : {}),
       ...(picked.reason !== undefined ? { reason: picked.reason } : {}),
     },
     design: comp.design.name,
@@ -221,7 +227,8 @@ async function pickSource(
       capture: tree.meta && { capturedAt: tree.meta.started, labels: tree.meta.labels },
     };
   }
-  if (opts.sample) return sample(undefined);
+  if (opts.sample !== undefined)
+    return sample(undefined, opts.sample === true ? undefined : String(opts.sample));
   const why = unreadable("/proc/kpageflags");
   if (why) {
     // The sample stands in for this machine only where a person reads the note saying so: a script that
@@ -290,12 +297,20 @@ function parsePfn(text: string): number {
   return n;
 }
 
-function sample(reason: string | undefined): Picked {
-  const snap = readSnapshot(sampleSnapshotPath());
+/** A shipped sample by name (the default without one); an unknown name lists the samples. */
+function sample(reason: string | undefined, name: string = defaultSampleName): Picked {
+  if (!sampleInfo(name))
+    throw new UserError(
+      `--sample ${name}: there is no sample of that name`,
+      `the samples: ${samples.map((s) => `${s.name} (${s.title})`).join("; ")}`,
+      { code: "UNKNOWN_SAMPLE" },
+    );
+  const snap = readSnapshot(sampleSnapshotPath(name));
   return {
     source: snap.source,
     root: snap.root(),
     sample: true,
+    sampleName: name,
     reason,
     capture: snapshotCapture(snap.header),
   };
@@ -365,7 +380,7 @@ function describeSource(s: Survey, picked: Picked, cwd: string): string {
     return `${displayPath(src.path, cwd)}, a copy of another machine${kernel ? ` (${kernel})` : ""}`;
   if (src.kind === "proc") return `${src.path} on ${hostname()}${kernel ? ` (${kernel})` : ""}`;
   const what = picked.sample
-    ? "sample snapshot"
+    ? `sample snapshot ${picked.sampleName},`
     : src.kind === "snapshot"
       ? "snapshot"
       : src.kind === "archive"

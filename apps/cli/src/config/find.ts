@@ -3,8 +3,8 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import { checkInput, inputCaps } from "../io/input.js";
+import { displayPath } from "../io/path.js";
 import { ownerName } from "../io/users.js";
-import { displayPath } from "./load.js";
 import { checkTrust, describeTrustProblem } from "./trust.js";
 
 /** The config file names, in the order they are looked for in each directory. */

@@ -1,11 +1,15 @@
-import { extname, relative } from "node:path";
+import { readFileSync } from "node:fs";
+import { extname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { issuesOf } from "@memdesc/core";
+import type { Jiti } from "jiti";
 import type { z } from "zod";
 import { UserError } from "../errors.js";
+import { displayPath } from "../io/path.js";
 import { readJsonFile } from "./json-file.js";
 import { type Config, configSchema } from "./schema.js";
 import { settle } from "./settle.js";
-import { syntaxPlace } from "./syntax.js";
+import { type SyntaxPlace, syntaxPlace } from "./syntax.js";
 
 /** A config file, read and validated. */
 export interface LoadedConfig {
@@ -13,72 +17,16 @@ export interface LoadedConfig {
   readonly config: Config;
 }
 
-/** How a file is named in messages: relative to the working directory when it is below it (and that is not /). */
-export function displayPath(path: string, cwd = process.cwd()): string {
-  if (cwd === "/") return path;
-  const rel = relative(cwd, path);
-  return rel && !rel.startsWith("..") && !rel.startsWith("/") ? rel : path;
-}
-
-/** `plugins[2].options.fields[0]` from a zod issue path. */
-export function keyPath(path: readonly PropertyKey[], prefix = ""): string {
-  let out = prefix;
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${String(p)}` : String(p);
-  return out;
-}
-
-/**
- * The issues to show for a failed parse. A union reports every branch's issues; the branch that got furthest
- * (whose issues are not all "wrong type at this very key") is the one the user meant.
- */
-export function flattenIssues(
-  issues: readonly z.core.$ZodIssue[],
-): { path: PropertyKey[]; message: string }[] {
-  const out: { path: PropertyKey[]; message: string }[] = [];
-  for (const issue of issues) {
-    if (issue.code === "invalid_union" && issue.errors.length > 0) {
-      const atRoot = (branch: readonly z.core.$ZodIssue[]) =>
-        branch.every((i) => (i.code === "invalid_type" || i.code === "custom") && i.path.length === 0);
-      const meant = issue.errors.filter((b) => !atRoot(b));
-      if (meant.length === 1) {
-        for (const i of flattenIssues(meant[0]!))
-          out.push({ path: [...issue.path, ...i.path], message: i.message });
-        continue;
-      }
-      const received = issue.errors[0]?.find((i) => i.code === "invalid_type");
-      out.push({
-        path: [...issue.path],
-        message: `expected one of: ${describeUnion(issue.path)}${received ? ` (${received.message.replace(/^Invalid input: expected \w+, /, "")})` : ""}`,
-      });
-      continue;
-    }
-    out.push({ path: [...issue.path], message: issue.message });
-  }
-  return out;
-}
-
-function describeUnion(path: readonly PropertyKey[]): string {
-  if (path[0] === "plugins")
-    return 'a package name ("@memdesc/folio"), { "package": NAME, "options": {…} }, or a plugin object from defineDescriptor()';
-  if (path[0] === "design") return 'a design name ("memdesc-8") or a design object';
-  return "the documented forms";
-}
-
 const configHint = "see `memdesc plugins --help` for the config file's form";
 
-/** Validation issues as one user error naming the file and each key. */
-export function configIssuesError(
-  file: string,
-  issues: readonly z.core.$ZodIssue[],
-  prefix = "",
-  hint = configHint,
-): UserError {
-  const flat = flattenIssues(issues);
-  const text = flat.map((i) => `${keyPath(i.path, prefix) || "(top level)"}: ${i.message}`).join("; ");
-  return new UserError(`${displayPath(file)}: ${text}`, hint, { code: "BAD_CONFIG" });
+/** The config's validation issues as one user error naming the file and each key. */
+export function configIssuesError(file: string, issues: readonly z.core.$ZodIssue[]): UserError {
+  return new UserError({ subject: displayPath(file), issues: issuesOf(issues) }, configHint, {
+    code: "BAD_CONFIG",
+  });
 }
 
-/** Reads a config file: JSON parsed, JS imported, TypeScript imported through tsx; then checked by zod. */
+/** Reads a config file: JSON parsed, JS imported, TypeScript imported through jiti; then checked by zod. */
 export async function loadConfig(path: string): Promise<LoadedConfig> {
   const raw = await readConfigValue(path);
   const result = configSchema.safeParse(raw);
@@ -99,28 +47,14 @@ async function readConfigValue(path: string): Promise<unknown> {
     });
   let mod: Record<string, unknown>;
   if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
-    let tsImport: (specifier: string, parent: string) => Promise<unknown>;
-    // tsx keeps compiled files in a cache under the system's temporary directory (`$TMPDIR/tsx-<uid>`) and
-    // runs what it finds there, whoever put it there: on a shared /tmp another user could plant compiled
-    // code for root. Compile afresh every time (tsx reads this when it is first imported).
-    process.env.TSX_DISABLE_CACHE = "1";
+    const jiti = await loadJiti(shown);
     try {
-      ({ tsImport } = (await import("tsx/esm/api")) as unknown as {
-        tsImport: (specifier: string, parent: string) => Promise<unknown>;
-      });
+      mod = (await settle(`${shown}: its import`, loadHint, () => jiti.import(path))) as Record<
+        string,
+        unknown
+      >;
     } catch (err) {
-      throw new UserError(
-        `${shown}: a TypeScript config needs tsx, which is not installed`,
-        "install it (npm install --save-dev tsx), or write memdesc.config.mjs or .json instead",
-        { cause: err },
-      );
-    }
-    try {
-      mod = (await settle(`${shown}: its import`, loadHint, () =>
-        tsImport(pathToFileURL(path).href, import.meta.url),
-      )) as Record<string, unknown>;
-    } catch (err) {
-      throw moduleLoadError(path, shown, err);
+      throw moduleLoadError(path, shown, err, () => tsSyntaxPlace(jiti, path));
     }
   } else {
     try {
@@ -141,7 +75,7 @@ async function readConfigValue(path: string): Promise<unknown> {
       { code: "BAD_CONFIG" },
     );
   let value = mod.default;
-  // A CommonJS config imported as ESM, or compiled by tsx, can arrive wrapped in a second default.
+  // A CommonJS config imported as ESM can arrive wrapped in a second default.
   if (value && typeof value === "object" && "default" in value && Object.keys(value).length === 1)
     value = (value as { default: unknown }).default;
   if (typeof value === "function") {
@@ -161,9 +95,50 @@ function namedExports(mod: Record<string, unknown>): string {
   return names.length ? ` (it exports ${names.slice(0, 5).join(", ")}${names.length > 5 ? ", …" : ""})` : "";
 }
 
-function moduleLoadError(path: string, shown: string, err: unknown): UserError {
+/** jiti (an optional peer: only TypeScript configs need it), set up to compile afresh every time. */
+async function loadJiti(shown: string): Promise<Jiti> {
+  let createJiti: typeof import("jiti")["createJiti"];
+  try {
+    ({ createJiti } = await import("jiti"));
+  } catch (err) {
+    throw new UserError(
+      `${shown}: a TypeScript config needs jiti, which is not installed`,
+      "install it beside memdesc (npm install --save-dev jiti), or write memdesc.config.mjs or .json instead",
+      { cause: err, code: "BAD_CONFIG" },
+    );
+  }
+  // jiti keeps compiled files in a cache on disk (node_modules/.cache or the system's temporary directory) and
+  // runs what it finds there: on a shared /tmp another user could plant compiled code for root. Compile afresh.
+  return createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: false });
+}
+
+/**
+ * Where a TypeScript config's syntax error is: jiti's transform reports a file it cannot parse as data (the
+ * `__JITI_ERROR__` record of the module it would have run), with a 1-based line and a 0-based column.
+ */
+function tsSyntaxPlace(jiti: Jiti, path: string): SyntaxPlace | undefined {
+  let code: string;
+  try {
+    code = jiti.transform({ source: readFileSync(path, "utf8"), filename: path, ts: true });
+  } catch {
+    return undefined;
+  }
+  const prefix = "exports.__JITI_ERROR__ = ";
+  if (!code.startsWith(prefix)) return undefined;
+  const e = JSON.parse(code.slice(prefix.length)) as { line?: unknown; column?: unknown; message?: unknown };
+  if (typeof e.line !== "number" || typeof e.column !== "number" || typeof e.message !== "string")
+    return undefined;
+  return { line: e.line, column: e.column + 1, message: e.message.trim() };
+}
+
+function moduleLoadError(
+  path: string,
+  shown: string,
+  err: unknown,
+  where: () => SyntaxPlace | undefined = () => syntaxPlace(path, err),
+): UserError {
   if (err instanceof UserError) return err;
-  const place = syntaxPlace(path, err);
+  const place = where();
   if (place)
     return new UserError(
       `${shown}:${place.line}:${place.column}: syntax error: ${place.message}`,
@@ -174,9 +149,8 @@ function moduleLoadError(path: string, shown: string, err: unknown): UserError {
       },
     );
   const e = err as Error & { code?: string };
-  const first = (e?.message ?? String(err)).split("\n")[0];
   const inImport = (e as Error)?.name === "SyntaxError" ? "a module it imports has a syntax error: " : "";
-  return new UserError(`${shown}: cannot be loaded: ${inImport}${first}`, loadHint, {
+  return new UserError(`${shown}: cannot be loaded: ${inImport}${e?.message ?? String(err)}`, loadHint, {
     cause: err,
     code: "BAD_CONFIG",
   });

@@ -1,3 +1,4 @@
+import { builtinDesignNames } from "@memdesc/core/design-names";
 import { z } from "zod";
 
 /** An npm package name, as npm accepts it. */
@@ -32,7 +33,10 @@ const pluginObjectSchema = z.custom<Record<string, unknown>>(
   { error: "a plugin object made by defineDescriptor()" },
 );
 
-export const pluginEntrySchema = z.union([packageName, pluginObjectSchema, pluginPackageSchema]);
+export const pluginEntrySchema = z.union([packageName, pluginObjectSchema, pluginPackageSchema], {
+  error:
+    'expected one of: a package name ("@memdesc/folio"), { "package": NAME, "options": {…} }, or a plugin object from defineDescriptor()',
+});
 
 /**
  * `memdesc.config.{js,mjs,ts,json}`: the design and the descriptor plugins a run composes. Every key is
@@ -42,11 +46,11 @@ export const configSchema = z
   .object({
     $schema: z.string().optional().describe("Path or URL of this schema, for editors"),
     design: z
-      .union([z.string().min(1), z.record(z.string(), z.unknown())])
+      .union([z.string().min(1), z.record(z.string(), z.unknown())], {
+        error: 'expected one of: a design name ("memdesc-8") or a design object',
+      })
       .optional()
-      .describe(
-        "A built-in design name (memdesc-8, buddy-16, path-32, today, memdesc-8-v1) or a design object",
-      ),
+      .describe(`A built-in design name (${builtinDesignNames.join(", ")}) or a design object`),
     abi: z
       .enum(["lp64", "ilp32", "ilp32-arm"])
       .optional()

@@ -20,11 +20,11 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import { displayPath } from "../config/load.js";
 import { UserError } from "../errors.js";
 import { describeErrno, errnoOf } from "./errno.js";
 import { fileType } from "./file-type.js";
 import { onInterrupt } from "./interrupt.js";
+import { displayPath } from "./path.js";
 import { writeStdout } from "./stdout.js";
 import { effectiveUid, ownerName, trustedUids } from "./users.js";
 

@@ -16,11 +16,26 @@ import { useEffect, useRef } from "react";
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, Tooltip, Legend);
 
 export interface BarSeries {
+  /** Short, for the legend (a phone has room for little). */
   readonly label: string;
+  /** What the label means, for the tooltip. */
+  readonly title?: string;
   readonly values: readonly number[];
   readonly color: string;
   /** Outline bars (the chosen design). */
   readonly highlight?: readonly boolean[];
+}
+
+/**
+ * Records on the canvas how many legend entries there are and whether every one is drawn inside the chart (a
+ * phone's narrow chart must not cut its legend), for tests and for anyone checking the page.
+ */
+function legendFit(c: Chart<"bar">): void {
+  // Chart.js keeps where it drew each legend entry in `legendHitBoxes`, which its types leave out.
+  const legend = c.legend as unknown as { legendHitBoxes?: { left: number; width: number }[] } | undefined;
+  const boxes = legend?.legendHitBoxes ?? [];
+  c.canvas.dataset.legendItems = String(boxes.length);
+  c.canvas.dataset.legendFits = String(boxes.every((b) => b.left >= 0 && b.left + b.width <= c.width + 0.5));
 }
 
 /**
@@ -35,6 +50,8 @@ export function BarChart(props: {
   /** A logarithmic value axis, for bills where one use dwarfs the rest. */
   logarithmic?: boolean;
   yTitle: string;
+  /** The unit of the values, said in every tooltip (`MiB`). */
+  unit: string;
   ariaLabel: string;
   height?: number;
   format?: (v: number) => string;
@@ -42,6 +59,9 @@ export function BarChart(props: {
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<"bar"> | null>(null);
+  // The chart is made once; its callbacks read the latest props.
+  const latest = useRef(props);
+  latest.current = props;
   const format = props.format ?? ((v: number) => v.toLocaleString("en-US"));
 
   const data: ChartData<"bar"> = {
@@ -50,8 +70,9 @@ export function BarChart(props: {
       label: s.label,
       data: [...s.values],
       backgroundColor: s.color,
-      borderColor: s.highlight ? s.highlight.map((h) => (h ? "#111" : s.color)) : s.color,
-      borderWidth: s.highlight ? s.highlight.map((h) => (h ? 2 : 0)) : 0,
+      // A thin dark edge keeps light colours (the page map's palette is made for a dark canvas) visible on white.
+      borderColor: s.highlight ? s.highlight.map((h) => (h ? "#111" : "#44484e")) : "#44484e",
+      borderWidth: s.highlight ? s.highlight.map((h) => (h ? 2 : 1)) : 1,
     })),
   };
 
@@ -80,11 +101,24 @@ export function BarChart(props: {
       },
       plugins: {
         legend: { position: "bottom", labels: { boxWidth: 12 } },
-        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${format(Number(ctx.parsed.y))}` } },
+        tooltip: {
+          callbacks: {
+            label: (ctx) => {
+              const p = latest.current;
+              const title = p.series[ctx.datasetIndex]?.title;
+              const f = p.format ?? format;
+              const text = `${ctx.dataset.label}${title ? ` (${title})` : ""}: ${f(Number(ctx.parsed.y))} ${p.unit}`;
+              // What the tooltip says, readable off the page (the tooltip itself is drawn on the canvas).
+              if (canvas.current) canvas.current.dataset.tooltip = text;
+              return text;
+            },
+          },
+        },
       },
     };
     const c = new Chart(canvas.current, { type: "bar", data, options });
     chart.current = c;
+    legendFit(c);
     return () => {
       c.destroy();
       chart.current = null;
@@ -102,6 +136,7 @@ export function BarChart(props: {
       (y as { min?: number }).min = props.logarithmic ? logMin : undefined;
     }
     c.update("none");
+    legendFit(c);
   });
 
   return (

@@ -23,16 +23,16 @@ export function DesignTotals({ bill, focus, testId }: { bill: Bill; focus: strin
         <thead>
           <tr>
             <th scope="col">design</th>
-            <th scope="col" className="num">
+            <th scope="col" className="num phone-hide">
               bytes per page
             </th>
-            <th scope="col" className="num">
+            <th scope="col" className="num phone-hide">
               page entries
             </th>
-            <th scope="col" className="num">
+            <th scope="col" className="num phone-hide">
               descriptors
             </th>
-            <th scope="col" className="num">
+            <th scope="col" className="num phone-hide">
               outside memmap
             </th>
             <th scope="col" className="num">
@@ -62,11 +62,11 @@ export function DesignTotals({ bill, focus, testId }: { bill: Bill; focus: strin
                 {d.design}
                 {d.design === focus ? " (chosen)" : ""}
               </th>
-              <td className="num">{d.entryBytes}</td>
-              <td className="num">{mib(d.entries)} MiB</td>
-              <td className="num">{mib(d.descriptors)} MiB</td>
+              <td className="num phone-hide">{d.entryBytes}</td>
+              <td className="num phone-hide">{mib(d.entries)} MiB</td>
+              <td className="num phone-hide">{mib(d.descriptors)} MiB</td>
               <td
-                className="num"
+                className="num phone-hide"
                 title={d.outside.map((o) => `${o.what}: ${int(o.count)} × ${o.size}`).join("; ")}
               >
                 {d.outsideBytes ? `${mib(d.outsideBytes)} MiB` : "—"}

@@ -1,8 +1,9 @@
-import { useId } from "react";
+import { useId, useState } from "react";
 
 /**
  * A labelled slider with a number box beside it: the slider for moving, the box for typing an exact value.
- * Both are labelled (the box as "<label>, exact value"), and both keep the value within [min, max].
+ * Both are labelled (the box as "<label>, exact value"), and both keep the value within [min, max]; a typed value
+ * outside it is clamped, and the field says so.
  */
 export function RangeField(props: {
   label: string;
@@ -18,8 +19,11 @@ export function RangeField(props: {
 }) {
   const id = useId();
   const hintId = useId();
+  const clampId = useId();
+  const [clamped, setClamped] = useState<string | undefined>();
   const clamp = (v: number) => Math.min(props.max, Math.max(props.min, v));
   const log = props.scale === "log2";
+  const unit = props.unit ? ` ${props.unit}` : "";
   const slider = log
     ? {
         min: Math.log2(props.min),
@@ -28,6 +32,7 @@ export function RangeField(props: {
         value: Math.round(Math.log2(props.value)),
       }
     : { min: props.min, max: props.max, step: props.step ?? 1, value: props.value };
+  const described = [props.hint ? hintId : "", clamped ? clampId : ""].filter(Boolean).join(" ") || undefined;
   return (
     <div className="field range-field">
       <label htmlFor={id}>{props.label}</label>
@@ -39,10 +44,11 @@ export function RangeField(props: {
           max={slider.max}
           step={slider.step}
           value={slider.value}
-          aria-valuetext={`${props.value}${props.unit ? ` ${props.unit}` : ""}`}
-          aria-describedby={props.hint ? hintId : undefined}
+          aria-valuetext={`${props.value}${unit}`}
+          aria-describedby={described}
           onChange={(e) => {
             const v = Number(e.target.value);
+            setClamped(undefined);
             props.onChange(clamp(log ? 2 ** v : v));
           }}
         />
@@ -50,17 +56,30 @@ export function RangeField(props: {
           type="number"
           className="num-box"
           aria-label={`${props.label}, exact value`}
+          aria-describedby={described}
           min={props.min}
           max={props.max}
           step={props.step ?? 1}
           value={props.value}
           onChange={(e) => {
             const v = Number(e.target.value);
-            if (e.target.value !== "" && Number.isFinite(v)) props.onChange(clamp(v));
+            if (e.target.value === "" || !Number.isFinite(v)) return;
+            const c = clamp(v);
+            setClamped(
+              c === v
+                ? undefined
+                : `${v}${unit} is ${v > props.max ? "more than the most" : "less than the least"} this takes: set to ${c}${unit}`,
+            );
+            props.onChange(c);
           }}
         />
         {props.unit && <span className="unit">{props.unit}</span>}
       </div>
+      {clamped && (
+        <p className="hint warn" id={clampId} role="status" data-testid="clamped">
+          {clamped}
+        </p>
+      )}
       {props.hint && (
         <p className="hint" id={hintId}>
           {props.hint}

@@ -43,3 +43,16 @@ export function parseNumber(text: string): bigint | undefined {
   if (/^0x[0-9a-f]+$/i.test(t) || /^0b[01]+$/i.test(t) || /^\d+$/.test(t)) return BigInt(t);
   return undefined;
 }
+
+/**
+ * Parses a word or an address as the kernel prints them: bare hex (`ffff888100a3c242`, as dump_page() and %px
+ * print it), or with a prefix: `0x` hex, `0d` decimal, `0b` binary (underscores and spaces allowed). With
+ * `decimal`, bare digits are decimal instead. Returns undefined when the text is not one.
+ */
+export function parseWord(text: string, decimal = false): bigint | undefined {
+  const t = text.trim().replace(/[_\s]/g, "");
+  if (/^0x[0-9a-f]+$/i.test(t) || /^0b[01]+$/i.test(t)) return BigInt(t);
+  if (/^0d\d+$/i.test(t)) return BigInt(t.slice(2));
+  if (decimal) return /^\d+$/.test(t) ? BigInt(t) : undefined;
+  return /^[0-9a-f]+$/i.test(t) ? BigInt(`0x${t}`) : undefined;
+}

@@ -1,49 +1,38 @@
 import {
   type AnyDescriptor,
   type BuiltinDesignName,
+  builtinDesignNames,
   createRegistry,
   type Design,
+  defaultDesignName,
   designs,
   type Registry,
 } from "@memdesc/core";
-import { anonFolio, folio } from "@memdesc/folio";
-import { ioptdesc } from "@memdesc/ioptdesc";
-import { netmem } from "@memdesc/netmem";
-import { ptdesc } from "@memdesc/ptdesc";
-import { slab } from "@memdesc/slab";
-import { zpdesc } from "@memdesc/zpdesc";
+import { firstPartySet } from "@memdesc/first-party";
+
+export { defaultDesignName };
 
 export type AnyRegistry = Registry<readonly AnyDescriptor[]>;
 
-/** The built-in designs, today first and the final 8-byte word last: what the design switch offers. */
-export const designNames = Object.keys(designs) as BuiltinDesignName[];
-
-export const defaultDesignName: BuiltinDesignName = "memdesc-8";
+/** The built-in designs, today first and the final 8-byte word after it (core's list): what the design switch offers. */
+export const designNames: readonly BuiltinDesignName[] = builtinDesignNames;
 
 export function designOf(name: string): Design {
   return (designs as Record<string, Design>)[name] ?? designs[defaultDesignName];
 }
 
 /**
- * The packages of the first-party plugins, one per plugin, in the order `memdesc` composes them when no config
- * names a set (apps/cli's `firstPartySet`: @memdesc/folio gives both folio and anon_folio), each built with its
- * default options. The order matters: it decides which plugin owns a memory use two of them claim, and so the bill.
+ * The package of each first-party plugin (@memdesc/first-party's set, the one `memdesc` composes when no config
+ * names a set), in order: what a survey file billed with that set lists. The order matters: it decides which
+ * plugin owns a memory use two of them claim, and so the bill.
  */
-export const firstPartyPackages = [
-  "@memdesc/folio",
-  "@memdesc/folio",
-  "@memdesc/slab",
-  "@memdesc/ptdesc",
-  "@memdesc/ioptdesc",
-  "@memdesc/zpdesc",
-  "@memdesc/netmem",
-] as const;
+export const firstPartyPackages: readonly string[] = firstPartySet.map((p) => p.package);
 
 let plugins: readonly AnyDescriptor[] | undefined;
 
-/** The first-party plugin objects, made once. */
+/** The first-party plugin objects with their default options, made once. */
 export function firstPartyPlugins(): readonly AnyDescriptor[] {
-  plugins ??= [folio(), anonFolio(), slab(), ptdesc(), ioptdesc(), zpdesc(), netmem()];
+  plugins ??= firstPartySet.map((p) => p.make());
   return plugins;
 }
 
@@ -71,3 +60,8 @@ export const designColors: Readonly<Record<string, string>> = {
   "memdesc-8-2025": "#3fb5a0",
   "memdesc-8-v1": "#19a979",
 };
+
+/** What a memory use is, as the composed plugin (or core) declares it: for labels and notes. */
+export function descriptionOf(registry: AnyRegistry, use: string): string {
+  return registry.describeUse(use)?.description ?? "no composed plugin declares it";
+}

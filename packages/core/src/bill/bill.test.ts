@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { refFolio, refPtdesc, refSlab } from "../../test/reference-plugins.js";
 import { createRegistry } from "../registry/registry.js";
+import { refFolio, refPtdesc, refSlab } from "../testing/reference.js";
 import { bill } from "./bill.js";
 
 const GiB = 262_144; // pages per GiB

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { billedDesigns, resolveDesign, today } from "../design/builtin.js";
 import type { Design } from "../design/schema.js";
+import { MemdescError } from "../errors.js";
 import { PAGE_SIZE } from "../kernel/constants.js";
 import type { AnyDescriptor } from "../plugin/define.js";
 import { provenanceSchema } from "../provenance/provenance.js";
 import type { Registry } from "../registry/registry.js";
 import { parseWith } from "../validate.js";
 import { type PictureInput, pictureSchema } from "./picture.js";
-import { type MemoryUse, memoryUseNames, unbackedUses } from "./uses.js";
+import { type MemoryUse, unbackedUses } from "./uses.js";
 
 const bytes = z.number().int().nonnegative();
 
@@ -20,7 +21,8 @@ export const billTermSchema = z.object({
 });
 
 export const useBillSchema = z.object({
-  use: z.enum(memoryUseNames as [MemoryUse, ...MemoryUse[]]),
+  /** Core's memory use, or one a plugin declares. */
+  use: z.string(),
   /** The registry kind that describes this use, if any. */
   kind: z.string().optional(),
   pages: bytes,
@@ -83,6 +85,12 @@ export interface BillOptions {
    * kernel's default): each hugetlb folio then keeps one page of struct pages.
    */
   readonly hvo?: boolean;
+  /**
+   * A use that is neither core's nor declared by a composed plugin: an error (BAD_PICTURE, the default: a
+   * hand-written picture's typo), or `warn` for pictures whose uses are the kernel's (a survey counts IOMMU pages
+   * whether or not a plugin that describes them is composed): their pages are then billed as page entries only.
+   */
+  readonly unknownUses?: "error" | "warn";
 }
 
 const n = (v: number) => v.toLocaleString("en-US");
@@ -102,14 +110,32 @@ export function bill<Ps extends readonly AnyDescriptor[]>(
   const picture = parseWith(pictureSchema, pictureInput, "BAD_PICTURE", "memory picture");
   const designs = (options.designs ?? defaultDesigns(registry.design)).map(resolveDesign);
   const warnings: string[] = [];
-  const uses = memoryUseNames.filter((u) => picture.uses[u] !== undefined);
+  // The registry's uses in its order, then any the picture has that no composed plugin declares.
+  const known = new Set<string>(registry.uses);
+  const uses: MemoryUse[] = [
+    ...registry.uses.filter((u) => picture.uses[u] !== undefined),
+    ...Object.keys(picture.uses).filter((u) => !known.has(u)),
+  ];
   const ramPages = uses.filter((u) => !unbackedUses.has(u)).reduce((s, u) => s + picture.uses[u]!.pages, 0);
   const ramBytes = ramPages * picture.pageSize;
   const hvo = options.hvo ?? picture.hvo ?? false;
 
+  const unknown = uses.filter((u) => !known.has(u));
+  if (unknown.length > 0 && options.unknownUses !== "warn")
+    throw new MemdescError("BAD_PICTURE", {
+      subject: "memory picture",
+      issues: unknown.map((u) => ({
+        path: ["uses", u],
+        message: `not a memory use: neither core's nor one a composed plugin declares (uses: ${registry.uses.join(", ")})`,
+      })),
+    });
   for (const u of uses) {
     const e = picture.uses[u]!;
-    if (e.descriptors > 0 && registry.ownerOf(u) === undefined)
+    if (!known.has(u))
+      warnings.push(
+        `${u} is not one of core's memory uses and no composed plugin declares it: its ${n(e.pages)} pages are billed as page entries only`,
+      );
+    else if (e.descriptors > 0 && registry.ownerOf(u) === undefined)
       warnings.push(
         `no plugin describes ${u} pages; their ${n(e.descriptors)} descriptors are billed at 0 bytes`,
       );

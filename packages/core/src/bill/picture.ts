@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { memoryUseNames } from "./uses.js";
+import { useNamePattern } from "./uses.js";
 
 const count = z.number().int().nonnegative();
 
@@ -54,7 +54,13 @@ export const pictureSchema = z
      * `/proc/sys/vm/hugetlb_optimize_vmemmap`): today's memmap of each hugetlb folio is then one page.
      */
     hvo: z.boolean().optional(),
-    uses: z.partialRecord(z.enum(memoryUseNames as [string, ...string[]]), pictureEntrySchema),
+    /** By memory use: core's (`file`, `slab`, …) or one a plugin declares (`iommu`). */
+    uses: z.record(
+      z
+        .string()
+        .regex(useNamePattern, "a memory use is lower-case letters first, then letters, digits and dashes"),
+      pictureEntrySchema,
+    ),
   })
   .strict();
 

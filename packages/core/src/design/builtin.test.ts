@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { refFolio, refPtdesc, refSlab } from "../../test/reference-plugins.js";
 import { KN_B, KN_M } from "../provenance/sources.js";
 import { createRegistry } from "../registry/registry.js";
+import { refFolio, refPtdesc, refSlab } from "../testing/reference.js";
 import { buddy16, designs, memdesc8, memdesc8r2025, memdesc8v1 } from "./builtin.js";
 import { defineDesign } from "./schema.js";
 

@@ -1,6 +1,7 @@
 import { MemdescError } from "../errors.js";
 import { inferred, proposal } from "../provenance/provenance.js";
 import { knBuddyOption1, knMemdescs, knPath, mmTypes, W25B } from "../provenance/sources.js";
+import { type BuiltinDesignName, defaultDesignName } from "./names.js";
 import { type Design, defineDesign, type PayloadField, type TypeTableEntry } from "./schema.js";
 
 /*
@@ -364,7 +365,7 @@ export const memdesc8v1: Design = defineDesign({
   outsideMemmap: [freeListArrays],
 });
 
-/** Every built-in design, today first, then the final design and the earlier revisions it replaces. */
+/** Every built-in design, by the names `builtinDesignNames` lists, in that order. */
 export const designs = {
   today,
   "path-32": path32,
@@ -372,14 +373,12 @@ export const designs = {
   "memdesc-8": memdesc8,
   "memdesc-8-2025": memdesc8r2025,
   "memdesc-8-v1": memdesc8v1,
-} as const;
-
-export type BuiltinDesignName = keyof typeof designs;
+} as const satisfies Record<BuiltinDesignName, Design>;
 
 /** The designs a bill compares by default: today, the 32-byte path, buddy-16 and the final 8-byte word. */
 export const billedDesigns: readonly Design[] = [today, path32, buddy16, memdesc8];
 
-export const defaultDesign = memdesc8;
+export const defaultDesign = designs[defaultDesignName];
 
 /** A built-in design by name, or a user's design object. */
 export function resolveDesign(design: Design | string | undefined): Design {

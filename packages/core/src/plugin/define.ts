@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { type MemoryUse, memoryUseNames } from "../bill/uses.js";
+import { isCoreUse, type MemoryUse, memoryUses, useNamePattern } from "../bill/uses.js";
 import type { CType } from "../ctype/types.js";
 import { type PayloadField, payloadFieldSchema } from "../design/schema.js";
-import type { SimulationHooks } from "../memmap/hooks.js";
 import type { OverlayRuleSet } from "../overlay/rules.js";
 import { type Provenance, provenanceSchema } from "../provenance/provenance.js";
 import { ValidationError } from "../validate.js";
+import type { SimulationHooks } from "./simulation.js";
 
 /**
  * A descriptor whose memdesc-era size depends on the allocation, like struct folio: small folios need 80 bytes,
@@ -60,7 +60,12 @@ export interface DescriptorDefinition<K extends string, S extends z.ZodType> {
   /** `pointer`: the word points at a separately allocated descriptor; `inline`: the word holds the data. */
   readonly storage?: "pointer" | "inline";
   readonly tag?: TagPreference;
-  /** Memory uses this kind describes (a survey's `slab` pages are described by the slab kind). */
+  /**
+   * Memory uses this plugin adds to core's (`{ iommu: "IOMMU page-table pages" }`): what a survey, a bill and a
+   * simulation count pages as, for memory core does not name.
+   */
+  readonly memoryUses?: Readonly<Record<string, string>>;
+  /** Memory uses this kind describes: core's (a survey's `slab` pages are described by the slab kind) or its own. */
   readonly uses?: readonly MemoryUse[];
   /** Uses it describes only when no other plugin claims them (the folio describes anon pages unless an anon plugin is present). */
   readonly fallbackUses?: readonly MemoryUse[];
@@ -76,7 +81,7 @@ export interface DescriptorDefinition<K extends string, S extends z.ZodType> {
   readonly layouts?: Readonly<Record<string, CType>>;
   /** Valid field values of one descriptor, with the kernel's constraints. */
   readonly schema: S;
-  /** How the kind behaves in the memmap simulator (SLUB geometry, descriptor set-up, workload actions). */
+  /** How the kind behaves in a simulation of memory (SLUB geometry, descriptor set-up, workload actions). */
   readonly simulation?: SimulationHooks;
 }
 
@@ -127,7 +132,9 @@ const ruleSchema = z.discriminatedUnion("kind", [
 const fn = z.custom<(...args: never[]) => unknown>((f) => typeof f === "function", {
   error: "must be a function",
 });
-const use = z.enum(memoryUseNames as [MemoryUse, ...MemoryUse[]]);
+const use = z
+  .string()
+  .regex(useNamePattern, "a memory use is lower-case letters first, then letters, digits and dashes");
 const tag = z.number().int().min(0).max(255);
 
 /** A simulated behaviour a plugin contributes, with its source. */
@@ -154,6 +161,23 @@ export const wayBackSchema = z.union([
   z.object({ how: z.string().min(1), provenance: provenanceSchema }).strict(),
 ]);
 
+/** A workload action a plugin contributes (see `WorkloadActionDefinition`). */
+const actionSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*$/, "an action is named in lower-case letters, digits and dashes"),
+    description: z.string().min(1),
+    use,
+    amount: z.string().min(1).optional(),
+    schema: z.custom<z.ZodObject>((v) => isZod(v) && typeof (v as { shape?: unknown }).shape === "object", {
+      error: "must be a zod object schema (z.object)",
+    }),
+    example: z.record(z.string(), z.unknown()),
+    run: fn,
+  })
+  .strict();
+
 /** The manifest a plugin must satisfy; checked when it is defined, so a broken plugin fails at once. */
 export const descriptorManifestSchema = z
   .object({
@@ -171,6 +195,7 @@ export const descriptorManifestSchema = z
     wayBack: wayBackSchema.optional(),
     storage: z.enum(["pointer", "inline"]),
     tag: z.union([tag, z.record(z.string(), tag)]).optional(),
+    memoryUses: z.record(use, z.string().min(1, "say what the pages are used for")).optional(),
     uses: z.array(use),
     fallbackUses: z.array(use),
     today: aggregate.optional(),
@@ -205,9 +230,11 @@ export const descriptorManifestSchema = z
         init: fn.optional(),
         release: fn.optional(),
         split: fn.optional(),
-        actions: z.object({ pagetables: fn.optional(), iommu: fn.optional() }).optional(),
+        state: fn.optional(),
+        actions: z.array(actionSchema).optional(),
         behaviours: z.array(behaviourSchema).optional(),
       })
+      .strict()
       .optional(),
   })
   .superRefine((p, ctx) => {
@@ -226,6 +253,40 @@ export const descriptorManifestSchema = z
         path: ["wayBack"],
         message: "an inline kind has no descriptor that needs a way back to its memory",
       });
+    const declared = p.memoryUses ?? {};
+    for (const u of Object.keys(declared))
+      if (isCoreUse(u))
+        ctx.addIssue({
+          code: "custom",
+          path: ["memoryUses", u],
+          message: `${u} is one of core's uses (${memoryUses[u]}); claim it in uses instead`,
+        });
+    const claims = (key: "uses" | "fallbackUses") =>
+      p[key].forEach((u, i) => {
+        if (!isCoreUse(u) && !Object.hasOwn(declared, u))
+          ctx.addIssue({
+            code: "custom",
+            path: [key, i],
+            message: `${u} is not one of core's uses; declare it in memoryUses to describe it`,
+          });
+      });
+    claims("uses");
+    claims("fallbackUses");
+    for (const [i, a] of (p.simulation?.actions ?? []).entries())
+      if (![...p.uses, ...p.fallbackUses].includes(a.use))
+        ctx.addIssue({
+          code: "custom",
+          path: ["simulation", "actions", i, "use"],
+          message: `action ${a.name} counts its pages as ${a.use}, which this plugin does not describe`,
+        });
+    const names = (p.simulation?.actions ?? []).map((a) => a.name);
+    for (const [i, n] of names.entries())
+      if (names.indexOf(n) !== i)
+        ctx.addIssue({
+          code: "custom",
+          path: ["simulation", "actions", i, "name"],
+          message: `action ${n} twice`,
+        });
     const m = p.provenance?.memdesc;
     if (m && !("basis" in m)) {
       const variants =

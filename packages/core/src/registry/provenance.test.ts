@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { refFolio, refPtdesc, refSlab } from "../../test/reference-plugins.js";
 import { c, type MemberSpec } from "../ctype/dsl.js";
-import { createMemmap } from "../memmap/memmap.js";
 import { defineDescriptor } from "../plugin/define.js";
 import { inferred, kernel, plan, proposal } from "../provenance/provenance.js";
+import { refFolio, refPtdesc, refSlab } from "../testing/reference.js";
 import { createRegistry } from "./registry.js";
 
 const desc = (extra: Record<string, unknown>, members: readonly MemberSpec[] = [["x", c.ulong]]) =>
@@ -106,30 +105,5 @@ describe("a separately allocated descriptor's way back to its memory", () => {
         schema: z.object({}),
       }),
     ).toThrow(/wayBack: an inline kind has no descriptor/);
-  });
-
-  it("is what the simulator keeps the PFN in: a kind without one cannot be simulated", () => {
-    const none = createRegistry({ plugins: [refFolio, refSlab, desc({})] });
-    expect(() => createMemmap(none, { pages: 4096 })).toThrow(
-      expect.objectContaining({
-        code: "NO_WAY_BACK",
-        message: expect.stringMatching(/kind thing: .*no pfn field/),
-      }),
-    );
-    const other = createRegistry({
-      plugins: [
-        refFolio,
-        refSlab,
-        desc({ wayBack: { how: "from its owner's table", provenance: proposal("a test") } }),
-      ],
-    });
-    expect(() => createMemmap(other, { pages: 4096 })).toThrow(
-      /finds its memory without a PFN field \(from its owner's table\)/,
-    );
-    // With a pfn, the descriptor keeps it: what descriptorPfn() and the free path read.
-    const m = createMemmap(createRegistry({ plugins: [refFolio, refSlab, refPtdesc] }), { pages: 4096 });
-    const p = m.memdescAllocNode("ptdesc");
-    expect(m.readField(p, "pfn")).toBe(BigInt(m.descriptorPfn(p)));
-    expect(m.lookup(m.descriptorPfn(p))).toMatchObject({ descriptor: p, kind: "ptdesc" });
   });
 });

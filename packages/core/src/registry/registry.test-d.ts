@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
-import { refFolio, refPtdesc, refSlab } from "../../test/reference-plugins.js";
+import { refFolio, refPtdesc, refSlab } from "../testing/reference.js";
 import { createRegistry } from "./registry.js";
 
 describe("registry types come from the plugin tuple", () => {

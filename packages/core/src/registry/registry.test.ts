@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { refFolio, refPtdesc, refSlab } from "../../test/reference-plugins.js";
 import { c } from "../ctype/dsl.js";
 import { defineDesign } from "../design/schema.js";
 import { overlay } from "../overlay/rules.js";
 import { defineDescriptor } from "../plugin/define.js";
 import { KN_M } from "../provenance/sources.js";
+import { refFolio, refPtdesc, refSlab } from "../testing/reference.js";
 import { createRegistry } from "./registry.js";
 
 const tiny = (kind: string, tag?: number | Record<string, number>) =>

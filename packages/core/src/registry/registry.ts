@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Abi, AbiName } from "../abi/abi.js";
-import type { MemoryUse } from "../bill/uses.js";
+import { isCoreUse, type MemoryUse, memoryUses, orderUses } from "../bill/uses.js";
 import type { CType } from "../ctype/types.js";
 import { resolveDesign } from "../design/builtin.js";
 import type { Design, PayloadField } from "../design/schema.js";
@@ -103,9 +103,12 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
   readonly plugins: readonly AnyDescriptor[];
   readonly kinds: readonly KindOf<Ps>[];
   readonly codec: WordCodec;
+  /** Core's memory uses and those its plugins declare, in the order bills list them. */
+  readonly uses: readonly MemoryUse[];
   private readonly tags: ReadonlyMap<string, number>;
   private readonly byKind: ReadonlyMap<string, AnyDescriptor>;
   private readonly owners: ReadonlyMap<MemoryUse, string>;
+  private readonly declaredUses: ReadonlyMap<string, { description: string; plugin: string }>;
   private readonly layoutCache = new Map<string, Layout>();
   private readonly options: RegistryOptions<Ps>;
 
@@ -148,6 +151,12 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
       ),
     );
     this.owners = resolveOwners(all);
+    const declared = new Map<string, { description: string; plugin: string }>();
+    for (const p of all)
+      for (const [u, description] of Object.entries(p.memoryUses ?? {}))
+        if (!declared.has(u)) declared.set(u, { description, plugin: p.name });
+    this.declaredUses = declared;
+    this.uses = orderUses([...declared.keys()]);
     this.checkOverlayFields();
     this.checkWayBacks();
   }
@@ -177,6 +186,13 @@ export class Registry<const Ps extends readonly AnyDescriptor[]> {
         `no plugin of kind "${kind}" (kinds: ${this.kinds.join(", ")})`,
       );
     return p as PluginFor<Ps, K>;
+  }
+
+  /** What pages of a use are (core's words, or the declaring plugin's), or undefined for a use no one names. */
+  describeUse(use: string): { readonly description: string; readonly by: string } | undefined {
+    if (isCoreUse(use)) return { description: memoryUses[use], by: "@memdesc/core" };
+    const d = this.declaredUses.get(use);
+    return d && { description: d.description, by: d.plugin };
   }
 
   /** Which kind describes a memory use, or undefined if no plugin does. */

@@ -1,18 +1,26 @@
 // biome-ignore-all assist/source/organizeImports: the #if blocks of the template must stay where they are
 import {
   // #if today
-  type AggregateType,
   c,
   // #endif
+  // #if simulation
+  defineAction,
+  // #endif
   defineDescriptor,
+  // #if pointer
+  deriveMembers,
+  // #endif
   MAX_PAGE_ORDER,
   // #if today
   type MemberSpec,
-  type OverlayRuleSet,
   overlay,
   // #endif
+  parseOptions,
   // #if inline
   type PayloadField,
+  // #endif
+  // #if pointer
+  pfnMember,
   // #endif
   proposal,
 } from "@memdesc/core";
@@ -20,10 +28,10 @@ import { z } from "zod";
 
 // #if today
 /**
- * The members of `struct tmpl_desc` as it overlays `struct page` today, in order. Each sits where a struct page
- * field is (the TMPL_DESC_MATCH rules below say which); the `__page_*` members only keep struct page's own words
- * clear. Rename, retype and add members to describe your descriptor: `c.ulong`, `c.uint`, `c.ptr("struct x")`,
- * `c.listHead`, `c.atomic`, bitfields `["order", c.uint, { bits: 4 }]`, `c.union([...])`, `c.ifdef("CONFIG_X", [...])`.
+ * The members of `struct tmpl_desc` as it overlays `struct page` today, in order: each sits where a struct page
+ * field is (TMPL_DESC_MATCH below says which); the `__page_*` members only keep struct page's own words clear.
+ * Write yours with `c.ulong`, `c.ptr("struct x")`, `c.listHead`, `c.atomic`, bitfields
+ * `["order", c.uint, { bits: 4 }]`, `c.union([...])` and `c.ifdef("CONFIG_X", [...])`.
  */
 export const tmplDescMembers = [
   ["__page_flags", c.memdescFlags],
@@ -37,13 +45,10 @@ export const tmplDescMembers = [
 ] as const satisfies readonly MemberSpec[];
 
 /** `struct tmpl_desc` today: 64 bytes on x86-64, overlaying struct page. */
-export const tmplDescToday: AggregateType = c.struct("tmpl_desc", tmplDescMembers);
+export const tmplDescToday = c.struct("tmpl_desc", tmplDescMembers);
 
-/**
- * `TMPL_DESC_MATCH(page field, tmpl_desc field)`: the kernel's static asserts that each member sits on the
- * struct page field it reuses, and `static_assert(sizeof(struct tmpl_desc) <= sizeof(struct page))`.
- */
-export const TMPL_DESC_MATCH: OverlayRuleSet = overlay.set("TMPL_DESC_MATCH", "page", [
+/** `TMPL_DESC_MATCH(page field, tmpl_desc field)`: the kernel's static asserts of the overlay, as data. */
+export const TMPL_DESC_MATCH = overlay.set("TMPL_DESC_MATCH", "page", [
   overlay.match("flags", "__page_flags"),
   overlay.match("lru", "list"),
   overlay.match("mapping", "__page_mapping"),
@@ -57,124 +62,111 @@ export const TMPL_DESC_MATCH: OverlayRuleSet = overlay.set("TMPL_DESC_MATCH", "p
 // #endif
 
 // #if pointer
-/** Members a descriptor carries only to overlay struct page; a separately allocated one drops them. */
-export const tmplDescOverlayOnly = ["__page_mapping", "__page_type", "__page_refcount"] as const;
-
-const memberName = (m: MemberSpec): string | undefined =>
-  Array.isArray(m) ? (m as readonly [string, unknown])[0] : undefined;
-
 /**
- * The separately allocated `struct tmpl_desc` of the memdesc era (the 32-, 16- and 8-byte designs), laid out
- * from today's members less the overlay-only ones, plus `pfn`: a descriptor that no longer overlays its memory's
- * struct page needs a way back to that memory, and the registry looks for a `pfn` field wide enough for a PFN
- * (or a `wayBack` the plugin declares). 56 bytes on x86-64, 64 in its slab cache.
+ * The separately allocated `struct tmpl_desc` of the memdesc era: today's members less those that only kept
+ * struct page's words clear, and the `pfn` of its memory, its way back once it no longer overlays it. 56 bytes
+ * on x86-64, 64 in its slab cache.
  */
-export const tmplDescMemdesc: AggregateType = c.struct("tmpl_desc", [
-  ...tmplDescMembers.filter((m) => !(tmplDescOverlayOnly as readonly string[]).includes(memberName(m) ?? "")),
-  ["pfn", c.ulong],
-]);
+export const tmplDescMemdesc = c.struct(
+  "tmpl_desc",
+  deriveMembers(tmplDescMembers, {
+    drop: ["__page_mapping", "__page_type", "__page_refcount"],
+    append: [pfnMember],
+  }),
+);
 // #endif
 
 // #if inline
-/**
- * The fields an inline tmpl-desc packs into the memdesc word, above the type bits (bits 0-3): here an
- * allocation order and an owner id. They must fit the word's 64 bits (32 on 32-bit kernels).
- */
+/** The fields packed into the memdesc word above its type bits; they must fit its 64 bits. */
 export const tmplDescPayload: readonly PayloadField[] = [
   {
     name: "order",
     bit: 4,
     width: 4,
     meaning: "the allocation's order",
-    provenance: proposal("a template field: say where yours comes from"),
+    provenance: proposal("a template field"),
   },
-  {
-    name: "owner",
-    bit: 8,
-    width: 16,
-    meaning: "who owns it",
-    provenance: proposal("a template field: say where yours comes from"),
-  },
+  { name: "owner", bit: 8, width: 16, meaning: "who owns it", provenance: proposal("a template field") },
 ];
 // #endif
 
-/** The largest owner id the value schema accepts. */
-export const TMPL_DESC_MAX_OWNER = 0xffff;
-
-/**
- * The field values of one tmpl-desc, with the constraints the kernel would enforce: the allocation's order
- * (0..MAX_PAGE_ORDER), who owns it, and how many references it holds.
- */
+/** The field values of one tmpl-desc, with the constraints the kernel would enforce. */
 export const tmplDescValueSchema = z
   .object({
-    order: z
-      .number()
-      .int("order must be a whole number")
-      .min(0, "order cannot be negative")
-      .max(MAX_PAGE_ORDER, `order is at most MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`),
-    owner: z.number().int().min(0).max(TMPL_DESC_MAX_OWNER, `owner is at most ${TMPL_DESC_MAX_OWNER}`),
+    order: z.number().int().min(0).max(MAX_PAGE_ORDER, `order is at most MAX_PAGE_ORDER (${MAX_PAGE_ORDER})`),
+    owner: z.number().int().min(0).max(0xffff, "owner is at most 0xffff"),
     refcount: z.number().int().min(1, "a live tmpl-desc holds at least one reference").default(1),
   })
   .strict();
 
 export type TmplDescValue = z.output<typeof tmplDescValueSchema>;
 
-export interface TmplDescOptions {
-  /** A preferred memdesc type tag (0-15 in the 4-bit designs); by default the registry assigns a free one. */
-  readonly tag?: number;
-}
-
+// #if simulation
 /**
- * The tmpl-desc descriptor plugin. Compose it with others:
- *
- * ```ts
- * import { createRegistry } from "@memdesc/core";
- * import { tmplDesc } from "__PACKAGE_NAME__";
- *
- * createRegistry({ design: "memdesc-8", plugins: [tmplDesc()] }).descriptorSize("tmpl-desc");
- * ```
+ * The `tmpl-desc` workload action: `{ "action": "tmpl-desc", "count": 1000, "order": 0 }` in a workload allocates
+ * that many descriptors and their memory, counted as __ACTION_USE__ pages; `reclaim` frees them again.
  */
-export function tmplDesc(options: TmplDescOptions = {}) {
+export const tmplDescAction = defineAction({
+  name: "tmpl-desc",
+  description: "allocates tmpl-desc descriptors and their memory",
+  use: "__ACTION_USE__",
+  schema: z.object({ count: z.number().int().min(1), order: z.number().int().min(0).default(0) }).strict(),
+  example: { count: 64 },
+  run(ctx, { count, order }) {
+    for (let i = 0; i < count; i++) {
+      const desc = ctx.alloc({ order, nid: ctx.nid });
+      if (desc === 0) return ctx.failed("tmpl-desc: out of memory");
+      ctx.track(desc);
+    }
+  },
+});
+// #endif
+
+/** What `tmplDesc()` takes: a preferred memdesc type tag (default: the registry assigns a free one). */
+export const tmplDescOptionsSchema = z.object({ tag: z.number().int().min(0).max(255).optional() }).strict();
+
+/** The tmpl-desc plugin: `createRegistry({ plugins: [tmplDesc()] })`. */
+export function tmplDesc(input: z.input<typeof tmplDescOptionsSchema> = {}) {
+  const options = parseOptions(tmplDescOptionsSchema, input, "tmplDesc");
   return defineDescriptor({
     name: "__PACKAGE_NAME__",
     kind: "tmpl-desc",
     title: "struct tmpl_desc",
     description: "__DESCRIPTION__",
     storage: "__STORAGE__",
+    // #if declares
+    memoryUses: __MEMORY_USES__,
+    // #endif
+    uses: ["__USES__"],
     // #if pointer
     memdesc: tmplDescMemdesc,
     // #endif
     // #if inline
     payload: tmplDescPayload,
     // #endif
-    uses: ["__USES__"],
     // #if today
     today: tmplDescToday,
     overlay: [TMPL_DESC_MATCH],
     // #endif
-    // Where each layout comes from, shown by `memdesc types` and `memdesc layout` and checked by zod: kernel(file,
-    // release) for a layout the kernel has, plan(page, revision) for one a published plan gives, inferred(reasoning)
-    // for one derived from those, proposal(reasoning) for your own design. `fields` marks the fields whose source
-    // differs from their layout's.
+    // Where each layout comes from: kernel(file, release), plan(page, revision), inferred(reasoning) or
+    // proposal(reasoning), shown by `memdesc types` and `memdesc layout`.
     provenance: {
       // #if today
       today: proposal('a template layout: replace with kernel("include/linux/<your header>.h", "<release>")'),
       // #endif
       // #if pointer
       memdesc: proposal(
-        "today's members less those only needed to overlay struct page, and the pfn of its memory",
+        "today's members less those that only overlay struct page, and the pfn of its memory",
       ),
-      fields: {
-        pfn: proposal("the way back from the descriptor to its memory, once it no longer overlays it"),
-      },
       // #endif
     },
     schema: tmplDescValueSchema,
+    // #if simulation
+    simulation: { actions: [tmplDescAction] },
+    // #endif
     ...(options.tag === undefined ? {} : { tag: options.tag }),
   });
 }
-
-export type TmplDescPlugin = ReturnType<typeof tmplDesc>;
 
 // The memdesc CLI loads a plugin package's default export (memdesc.config.json: "plugins": ["__PACKAGE_NAME__"]).
 export default tmplDesc;

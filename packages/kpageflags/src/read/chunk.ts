@@ -2,30 +2,13 @@ import { KpageflagsError } from "../errors.js";
 import type { RunBatch } from "../runs.js";
 import type { RamMap } from "./ram.js";
 
+export type { PageChunk } from "./page-chunk.js";
+
 /** PFNs per read: 64 Ki PFNs, 512 KiB of kpageflags, as page-types reads. */
 export const defaultChunkPfns = 65536;
 
 /** Bytes per memory section on x86-64 and arm64 (SECTION_SIZE_BITS 27): the unit of memmap init. */
 export const defaultSectionBytes = 128 * 1024 * 1024;
-
-/**
- * A contiguous piece of the page map. Each u64 of the files is held as two u32 halves in one Uint32Array, low
- * half first (`flags[2 * i]` is bits 0–31 of PFN `pfn + i`, `flags[2 * i + 1]` bits 32–63), so a consumer can
- * test bits without BigInt. The arrays may be longer than `2 * length`, and are reused for the next chunk:
- * copy what you want to keep.
- */
-export interface PageChunk {
-  /** First PFN. */
-  readonly pfn: number;
-  /** PFNs in the chunk. */
-  readonly length: number;
-  /** /proc/kpageflags words. */
-  readonly flags: Uint32Array;
-  /** /proc/kpagecount words (mapcounts), when read. */
-  readonly counts?: Uint32Array | undefined;
-  /** /proc/kpagecgroup words (memcg inode numbers), when read. */
-  readonly cgroups?: Uint32Array | undefined;
-}
 
 /** Which of the three page-map files a source carries. */
 export interface PageMapFiles {

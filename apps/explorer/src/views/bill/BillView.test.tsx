@@ -65,7 +65,7 @@ describe("Bill view", () => {
   it("says when the shares add up to more than the machine, and scales them", () => {
     show();
     set("Free memory", 80);
-    expect(screen.getByRole("status").textContent).toBe("These add up to 141 %: scaled down to 100 %.");
+    expect(screen.getByTestId("share-sum").textContent).toBe("These add up to 141 %: scaled down to 100 %.");
   });
 
   it("adds the chosen design's column when it is not one of the four billed by default, and shows its arithmetic", () => {

@@ -1,13 +1,14 @@
 import { memoryUses, bill as priceBill } from "@memdesc/core";
-import { useId, useMemo, useState } from "react";
+import { useId, useMemo } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals } from "../../components/BillTables.js";
 import { RangeField } from "../../components/RangeField.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int, mib } from "../../lib/format.js";
 import { useColors } from "../../lib/uses.js";
+import { type BillParams, billParamKeys, billParams, parseBillParams, ranges } from "./bill-params.js";
+import { ExportPicture } from "./ExportPicture.js";
 import {
-  defaultMix,
   folioOrders,
   folioOrderTitles,
   hugetlbOrders,
@@ -18,15 +19,40 @@ import {
   shareTitles,
   shareUses,
 } from "./mix.js";
+import { StartFrom } from "./StartFrom.js";
+import { SurveyBill } from "./SurveyBill.js";
 
 /** The uses a mix produces, in the order the chart stacks them. */
 const stackUses = ["free", "file", "anon", "hugetlb", "slab", "pagetable", "kernel"] as const;
 
+/** The Bill view's state, read from and written to the URL. */
+export function useBillParams(): [BillParams, (next: BillParams) => void] {
+  const { params, setParams } = useAppState();
+  const state = useMemo(() => parseBillParams(params), [params]);
+  const write = (next: BillParams) => {
+    const p = billParams(next);
+    setParams(Object.fromEntries(billParamKeys.map((k) => [k, p[k] ?? ""])));
+  };
+  return [state, write];
+}
+
 export default function BillView() {
+  const [state, write] = useBillParams();
+  return (
+    <div className="view bill-view">
+      <h2>What a machine pays for per-page metadata</h2>
+      {state.source.kind === "survey" ? (
+        <SurveyBill state={state} write={write} />
+      ) : (
+        <MixBill state={state} write={write} />
+      )}
+    </div>
+  );
+}
+
+function MixBill({ state, write }: { state: BillParams; write: (next: BillParams) => void }) {
   const { design } = useAppState();
-  const [mix, setMix] = useState<Mix>(defaultMix);
-  const [preset, setPreset] = useState("desktop");
-  const presetId = useId();
+  const { mix, preset } = state;
   const slabId = useId();
   const hugetlbId = useId();
   const hvoId = useId();
@@ -37,20 +63,17 @@ export default function BillView() {
   const small = registry.descriptorSize("folio", 0);
   const large = registry.descriptorSize("folio", 9);
 
-  const update = (next: Partial<Mix>) => {
-    setMix({ ...mix, ...next });
-    setPreset("");
-  };
+  const update = (next: Partial<Mix>) => write({ ...state, mix: { ...mix, ...next }, preset: "" });
   const shareSum = shareUses.reduce((s, u) => s + mix.shares[u], 0);
+  const folioSum = folioOrders.reduce((s: number, k) => s + mix.folioOrders[k], 0);
   const otherPages = picture.uses.kernel?.pages ?? 0;
 
   return (
-    <div className="view bill-view">
-      <h2>What a machine pays for per-page metadata</h2>
+    <>
       <p className="lede">
-        Describe a machine and its memory; the chart prices it under each design with core's{" "}
-        <code>bill()</code> and the first-party descriptor set, as <code>memdesc bill</code> would. Move a
-        control and the numbers follow.
+        Describe a machine and its memory, or start from a surveyed one; the chart prices it under each design
+        with core's <code>bill()</code> and the first-party descriptor set, as <code>memdesc bill</code>{" "}
+        would. Move a control and the numbers follow.
       </p>
       <div className="bill-layout">
         <form
@@ -58,35 +81,25 @@ export default function BillView() {
           aria-label="Machine and workload"
           onSubmit={(e) => e.preventDefault()}
         >
-          <div className="field">
-            <label htmlFor={presetId}>Start from</label>
-            <select
-              id={presetId}
-              value={preset}
-              onChange={(e) => {
-                const p = presets[e.target.value];
-                if (p) {
-                  setMix({ ...p, folioGrowth: mix.folioGrowth, hvo: mix.hvo });
-                  setPreset(e.target.value);
-                }
-              }}
-            >
-              <option value="" disabled>
-                (your own mix)
-              </option>
-              {Object.keys(presets).map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </div>
+          <StartFrom
+            value={preset}
+            onPreset={(name) =>
+              write({
+                ...state,
+                mix: { ...presets[name]!, folioGrowth: mix.folioGrowth, hvo: mix.hvo },
+                preset: name,
+              })
+            }
+            onSurvey={(sample) =>
+              write({ ...state, source: { kind: "survey", ...(sample ? { sample } : {}) } })
+            }
+          />
           <RangeField
             label="Machine RAM"
             unit="GiB"
             scale="log2"
-            min={1}
-            max={4096}
+            min={ranges.ramGiB.min}
+            max={ranges.ramGiB.max}
             value={mix.ramGiB}
             onChange={(ramGiB) => update({ ramGiB })}
           />
@@ -97,31 +110,38 @@ export default function BillView() {
                 key={u}
                 label={shareTitles[u]}
                 unit="%"
-                min={0}
-                max={100}
+                min={ranges.share.min}
+                max={ranges.share.max}
                 value={mix.shares[u]}
                 onChange={(v) => update({ shares: { ...mix.shares, [u]: v } })}
               />
             ))}
-            <p className={`hint ${scaled < 1 ? "warn" : ""}`} role="status">
+            <p className={`hint ${scaled < 1 ? "warn" : ""}`} role="status" data-testid="share-sum">
               {scaled < 1
                 ? `These add up to ${shareSum} %: scaled down to 100 %.`
                 : `The other ${100 - shareSum} % (${int(otherPages)} pages) is kernel memory with no descriptor.`}
             </p>
           </fieldset>
           <fieldset>
-            <legend>Folio sizes (share of folio memory)</legend>
+            <legend>Folio sizes (% of folio memory)</legend>
             {folioOrders.map((k) => (
               <RangeField
                 key={k}
                 label={folioOrderTitles[k]}
                 unit="%"
-                min={0}
-                max={100}
+                min={ranges.share.min}
+                max={ranges.share.max}
                 value={mix.folioOrders[k]}
                 onChange={(v) => update({ folioOrders: { ...mix.folioOrders, [k]: v } })}
               />
             ))}
+            <p className={`hint ${folioSum !== 100 ? "warn" : ""}`} role="status" data-testid="folio-sum">
+              {folioSum === 100
+                ? "These add up to 100 %."
+                : folioSum === 0
+                  ? "These add up to 0 %: all folio memory is taken as order-0 folios."
+                  : `These add up to ${folioSum} %: each is taken as its share of ${folioSum} (scaled to 100 %).`}
+            </p>
           </fieldset>
           <div className="field">
             <label htmlFor={slabId}>Slab order</label>
@@ -156,7 +176,7 @@ export default function BillView() {
               id={hvoId}
               type="checkbox"
               checked={mix.hvo}
-              onChange={(e) => setMix({ ...mix, hvo: e.target.checked })}
+              onChange={(e) => write({ ...state, mix: { ...mix, hvo: e.target.checked } })}
               aria-describedby={`${hvoId}-hint`}
             />
             <label htmlFor={hvoId}>HVO on today (vm.hugetlb_optimize_vmemmap = 1)</label>
@@ -168,8 +188,8 @@ export default function BillView() {
           <RangeField
             label="struct folio grows by"
             unit="bytes"
-            min={0}
-            max={256}
+            min={ranges.folioGrowth.min}
+            max={ranges.folioGrowth.max}
             step={8}
             value={mix.folioGrowth}
             hint={
@@ -177,7 +197,7 @@ export default function BillView() {
                 ? `memdesc-era folio: ${small.size} bytes small, ${large.size} large`
                 : "no separate folio under this design"
             }
-            onChange={(folioGrowth) => setMix({ ...mix, folioGrowth })}
+            onChange={(folioGrowth) => write({ ...state, mix: { ...mix, folioGrowth } })}
           />
         </form>
 
@@ -188,12 +208,14 @@ export default function BillView() {
             labels={bill.designs.map((d) => d.design)}
             stacked
             yTitle="MiB"
+            unit="MiB"
             format={(v) => `${v.toLocaleString("en-US", { maximumFractionDigits: 1 })}`}
             ariaLabel={`Stacked bar chart of MiB per design: ${bill.designs.map((d) => `${d.design} ${mib(d.total)} MiB`).join(", ")}`}
             series={stackUses
               .filter((u) => picture.uses[u])
               .map((u) => ({
-                label: `${u} — ${memoryUses[u]}`,
+                label: u,
+                title: memoryUses[u],
                 color: useColors[u],
                 values: bill.designs.map((d) => (d.uses.find((x) => x.use === u)?.total ?? 0) / 1048576),
               }))}
@@ -206,10 +228,16 @@ export default function BillView() {
               ))}
             </ul>
           )}
+          <ExportPicture
+            picture={picture}
+            name={preset || "mix"}
+            folioGrowth={mix.folioGrowth}
+            design={design}
+          />
           <h3>The arithmetic</h3>
           <Arithmetic bill={bill} focus={design} />
         </section>
       </div>
-    </div>
+    </>
   );
 }

@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { formatPahole } from "@memdesc/core";
 import { cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppStateProvider } from "../../lib/app-state.js";
@@ -18,25 +19,50 @@ const show = (design = "memdesc-8") => {
 describe("layout rows and the byte map", () => {
   const registry = firstPartyRegistry("memdesc-8");
 
-  it("put holes after their member and cacheline markers at each boundary, like pahole", () => {
-    const small = registry.memdescLayouts("folio").small!;
-    const rows = layoutRows(small);
-    const hole = rows.findIndex((r) => r.type === "hole");
-    expect(rows[hole]).toMatchObject({ type: "hole", offset: 61, size: 3, after: "order" });
-    expect(rows[hole - 1]).toMatchObject({ type: "field", field: { name: "order", offset: 60 } });
-    expect(rows[hole + 1]).toEqual({ type: "cacheline", offset: 64, index: 1, key: "cacheline@64" });
-    const today = layoutRows(registry.todayLayout("folio"));
-    expect(today.filter((r) => r.type === "cacheline").map((r) => r.offset)).toEqual([64, 128, 192]);
-    // Every row has its own key, though core's fullPath repeats for anonymous structs in union arms.
-    const all = layoutRows(registry.todayLayout("folio"), true);
-    expect(new Set(all.map((r) => r.key)).size).toBe(all.length);
-    // Members of named nested structs only when asked for.
-    expect(today.some((r) => r.type === "field" && r.field.path === "lru.next")).toBe(false);
-    expect(
-      layoutRows(registry.todayLayout("folio"), true).some(
-        (r) => r.type === "field" && r.field.path === "lru.next",
-      ),
-    ).toBe(true);
+  it("follow pahole's printout line by line: nesting, arrays, holes, cachelines, the summary", () => {
+    const today = registry.todayLayout("folio");
+    const text = formatPahole(today);
+    const rows = layoutRows(today);
+    // One row per line that is not blank, in order, each row the line it came from.
+    expect(rows.map((r) => (r.type === "pahole" ? r.row.text : ""))).toEqual(
+      text.split("\n").filter((l) => l.trim() !== ""),
+    );
+    const pahole = rows.flatMap((r) => (r.type === "pahole" ? [r.row] : []));
+    // What the old table lost: array sizes, and members kept inside the aggregates that hold them.
+    expect(pahole.find((r) => r.name === "_usable_1")).toMatchObject({
+      array: "[4]",
+      size: 32,
+      type: "long unsigned int",
+    });
+    for (const name of ["_mm_id_mapcount", "_mm_id"])
+      expect(pahole.find((r) => r.name === name)?.array, name).toBe("[2]");
+    // Every open has its close, deeper rows between them.
+    for (const open of pahole.filter((r) => r.kind === "open")) {
+      const close = pahole.find((r) => r.line === open.match)!;
+      expect(close.kind).toBe("close");
+      const inside = pahole.filter((r) => r.line > open.line && r.line < close.line);
+      expect(
+        inside.every((r) => r.depth > open.depth),
+        `line ${open.line}`,
+      ).toBe(true);
+      expect(inside.length).toBeGreaterThan(0);
+    }
+    const small = layoutRows(registry.memdescLayouts("folio").small!).flatMap((r) =>
+      r.type === "pahole" ? [r.row] : [],
+    );
+    const hole = small.findIndex((r) => r.kind === "hole");
+    expect(small[hole]).toMatchObject({ holeBytes: 3 });
+    expect(small[hole - 1]).toMatchObject({ kind: "member", name: "order", offset: 60 });
+    expect(small[hole + 1]).toMatchObject({ kind: "cacheline", offset: 64, cacheline: 1 });
+    // Members of named nested structs only when asked for, after their struct and one level deeper.
+    expect(rows.some((r) => r.type === "expanded")).toBe(false);
+    const nested = layoutRows(today, {}, true);
+    const lru = nested.findIndex((r) => r.type === "pahole" && r.row.path === "lru");
+    expect(nested[lru + 1]).toMatchObject({ type: "expanded", field: { path: "lru.next" } });
+    expect((nested[lru + 1] as { depth: number }).depth).toBe(
+      (nested[lru] as { row: { depth: number } }).row.depth + 1,
+    );
+    expect(new Set(nested.map((r) => r.key)).size).toBe(nested.length);
   });
 
   it("covers every byte once, in rows of eight, naming the first arm of a union", () => {
@@ -66,7 +92,7 @@ describe("Layouts view", () => {
     show();
     const cards = screen.getAllByTestId("layout-card");
     expect(cards.map((c) => c.dataset.size)).toEqual(["256", "80", "128", "160"]);
-    expect(within(cards[1]!).getByText("hole: 3 bytes after order")).toBeTruthy();
+    expect(within(cards[1]!).getByText("XXX 3 bytes hole, try to pack")).toBeTruthy();
     const summary = screen.getByTestId("rule-summary");
     const results = firstPartyRegistry("memdesc-8")
       .checkOverlays()

@@ -8,13 +8,14 @@ import {
   type RuleResult,
   type WayBack,
 } from "@memdesc/core";
-import { useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo } from "react";
 import { Source } from "../../components/Source.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
 import { KernelPanel } from "./kernels/KernelPanel.js";
-import { byteRows, layoutRows } from "./layout-model.js";
+import { byteRows } from "./layout-model.js";
+import { PaholeTable } from "./PaholeTable.js";
 
 /** Kinds with a struct of their own (today's overlay and a memdesc-era descriptor): the pointer kinds. */
 function describedKinds(registry: AnyRegistry): string[] {
@@ -22,10 +23,19 @@ function describedKinds(registry: AnyRegistry): string[] {
 }
 
 export default function LayoutsView() {
-  const { registry, design } = useAppState();
+  const { registry, design, params, setParams } = useAppState();
   const kinds = useMemo(() => describedKinds(registry), [registry]);
-  const [kind, setKind] = useState(() => (kinds.includes("folio") ? "folio" : kinds[0]!));
-  const [nested, setNested] = useState(false);
+  // The descriptor, its nested members and a variant to show are in the URL: `#layouts?kind=folio&variant=large`.
+  const kind =
+    params.kind && kinds.includes(params.kind) ? params.kind : kinds.includes("folio") ? "folio" : kinds[0]!;
+  const nested = params.nested === "1";
+  const variant = params.variant;
+  const setKind = (k: string) => setParams({ kind: k, variant: "" });
+  const setNested = (on: boolean) => setParams({ nested: on ? "1" : "" });
+  // A link to a variant (from a page's word in the Survey view) brings its card into view.
+  useEffect(() => {
+    if (variant) document.getElementById(`layout-${kind}-${variant}`)?.scrollIntoView({ block: "start" });
+  }, [kind, variant]);
   const selectId = useId();
   const nestedId = useId();
   const plugin = registry.plugin(kind);
@@ -94,6 +104,8 @@ export default function LayoutsView() {
           return (
             <LayoutCard
               key={`${kind}-${variant}`}
+              id={`layout-${kind}-${variant}`}
+              current={variant === params.variant}
               title={`memdesc era: ${label(l)}${variant === "default" ? "" : ` (${variant})`}`}
               note={
                 d.overlay
@@ -185,6 +197,9 @@ function OverlayRules({ rules }: { rules: readonly RuleResult[] }) {
 }
 
 function LayoutCard(props: {
+  id?: string;
+  /** The card a link asked for. */
+  current?: boolean;
   title: string;
   note: string;
   layout: Layout;
@@ -200,14 +215,15 @@ function LayoutCard(props: {
   const fieldSources = props.fieldSources ?? {};
   const own = (path: string) => (layout.fields.some((f) => f.path === path) ? fieldSources[path] : undefined);
   const marked = Object.keys(fieldSources).filter((p) => own(p) !== undefined);
-  const rows = layoutRows(layout, props.nested);
   const bytes = byteRows(layout);
   const holeBytes = layout.holes.reduce((s, h) => s + h.size, 0);
   const lines = Math.ceil(layout.size / layout.cacheline);
   return (
     <section
-      className="card layout-card"
+      id={props.id}
+      className={`card layout-card${props.current ? " current" : ""}`}
       aria-label={props.title}
+      aria-current={props.current || undefined}
       data-testid="layout-card"
       data-size={layout.size}
     >
@@ -263,61 +279,13 @@ function LayoutCard(props: {
           </div>
         ))}
       </div>
-      <div className="table-scroll">
-        <table className="data layout-table">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                offset
-              </th>
-              <th scope="col" className="num">
-                size
-              </th>
-              <th scope="col">member</th>
-              <th scope="col">type</th>
-              <th scope="col">source</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => {
-              if (r.type === "cacheline")
-                return (
-                  <tr key={r.key} className="cacheline-row">
-                    <td colSpan={5}>
-                      — cacheline {r.index} boundary ({r.offset} bytes) —
-                    </td>
-                  </tr>
-                );
-              if (r.type === "hole" || r.type === "padding")
-                return (
-                  <tr key={r.key} className="hole-row" data-hole={r.size}>
-                    <td className="num">{r.offset}</td>
-                    <td className="num">{r.size}</td>
-                    <td colSpan={3}>
-                      {r.type === "padding"
-                        ? `padding: ${r.size} bytes`
-                        : `hole: ${r.size} bytes${r.bits ? ` ${r.bits} bits` : ""} after ${r.after}`}
-                    </td>
-                  </tr>
-                );
-              const f = r.field;
-              return (
-                <tr key={r.key} className={f.anonymous ? "anon-row" : undefined}>
-                  <td className="num">{f.offset}</td>
-                  <td className="num">{f.bitSize !== undefined ? `${f.bitSize}b` : f.size}</td>
-                  <td style={{ paddingLeft: `${0.4 + f.depth * 0.9}em` }} className="mono">
-                    {f.anonymous ? (f.typeName === "union" ? "union {" : "struct {") : f.name}
-                  </td>
-                  <td className="mono small">{f.anonymous ? "" : f.typeName}</td>
-                  <td className="small" data-field-source={own(f.path)?.basis}>
-                    {own(f.path) ? <Source provenance={own(f.path)} short /> : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <PaholeTable
+        layout={layout}
+        pahole={props.pahole}
+        nested={props.nested}
+        caption={`${props.title}, as pahole prints it${props.nested ? " (with the members of named structs)" : ""}`}
+        sourceOf={own}
+      />
       <details>
         <summary>As pahole prints it</summary>
         <pre className="pahole">{formatPahole(layout, props.pahole)}</pre>

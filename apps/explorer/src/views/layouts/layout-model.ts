@@ -1,68 +1,44 @@
-import type { Field, Layout } from "@memdesc/core";
+import {
+  type Field,
+  formatPahole,
+  type Layout,
+  type PaholeFormatOptions,
+  type PaholeRow,
+  paholeRows,
+} from "@memdesc/core";
 
 /**
- * A row of the layout table: a field, a hole, the trailing padding, or a cacheline boundary. `key` is unique in
- * the table (core's `fullPath` repeats for anonymous structs at one offset in different union arms).
+ * A row of the layout table: a line of pahole's printout of the layout (the header, a member, an aggregate opened
+ * or closed in place, a hole, a cacheline boundary, the summary), or, when nested members are asked for, a member
+ * of a named struct that pahole prints by name only (`lru.next`). `key` is unique in the table.
  */
-export type LayoutRow = (
-  | { readonly type: "field"; readonly field: Field }
-  | {
-      readonly type: "hole";
-      readonly offset: number;
-      readonly size: number;
-      readonly bits?: number;
-      readonly after: string;
-    }
-  | { readonly type: "padding"; readonly offset: number; readonly size: number }
-  | { readonly type: "cacheline"; readonly offset: number; readonly index: number }
-) & { readonly key: string };
+export type LayoutRow =
+  | { readonly type: "pahole"; readonly row: PaholeRow; readonly key: string }
+  | { readonly type: "expanded"; readonly field: Field; readonly depth: number; readonly key: string };
 
 /**
- * The layout as rows in offset order, like pahole's output: every field (members of named nested structs only
- * when `nested`), the holes after the member they follow, the trailing padding, and a marker at each
- * cacheline boundary.
+ * The layout as pahole prints it, one row per line of its text (blank lines left out), so the table has the same
+ * tree: unions and anonymous structs opened and closed where pahole opens and closes them, arrays and bitfields
+ * as declared, holes, cacheline boundaries and the summary where pahole puts them. With `nested`, the members
+ * of named structs (which pahole prints by name) follow their struct's row, one level deeper.
  */
-export function layoutRows(layout: Layout, nested = false): LayoutRow[] {
-  const keyed: { offset: number; rank: number; seq: number; row: LayoutRow }[] = [];
-  let seq = 0;
-  const seen = new Map<string, number>();
-  for (const field of layout.fields) {
-    if (!nested && !field.anonymous && field.path.includes(".")) continue;
-    const n = (seen.get(field.fullPath) ?? 0) + 1;
-    seen.set(field.fullPath, n);
-    const key = n === 1 ? field.fullPath : `${field.fullPath}#${n}`;
-    keyed.push({ offset: field.offset, rank: 1, seq: seq++, row: { type: "field", field, key } });
+export function layoutRows(layout: Layout, options: PaholeFormatOptions = {}, nested = false): LayoutRow[] {
+  const rows = paholeRows(formatPahole(layout, options)).filter((r) => r.kind !== "blank");
+  const out: LayoutRow[] = [];
+  for (const row of rows) {
+    out.push({ type: "pahole", row, key: `line${row.line}` });
+    if (!nested || row.kind !== "member" || row.path === undefined) continue;
+    const inside = layout.fields.filter((f) => !f.anonymous && f.path.startsWith(`${row.path}.`));
+    const base = row.path.split(".").length;
+    for (const f of inside)
+      out.push({
+        type: "expanded",
+        field: f,
+        depth: row.depth + f.path.split(".").length - base,
+        key: `line${row.line}:${f.fullPath}`,
+      });
   }
-  for (const h of layout.holes)
-    keyed.push({
-      offset: h.offset,
-      rank: 2,
-      seq: seq++,
-      row: {
-        type: "hole",
-        offset: h.offset,
-        size: h.size,
-        after: h.after,
-        key: `hole@${h.offset}:${h.in}:${h.after}`,
-        ...(h.bits ? { bits: h.bits } : {}),
-      },
-    });
-  if (layout.padding > 0)
-    keyed.push({
-      offset: layout.size - layout.padding,
-      rank: 3,
-      seq: seq++,
-      row: { type: "padding", offset: layout.size - layout.padding, size: layout.padding, key: "padding" },
-    });
-  for (let at = layout.cacheline; at < layout.size; at += layout.cacheline)
-    keyed.push({
-      offset: at,
-      rank: 0,
-      seq: seq++,
-      row: { type: "cacheline", offset: at, index: at / layout.cacheline, key: `cacheline@${at}` },
-    });
-  keyed.sort((a, b) => a.offset - b.offset || a.rank - b.rank || a.seq - b.seq);
-  return keyed.map((k) => k.row);
+  return out;
 }
 
 /** One run of bytes in a row of the byte map. */

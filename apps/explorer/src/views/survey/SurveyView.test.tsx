@@ -1,12 +1,12 @@
 // @vitest-environment happy-dom
-import { readSnapshot, surveyBill, survey as surveyOf, surveyReport } from "@memdesc/kpageflags";
+import { readSnapshot, samples, surveyBill, survey as surveyOf, surveyReport } from "@memdesc/kpageflags";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { sampleSnapshot } from "../../../vite.config.js";
 import { AppStateProvider } from "../../lib/app-state.js";
 import { firstPartyPackages, firstPartyRegistry } from "../../lib/registry.js";
 import SurveyView from "./SurveyView.js";
-import { cancelLoad, loadFile, resetSurveyState } from "./store.js";
+import { cancelLoad, loadFile, resetSurveyState, surveyStore } from "./store.js";
 
 let json = "";
 let expected: ReturnType<typeof surveyBill>;
@@ -84,9 +84,8 @@ describe("Survey view", () => {
     show();
     const alert = screen.getByRole("alert");
     expect(alert.dataset.code).toBe("BAD_SURVEY");
-    expect(alert.textContent).toMatch(
-      /^Cannot load bad\.json: bad\.json: not a memdesc survey: field survey\./,
-    );
+    // The file is named once, in the heading.
+    expect(alert.textContent).toMatch(/^Cannot load bad\.json: not a memdesc survey: field survey\./);
     expect(screen.getByTestId("survey-results").dataset.name).toBe("host.json");
     expect(
       screen.getByLabelText("Load a snapshot (.mdsnap) or survey JSON").getAttribute("aria-describedby"),
@@ -105,7 +104,10 @@ describe("Survey view", () => {
     try {
       show();
       await waitFor(
-        () => expect(screen.getByTestId("load-status").textContent).toContain("the sample snapshot"),
+        () =>
+          expect(screen.getByTestId("load-status").textContent).toBe(
+            `Showing the sample ${samples[0]!.name} (${samples[0]!.title}).`,
+          ),
         {
           timeout: 20_000,
         },
@@ -158,5 +160,38 @@ describe("Survey view", () => {
     expect(screen.getByTestId("survey-results").dataset.name).toBe("host.json");
     // Cancelling twice, or with nothing loading, does nothing.
     cancelLoad();
+  });
+
+  it("a page map to compare with loads and cancels apart from the one shown", async () => {
+    await act(() => loadFile(new File([json], "host.json")));
+    const slow = { name: "slow.mdsnap", size: 100, arrayBuffer: () => new Promise<ArrayBuffer>(() => {}) };
+    void loadFile(slow as unknown as File, "b");
+    show();
+    expect(screen.getByTestId("compare-status").textContent).toMatch(/^Loading slow\.mdsnap…/);
+    expect(screen.queryByTestId("cancel-load")).toBeNull();
+    await act(async () => {
+      fireEvent.click(screen.getByTestId("cancel-compare"));
+    });
+    expect(screen.getByTestId("compare-status").textContent).toBe("Cancelled loading slow.mdsnap.");
+    expect(screen.getByTestId("load-status").textContent).toMatch(/^Showing host\.json/);
+    expect(surveyStore.get().a.loaded?.name).toBe("host.json");
+    expect(surveyStore.get().b).toMatchObject({
+      loaded: undefined,
+      loading: undefined,
+      cancelled: "slow.mdsnap",
+    });
+    // A file too large for a survey is refused unread in the compare slot too.
+    let read = false;
+    const huge = {
+      name: "huge.json",
+      size: 3 * 2 ** 30,
+      arrayBuffer: () => {
+        read = true;
+        return Promise.resolve(new ArrayBuffer(0));
+      },
+    };
+    await act(() => loadFile(huge as unknown as File, "b"));
+    expect(screen.getByTestId("compare-error").dataset.code).toBe("TOO_BIG");
+    expect(read).toBe(false);
   });
 });

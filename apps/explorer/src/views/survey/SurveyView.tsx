@@ -1,98 +1,101 @@
-import { memoryUses, unbackedUses } from "@memdesc/core";
+import { unbackedUses } from "@memdesc/core";
 import { surveyBill } from "@memdesc/kpageflags/browser";
-import { useEffect, useId, useMemo, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals, UseTable } from "../../components/BillTables.js";
-import { useDropZone } from "../../components/drop-zone.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int, mib, size } from "../../lib/format.js";
-import { designColors, firstPartyPackages } from "../../lib/registry.js";
+import { type AnyRegistry, descriptionOf, designColors, firstPartyPackages } from "../../lib/registry.js";
+import { Comparison } from "./Comparison.js";
+import { LoadPanel, loadedName } from "./LoadPanel.js";
 import type { Loaded } from "./load.js";
 import { PageMap } from "./PageMap.js";
-import { cancelLoad, loadFile, loadSample, useSurveyState } from "./store.js";
+import { loadSample, type Slot, surveyStore, useSurveyState } from "./store.js";
 
 export default function SurveyView() {
-  const { registry, design } = useAppState();
-  const { loaded, loading, error, cancelled } = useSurveyState();
-  const drop = useDropZone((files) => {
-    if (files[0]) void loadFile(files[0]);
-  });
-  const fileId = useId();
-  const errorId = useId();
+  const { registry, design, params, setParams } = useAppState();
+  const { a, b } = useSurveyState();
 
-  // A first visit shows the shipped sample at once: the app works before anything is chosen.
+  // The samples shown and compared with are in the URL (`#survey?sample=NAME&vs=NAME`): a link (or Back)
+  // loads the sample it names, and what is loaded is written back, so the URL always says what is shown.
+  const synced = useRef<Record<Slot, string | undefined>>({ a: undefined, b: undefined });
   useEffect(() => {
-    if (!loaded && !loading && !error && !cancelled) void loadSample();
-  }, [loaded, loading, error, cancelled]);
+    const wanted: Record<Slot, string | undefined> = { a: params.sample, b: params.vs };
+    for (const slot of ["a", "b"] as const) {
+      const name = wanted[slot];
+      if (name === undefined || name === synced.current[slot]) continue;
+      synced.current[slot] = name;
+      if (surveyStore.get()[slot].loaded?.sample?.name !== name) void loadSample(name, slot);
+    }
+  }, [params.sample, params.vs]);
+  // A first visit shows the default sample at once: the app works before anything is chosen.
+  useEffect(() => {
+    if (!a.loaded && !a.loading && !a.error && !a.cancelled && params.sample === undefined) void loadSample();
+  }, [a.loaded, a.loading, a.error, a.cancelled, params.sample]);
+  const seen = useRef<Record<Slot, unknown>>({ a: a.loaded, b: b.loaded });
+  useEffect(() => {
+    const patch: Record<string, string> = {};
+    for (const [slot, loaded, key] of [
+      ["a", a.loaded, "sample"],
+      ["b", b.loaded, "vs"],
+    ] as const) {
+      if (loaded === seen.current[slot]) continue;
+      seen.current[slot] = loaded;
+      const name = loaded?.sample?.name ?? "";
+      synced.current[slot] = name || undefined;
+      patch[key] = name;
+    }
+    if (Object.keys(patch).length > 0) setParams(patch);
+  }, [a.loaded, b.loaded, setParams]);
+
+  const billA = useMemo(() => a.loaded && surveyBill(a.loaded.survey, registry), [a.loaded, registry]);
+  const billB = useMemo(() => b.loaded && surveyBill(b.loaded.survey, registry), [b.loaded, registry]);
 
   return (
     <div className="view survey-view">
       <h2>A machine's page map, surveyed and billed</h2>
-      <section
-        className={`card drop-zone${drop.dragging ? " dragging" : ""}`}
-        aria-label="Load a page map"
-        data-testid="drop-zone"
-        {...drop.handlers}
-      >
-        <div className="load-row">
-          <button
-            type="button"
-            className="primary"
-            onClick={() => void loadSample()}
-            disabled={loading !== undefined}
-          >
-            Load the sample
-          </button>
-          <div className="field file-field">
-            <label htmlFor={fileId}>Load a snapshot (.mdsnap) or survey JSON</label>
-            <input
-              id={fileId}
-              type="file"
-              accept=".mdsnap,.json,application/json,application/octet-stream"
-              aria-describedby={error ? errorId : undefined}
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void loadFile(f);
-                e.target.value = "";
-              }}
-            />
-          </div>
-          <p className="hint">
-            …or drop one here. Make a snapshot with <code>sudo memdesc capture -o host.mdsnap</code>; survey
-            JSON is what <code>memdesc survey --json</code> prints. Files stay in this page: nothing is
-            uploaded.
-          </p>
-        </div>
-        <p className="status" role="status" data-testid="load-status">
-          {loading
-            ? `Loading ${loading}…`
-            : `${cancelled ? `Cancelled loading ${cancelled}. ` : ""}${
-                loaded
-                  ? `Showing ${loaded.sample ? "the sample snapshot shipped with memdesc" : loaded.name}${loaded.kind === "json" ? ` (${loaded.from}; no page map in a survey JSON)` : ""}.`
-                  : ""
-              }`}
-          {loading && (
-            <button type="button" className="cancel" data-testid="cancel-load" onClick={cancelLoad}>
-              Cancel
-            </button>
-          )}
-        </p>
-        {error && (
-          <div className="error" role="alert" id={errorId} data-testid="load-error" data-code={error.code}>
-            <p>
-              <strong>Cannot load {error.name}</strong>: {error.message}
-            </p>
-            {error.hint && <p className="hint">{error.hint}</p>}
-          </div>
-        )}
-      </section>
-      {loaded?.kind === "json" && loaded.plugins && !samePlugins(loaded.plugins) && (
+      <LoadPanel slot="a" state={a} />
+      {a.loaded?.kind === "json" && a.loaded.plugins && !samePlugins(a.loaded.plugins) && (
         <p className="callout" data-testid="plugins-note">
-          {loaded.name} was billed with {loaded.plugins.join(", ")}; this page bills its survey with the
+          {a.loaded.name} was billed with {a.loaded.plugins.join(", ")}; this page bills its survey with the
           first-party set, so its numbers may differ from the file's own bill.
         </p>
       )}
-      {loaded && <Results loaded={loaded} registry={registry} design={design} />}
+      {a.loaded && billA && <Results loaded={a.loaded} bill={billA} design={design} />}
+      {a.loaded && (
+        <section aria-labelledby="compare-load-heading" className="compare">
+          <h3 id="compare-load-heading">Compare with another page map</h3>
+          <LoadPanel slot="b" state={b} />
+          {b.loaded && billA && billB && (
+            <Comparison
+              a={billA}
+              b={billB}
+              nameA={loadedName(a.loaded)}
+              nameB={loadedName(b.loaded)}
+              design={design}
+            />
+          )}
+        </section>
+      )}
+      {a.loaded && (
+        <div className={`pagemaps${b.loaded?.kind === "snapshot" ? " side-by-side" : ""}`}>
+          {a.loaded.kind === "snapshot" ? (
+            <PageMap
+              analysis={a.loaded.analysis}
+              registry={registry}
+              title={b.loaded ? `A: ${loadedName(a.loaded)}` : "Page map"}
+            />
+          ) : (
+            <p className="callout">
+              A survey JSON has counts, not the page map: load a snapshot to see every PFN.
+            </p>
+          )}
+          {b.loaded?.kind === "snapshot" && (
+            <PageMap analysis={b.loaded.analysis} registry={registry} title={`B: ${loadedName(b.loaded)}`} />
+          )}
+        </div>
+      )}
+      {a.loaded && <Notes loaded={a.loaded} registry={registry} />}
     </div>
   );
 }
@@ -106,16 +109,15 @@ function samePlugins(packages: readonly string[]): boolean {
 
 function Results({
   loaded,
-  registry,
+  bill,
   design,
 }: {
   loaded: Loaded;
-  registry: ReturnType<typeof useAppState>["registry"];
+  bill: ReturnType<typeof surveyBill>;
   design: string;
 }) {
+  const { setView } = useAppState();
   const s = loaded.survey;
-  // The same bill `memdesc survey --json` prints: kpageflags' surveyBill (core's bill()) with this registry.
-  const bill = useMemo(() => surveyBill(s, registry), [s, registry]);
   const [log, setLog] = useState(true);
   const logId = useId();
   // The chart groups uses by the kind that describes them: what each descriptor costs on this machine.
@@ -129,12 +131,11 @@ function Results({
     return [...byKind];
   }, [bill]);
   const src = s.source;
-  const anomalies = Object.entries(s.anomalies.counts).filter(([, c]) => c > 0);
   return (
     <div className="survey-results" data-testid="survey-results" data-name={loaded.name} data-design={design}>
       <section aria-labelledby="survey-summary-heading" className="summary">
         <h3 id="survey-summary-heading">
-          {loaded.sample ? "Sample snapshot" : loaded.name}: {size(bill.ramBytes)} of RAM
+          {loaded.sample ? `Sample ${loaded.sample.name}` : loaded.name}: {size(bill.ramBytes)} of RAM
         </h3>
         <dl className="facts">
           <dt>kernel</dt>
@@ -146,6 +147,12 @@ function Results({
             <>
               <dt>captured</dt>
               <dd>{src.capturedAt.replace(/\.\d+Z$/, "Z")}</dd>
+            </>
+          )}
+          {loaded.kind === "snapshot" && loaded.analysis.header.note && (
+            <>
+              <dt>what ran</dt>
+              <dd data-testid="snapshot-note">{loaded.analysis.header.note}</dd>
             </>
           )}
           <dt>PFNs</dt>
@@ -174,19 +181,35 @@ function Results({
             </>
           )}
         </dl>
+        <p>
+          <button
+            type="button"
+            className="primary"
+            data-testid="start-bill"
+            onClick={() =>
+              setView("bill", { from: loaded.sample ? `sample:${loaded.sample.name}` : "survey" })
+            }
+          >
+            Start Bill from this survey
+          </button>{" "}
+          <span className="hint">
+            its pages per use and folio orders as the starting point; what-ifs show as differences from them
+          </span>
+        </p>
       </section>
 
       <section aria-labelledby="survey-chart-heading">
         <h3 id="survey-chart-heading">Bill per kind</h3>
         <div className="field checkbox">
           <input id={logId} type="checkbox" checked={log} onChange={(e) => setLog(e.target.checked)} />
-          <label htmlFor={logId}>Logarithmic scale (uninitialised and free memory dwarf the rest)</label>
+          <label htmlFor={logId}>Logarithmic scale (when free or uninitialised memory dwarfs the rest)</label>
         </div>
         <BarChart
           testId="survey-chart"
           labels={kinds.map(([k, uses]) => [k, uses.join(", ")])}
           logarithmic={log}
           yTitle="MiB"
+          unit="MiB"
           height={340}
           format={(v) => v.toLocaleString("en-US", { maximumFractionDigits: 1 })}
           ariaLabel={`Bar chart: MiB of per-page metadata per kind under each design. ${bill.designs
@@ -215,41 +238,40 @@ function Results({
           <Arithmetic bill={bill} focus={design} />
         </details>
       </section>
+    </div>
+  );
+}
 
-      {loaded.kind === "snapshot" ? (
-        <PageMap analysis={loaded.analysis} kindOf={(u) => registry.ownerOf(u)} />
-      ) : (
-        <p className="callout">
-          A survey JSON has counts, not the page map: load a snapshot to see every PFN.
-        </p>
-      )}
-
-      <section aria-labelledby="survey-notes-heading">
-        <h3 id="survey-notes-heading">What kpageflags cannot show</h3>
-        <ul data-testid="survey-attributions">
-          {s.attributions
-            .filter((a) => a.counted > 0)
-            .map((a) => (
-              <li key={a.use}>
-                {a.use} ({memoryUses[a.use]}): {int(a.counted)} pages attributed from {a.counter} ({a.file}),
-                taken from {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
-                {a.short > 0 ? `; ${int(a.short)} not found in the page map` : ""}
-              </li>
-            ))}
-          {s.unseen.map((u) => (
-            <li key={u.use}>
-              {u.use} ({memoryUses[u.use]}): {u.why}; counted in {u.countedAs.join(" or ")}
-              {u.counter ? ` (${u.counter})` : ""}
+function Notes({ loaded, registry }: { loaded: Loaded; registry: AnyRegistry }) {
+  const s = loaded.survey;
+  const anomalies = Object.entries(s.anomalies.counts).filter(([, c]) => c > 0);
+  return (
+    <section aria-labelledby="survey-notes-heading">
+      <h3 id="survey-notes-heading">What kpageflags cannot show</h3>
+      <ul data-testid="survey-attributions">
+        {s.attributions
+          .filter((a) => a.counted > 0)
+          .map((a) => (
+            <li key={a.use}>
+              {a.use} ({descriptionOf(registry, a.use)}): {int(a.counted)} pages attributed from {a.counter} (
+              {a.file}), taken from{" "}
+              {a.taken.map((t) => `${t.from} (${int(t.pages)})`).join(" and ") || "nothing"}
+              {a.short > 0 ? `; ${int(a.short)} not found in the page map` : ""}
             </li>
           ))}
-          {anomalies.length > 0 && (
-            <li>anomalies in the page map: {anomalies.map(([k, c]) => `${int(c)} ${k}`).join(", ")}</li>
-          )}
-          {s.notes.map((n) => (
-            <li key={n}>{n}</li>
-          ))}
-        </ul>
-      </section>
-    </div>
+        {s.unseen.map((u) => (
+          <li key={u.use}>
+            {u.use} ({descriptionOf(registry, u.use)}): {u.why}; counted in {u.countedAs.join(" or ")}
+            {u.counter ? ` (${u.counter})` : ""}
+          </li>
+        ))}
+        {anomalies.length > 0 && (
+          <li>anomalies in the page map: {anomalies.map(([k, c]) => `${int(c)} ${k}`).join(", ")}</li>
+        )}
+        {s.notes.map((n) => (
+          <li key={n}>{n}</li>
+        ))}
+      </ul>
+    </section>
   );
 }

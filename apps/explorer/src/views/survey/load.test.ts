@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readSnapshot, survey as surveyOf, surveyReport } from "@memdesc/kpageflags";
+import { readSnapshot, samples, survey as surveyOf, surveyReport } from "@memdesc/kpageflags";
 import { describe, expect, it } from "vitest";
 import { sampleSnapshot } from "../../../vite.config.js";
 import { firstPartyRegistry } from "../../lib/registry.js";
@@ -67,11 +67,11 @@ describe("loading a file into the Survey view", () => {
     const loaded = await loadBytes(
       data.buffer.slice(data.byteOffset, data.byteOffset + data.length),
       "sample.mdsnap",
-      true,
+      samples[0],
     );
     expect(loaded.kind).toBe("snapshot");
     if (loaded.kind !== "snapshot") return;
-    expect(loaded.sample).toBe(true);
+    expect(loaded.sample).toBe(samples[0]);
     expect(loaded.analysis.uses.pfnCount).toBe(6_553_600);
     const snap = readSnapshot(sampleSnapshot);
     const expected = await surveyOf(snap.source, { root: snap.root() });

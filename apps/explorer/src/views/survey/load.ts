@@ -1,6 +1,7 @@
 import {
   maxSnapshotBytes,
   maxSurveyJsonBytes,
+  type SampleInfo,
   type Survey,
   snapshotMagic,
   surveySchema,
@@ -13,14 +14,15 @@ export type Loaded =
   | {
       readonly kind: "snapshot";
       readonly name: string;
-      readonly sample: boolean;
+      /** The shipped sample this is, if it is one. */
+      readonly sample: SampleInfo | undefined;
       readonly analysis: Analysis;
       readonly survey: Survey;
     }
   | {
       readonly kind: "json";
       readonly name: string;
-      readonly sample: false;
+      readonly sample: undefined;
       readonly from: string;
       readonly survey: Survey;
       /** The packages the file says it was billed with (`memdesc survey --json` lists them). */
@@ -98,7 +100,7 @@ export function checkFileSize(size: number, name: string): void {
 export async function loadBytes(
   bytes: ArrayBuffer,
   name: string,
-  sample = false,
+  sample?: SampleInfo,
   signal?: AbortSignal,
 ): Promise<Loaded> {
   checkFileSize(bytes.byteLength, name);
@@ -131,5 +133,5 @@ export async function loadBytes(
       hint,
     );
   const { survey, from, plugins } = surveyFromJson(text, name);
-  return { kind: "json", name, sample: false, from, survey, plugins };
+  return { kind: "json", name, sample: undefined, from, survey, plugins };
 }

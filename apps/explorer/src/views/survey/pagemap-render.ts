@@ -47,7 +47,9 @@ export function geometry(pfnCount: number, width: number, height: number, view: 
 /**
  * Draws the page map into a pixel buffer (one little-endian RGBA word per pixel, `width` × `height`): every
  * cell in the colour of the most common use among its PFNs. Walks the use runs alongside the cells, so the
- * cost is cells + runs, not PFNs: the whole 6.5-million-PFN sample is a few hundred thousand steps.
+ * cost is cells + runs, not PFNs: the whole 6.5-million-PFN sample is a few hundred thousand steps. A use whose
+ * `alternate` colour differs from its `palette` colour is drawn as a checkerboard of the two (holes), so it
+ * reads as a texture, not as one more colour.
  */
 export function renderPageMap(
   runs: UseRuns,
@@ -57,6 +59,7 @@ export function renderPageMap(
   pixels: Uint32Array,
   palette: Uint32Array,
   background: number,
+  alternate: Uint32Array = palette,
 ): void {
   pixels.fill(background);
   const { end, use } = runs;
@@ -92,10 +95,15 @@ export function renderPageMap(
         k = j;
       }
       const rgba = palette[color]!;
+      const alt = alternate[color]!;
       const x0 = c * g.cellPx;
       const x1 = Math.min(width, x0 + g.cellPx);
-      if (g.cellPx === 1) pixels[y0 * width + x0] = rgba;
-      else for (let y = y0; y < y1; y++) pixels.fill(rgba, y * width + x0, y * width + x1);
+      if (alt === rgba) {
+        if (g.cellPx === 1) pixels[y0 * width + x0] = rgba;
+        else for (let y = y0; y < y1; y++) pixels.fill(rgba, y * width + x0, y * width + x1);
+      } else
+        for (let y = y0; y < y1; y++)
+          for (let x = x0; x < x1; x++) pixels[y * width + x] = (x + y) & 1 ? alt : rgba;
     }
   }
 }
@@ -113,6 +121,18 @@ export function cellRange(
   const start = (row * g.cols + col) * g.cellPfns;
   if (start >= pfnCount) return undefined;
   return [start, Math.min(pfnCount, start + g.cellPfns)];
+}
+
+/**
+ * The PFN a cell stands for when it is picked: the first of its most common use (the colour it is drawn in), so
+ * clicking a file-coloured pixel picks a page-cache page.
+ */
+export function representative(runs: UseRuns, start: number, endOffset: number): number {
+  const top = composition(runs, start, endOffset)[0];
+  if (!top) return start;
+  let j = runAt(runs.end, start);
+  while (j < runs.end.length && runs.use[j] !== top[0]) j++;
+  return j === 0 ? start : Math.max(start, runs.end[j - 1]!);
 }
 
 /** PFNs per use in [start, end), most first. */

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AppStateProvider } from "../../lib/app-state.js";
 import { wordHex } from "../../lib/format.js";
 import { firstPartyRegistry } from "../../lib/registry.js";
+import { segmentsOf } from "../../lib/word-segments.js";
 import WordView from "./WordView.js";
-import { segmentsOf } from "./word-model.js";
 
 const show = (design = "memdesc-8") => {
   window.history.replaceState(null, "", `#word?design=${design}`);
@@ -79,7 +79,99 @@ describe("Word view", () => {
     cleanup();
     show("today");
     expect(screen.queryByTestId("word-bits")).toBeNull();
-    expect(screen.getAllByRole("alert")[0]!.dataset.code).toBe("NO_WORD");
+    // No word to encode or decode: said once, and no error on arrival.
+    expect(screen.queryAllByRole("alert")).toEqual([]);
+    expect(screen.getByTestId("no-word").textContent).toMatch(/nothing to encode or decode/);
+  });
+
+  it("says when a word's tag belongs to no kind of this set, and both panes show that word", () => {
+    show();
+    const registry = firstPartyRegistry("memdesc-8");
+    for (const [text, tag] of [
+      ["0x4", 4],
+      ["0b1010", 10],
+      ["f", 15],
+    ] as const) {
+      type("Word (hex)", text);
+      const kind = screen.getByTestId("decoded-word").querySelector<HTMLElement>("dd[data-kind]")!;
+      expect(kind.dataset.inSet, text).toBe("false");
+      const row = registry.design.typeTable.find((e) => e.tag === tag);
+      expect(kind.textContent).toBe(
+        row
+          ? `${row.kind}: not a kind of this set — memdesc-8 sets tag ${tag} aside for ${row.meaning}, which no plugin of this set describes.`
+          : `no kind: not a kind of this set — memdesc-8 assigns tag ${tag} to nothing.`,
+      );
+      // The encoder says the same and shows the decoder's word, not another kind's fields.
+      expect((screen.getByLabelText("Kind") as HTMLSelectElement).value).toBe("");
+      expect(screen.getByTestId("encoder-foreign").textContent).toMatch(/not a kind of this set/);
+      expect(screen.queryByLabelText("Descriptor address", { exact: true })).toBeNull();
+      expect(screen.getByTestId("encoded-word").textContent).toBe(
+        wordHex(BigInt(text.startsWith("0") ? text : `0x${text}`)),
+      );
+    }
+    // A word of a kind of the set fills the encoder in again.
+    type("Word (hex)", "0x3");
+    expect((screen.getByLabelText("Kind") as HTMLSelectElement).value).toBe("anon");
+    expect(screen.queryByTestId("encoder-foreign")).toBeNull();
+  });
+
+  it("reads a word as dump_page() prints it, bare hex; decimal with 0d or the switch", () => {
+    show();
+    const codec = firstPartyRegistry("memdesc-8").codec;
+    type("Word (hex)", "ffff888100a3c242");
+    expect((screen.getByLabelText("Kind") as HTMLSelectElement).value).toBe("folio");
+    expect((screen.getByLabelText("Descriptor address", { exact: true }) as HTMLInputElement).value).toBe(
+      "0xffff888100a3c240",
+    );
+    type("Word (hex)", "18");
+    expect((screen.getByLabelText("Kind") as HTMLSelectElement).value).toBe(codec.kindOf(0x8));
+    type("Word (hex)", "0d18");
+    expect(screen.getByTestId("decoded-word").querySelector("dd[data-tag]")!.textContent).toBe(
+      String(18 & 15),
+    );
+    // The switch re-reads what is typed, in both panes.
+    type("Word (hex)", "18");
+    fireEvent.click(screen.getByLabelText(/Bare digits are decimal/));
+    expect((screen.getByLabelText("Kind") as HTMLSelectElement).value).toBe(codec.kindOf(18 & 15));
+    expect(screen.getByTestId("decoded-word").querySelector("dd[data-tag]")!.textContent).toBe(
+      String(18 & 15),
+    );
+    type("Word (hex)", "ff");
+    expect(screen.getByRole("alert").textContent).toMatch(/"ff" is not a decimal number/);
+  });
+
+  it("names Misc's subtypes from core's table, typed by name or number", () => {
+    show();
+    const codec = firstPartyRegistry("memdesc-8").codec;
+    fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "misc" } });
+    type("subtype (7 bits from bit 4)", "zero");
+    expect(screen.getByTestId("subtype-name").textContent).toBe("1: zero");
+    expect(screen.getByTestId("encoded-word").textContent).toBe(
+      wordHex(codec.encode({ kind: "misc", fields: { subtype: 1 } })),
+    );
+    type("subtype (7 bits from bit 4)", "6");
+    expect(screen.getByTestId("subtype-name").textContent).toBe("6: kmalloc_large");
+    const decoded = screen.getByTestId("decoded-word").querySelector('[data-field="subtype"]')!;
+    expect(decoded.textContent).toMatch(/^6 \(0x6\) kmalloc_large$/);
+  });
+
+  it("takes a dump_page() report and shows that page's word, as the page map does", () => {
+    show();
+    const registry = firstPartyRegistry("memdesc-8");
+    fireEvent.change(screen.getByLabelText(/Paste a dump_page\(\) report/), {
+      target: {
+        value:
+          "[  1.5] page: refcount:1 mapcount:0 mapping:0000000000000000 index:0x0 pfn:0x10c3e2\n[  1.5] head: order:1 mapcount:0 entire_mapcount:0 nr_pages_mapped:0 pincount:0\n[  1.5] flags: 0x17ffffc0000040(head|node=0|zone=2|lastcpupid=0x1fffff)\n[  1.5] page_type: f5(slab)",
+      },
+    });
+    const panel = screen.getByTestId("page-word");
+    expect(panel.dataset).toMatchObject({ pfn: String(0x10c3e2), use: "slab", kind: "slab", order: "1" });
+    expect(panel.dataset.word).toBe(
+      `0x${registry.codec.encode({ kind: "slab", address: 0xffff888100a3c240n }).toString(16)}`,
+    );
+    expect(Number(panel.dataset.size)).toBe(registry.descriptorSize("slab", 1)!.size);
+    fireEvent.change(screen.getByLabelText(/Paste a dump_page\(\) report/), { target: { value: "hello" } });
+    expect(screen.getByTestId("dump-page-error").textContent).toMatch(/no "page: refcount:… pfn:0x…" line/);
   });
 
   it("lays out a word: type bits, alignment zeros and address, or an inline kind's fields", () => {

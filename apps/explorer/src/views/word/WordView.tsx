@@ -1,42 +1,69 @@
-import { type DecodedWord, WordCodecError } from "@memdesc/core";
+import { type DecodedWord, MemdescError, WordCodecError } from "@memdesc/core";
 import { useEffect, useId, useMemo, useState } from "react";
 import { Source } from "../../components/Source.js";
+import { WordBits } from "../../components/WordBits.js";
 import { useAppState } from "../../lib/app-state.js";
-import { parseNumber, wordHex } from "../../lib/format.js";
+import { errorSentence, type ShownError, showError } from "../../lib/errors.js";
+import { namedValues, valueName } from "../../lib/field-names.js";
+import { parseNumber, parseWord, wordHex } from "../../lib/format.js";
 import type { AnyRegistry } from "../../lib/registry.js";
-import { WordBits } from "./WordBits.js";
-import { bitRange, entryWords, payloadOf, segmentsOf, typeRows, unassignedRows } from "./word-model.js";
+import { bitRange, segmentsOf } from "../../lib/word-segments.js";
+import { DumpPagePaste } from "./DumpPagePaste.js";
+import { entryWords, payloadOf, typeRows, unassignedRows } from "./word-model.js";
 
 /** A struct folio in the direct map, 16-byte aligned: the example a new visitor starts from. */
 const exampleAddress = "0xffff888100a3c240";
 
 interface EncoderState {
   readonly kind: string;
+  /**
+   * The decoder's word is of a tag no kind of this set has (one the design sets aside for another kind, or an
+   * unassigned one): the encoder shows that word and says so, rather than another kind's fields.
+   */
+  readonly foreign?: { readonly tag: number; readonly kind: string | undefined } | undefined;
   readonly address: string;
   readonly fields: Readonly<Record<string, string>>;
   /** The decoder's text: the entry's words in hex, the memdesc word first (two words under buddy-16). */
   readonly words: readonly string[];
 }
 
-type Outcome<T> = { ok: true; value: T } | { ok: false; code: string; message: string };
+type Outcome<T> = { ok: true; value: T } | ({ ok: false } & ShownError);
 
-/** Runs a codec call; a WordCodecError (or a number that does not parse) becomes a message to show inline. */
+/** What `f` gives, or the codec's (or the input's) error as the explorer shows errors. */
 function attempt<T>(f: () => T): Outcome<T> {
   try {
     return { ok: true, value: f() };
   } catch (err) {
-    if (err instanceof WordCodecError) return { ok: false, code: err.code, message: err.message };
-    if (err instanceof InputError) return { ok: false, code: "INPUT", message: err.message };
+    if (err instanceof WordCodecError || err instanceof InputError) return { ok: false, ...showError(err) };
     throw err;
   }
 }
 
-class InputError extends Error {}
+/** A word typed in that is not a number. */
+class InputError extends MemdescError {
+  constructor(message: string) {
+    super("INPUT", message);
+  }
+}
 
-function number(text: string, what: string): bigint {
+function number(text: string, what: string, names?: Readonly<Record<string, number>>): bigint {
+  const named = names?.[text.trim()];
+  if (named !== undefined) return BigInt(named);
   const v = parseNumber(text);
   if (v === undefined)
-    throw new InputError(`${what} "${text}" is not a whole number (decimal, 0x hex or 0b binary)`);
+    throw new InputError(
+      `${what} "${text}" is not ${names ? `one of ${Object.keys(names).join(", ")} nor ` : ""}a whole number (decimal, 0x hex or 0b binary)`,
+    );
+  return v;
+}
+
+/** A word or address as the kernel prints it: bare hex, or `0x`, `0d` (decimal), `0b`; bare decimal if asked. */
+function word(text: string, what: string, decimal = false): bigint {
+  const v = parseWord(text, decimal);
+  if (v === undefined)
+    throw new InputError(
+      `${what} "${text}" is not a ${decimal ? "decimal" : "hex"} number (${decimal ? "digits 0–9, or 0x… for hex" : "digits 0–9 and a–f as dump_page() prints them; 0d… for decimal"}, 0b… for binary)`,
+    );
   return v;
 }
 
@@ -51,13 +78,13 @@ function encodeState(registry: AnyRegistry, s: Omit<EncoderState, "words">, n: n
         fields: Object.fromEntries(
           fields
             .filter((f) => (s.fields[f.name] ?? "").trim() !== "")
-            .map((f) => [f.name, number(s.fields[f.name]!, f.name)]),
+            .map((f) => [f.name, number(s.fields[f.name]!, f.name, namedValues(s.kind, f.name))]),
         ),
       })
       .slice(0, n);
   }
-  const word = registry.codec.encode({ kind: s.kind, address: number(s.address, "address") });
-  return [word, ...Array.from({ length: n - 1 }, () => 0n)];
+  const w = registry.codec.encode({ kind: s.kind, address: word(s.address, "address") });
+  return [w, ...Array.from({ length: n - 1 }, () => 0n)];
 }
 
 const hexWords = (words: readonly bigint[], bits: number) => words.map((w) => wordHex(w, bits));
@@ -73,9 +100,19 @@ function initialState(registry: AnyRegistry, n: number): EncoderState {
   };
 }
 
-/** The encoder's inputs for a decoded entry, so that decoding fills the encoder in. */
-function fromDecoded(d: DecodedWord, words: readonly string[]): EncoderState {
-  const kind = d.kind ?? "";
+/**
+ * The encoder's inputs for a decoded entry, so that decoding fills the encoder in; a word of a tag no kind of the
+ * set has leaves the encoder's inputs as they were, marked foreign.
+ */
+function fromDecoded(
+  registry: AnyRegistry,
+  d: DecodedWord,
+  words: readonly string[],
+  was: EncoderState,
+): EncoderState {
+  if (!d.kind || !(registry.kinds as readonly string[]).includes(d.kind))
+    return { ...was, words, foreign: { tag: d.tag, kind: d.kind } };
+  const kind = d.kind;
   if (d.storage === "pointer") return { kind, address: `0x${d.address.toString(16)}`, fields: {}, words };
   const fields = Object.fromEntries(Object.entries(d.fields).map(([k, v]) => [k, v.toString()]));
   return { kind, address: exampleAddress, fields, words };
@@ -96,14 +133,23 @@ export default function WordView() {
     : undefined;
   const payload = storage === "inline" ? payloadOf(registry, state.kind) : [];
 
-  const encoded = attempt(() => encodeState(registry, state, n));
-  const parsed = attempt(() => state.words.map((w, i) => number(w, i === 0 ? "word" : `word ${i}`)));
-  const decoded = attempt(() => {
-    if (!parsed.ok) throw new InputError(parsed.message);
-    return registry.codec.decodeEntry(parsed.value);
-  });
+  const [decimal, setDecimal] = useState(false);
+  const inSet = (kind: string | undefined) =>
+    kind !== undefined && (registry.kinds as readonly string[]).includes(kind);
+  const readWords = (words: readonly string[], asDecimal = decimal) =>
+    words.map((w, i) => word(w, i === 0 ? "word" : `word ${i}`, asDecimal));
+  const parsed = attempt(() => readWords(state.words));
+  // A foreign word (a tag no kind of this set has) is shown as the decoder has it, in both panes.
+  const encoded: Outcome<bigint[]> = state.foreign ? parsed : attempt(() => encodeState(registry, state, n));
+  const decoded = parsed.ok ? attempt(() => registry.codec.decodeEntry(parsed.value)) : parsed;
   const shown = decoded.ok ? decoded.value : undefined;
-  const shownPayload = shown?.storage === "inline" ? payloadOf(registry, shown.kind!) : undefined;
+  // A kind of the set packs its fields as the registry says; a foreign inline tag, as the design's row does.
+  const shownPayload =
+    shown?.storage === "inline"
+      ? inSet(shown.kind)
+        ? payloadOf(registry, shown.kind!)
+        : (d.typeTable.find((e) => e.tag === shown.tag)?.payload ?? [])
+      : undefined;
   /** Word diagrams: the memdesc word, then each later word of the entry the shown kind keeps fields in. */
   const diagrams = useMemo(() => {
     if (d.typeBits === 0) return [];
@@ -114,16 +160,19 @@ export default function WordView() {
     }));
   }, [d, shown, shownPayload]);
 
-  const setEncoder = (next: Omit<EncoderState, "words">) => {
+  const setEncoder = (next: Omit<EncoderState, "words" | "foreign">) => {
     const out = attempt(() => encodeState(registry, next, n));
     setState(out.ok ? { ...next, words: hexWords(out.value, d.wordBits) } : { ...next, words: state.words });
   };
-  const setWord = (index: number, text: string) => {
+  const setWord = (index: number, text: string, asDecimal = decimal) => {
     const words = state.words.map((w, i) => (i === index ? text : w));
-    const out = attempt(() =>
-      registry.codec.decodeEntry(words.map((w, i) => number(w, i === 0 ? "word" : `word ${i}`))),
-    );
-    setState(out.ok && out.value.kind ? fromDecoded(out.value, words) : { ...state, words });
+    const out = attempt(() => registry.codec.decodeEntry(readWords(words, asDecimal)));
+    setState(out.ok ? fromDecoded(registry, out.value, words, state) : { ...state, words });
+  };
+  // The switch changes what the typed digits mean: the encoder follows the decoder's new reading.
+  const setBase = (asDecimal: boolean) => {
+    setDecimal(asDecimal);
+    setWord(0, state.words[0] ?? "", asDecimal);
   };
   const kindFields = storage === "inline" ? payload : [];
 
@@ -168,154 +217,196 @@ export default function WordView() {
         )}
       </section>
 
-      <section aria-labelledby="codec-heading" className="codec">
-        <h2 id="codec-heading">Encode and decode</h2>
-        <div className="codec-grid">
-          <form className="card" aria-label="Encoder" onSubmit={(e) => e.preventDefault()}>
-            <h3>Type and payload → word</h3>
-            <div className="field">
-              <label htmlFor={ids.kind}>Kind</label>
-              <select
-                id={ids.kind}
-                value={state.kind}
-                onChange={(e) =>
-                  setEncoder({ kind: e.target.value, address: state.address, fields: state.fields })
-                }
-              >
-                {registry.kinds.map((k) => (
-                  <option key={k} value={k}>
-                    {k} ({registry.plugin(k).storage}
-                    {registry.tagOf(k) !== undefined ? `, tag ${registry.tagOf(k)}` : ""})
-                  </option>
-                ))}
-              </select>
-            </div>
-            {storage === "inline" ? (
-              payload.length === 0 ? (
-                <p className="note">
-                  {state.kind} has no inline fields in {design}: the word is its tag alone.
-                </p>
+      {d.typeBits === 0 ? (
+        <p className="note" data-testid="no-word">
+          With no memdesc word under {design} there is nothing to encode or decode; the type table below says
+          which struct overlays each kind's struct page.
+        </p>
+      ) : (
+        <section aria-labelledby="codec-heading" className="codec">
+          <h2 id="codec-heading">Encode and decode</h2>
+          <div className="codec-grid">
+            <form className="card" aria-label="Encoder" onSubmit={(e) => e.preventDefault()}>
+              <h3>Type and payload → word</h3>
+              <div className="field">
+                <label htmlFor={ids.kind}>Kind</label>
+                <select
+                  id={ids.kind}
+                  value={state.foreign ? "" : state.kind}
+                  onChange={(e) =>
+                    setEncoder({ kind: e.target.value, address: state.address, fields: state.fields })
+                  }
+                >
+                  {state.foreign && (
+                    <option value="" disabled>
+                      tag {state.foreign.tag}: {state.foreign.kind ?? "unassigned"} — not a kind of this set
+                    </option>
+                  )}
+                  {registry.kinds.map((k) => (
+                    <option key={k} value={k}>
+                      {k} ({registry.plugin(k).storage}
+                      {registry.tagOf(k) !== undefined ? `, tag ${registry.tagOf(k)}` : ""})
+                    </option>
+                  ))}
+                </select>
+              </div>
+              {state.foreign ? (
+                <ForeignNote
+                  registry={registry}
+                  tag={state.foreign.tag}
+                  kind={state.foreign.kind}
+                  testId="encoder-foreign"
+                />
+              ) : storage === "inline" ? (
+                payload.length === 0 ? (
+                  <p className="note">
+                    {state.kind} has no inline fields in {design}: the word is its tag alone.
+                  </p>
+                ) : (
+                  payload.map((f) => (
+                    <PayloadInput
+                      key={f.name}
+                      name={f.name}
+                      names={namedValues(state.kind, f.name)}
+                      bits={`${f.width} bits from bit ${f.bit}${f.word ? ` of word ${f.word}` : ""}`}
+                      value={state.fields[f.name] ?? ""}
+                      onChange={(v) =>
+                        setEncoder({
+                          kind: state.kind,
+                          address: state.address,
+                          fields: { ...state.fields, [f.name]: v },
+                        })
+                      }
+                    />
+                  ))
+                )
               ) : (
-                payload.map((f) => (
-                  <PayloadInput
-                    key={f.name}
-                    name={f.name}
-                    bits={`${f.width} bits from bit ${f.bit}${f.word ? ` of word ${f.word}` : ""}`}
-                    value={state.fields[f.name] ?? ""}
-                    onChange={(v) =>
-                      setEncoder({
-                        kind: state.kind,
-                        address: state.address,
-                        fields: { ...state.fields, [f.name]: v },
-                      })
+                <div className="field">
+                  <label htmlFor={ids.address}>Descriptor address</label>
+                  <input
+                    id={ids.address}
+                    className="mono"
+                    spellCheck={false}
+                    autoComplete="off"
+                    value={state.address}
+                    aria-describedby={encoded.ok ? undefined : ids.encErr}
+                    aria-invalid={!encoded.ok}
+                    onChange={(e) =>
+                      setEncoder({ kind: state.kind, address: e.target.value, fields: state.fields })
                     }
                   />
-                ))
-              )
-            ) : (
-              <div className="field">
-                <label htmlFor={ids.address}>Descriptor address</label>
-                <input
-                  id={ids.address}
-                  className="mono"
-                  spellCheck={false}
-                  autoComplete="off"
-                  value={state.address}
-                  aria-describedby={encoded.ok ? undefined : ids.encErr}
-                  aria-invalid={!encoded.ok}
-                  onChange={(e) =>
-                    setEncoder({ kind: state.kind, address: e.target.value, fields: state.fields })
-                  }
-                />
-              </div>
-            )}
-            <output className="result mono" data-testid="encoded-word" aria-live="polite">
-              {encoded.ok ? wordHex(encoded.value[0]!, d.wordBits) : "—"}
-            </output>
-            {n > 1 &&
-              encoded.ok &&
-              encoded.value
-                .map((w, index) => ({ w, index }))
-                .filter(({ index }) => index > 0)
-                .map(({ w, index }) => (
-                  <output
-                    key={wordId(index)}
-                    className="result mono"
-                    data-testid={`encoded-word-${index}`}
-                    aria-label={`word ${index}`}
-                  >
-                    word {index}: {wordHex(w, d.wordBits)}
-                  </output>
-                ))}
-            {!encoded.ok && (
-              <p className="error" role="alert" id={ids.encErr} data-code={encoded.code}>
-                <strong>{encoded.code}</strong>: {encoded.message}
-              </p>
-            )}
-          </form>
+                </div>
+              )}
+              <output className="result mono" data-testid="encoded-word" aria-live="polite">
+                {encoded.ok ? wordHex(encoded.value[0]!, d.wordBits) : "—"}
+              </output>
+              {n > 1 &&
+                encoded.ok &&
+                encoded.value
+                  .map((w, index) => ({ w, index }))
+                  .filter(({ index }) => index > 0)
+                  .map(({ w, index }) => (
+                    <output
+                      key={wordId(index)}
+                      className="result mono"
+                      data-testid={`encoded-word-${index}`}
+                      aria-label={`word ${index}`}
+                    >
+                      word {index}: {wordHex(w, d.wordBits)}
+                    </output>
+                  ))}
+              {!encoded.ok && (
+                <p className="error" role="alert" id={ids.encErr} data-code={encoded.code}>
+                  <strong>{encoded.code}</strong>: {errorSentence(encoded)}
+                </p>
+              )}
+            </form>
 
-          <form className="card" aria-label="Decoder" onSubmit={(e) => e.preventDefault()}>
-            <h3>Word → type and payload</h3>
-            {state.words.map((w, i) => (
-              <div className="field" key={wordId(i)}>
-                <label htmlFor={wordId(i)}>{i === 0 ? "Word (hex)" : `Word ${i} of the entry (hex)`}</label>
+            <form className="card" aria-label="Decoder" onSubmit={(e) => e.preventDefault()}>
+              <h3>Word → type and payload</h3>
+              {state.words.map((w, i) => (
+                <div className="field" key={wordId(i)}>
+                  <label htmlFor={wordId(i)}>{i === 0 ? "Word (hex)" : `Word ${i} of the entry (hex)`}</label>
+                  <input
+                    id={wordId(i)}
+                    className="mono"
+                    spellCheck={false}
+                    autoComplete="off"
+                    value={w}
+                    aria-describedby={decoded.ok ? undefined : ids.decErr}
+                    aria-invalid={!decoded.ok}
+                    onChange={(e) => setWord(i, e.target.value)}
+                  />
+                </div>
+              ))}
+              <div className="field checkbox">
                 <input
-                  id={wordId(i)}
-                  className="mono"
-                  spellCheck={false}
-                  autoComplete="off"
-                  value={w}
-                  aria-describedby={decoded.ok ? undefined : ids.decErr}
-                  aria-invalid={!decoded.ok}
-                  onChange={(e) => setWord(i, e.target.value)}
+                  id={`${ids.word}-decimal`}
+                  type="checkbox"
+                  checked={decimal}
+                  onChange={(e) => setBase(e.target.checked)}
                 />
+                <label htmlFor={`${ids.word}-decimal`}>
+                  Bare digits are decimal (else hex, as dump_page() prints a word; <code>0x</code>,{" "}
+                  <code>0d</code> and <code>0b</code> say which)
+                </label>
               </div>
-            ))}
-            {decoded.ok ? (
-              <dl className="decoded" data-testid="decoded-word">
-                <dt>tag</dt>
-                <dd data-tag={decoded.value.tag}>{decoded.value.tag}</dd>
-                <dt>kind</dt>
-                <dd>{decoded.value.kind ?? "(no kind in this set)"}</dd>
-                <dt>storage</dt>
-                <dd>{decoded.value.storage}</dd>
-                {decoded.value.storage === "pointer" ? (
-                  <>
-                    <dt>address</dt>
-                    <dd className="mono">{wordHex(decoded.value.address, d.wordBits)}</dd>
-                    {decoded.value.kind && (
-                      <>
-                        <dt>way back</dt>
-                        <dd>
-                          <WayBackText registry={registry} kind={decoded.value.kind} />
-                        </dd>
-                      </>
+              {decoded.ok ? (
+                <dl className="decoded" data-testid="decoded-word">
+                  <dt>tag</dt>
+                  <dd data-tag={decoded.value.tag}>{decoded.value.tag}</dd>
+                  <dt>kind</dt>
+                  <dd data-kind={decoded.value.kind ?? ""} data-in-set={inSet(decoded.value.kind)}>
+                    {inSet(decoded.value.kind) ? (
+                      decoded.value.kind
+                    ) : (
+                      <ForeignNote registry={registry} tag={decoded.value.tag} kind={decoded.value.kind} />
                     )}
-                  </>
-                ) : (
-                  Object.entries(decoded.value.fields).map(([k, v]) => (
-                    <div key={k} className="pair">
-                      <dt>{k}</dt>
-                      <dd className="mono">
-                        {v.toString()} <span className="dim">(0x{v.toString(16)})</span>
-                      </dd>
-                    </div>
-                  ))
-                )}
-              </dl>
-            ) : (
-              <p className="error" role="alert" id={ids.decErr} data-code={decoded.code}>
-                <strong>{decoded.code}</strong>: {decoded.message}
-              </p>
-            )}
-          </form>
-        </div>
-      </section>
+                  </dd>
+                  <dt>storage</dt>
+                  <dd>{decoded.value.storage}</dd>
+                  {decoded.value.storage === "pointer" ? (
+                    <>
+                      <dt>address</dt>
+                      <dd className="mono">{wordHex(decoded.value.address, d.wordBits)}</dd>
+                      {inSet(decoded.value.kind) && (
+                        <>
+                          <dt>way back</dt>
+                          <dd>
+                            <WayBackText registry={registry} kind={decoded.value.kind!} />
+                          </dd>
+                        </>
+                      )}
+                    </>
+                  ) : (
+                    Object.entries(decoded.value.fields).map(([k, v]) => (
+                      <div key={k} className="pair">
+                        <dt>{k}</dt>
+                        <dd className="mono" data-field={k} data-value={v.toString()}>
+                          {v.toString()} <span className="dim">(0x{v.toString(16)})</span>
+                          {valueName(decoded.value.kind ?? "", k, v) ? (
+                            <span data-name=""> {valueName(decoded.value.kind ?? "", k, v)}</span>
+                          ) : null}
+                        </dd>
+                      </div>
+                    ))
+                  )}
+                </dl>
+              ) : (
+                <p className="error" role="alert" id={ids.decErr} data-code={decoded.code}>
+                  <strong>{decoded.code}</strong>: {errorSentence(decoded)}
+                </p>
+              )}
+            </form>
+          </div>
+        </section>
+      )}
+      {d.typeBits > 0 && <DumpPagePaste registry={registry} />}
 
       <section aria-labelledby="types-heading">
         <h2 id="types-heading">Type table of the composed set</h2>
         {d.typeBits === 0 ? (
-          <table className="data" data-testid="type-table">
+          <table className="data stack-on-phone" data-testid="type-table">
             <caption>Kinds of the set; under {design} each overlays struct page</caption>
             <thead>
               <tr>
@@ -328,10 +419,10 @@ export default function WordView() {
             <tbody>
               {registry.plugins.map((p) => (
                 <tr key={p.kind} data-kind={p.kind}>
-                  <td>{p.kind}</td>
-                  <td>{p.storage}</td>
-                  <td>{p.name}</td>
-                  <td>
+                  <td data-label="kind">{p.kind}</td>
+                  <td data-label="storage">{p.storage}</td>
+                  <td data-label="plugin">{p.name}</td>
+                  <td data-label="today">
                     {p.title}
                     {p.today ? `: overlays struct page (${registry.todayLayout(p.kind).size} bytes)` : ""}
                   </td>
@@ -341,7 +432,7 @@ export default function WordView() {
           </table>
         ) : (
           <div className="table-scroll">
-            <table className="data" data-testid="type-table">
+            <table className="data stack-on-phone" data-testid="type-table">
               <caption>
                 {rows.length} of {2 ** d.typeBits} tags used. Choose a row to encode that kind.
               </caption>
@@ -366,8 +457,10 @@ export default function WordView() {
                     data-tag={t.tag}
                     aria-current={t.kind === state.kind || undefined}
                   >
-                    <td className="num">{t.tag}</td>
-                    <td>
+                    <td data-label="tag" className="num">
+                      {t.tag}
+                    </td>
+                    <td data-label="kind">
                       <button
                         type="button"
                         className="link"
@@ -376,10 +469,10 @@ export default function WordView() {
                         {t.kind}
                       </button>
                     </td>
-                    <td>{t.storage}</td>
-                    <td>{t.plugin}</td>
-                    <td>{t.meaning}</td>
-                    <td className="mono small">
+                    <td data-label="storage">{t.storage}</td>
+                    <td data-label="plugin">{t.plugin}</td>
+                    <td data-label="meaning">{t.meaning}</td>
+                    <td data-label="inline fields" className="mono small">
                       {t.payload
                         .map(
                           (f) =>
@@ -387,7 +480,7 @@ export default function WordView() {
                         )
                         .join(", ") || "—"}
                     </td>
-                    <td className="small">
+                    <td data-label="source" className="small">
                       <Source provenance={t.provenance} />
                     </td>
                   </tr>
@@ -498,8 +591,44 @@ function WayBackText({ registry, kind }: { registry: AnyRegistry; kind: string }
   );
 }
 
-function PayloadInput(props: { name: string; bits: string; value: string; onChange(v: string): void }) {
+/**
+ * A tag no kind of this set has: what the design sets it aside for (a kind the plan names but this set does not
+ * compose, like KSM or Movable), or that it is unassigned.
+ */
+function ForeignNote(props: {
+  registry: AnyRegistry;
+  tag: number;
+  kind: string | undefined;
+  testId?: string;
+}) {
+  const d = props.registry.design;
+  const row = d.typeTable.find((e) => e.tag === props.tag);
+  return (
+    <span className="foreign" data-testid={props.testId}>
+      {row?.kind ?? props.kind ?? "no kind"}: not a kind of this set —{" "}
+      {row
+        ? `${d.name} sets tag ${props.tag} aside for ${row.meaning}, which no plugin of this set describes`
+        : `${d.name} assigns tag ${props.tag} to nothing`}
+      {props.testId ? "; pick a kind to encode one." : "."}
+    </span>
+  );
+}
+
+function PayloadInput(props: {
+  name: string;
+  bits: string;
+  value: string;
+  /** Named values the field takes (Misc's subtypes): typed by name or number, the name shown. */
+  names?: Readonly<Record<string, number>> | undefined;
+  onChange(v: string): void;
+}) {
   const id = useId();
+  const listId = useId();
+  const named = props.names
+    ? Object.entries(props.names).find(
+        ([n, v]) => n === props.value.trim() || String(v) === props.value.trim(),
+      )
+    : undefined;
   return (
     <div className="field">
       <label htmlFor={id}>
@@ -513,8 +642,28 @@ function PayloadInput(props: { name: string; bits: string; value: string; onChan
         autoComplete="off"
         placeholder="0"
         value={props.value}
+        list={props.names ? listId : undefined}
+        aria-describedby={props.names ? `${listId}-name` : undefined}
         onChange={(e) => props.onChange(e.target.value)}
       />
+      {props.names && (
+        <>
+          <datalist id={listId}>
+            {Object.entries(props.names).map(([n, v]) => (
+              <option key={n} value={n}>
+                {v}
+              </option>
+            ))}
+          </datalist>
+          <span className="hint" id={`${listId}-name`} data-testid={`${props.name}-name`}>
+            {named
+              ? `${named[1]}: ${named[0]}`
+              : `a number, or a name: ${Object.entries(props.names)
+                  .map(([n, v]) => `${v} ${n}`)
+                  .join(", ")}`}
+          </span>
+        </>
+      )}
     </div>
   );
 }

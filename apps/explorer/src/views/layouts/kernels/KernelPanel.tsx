@@ -1,14 +1,12 @@
 import { checkPlugins, kernelMatrix, type MatrixCell } from "@memdesc/btf";
 import { type AbiName, createRegistry, diffLayouts, formatPahole, type Layout } from "@memdesc/core";
-import { useId, useMemo, useState } from "react";
+import { useId, useMemo } from "react";
 import { useDropZone } from "../../../components/drop-zone.js";
 import { int } from "../../../lib/format.js";
 import { type AnyRegistry, firstPartyPlugins } from "../../../lib/registry.js";
-import { type DroppedKernel, readKernelFile } from "./kernel-file.js";
 import { LayoutDiffTable } from "./LayoutDiffTable.js";
+import { addKernelFiles, clearKernels, kernelStore } from "./store.js";
 
-/** Two kernels side by side at most, as `memdesc layout NAME --btf A --vs B`. */
-const MAX_KERNELS = 2;
 const letters = ["A", "B"] as const;
 
 /**
@@ -18,30 +16,10 @@ const letters = ["A", "B"] as const;
  */
 export function KernelPanel(props: { kind: string; registry: AnyRegistry }) {
   const { kind, registry } = props;
-  const [kernels, setKernels] = useState<DroppedKernel[]>([]);
-  const [error, setError] = useState<string>();
-  const [loading, setLoading] = useState<string>();
+  const { kernels, error, loading } = kernelStore.use();
   const fileId = useId();
   const errorId = useId();
-
-  const add = async (files: readonly File[]) => {
-    setError(undefined);
-    let next = kernels;
-    for (const file of files) {
-      setLoading(file.name);
-      try {
-        const k = await readKernelFile(file, next[0]);
-        next = [...next, k].slice(-MAX_KERNELS);
-      } catch (e) {
-        setError((e as Error).message);
-        break;
-      }
-    }
-    setLoading(undefined);
-    setKernels(next);
-  };
-
-  const drop = useDropZone((files) => void add(files));
+  const drop = useDropZone((files) => void addKernelFiles(files));
 
   const plugin = registry.plugin(kind);
   const structName = registry.todayLayout(kind).name ?? kind;
@@ -104,12 +82,12 @@ export function KernelPanel(props: { kind: string; registry: AnyRegistry }) {
               onChange={(e) => {
                 const files = [...(e.target.files ?? [])];
                 e.target.value = "";
-                void add(files);
+                void addKernelFiles(files);
               }}
             />
           </div>
           {kernels.length > 0 && (
-            <button type="button" onClick={() => setKernels([])}>
+            <button type="button" onClick={clearKernels}>
               Clear
             </button>
           )}

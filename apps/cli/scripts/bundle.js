@@ -1,0 +1,56 @@
+// Bundles the CLI for start-up time: dist/memdesc.js (the bin's entry) and its chunks, one per command and what
+// commands share, from tsc's output in dist/. Node resolves, reads and links a few large files instead of some
+// four hundred small ones (zod alone is over a hundred modules), and a command still loads only its own chunk.
+// Left outside: jiti (an optional peer, only for .ts configs), @memdesc/kpageflags (its reader starts worker
+// threads from its own files), @memdesc/explorer (the built app is served from its package directory) and
+// commander (CommonJS, which Node's own loader reads faster than a bundle can wrap it), and DuckDB (an optional
+// peer with a native binding). `memdesc fleet`'s survey worker is an entry of its own, beside the chunks, where
+// the chunk that starts it looks for it (`new URL("./survey-worker.js", import.meta.url)`).
+import { rmSync } from "node:fs";
+import { build } from "esbuild";
+
+/**
+ * zod's classic entry re-exports every locale (`z.locales`), some 360 kB that every command would parse; the CLI
+ * and the plugins it bundles speak zod's default, English, so the bundle's copy of zod carries that one only.
+ * (A third-party plugin imports its own zod from its project, with all of them.)
+ */
+const zodEnglishOnly = {
+  name: "zod-english-only",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: "js",
+    }));
+  },
+};
+
+// Chunk names carry a hash of their contents: the last build's would stay beside this one's.
+rmSync("dist/chunks", { recursive: true, force: true });
+await build({
+  entryPoints: [
+    { in: "dist/main.js", out: "memdesc" },
+    { in: "dist/fleet/survey-worker.js", out: "chunks/survey-worker" },
+  ],
+  outdir: "dist",
+  entryNames: "[dir]/[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20.19",
+  external: [
+    "jiti",
+    "@memdesc/kpageflags",
+    "@memdesc/kpageflags/*",
+    "@memdesc/explorer",
+    "commander",
+    "@duckdb/node-api",
+  ],
+  // Whitespace and syntax only: names stay, so a stack printed with --debug still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  plugins: [zodEnglishOnly],
+  legalComments: "none",
+  logLevel: "warning",
+});

@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import { testMemmap } from "../../test/helpers.js";
+import { check } from "../memmap/check.js";
+import { pcpSizes } from "./pcp.js";
+
+/** 256 MiB on one node: batch 15, high_min 60, high_max 128, high watermark 768 pages (64 CPUs). */
+const machine = () => testMemmap({ pages: 65536, nodes: 1 });
+
+/** Whether a page's word says it heads a block on a per-CPU list. */
+const listedWord = (m: ReturnType<typeof machine>, pfn: number) => m.buddy.isPcpHead(pfn);
+
+describe("per-CPU page lists (struct per_cpu_pages)", () => {
+  it("sizes batch and high as zone_batchsize() and zone_highsize() do", () => {
+    // 1 TiB, one node, 64 CPUs: batch 63; min_free_kbytes = sqrt(1 TiB in KiB × 16) = 128 MiB, 32768 pages;
+    // low and high a further 0.1% of the zone (watermark_scale_factor) each; high_min the low watermark over the
+    // CPUs, high_max an eighth of the zone over them.
+    const step = Math.floor(2 ** 28 / 1000);
+    expect(pcpSizes(2 ** 28, 2 ** 28, 64)).toEqual({
+      batch: 63,
+      highMin: Math.floor((32768 + step) / 64),
+      highMax: 2 ** 28 / 8 / 64,
+      highWmark: 32768 + 2 * step,
+    });
+    // A tiny zone: batch 1, high at least 4 batches.
+    expect(pcpSizes(4096, 8192, 32)).toMatchObject({ batch: 1, highMin: 4 });
+    const ps = machine().pcp.pageset(0);
+    expect([ps.batch, ps.highMin, ps.highMax, ps.highWmark]).toEqual([15, 60, 128, 768]);
+  });
+
+  it("refills an empty list from buddy in batches (rmqueue_bulk), scaled by alloc_factor, and serves the hot end", () => {
+    const m = machine();
+    // Booting took the struct-slab cache's first page through a refill of one batch: 14 are left.
+    expect(m.pcp.pageset(0)).toMatchObject({ count: 14, allocFactor: 1, high: 60 + 15 });
+    const listed = m.pcp.list(0, 0);
+    const buddy = m.buddy.freePageCount;
+    for (const pfn of listed) expect(m.allocPagesMisc("unknown", 0)).toBe(pfn);
+    expect(m.buddy.freePageCount).toBe(buddy);
+    expect(m.pcp.countOf(0)).toBe(0);
+    // The next one refills: batch << alloc_factor = 30 pages, high raised by that batch.
+    const p = m.allocPagesMisc("unknown", 0);
+    expect(m.buddy.freePageCount).toBe(buddy - 30);
+    expect(m.pcp.pageset(0)).toMatchObject({ count: 29, allocFactor: 2, high: 75 + 30 });
+    expect(m.pcp.list(0, 0)).not.toContain(p);
+    for (const q of m.pcp.list(0, 0)) {
+      expect(listedWord(m, q)).toBe(true);
+      expect(m.lookup(q)).toMatchObject({ state: "free", kind: "buddy", pcp: true, order: 0 });
+    }
+    // A freed page goes on the hot end and is the next one handed out.
+    m.freePagesMisc(p, 0);
+    expect(m.pcp.list(0, 0)[0]).toBe(p);
+    expect(m.pcp.pageset(0).allocFactor).toBe(1);
+    expect(m.allocPagesMisc("unknown", 0)).toBe(p);
+    check(m);
+  });
+
+  it("raises high to hold a run of frees, and at high gives the oldest pages back (free_pcppages_bulk)", () => {
+    const m = machine();
+    m.drainAllPages();
+    const pfns = Array.from({ length: 300 }, () => m.allocPagesMisc("unknown", 0));
+    m.drainAllPages();
+    let drained = false;
+    for (const [k, p] of pfns.entries()) {
+      const before = m.pcp.pageset(0);
+      m.freePagesMisc(p, 0);
+      const after = m.pcp.pageset(0);
+      expect(after.count).toBeLessThanOrEqual(after.highMax);
+      if (after.count < before.count + 1) {
+        // At high (raised to high_max by the run): nr_pcp_free() gives back the run's length, clamped to
+        // batch..high - batch, leaving the newest pages.
+        drained = true;
+        expect(before.count + 1).toBe(before.highMax);
+        expect(after.count).toBe(before.count + 1 - Math.min(Math.max(after.freeCount, 15), 128 - 15));
+        expect(m.pcp.list(0, 0)).toEqual(pfns.slice(k + 1 - after.count, k + 1).reverse());
+        for (const q of pfns.slice(0, k + 1 - after.count)) expect(listedWord(m, q)).toBe(false);
+        check(m);
+      }
+    }
+    expect(drained).toBe(true);
+    expect(m.pcp.pageset(0).high).toBe(128);
+    check(m);
+  });
+
+  it("trims high toward high_min once the zone is below its high watermark (ZONE_BELOW_HIGH)", () => {
+    const m = machine();
+    const held: number[] = [];
+    while (m.buddy.freePageCount > 700) held.push(m.allocPagesMisc("unknown", 0));
+    // The allocation that found buddy at or under the watermark set the flag; refills had raised high to the max.
+    held.push(m.allocPagesMisc("unknown", 0));
+    expect(m.pcp.pageset(0)).toMatchObject({ belowHigh: true, high: 128 });
+    // Frees now lower high by the run (at least a batch each) and drain at high_min, not hoarding pages.
+    for (const p of held.splice(0, 20)) {
+      m.freePagesMisc(p, 0);
+      expect(m.pcp.countOf(0)).toBeLessThanOrEqual(Math.max(m.pcp.pageset(0).high, 60));
+    }
+    expect(m.pcp.pageset(0)).toMatchObject({ belowHigh: true, high: 60 });
+    check(m);
+    // Once a drain lifts buddy above the watermark the flag clears, and a run of frees may raise high again.
+    for (const p of held.splice(0, 200)) m.freePagesMisc(p, 0);
+    expect(m.pcp.pageset(0).belowHigh).toBe(false);
+    check(m);
+  });
+
+  it("decays high once a simulated second (vmstat's decay_pcp_high) and gives back what is above it", () => {
+    const m = machine();
+    m.drainAllPages();
+    const pfns = Array.from({ length: 120 }, () => m.allocPagesMisc("unknown", 0));
+    m.drainAllPages();
+    for (const p of pfns) m.freePagesMisc(p, 0);
+    expect(m.pcp.pageset(0)).toMatchObject({ count: 120, high: 128 });
+    m.rcu.advance(999);
+    expect(m.pcp.pageset(0).high).toBe(128);
+    m.rcu.advance(1);
+    // max(count - batch << 5, high - high / 8, high_min) = 112; the 8 pages above it go back to buddy.
+    expect(m.pcp.pageset(0)).toMatchObject({ count: 112, high: 112 });
+    m.rcu.advance(20000);
+    expect(m.pcp.pageset(0)).toMatchObject({ high: 60, count: 60 });
+    check(m);
+  });
+
+  it("keeps blocks of orders 1..3 on their own lists, drains a run of them at once, and sends larger ones to buddy", () => {
+    const m = machine();
+    const a = m.allocPagesMisc("unknown", 2);
+    const b = m.allocPagesMisc("unknown", 4);
+    expect(m.pcp.list(0, 2)).not.toContain(a);
+    m.freePagesMisc(b, 4);
+    expect(m.lookup(b)).not.toHaveProperty("pcp");
+    m.freePagesMisc(a, 2);
+    expect(m.pcp.list(0, 2)[0]).toBe(a);
+    expect(m.lookup(a + 3)).toMatchObject({ state: "free", headPfn: a, order: 2, pcp: true });
+    check(m);
+  });
+
+  it("drains every per-CPU list when an allocation finds no free block (drain_all_pages)", () => {
+    const m = testMemmap({ pages: 4096, nodes: 1 });
+    const got: number[] = [];
+    for (let p = m.allocPagesMisc("unknown", 0); p >= 0; p = m.allocPagesMisc("unknown", 0)) got.push(p);
+    // Every page but the struct-slab cache's: the last ones came off the per-CPU list.
+    expect(got.length).toBe(4096 - 1);
+    expect(m.freePageCount).toBe(0);
+    // Two buddies freed sit on the per-CPU list, unmerged, so buddy has no order-1 block …
+    const pair = got.find((p) => p % 2 === 0 && got.includes(p + 1))!;
+    m.freePagesMisc(pair, 0);
+    m.freePagesMisc(pair + 1, 0);
+    expect(m.pcp.countOf(0)).toBe(2);
+    expect(m.buddy.freePageCount).toBe(0);
+    // … until the failed order-1 allocation drains the lists: they merge, and the retry gets them.
+    expect(m.allocPagesMisc("unknown", 1)).toBe(pair);
+    expect(m.pcp.countOf(0)).toBe(0);
+    expect(m.allocFailures).toBe(1);
+    check(m);
+  });
+
+  it("prints /proc/zoneinfo's free pages and the CPU's pageset", () => {
+    const m = testMemmap({ pages: 65536, nodes: 2 });
+    const text = m.zoneinfo();
+    expect(text).toContain("Node 1, zone   Normal\n");
+    expect(text).toMatch(/pages free {5}\d+\n {8}high {5}\d+\n {8}managed {2}32768\n/);
+    expect(text).toContain("    cpu: 0\n              count: ");
+    expect(text).toContain("              batch: 7\n");
+  });
+
+  it("check() notices a listed page whose word is not a listed block's", () => {
+    const m = machine();
+    const p = m.pcp.list(0, 0)[0]!;
+    const lo = m.words[2 * p]!;
+    // The word of a buddy free block (no pcp bit) on a page the list holds.
+    m.words[2 * p] = m.buddy.headLo(0);
+    expect(() => check(m)).toThrow(/is not in node 0's order-0 free list/);
+    m.words[2 * p] = lo;
+    check(m);
+    // A listed page handed out behind the list's back.
+    m.words[2 * p] = m.miscTag;
+    expect(() => check(m)).toThrow(/per-CPU list/);
+  });
+
+  it("with THP on, order 9 has a list too (pcp_allowed_order): refilled two blocks at a time, freed to its hot end", () => {
+    const m = testMemmap({ pages: 1 << 20, nodes: 1 });
+    expect(m.pcp.orders).toEqual([0, 1, 2, 3, 9]);
+    const before = m.pcp.countOf(0);
+    const a = m.allocPagesMisc("unknown", 9);
+    // nr_pcp_alloc(): batch >> order, but at least 2 blocks: one handed out, one kept on the list.
+    expect(m.pcp.list(0, 9)).toHaveLength(1);
+    expect(m.pcp.countOf(0)).toBe(before + 512);
+    expect(m.lookup(m.pcp.list(0, 9)[0]!)).toMatchObject({ state: "free", pcp: true, order: 9 });
+    const kept = m.pcp.list(0, 9)[0];
+    const b = m.allocPagesMisc("unknown", 9);
+    expect(b).toBe(kept);
+    // The first free finds count above high and gives pages back, but raises high to hold a run of frees
+    // (nr_pcp_high) …
+    m.freePagesMisc(a, 9);
+    expect(m.pcp.pageset(0).high).toBeGreaterThan(512);
+    // … so the next THP freed stays on the list's hot end (no free_high limit for THPs) and comes out first.
+    m.freePagesMisc(b, 9);
+    expect(m.pcp.list(0, 9)[0]).toBe(b);
+    check(m);
+    expect(m.allocPagesMisc("unknown", 9)).toBe(b);
+    check(m);
+  });
+
+  it("with THP off, order 9 goes to and from buddy directly", () => {
+    const m = testMemmap({ pages: 1 << 20, nodes: 1, thp: false });
+    expect(m.pcp.orders).toEqual([0, 1, 2, 3]);
+    const a = m.allocPagesMisc("unknown", 9);
+    const count = m.pcp.countOf(0);
+    m.freePagesMisc(a, 9);
+    expect(m.pcp.countOf(0)).toBe(count);
+    expect(m.pcp.list(0, 9)).toEqual([]);
+    const info = m.lookup(a);
+    expect(info).toMatchObject({ state: "free" });
+    expect(info.pcp).toBeUndefined();
+    check(m);
+  });
+});
