@@ -159,6 +159,7 @@ function FleetResults({ fleet, snapshots }: { fleet: Fleet; snapshots: ReadonlyM
             stacked
             labels={hist.edges.slice(0, -1).map((lo, i) => `${show(lo)} – ${show(hist.edges[i + 1]!)}`)}
             yTitle="hosts"
+            unit="hosts"
             format={(v) => (Number.isInteger(v) ? String(v) : "")}
             height={320}
             ariaLabel={`Histogram: hosts per band of saving with ${design}, ${measure === "percent" ? "in % of RAM" : "in bytes"}, stacked by group. ${dist
