@@ -1,11 +1,10 @@
-import { memoryUses } from "@memdesc/core";
 import { describeFlags, flagWordHex } from "@memdesc/kpageflags/browser";
 import { useMemo } from "react";
 import { routeHash } from "../lib/app-state.js";
 import { valueName } from "../lib/field-names.js";
 import { hex, int, wordHex } from "../lib/format.js";
 import { type PageFacts, type PageWord, pageWord } from "../lib/page-word.js";
-import type { AnyRegistry } from "../lib/registry.js";
+import { type AnyRegistry, descriptionOf } from "../lib/registry.js";
 import { bitRange, segmentsOf } from "../lib/word-segments.js";
 import { WordBits } from "./WordBits.js";
 
@@ -76,7 +75,7 @@ export function PageWordPanel({ facts, registry }: { facts: PageFacts; registry:
         )}
         <dt>use</dt>
         <dd>
-          {facts.use} — {memoryUses[facts.use]}
+          {facts.use} — {descriptionOf(registry, facts.use)}
           {w.kind ? (
             <>
               ; described by <strong>{w.kind}</strong> ({plugin?.name})

@@ -1,6 +1,6 @@
-import { type MemoryUse, memoryUses, miscSubtypes, type PayloadField } from "@memdesc/core";
+import { type MemoryUse, miscSubtypes, type PayloadField } from "@memdesc/core";
 import type { FlagWord } from "@memdesc/kpageflags/browser";
-import type { AnyRegistry } from "./registry.js";
+import { type AnyRegistry, descriptionOf } from "./registry.js";
 
 /** A descriptor's address for the examples: a struct in the direct map, 16-byte aligned. */
 export const exampleAddress = 0xffff888100a3c240n;
@@ -106,7 +106,12 @@ const miscSubtypeOf: Partial<Record<MemoryUse, { name: SubtypeName; why: string 
 };
 
 /** An inline kind's fields for a page, each with where its value comes from. */
-function inlineFields(kind: string, payload: readonly PayloadField[], facts: PageFacts): WordField[] {
+function inlineFields(
+  registry: AnyRegistry,
+  kind: string,
+  payload: readonly PayloadField[],
+  facts: PageFacts,
+): WordField[] {
   const e = facts.extent;
   const fromFree = e.basis === "free-run";
   return payload.map((f): WordField => {
@@ -166,7 +171,7 @@ function inlineFields(kind: string, payload: readonly PayloadField[], facts: Pag
           return at(
             miscSubtypes.unknown,
             "inferred",
-            `${memoryUses[facts.use]}: no subtype of the plan's fits, so unknown`,
+            `${descriptionOf(registry, facts.use)}: no subtype of the plan's fits, so unknown`,
           );
         return at(miscSubtypes[s.name], s.name === "unknown" ? "inferred" : "page", `${s.name}: ${s.why}`);
       }
@@ -199,7 +204,11 @@ export function pageWord(registry: AnyRegistry, facts: PageFacts): PageWord {
       notes: ["no RAM behind this PFN, so no struct page and no word in any design"],
     };
   if (kind === undefined)
-    return { design: d.name, kind, notes: [`no kind of this set describes ${memoryUses[facts.use]}`] };
+    return {
+      design: d.name,
+      kind,
+      notes: [`no kind of this set describes ${descriptionOf(registry, facts.use)}`],
+    };
   const plugin = registry.plugin(kind);
   if (d.typeBits === 0) {
     const today = plugin.today ? registry.todayLayout(kind) : undefined;
@@ -244,7 +253,7 @@ export function pageWord(registry: AnyRegistry, facts: PageFacts): PageWord {
       };
     }
     const payload = registry.payloadOf(kind);
-    const fields = inlineFields(kind, payload, facts);
+    const fields = inlineFields(registry, kind, payload, facts);
     const entry = registry.codec.encodeEntry({
       kind,
       fields: Object.fromEntries(fields.map((f) => [f.name, f.value])),

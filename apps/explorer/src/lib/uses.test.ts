@@ -1,6 +1,6 @@
-import { memoryUseNames } from "@memdesc/core";
 import { describe, expect, it } from "vitest";
 import { contrast, deltaE, visions } from "../../test/colour.js";
+import { firstPartyRegistry } from "./registry.js";
 import { pageMapBackground, useColors, useTextures } from "./uses.js";
 
 /*
@@ -10,8 +10,8 @@ import { pageMapBackground, useColors, useTextures } from "./uses.js";
  */
 
 describe("the page map's colours", () => {
-  it("give every memory use a colour at least 3:1 against the canvas", () => {
-    expect(Object.keys(useColors).sort()).toEqual([...memoryUseNames].sort());
+  it("give every memory use (core's and the first-party set's) a colour at least 3:1 against the canvas", () => {
+    expect(Object.keys(useColors).sort()).toEqual([...firstPartyRegistry().uses].sort());
     for (const [use, c] of Object.entries(useColors))
       expect(contrast(c, pageMapBackground), use).toBeGreaterThanOrEqual(3);
   });

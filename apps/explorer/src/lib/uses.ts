@@ -1,5 +1,3 @@
-import type { MemoryUse } from "@memdesc/core";
-
 /** The page map's canvas: dark, so that every use's colour stands out from it by 3:1 or more. */
 export const pageMapBackground = "#1e2227";
 
@@ -9,7 +7,7 @@ export const pageMapBackground = "#1e2227";
  * ΔE*ab ≥ 15 as seen with normal vision and as simulated for protanopia, deuteranopia and tritanopia (Machado,
  * Oliveira and Fernandes 2009): colour-blind readers can tell them apart too.
  */
-export const useColors: Readonly<Record<MemoryUse, string>> = {
+export const useColors = {
   free: "#5f7492",
   pcp: "#f008f8",
   file: "#39c7ff",
@@ -30,18 +28,21 @@ export const useColors: Readonly<Record<MemoryUse, string>> = {
   kernel: "#5d81ff",
   uninit: "#787743",
   hole: "#8b949e",
-};
+} as const satisfies Readonly<Record<string, string>>;
+
+/** A use the explorer has a colour for: what a survey tells apart, and the uses the first-party set declares. */
+export type ColoredUse = keyof typeof useColors;
 
 /**
  * Uses drawn as a checkerboard of their colour and this one, so they read as a texture rather than as one more
  * colour: holes (no RAM), which must look unlike both the canvas and every use.
  */
-export const useTextures: Readonly<Partial<Record<MemoryUse, string>>> = {
+export const useTextures: Readonly<Partial<Record<ColoredUse, string>>> = {
   hole: "#3b424b",
 };
 
 /** The swatch of a use in a legend: its colour, or its checkerboard. */
-export function swatchStyle(use: MemoryUse): { background: string; backgroundSize?: string } {
+export function swatchStyle(use: ColoredUse): { background: string; backgroundSize?: string } {
   const alt = useTextures[use];
   if (!alt) return { background: useColors[use] };
   const c = useColors[use];

@@ -1,10 +1,11 @@
-import { memoryUses, bill as priceBill } from "@memdesc/core";
+import { bill as priceBill } from "@memdesc/core";
 import { useId, useMemo } from "react";
 import { BarChart } from "../../components/BarChart.js";
 import { Arithmetic, DesignTotals } from "../../components/BillTables.js";
 import { RangeField } from "../../components/RangeField.js";
 import { useAppState } from "../../lib/app-state.js";
 import { int, mib } from "../../lib/format.js";
+import { descriptionOf } from "../../lib/registry.js";
 import { useColors } from "../../lib/uses.js";
 import { type BillParams, billParamKeys, billParams, parseBillParams, ranges } from "./bill-params.js";
 import { ExportPicture } from "./ExportPicture.js";
@@ -215,7 +216,7 @@ function MixBill({ state, write }: { state: BillParams; write: (next: BillParams
               .filter((u) => picture.uses[u])
               .map((u) => ({
                 label: u,
-                title: memoryUses[u],
+                title: descriptionOf(registry, u),
                 color: useColors[u],
                 values: bill.designs.map((d) => (d.uses.find((x) => x.use === u)?.total ?? 0) / 1048576),
               }))}

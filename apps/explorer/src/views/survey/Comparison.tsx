@@ -1,5 +1,7 @@
-import { type Bill, memoryUses, unbackedUses } from "@memdesc/core";
+import { type Bill, unbackedUses } from "@memdesc/core";
+import { useAppState } from "../../lib/app-state.js";
 import { int, mib, percent } from "../../lib/format.js";
+import { descriptionOf } from "../../lib/registry.js";
 
 /** `+1,234` / `−56` / `0`, for differences. */
 export const signed = (n: number, f: (v: number) => string = int): string =>
@@ -11,6 +13,7 @@ export const signed = (n: number, f: (v: number) => string = int): string =>
  */
 export function Comparison(props: { a: Bill; b: Bill; nameA: string; nameB: string; design: string }) {
   const { a, b, design } = props;
+  const { registry } = useAppState();
   const da = a.designs.find((d) => d.design === design) ?? a.designs[0]!;
   const db = b.designs.find((d) => d.design === design) ?? b.designs[0]!;
   const uses = [...new Set([...da.uses.map((u) => u.use), ...db.uses.map((u) => u.use)])];
@@ -124,7 +127,7 @@ export function Comparison(props: { a: Bill; b: Bill; nameA: string; nameB: stri
                   data-descriptors-b={y?.descriptors ?? 0}
                   data-bytes-a={ta}
                   data-bytes-b={tb}
-                  title={memoryUses[use]}
+                  title={descriptionOf(registry, use)}
                 >
                   <th scope="row">{use}</th>
                   <td className="num">{int(pa)}</td>

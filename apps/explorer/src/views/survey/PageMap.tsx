@@ -1,4 +1,3 @@
-import { memoryUses } from "@memdesc/core";
 import { describeFlags, flagWordHex, type SurveyUse, surveyUses } from "@memdesc/kpageflags/browser";
 import {
   type KeyboardEvent,
@@ -12,7 +11,7 @@ import {
 } from "react";
 import { PageWordPanel } from "../../components/PageWordPanel.js";
 import { hex, int, parseNumber } from "../../lib/format.js";
-import type { AnyRegistry } from "../../lib/registry.js";
+import { type AnyRegistry, descriptionOf } from "../../lib/registry.js";
 import { pageMapBackground, rgbaWord, swatchStyle, useColors, useTextures } from "../../lib/uses.js";
 import type { Analysis } from "../../workers/analyze.js";
 import { pagesPerUse, runAt } from "../../workers/usemap.js";
@@ -461,7 +460,7 @@ export function PageMap({
             <li key={u} data-use={u} data-pages={perUse[i]}>
               <span className="swatch" style={swatchStyle(u)} aria-hidden="true" /> {u}{" "}
               <span className="dim">
-                {int(perUse[i]!)} ({((100 * perUse[i]!) / n).toFixed(1)} %) — {memoryUses[u]}
+                {int(perUse[i]!)} ({((100 * perUse[i]!) / n).toFixed(1)} %) — {descriptionOf(registry, u)}
               </span>
             </li>
           ) : null,
