@@ -3,7 +3,9 @@
 // four hundred small ones (zod alone is over a hundred modules), and a command still loads only its own chunk.
 // Left outside: jiti (an optional peer, only for .ts configs), @memdesc/kpageflags (its reader starts worker
 // threads from its own files), @memdesc/explorer (the built app is served from its package directory) and
-// commander (CommonJS, which Node's own loader reads faster than a bundle can wrap it).
+// commander (CommonJS, which Node's own loader reads faster than a bundle can wrap it), and DuckDB (an optional
+// peer with a native binding). `memdesc fleet`'s survey worker is an entry of its own, beside the chunks, where
+// the chunk that starts it looks for it (`new URL("./survey-worker.js", import.meta.url)`).
 import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
@@ -25,16 +27,26 @@ const zodEnglishOnly = {
 // Chunk names carry a hash of their contents: the last build's would stay beside this one's.
 rmSync("dist/chunks", { recursive: true, force: true });
 await build({
-  entryPoints: [{ in: "dist/main.js", out: "memdesc" }],
+  entryPoints: [
+    { in: "dist/main.js", out: "memdesc" },
+    { in: "dist/fleet/survey-worker.js", out: "chunks/survey-worker" },
+  ],
   outdir: "dist",
-  entryNames: "[name]",
+  entryNames: "[dir]/[name]",
   chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   splitting: true,
   format: "esm",
   platform: "node",
   target: "node20.19",
-  external: ["jiti", "@memdesc/kpageflags", "@memdesc/kpageflags/*", "@memdesc/explorer", "commander"],
+  external: [
+    "jiti",
+    "@memdesc/kpageflags",
+    "@memdesc/kpageflags/*",
+    "@memdesc/explorer",
+    "commander",
+    "@duckdb/node-api",
+  ],
   // Whitespace and syntax only: names stay, so a stack printed with --debug still reads.
   minifyWhitespace: true,
   minifySyntax: true,

@@ -15,8 +15,8 @@ export interface Context {
   /** Whether the report goes to a terminal (standard output is a TTY and there is no `-o FILE`). */
   readonly terminal: boolean;
   readonly cwd: string;
-  /** The report: standard output, or the file given with `-o`. */
-  out(text: string): void;
+  /** The report: standard output, or the file given with `-o`; bytes for a binary format. */
+  out(data: string | Uint8Array): void;
   err(text: string): void;
 }
 

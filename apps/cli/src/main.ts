@@ -106,7 +106,10 @@ lazy(
       new Option("-s, --snapshot <file>", "survey a snapshot made by `memdesc capture`").conflicts("raw"),
     )
     .addOption(new Option("-r, --raw <file>", "survey a raw dump (sudo cat /proc/kpageflags > file)"))
-    .option("--root <dir>", "read DIR/proc/… and DIR/sys/… instead of this machine's (a copy made with cat)")
+    .option(
+      "--root <dir|archive>",
+      "read another machine's /proc and /sys: a capture archive (.tar.gz) made by `memdesc capture-script`, or a directory (the archive unpacked, or a copy made with cat)",
+    )
     .addOption(
       new Option("--by <what>", "also bill each NUMA node, zone or memory cgroup").choices([
         "node",
@@ -128,19 +131,95 @@ lazy(
     )
     .addOption(configOption())
     .addOption(noConfigOption())
+    .addOption(
+      new Option(
+        "-f, --format <format>",
+        "table (default); json (the --json document); ndjson or parquet (one row per use × design, with the host's identity); openmetrics (for node_exporter's textfile collector)",
+      ).choices(["table", "json", "ndjson", "parquet", "openmetrics"]),
+    )
     .addOption(jsonOption())
+    .option(
+      "-l, --label <key=value>",
+      "a label the output carries (team=storage); over a capture's own labels",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .addHelpText(
       "after",
       example(
         "sudo memdesc survey",
         "sudo memdesc survey --by cgroup",
         "memdesc survey --snapshot db-host.mdsnap --json > bill.json",
-        "memdesc survey --root ./db-host-copy --by node",
+        "memdesc survey --root db-host.tar.gz --by node",
         "memdesc survey --raw kpageflags.bin --iomem iomem.txt",
+        "sudo memdesc survey --format openmetrics -o /var/lib/node_exporter/textfile_collector/memdesc.prom",
+        "sudo memdesc survey --format parquet --label team=storage -o $(hostname).parquet",
         `memdesc survey --sample ${samples[samples.length - 1]!.name}`,
       ),
     ),
   "survey",
+  { report: true },
+);
+
+lazy(
+  program
+    .command("fleet")
+    .argument(
+      "<inputs...>",
+      "snapshots, capture archives, survey JSON/NDJSON/Parquet files, or directories of them",
+    )
+    .summary("a fleet's bills: totals per design and the saving per host, asked of DuckDB in SQL")
+    .description(
+      "Read many hosts' bills — snapshots and capture archives (surveyed here, with the composed descriptor set), `memdesc survey --format json|ndjson|parquet` output, or directories of them — write them as Parquet and ask DuckDB (the optional peer @duckdb/node-api) in SQL: the total per-page metadata per design across the fleet, and the distribution of the saving per host (min, p10, p50, p90, max; bytes and % of RAM), grouped by kernel release, architecture, RAM size class or any label. Each host counts once (its latest capture). A bad input is named on stderr, skipped and counted; the exit status is then 1 unless --skip-bad. The SQL is in docs/fleet.md, and runs as it is on DuckDB, Spark SQL and Trino.",
+    )
+    .option(
+      "--by <groups>",
+      "group by kernel, arch, ram (RAM size class) or a label key; several with commas",
+    )
+    .addOption(designOption("the design whose saving is shown (default: the config's, else memdesc-8)"))
+    .addOption(hvoOption("for snapshots and archives; default: as each one read it"))
+    .addOption(configOption())
+    .addOption(noConfigOption())
+    .addOption(
+      new Option(
+        "-f, --format <format>",
+        "table (default), json, or parquet (one row per host × design)",
+      ).choices(["table", "json", "parquet"]),
+    )
+    .addOption(jsonOption())
+    .option(
+      "--save <dir>",
+      "also write every input's bill rows there as Parquet, partitioned by capture date and host",
+    )
+    .option("--skip-bad", "exit 0 even when inputs were skipped (they are still named and counted)")
+    .addHelpText(
+      "after",
+      example(
+        "memdesc fleet captures/ --by kernel",
+        "memdesc fleet surveys/*.parquet --by team --design memdesc-8",
+        "memdesc fleet captures/ --format parquet -o fleet.parquet   # for the explorer's Fleet view",
+        "memdesc fleet snapshots/ --save dataset/bills               # then query dataset/ with Spark or Trino",
+      ),
+    ),
+  "fleet",
+  { report: true },
+);
+
+lazy(
+  program
+    .command("capture-script")
+    .summary("print a POSIX sh script that captures a machine without memdesc installed")
+    .description(
+      "Print the capture script: run as root on any Linux machine with only sh, cat/dd, tar and gzip, it copies /proc/kpageflags (with kpagecount, and with --cgroups kpagecgroup and the memory cgroup tree) and the counter files the survey reads into one .tar.gz, written atomically, with optional --label KEY=VALUE. `memdesc survey --root FILE` and `memdesc fleet` read the archive on any machine.",
+    )
+    .addHelpText(
+      "after",
+      example(
+        "memdesc capture-script > capture.sh",
+        "sudo sh capture.sh -o $(hostname).tar.gz --label team=storage",
+        "memdesc survey --root $(hostname).tar.gz",
+      ),
+    ),
+  "capture-script",
   { report: true },
 );
 
@@ -156,6 +235,11 @@ lazy(
     .option("--no-cgroups", "leave out /proc/kpagecgroup (memcg per page) and the cgroup tree")
     .option("--root <dir>", "capture DIR/proc/… and DIR/sys/… (a copy made with cat) instead of this machine")
     .option("--note <text>", "free text stored in the snapshot (what the machine was doing)")
+    .option(
+      "-l, --label <key=value>",
+      "a label stored in the snapshot (team=storage), for memdesc fleet --by",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .addOption(jsonOption())
     .addHelpText(
       "after",

@@ -47,11 +47,31 @@ export const billOutputSchema = z
   })
   .strict();
 
+/** Which machine a bill is of: what machine-readable outputs carry so a fleet's files can be told apart. */
+export const hostIdentitySchema = z
+  .object({
+    hostname: z
+      .string()
+      .nullable()
+      .describe("/proc/sys/kernel/hostname; null where the input did not record it"),
+    kernelRelease: z.string().nullable().describe("uname -r"),
+    arch: z.string().nullable().describe("uname -m"),
+    pageSize: z.number().int().positive(),
+    ramPages: count.describe("Pages with a struct page (System RAM)"),
+    ramBytes: count,
+    capturedAt: z.iso.datetime().nullable().describe("When the page map was read (UTC)"),
+    labels: z.record(z.string(), z.string()).describe("Labels given at capture or with --label"),
+  })
+  .strict();
+
 export const surveyOutputSchema = z
   .object({
+    schemaVersion: z.literal(1).describe("The output's layout version; memdesc fleet refuses others"),
+    memdesc: z.string().describe("The memdesc version that made it"),
+    host: hostIdentitySchema,
     source: z
       .object({
-        kind: z.enum(["proc", "raw", "snapshot"]),
+        kind: z.enum(["proc", "raw", "snapshot", "archive"]),
         path: z.string(),
         root: z
           .string()
@@ -393,6 +413,76 @@ export const simulateOutputSchema = z
   })
   .strict();
 
+/** A row DuckDB answered: its columns as `docs/fleet.md` names them; a group's column is there when grouped. */
+const sqlNumber = z.number();
+const fleetTotal = z
+  .object({
+    design: z.string(),
+    hosts: count,
+    ram_bytes: count,
+    total_bytes: count,
+    percent_of_ram: sqlNumber,
+  })
+  .strict();
+const stats = (suffix: string) =>
+  Object.fromEntries(["min", "p10", "p50", "p90", "max"].map((s) => [`${s}_${suffix}`, sqlNumber]));
+const groupValue = z.union([z.string(), z.number(), z.null()]);
+const fleetDistribution = z
+  .object({
+    design: z.string(),
+    hosts: count,
+    ram_bytes: count,
+    saving_bytes: sqlNumber,
+    ...stats("bytes"),
+    ...stats("percent"),
+  })
+  .catchall(groupValue)
+  .describe(
+    "One group under one design; the grouping columns (kernel_release, arch, ram_class_gib, label_<key>) as `by` names them",
+  );
+const fleetHost = z
+  .object({
+    host: z.string(),
+    source: z.string(),
+    captured_at: z.string().nullable(),
+    kernel_release: z.string().nullable(),
+    arch: z.string().nullable(),
+    ram_bytes: count,
+    ram_class_gib: sqlNumber,
+    design: z.string(),
+    total_bytes: count,
+    today_bytes: count,
+    saving_bytes: sqlNumber,
+    saving_percent: sqlNumber,
+  })
+  .catchall(z.string().nullable())
+  .describe("One host (its latest capture) under one design; its labels as label_<key>");
+
+export const fleetOutputSchema = z
+  .object({
+    schemaVersion: z.literal(1).describe("The output's layout version"),
+    memdesc: z.string().describe("The memdesc that answered"),
+    design: z.string().describe("The design the table shows (--design)"),
+    by: z.array(z.object({ name: z.string(), column: z.string() }).strict()).describe("The groupings (--by)"),
+    labels: z.array(z.string()).describe("The label keys the inputs carry"),
+    inputs: z
+      .object({
+        files: count,
+        used: count,
+        ignored: count.describe("Files in the directories given that are not inputs"),
+        skipped: z.array(z.object({ file: z.string(), problem: z.string() }).strict()),
+      })
+      .strict(),
+    captures: count,
+    firstCapture: z.string().nullable(),
+    lastCapture: z.string().nullable(),
+    descriptorSets: z.array(z.string()).describe("The descriptor sets the bills were made with"),
+    totals: z.array(fleetTotal).describe("Per design: the hosts, their RAM and the total per-page metadata"),
+    distribution: z.array(fleetDistribution),
+    hosts: z.array(fleetHost),
+  })
+  .strict();
+
 /** Every published schema, by file name (`<name>.schema.json`). */
 export const outputSchemas = {
   survey: surveyOutputSchema,
@@ -403,6 +493,7 @@ export const outputSchemas = {
   types: typesOutputSchema,
   plugins: pluginsOutputSchema,
   simulate: simulateOutputSchema,
+  fleet: fleetOutputSchema,
 } as const;
 
 export type SurveyOutput = z.input<typeof surveyOutputSchema>;
@@ -413,24 +504,43 @@ export type CheckOutput = z.input<typeof checkOutputSchema>;
 export type TypesOutput = z.input<typeof typesOutputSchema>;
 export type PluginsOutput = z.input<typeof pluginsOutputSchema>;
 export type SimulateOutput = z.input<typeof simulateOutputSchema>;
+export type FleetOutput = z.input<typeof fleetOutputSchema>;
+
+/**
+ * Where a shipped schema can be fetched: the file in the published package, as any npm CDN serves it (the
+ * `$id` of each document, so validators and editors can tell them apart and resolve them).
+ */
+export const schemaId = (name: string): string => `https://unpkg.com/memdesc/schemas/${name}.schema.json`;
 
 /** The JSON Schema documents shipped in `schemas/`: each command's output, and the config file. */
 export function jsonSchemas(): Record<string, Record<string, unknown>> {
   const out: Record<string, Record<string, unknown>> = {};
+  // $schema, $id and title first, as a reader looks for them.
+  const withId = (name: string, title: string, schema: Record<string, unknown>) => ({
+    $schema: schema.$schema,
+    $id: schemaId(name),
+    title,
+    ...schema,
+  });
   for (const [name, schema] of Object.entries(outputSchemas))
-    out[name] = {
-      ...z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }),
-      title: `memdesc ${name} --json`,
-    };
-  out.config = {
-    ...z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
-    title: "memdesc.config.json",
-  };
+    out[name] = withId(
+      name,
+      `memdesc ${name} --json`,
+      z.toJSONSchema(schema, { io: "output", unrepresentable: "any" }),
+    );
+  out.config = withId(
+    "config",
+    "memdesc.config.json",
+    z.toJSONSchema(configJsonSchema, { io: "input", unrepresentable: "any" }),
+  );
   // A workload may use the actions of the plugins it is run with; this is the first-party set's.
   const vocabulary = vocabularyOf(createRegistry({ plugins: firstPartyPlugins() }));
   out.workload = {
-    ...z.toJSONSchema(workloadJsonSchemaFor(vocabulary), { io: "input", unrepresentable: "any" }),
-    title: "memdesc simulate workload file (the first-party set's actions)",
+    ...withId(
+      "workload",
+      "memdesc simulate workload file (the first-party set's actions)",
+      z.toJSONSchema(workloadJsonSchemaFor(vocabulary), { io: "input", unrepresentable: "any" }),
+    ),
   };
   return out;
 }

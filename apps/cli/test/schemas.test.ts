@@ -21,12 +21,12 @@ describe("published JSON Schemas", () => {
       );
   });
 
-  it("ships the schemas, the binary and dist, and nothing else", () => {
+  it("ships the schemas, the capture script, the binary and dist, and nothing else", () => {
     const pkg = JSON.parse(readFileSync(join(cliRoot, "package.json"), "utf8")) as {
       files: string[];
       bin: Record<string, string>;
     };
-    expect(pkg.files.filter((f) => !f.startsWith("!"))).toEqual(["bin", "dist", "schemas"]);
+    expect(pkg.files.filter((f) => !f.startsWith("!"))).toEqual(["bin", "capture", "dist", "schemas"]);
     expect(pkg.bin).toEqual({ memdesc: "bin/memdesc.js" });
   });
 });

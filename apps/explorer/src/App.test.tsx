@@ -62,7 +62,7 @@ describe("the app shell", () => {
   it("has labelled tabs and a labelled design switch that applies everywhere", async () => {
     renderApp();
     const tabs = screen.getAllByRole("tab");
-    expect(tabs.map((t) => t.textContent)).toEqual(["Word", "Layouts", "Bill", "Survey"]);
+    expect(tabs.map((t) => t.textContent)).toEqual(["Word", "Layouts", "Bill", "Survey", "Fleet"]);
     expect(screen.getByRole("tab", { name: "Word" }).getAttribute("aria-selected")).toBe("true");
     await screen.findByRole("heading", { name: "The memdesc word under memdesc-8" });
     const design = screen.getByLabelText("Design") as HTMLSelectElement;
@@ -93,5 +93,10 @@ describe("the app shell", () => {
     // Keys typed into a control belong to it.
     fireEvent.keyDown(screen.getByLabelText("Design"), { key: "1" });
     expect(screen.getByRole("tab", { name: "Bill" }).getAttribute("aria-selected")).toBe("true");
+    act(() => {
+      fireEvent.keyDown(window, { key: "5" });
+    });
+    await screen.findByRole("heading", { name: "A fleet's saving, host by host" }, { timeout: 10_000 });
+    expect(window.location.hash).toBe("#fleet?design=buddy-16");
   });
 });

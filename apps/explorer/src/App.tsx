@@ -9,12 +9,14 @@ const WordView = lazy(() => import("./views/word/WordView.js"));
 const LayoutsView = lazy(() => import("./views/layouts/LayoutsView.js"));
 const BillView = lazy(() => import("./views/bill/BillView.js"));
 const SurveyView = lazy(() => import("./views/survey/SurveyView.js"));
+const FleetView = lazy(() => import("./views/fleet/FleetView.js"));
 
 const components: Record<ViewId, React.ComponentType> = {
   word: WordView,
   layouts: LayoutsView,
   bill: BillView,
   survey: SurveyView,
+  fleet: FleetView,
 };
 
 /** Keys typed into a form control are the control's, not shortcuts. */
@@ -33,7 +35,7 @@ export function App() {
     });
   });
 
-  // Shortcuts: 1–4 pick a view, [ and ] the previous and next design.
+  // Shortcuts: 1–5 pick a view, [ and ] the previous and next design.
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
       if (e.altKey || e.ctrlKey || e.metaKey || typing(e.target)) return;
@@ -134,8 +136,8 @@ export function App() {
         <p>
           Descriptor set: {[...new Set(registry.plugins.map((p) => p.name))].join(", ")} — the first-party set
           `memdesc` composes without a config, under <strong>{design}</strong>. Everything is computed in this
-          page by @memdesc/core and the plugins; nothing is fetched. Keys: <kbd>1</kbd>–<kbd>4</kbd> views,{" "}
-          <kbd>[</kbd> <kbd>]</kbd> previous and next design.
+          page by @memdesc/core and the plugins; nothing is fetched. Keys: <kbd>1</kbd>–
+          <kbd>{views.length}</kbd> views, <kbd>[</kbd> <kbd>]</kbd> previous and next design.
         </p>
       </footer>
     </div>

@@ -12,6 +12,25 @@ export { agreeWithinPercent, type CrossCheckRow, crossCheck } from "./account/cr
 export { type Attribution, type BilledTally, type CounterRef, countedLabel } from "./account/ledger.js";
 export { surveyBill } from "./bill.js";
 export {
+  type Labels,
+  labelKeyPattern,
+  labelProblem,
+  maxLabels,
+  maxLabelValue,
+  parseLabels,
+  reservedLabelKeys,
+  sortLabels,
+} from "./capture/labels.js";
+export {
+  type CaptureMeta,
+  captureMetaPath,
+  inodesPath,
+  parseCaptureMeta,
+  readCaptureMeta,
+  vmstatAfterPath,
+} from "./capture/meta.js";
+export { type CaptureTree, captureTree } from "./capture/root.js";
+export {
   type Anomalies,
   type Anomaly,
   type AnomalyKind,

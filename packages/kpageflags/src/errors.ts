@@ -22,6 +22,10 @@ export type KpageflagsErrorCode =
   | "TOO_BIG"
   /** A /proc/sys or /sys file (hugetlb_optimize_vmemmap, a hugetlb pool) that does not hold what the kernel writes. */
   | "BAD_SYSCTL"
+  /** A capture archive (.tar.gz) that is not one: bad gzip or tar data, an entry outside the root, a link, a device. */
+  | "BAD_ARCHIVE"
+  /** A capture's own metadata (`memdesc/capture`, `memdesc/inodes`) that cannot be parsed. */
+  | "BAD_CAPTURE"
   /** An option out of range. */
   | "BAD_OPTION"
   /** Billing needs `bill()` from @memdesc/core, and the installed core has none yet. */

@@ -1,5 +1,13 @@
 // The Node entry: everything the browser entry has, plus reading /proc, raw dumps and snapshot files, and
 // writing snapshots. Its decodeSnapshot is synchronous (node:zlib inflates and checks CRCs).
+
+export {
+  type ArchiveOptions,
+  type CaptureArchive,
+  maxArchiveBytes,
+  maxArchiveEntries,
+  openCaptureArchive,
+} from "./archive/archive.js";
 export * from "./browser.js";
 export { fsError } from "./errors.js";
 export { HUGEPAGES_DIR, HVO_SYSCTL, readHugetlbState } from "./read/hugetlb.js";

@@ -69,6 +69,7 @@ export const kernelCountersSchema = z
     unreadable: z.array(z.object({ path: z.string(), why: z.string() }).strict()),
     release: z.string().optional(),
     arch: z.string().optional(),
+    hostname: z.string().optional().describe("/proc/sys/kernel/hostname, when the tree has it"),
     vmstat: partial(Object.keys(vmstatCounters) as (keyof typeof vmstatCounters)[]).optional(),
     vmstatAfter: partial(Object.keys(vmstatCounters) as (keyof typeof vmstatCounters)[]).optional(),
     meminfo: partial([
@@ -176,7 +177,7 @@ void _hugetlbAgrees;
 export const surveySchema = z
   .object({
     source: z.object({
-      kind: z.enum(["proc", "raw", "snapshot"]),
+      kind: z.enum(["proc", "raw", "snapshot", "archive"]),
       path: z.string(),
       kernelRelease: z.string().optional(),
       machine: z.string().optional(),

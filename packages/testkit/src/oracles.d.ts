@@ -9,7 +9,8 @@ export type OracleName =
   | "root"
   | "kernel BTF"
   | "/proc/kpageflags"
-  | "/proc/slabinfo";
+  | "/proc/slabinfo"
+  | "prometheus_client";
 
 export declare const oracleNames: readonly OracleName[];
 

@@ -14,6 +14,7 @@ export const oracleNames = Object.freeze([
   "kernel BTF",
   "/proc/kpageflags",
   "/proc/slabinfo",
+  "prometheus_client",
 ]);
 
 /** Whether a missing oracle fails the test: the `CI` variable is set (and not "false" or "0"). */

@@ -1,6 +1,6 @@
 import { closeSync, openSync } from "node:fs";
 import { resolve } from "node:path";
-import { captureSnapshot } from "@memdesc/kpageflags";
+import { captureSnapshot, parseLabels } from "@memdesc/kpageflags";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
 import { PendingOutput } from "../io/output.js";
@@ -18,6 +18,8 @@ const procDir = "/proc";
  */
 export default async function capture(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const root = typeof opts.root === "string" ? resolve(ctx.cwd, opts.root) : undefined;
+  const labels = parseLabels((opts.label as string[] | undefined) ?? []);
+  if (!labels.ok) throw new UserError(`--label: ${labels.problem}`, "e.g. --label team=storage");
   if (root === undefined) checkRoot();
   // The output path is checked (and its staging made) before the page map is read.
   const file = PendingOutput.open(String(opts.output), ctx.cwd);
@@ -38,6 +40,7 @@ export default async function capture(ctx: Context, opts: Record<string, unknown
           counts: opts.counts === false ? false : undefined,
           cgroups: opts.cgroups === false ? false : undefined,
           note: typeof opts.note === "string" ? opts.note : undefined,
+          labels: labels.labels,
           producer: "memdesc capture",
           onProgress: (done, expected) => progress.update(done, expected),
         }),

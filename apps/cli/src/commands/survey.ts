@@ -1,13 +1,17 @@
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import {
+  captureTree,
   countedLabel,
   decodeSnapshot,
   defaultSampleName,
   dirRoot,
+  type Labels,
+  openCaptureArchive,
   type PageMapSource,
   parseIomem,
+  parseLabels,
   procSource,
   type RamMap,
   rawSource,
@@ -23,6 +27,7 @@ import {
 } from "@memdesc/kpageflags";
 import type { Context } from "../context.js";
 import { UserError } from "../errors.js";
+import { surveySchemaVersion } from "../formats/identity.js";
 import { checkInput, type InputFile, inputCaps, readInput } from "../io/input.js";
 import { displayPath } from "../io/path.js";
 import { formatBill, formatWarnings } from "../output/bill.js";
@@ -30,8 +35,18 @@ import { formatAttributions, formatCrossCheck, formatGroups } from "../output/co
 import { printJson } from "../output/json.js";
 import { startProgress } from "../output/progress.js";
 import { int, size } from "../output/table.js";
+import { writeOutput } from "../output/write.js";
 import type { SurveyOutput } from "../schemas.js";
+import { memdescVersion } from "../version.js";
 import { composeFrom, describeSet, hvoOption, pluginRefs } from "./shared.js";
+import {
+  type CaptureFacts,
+  descriptorSet,
+  hostOf,
+  machineOutput,
+  snapshotCapture,
+  surveyFormat,
+} from "./survey-formats.js";
 
 interface Picked {
   readonly source: PageMapSource;
@@ -42,12 +57,19 @@ interface Picked {
   readonly sampleName?: string | undefined;
   /** Why the sample stands in for this machine. */
   readonly reason: string | undefined;
+  /** What a capture says of itself: when it was made, and its labels. */
+  readonly capture: CaptureFacts | undefined;
 }
 
-/** `memdesc survey`: this machine's page map (or a snapshot or raw dump), classified and billed. */
+/** `memdesc survey`: this machine's page map (or a snapshot, capture or raw dump), classified and billed. */
 export default async function surveyCommand(ctx: Context, opts: Record<string, unknown>): Promise<void> {
   const by = opts.by as SurveyGrouping | undefined;
-  const picked = pickSource(ctx, opts, by);
+  const format = surveyFormat(opts);
+  const labels = labelsOption(opts);
+  // Parquet's writer loads while the page map is read; nothing else pays for it.
+  const parquet = format === "parquet" ? import("../formats/parquet.js") : undefined;
+  parquet?.catch(() => {});
+  const picked = await pickSource(ctx, opts, by);
   // The page map is read on worker threads while the descriptor set is composed (loading zod and the plugins);
   // a bad config stops the read and is reported alone.
   const stop = new AbortController();
@@ -63,7 +85,21 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
   }
   const surveyed = await surveying;
   const report = surveyReport(surveyed, comp.registry, hvoOption(opts));
+  const host = hostOf(surveyed, report.bill, picked.capture, labels);
+  if (format !== "table" && format !== "json") {
+    const data = await machineOutput(format, host, report.bill, parquet, {
+      memdescVersion,
+      sourceKind: picked.source.info.kind,
+      // The machine's own tree (/, a --root copy) for a live read; the file for a snapshot or archive.
+      source: picked.source.info.kind === "proc" ? (picked.root?.label ?? "/") : picked.source.info.path,
+      descriptorSet: descriptorSet(comp),
+    });
+    return writeOutput(ctx, data);
+  }
   const output: SurveyOutput = {
+    schemaVersion: surveySchemaVersion,
+    memdesc: memdescVersion,
+    host,
     source: {
       kind: picked.source.info.kind,
       path: picked.source.info.path,
@@ -76,8 +112,7 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
     plugins: pluginRefs(comp),
     ...report,
   };
-  if (ctx.json) return printJson(ctx, output);
-
+  if (format === "json") return printJson(ctx, output);
   const { c } = ctx;
   const b = report.bill;
   let out = "";
@@ -113,7 +148,20 @@ export default async function surveyCommand(ctx: Context, opts: Record<string, u
   ctx.out(out);
 }
 
-function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGrouping | undefined): Picked {
+/** `--label KEY=VALUE` (repeatable), checked as the capture script checks them. */
+function labelsOption(opts: Record<string, unknown>): Labels {
+  const given = (opts.label as string[] | undefined) ?? [];
+  const parsed = parseLabels(given);
+  if (!parsed.ok)
+    throw new UserError(`--label: ${parsed.problem}`, "e.g. --label team=storage --label region=eu-west");
+  return parsed.labels;
+}
+
+async function pickSource(
+  ctx: Context,
+  opts: Record<string, unknown>,
+  by: SurveyGrouping | undefined,
+): Promise<Picked> {
   const chosen = ["snapshot", "raw", "sample", "root"].filter((k) => opts[k] !== undefined);
   if (chosen.length > 1)
     throw new UserError(
@@ -130,7 +178,13 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
   if (typeof opts.snapshot === "string") {
     const path = resolve(ctx.cwd, opts.snapshot);
     const snap = decodeSnapshot(readInput(path, pageMapInput(path, "snapshot")), path);
-    return { source: snap.source, root: snap.root(), sample: false, reason: undefined };
+    return {
+      source: snap.source,
+      root: snap.root(),
+      sample: false,
+      reason: undefined,
+      capture: snapshotCapture(snap.header),
+    };
   }
   if (typeof opts.raw === "string") {
     if (by)
@@ -148,11 +202,30 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
       root: undefined,
       sample: false,
       reason: undefined,
+      capture: undefined,
     };
   }
   if (typeof opts.root === "string") {
-    const root = dirRoot(resolve(ctx.cwd, opts.root));
-    return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+    const path = resolve(ctx.cwd, opts.root);
+    if (isFile(path)) {
+      // A capture archive (.tar.gz) made by the capture script: read where it is, never unpacked.
+      const archive = await openCaptureArchive(path, { cgroups });
+      return {
+        source: archive.source,
+        root: archive.root,
+        sample: false,
+        reason: undefined,
+        capture: archive.meta && { capturedAt: archive.meta.started, labels: archive.meta.labels },
+      };
+    }
+    const tree = captureTree(dirRoot(path));
+    return {
+      source: procSource({ root: tree.root, cgroups }),
+      root: tree.root,
+      sample: false,
+      reason: undefined,
+      capture: tree.meta && { capturedAt: tree.meta.started, labels: tree.meta.labels },
+    };
   }
   if (opts.sample !== undefined)
     return sample(undefined, opts.sample === true ? undefined : String(opts.sample));
@@ -161,7 +234,7 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
     // The sample stands in for this machine only where a person reads the note saying so: a script that
     // records `memdesc survey --json` must not record the sample machine as this one.
     const reason = `cannot read /proc/kpageflags (${why})`;
-    if (ctx.terminal && !ctx.json) return sample(reason);
+    if (ctx.terminal && surveyFormat(opts) === "table") return sample(reason);
     throw new UserError(
       reason,
       "run it as root (sudo memdesc survey), or survey a snapshot (--snapshot FILE) or the shipped sample (--sample)",
@@ -169,7 +242,22 @@ function pickSource(ctx: Context, opts: Record<string, unknown>, by: SurveyGroup
     );
   }
   const root = dirRoot("/");
-  return { source: procSource({ root, cgroups }), root, sample: false, reason: undefined };
+  return {
+    source: procSource({ root, cgroups }),
+    root,
+    sample: false,
+    reason: undefined,
+    capture: undefined,
+  };
+}
+
+/** Whether a path names a regular file (an archive), rather than a directory (a copy, or an unpacked capture). */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The input-reader rules for a page-map file given to --snapshot or --raw (named as given, resolved). */
@@ -218,7 +306,14 @@ function sample(reason: string | undefined, name: string = defaultSampleName): P
       { code: "UNKNOWN_SAMPLE" },
     );
   const snap = readSnapshot(sampleSnapshotPath(name));
-  return { source: snap.source, root: snap.root(), sample: true, sampleName: name, reason };
+  return {
+    source: snap.source,
+    root: snap.root(),
+    sample: true,
+    sampleName: name,
+    reason,
+    capture: snapshotCapture(snap.header),
+  };
 }
 
 /** Why a file cannot be read (`permission denied: run as root`), or undefined if it can. */
@@ -288,7 +383,9 @@ function describeSource(s: Survey, picked: Picked, cwd: string): string {
     ? `sample snapshot ${picked.sampleName},`
     : src.kind === "snapshot"
       ? "snapshot"
-      : "raw dump";
+      : src.kind === "archive"
+        ? "capture archive"
+        : "raw dump";
   const when = src.capturedAt ? `, captured ${src.capturedAt.replace(/\.\d+Z$/, "Z")}` : "";
   return `${what} ${displayPath(src.path, cwd)}${kernel ? ` (${kernel}${when})` : when}`;
 }

@@ -11,7 +11,8 @@ export interface ReportSink {
   readonly terminal: boolean;
   /** Whether the report goes to standard output (rather than a file given with -o). */
   readonly stdout: boolean;
-  write(text: string): void;
+  /** Text, or bytes for a binary format (Parquet). */
+  write(data: string | Uint8Array): void;
   /** The command is done: a file output is put in place. */
   finish(): void;
   /** The command failed: a file output is thrown away. */
@@ -29,18 +30,18 @@ export function openReport(arg: string | undefined, cwd: string): ReportSink {
       abort() {},
     };
   const pending = PendingOutput.open(arg, cwd);
-  const parts: string[] = [];
+  const parts: (string | Uint8Array)[] = [];
   let closed = false;
   return {
     terminal: false,
     stdout: false,
-    write: (text) => {
-      parts.push(text);
+    write: (data) => {
+      parts.push(data);
     },
     finish() {
       if (closed) return;
       closed = true;
-      pending.write(parts.join(""));
+      pending.write(Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p) : p))));
       pending.commit();
     },
     abort() {

@@ -7,6 +7,7 @@ export const views = [
   { id: "layouts", title: "Layouts", key: "2" },
   { id: "bill", title: "Bill", key: "3" },
   { id: "survey", title: "Survey", key: "4" },
+  { id: "fleet", title: "Fleet", key: "5" },
 ] as const;
 
 export type ViewId = (typeof views)[number]["id"];

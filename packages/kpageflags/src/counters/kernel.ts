@@ -71,6 +71,11 @@ export interface KernelCounters {
   /** `uname -r` and `uname -m` as /proc/sys/kernel tells them. */
   readonly release: string | undefined;
   readonly arch: string | undefined;
+  /**
+   * The machine's name (/proc/sys/kernel/hostname, `uname -n` in its UTS namespace), when the tree has it: a
+   * fleet tells hosts apart by it. Older snapshots did not record it; its absence is not reported.
+   */
+  readonly hostname?: string | undefined;
   /** /proc/vmstat before the page map was read, and after: the change is churn during the read. */
   readonly vmstat: Partial<Record<VmstatCounter, number>> | undefined;
   readonly vmstatAfter: Partial<Record<VmstatCounter, number>> | undefined;
@@ -181,6 +186,24 @@ export class CounterReader {
   }
 }
 
+/** The largest hostname: HOST_NAME_MAX is 64 (include/uapi/linux/utsname.h, __NEW_UTS_LEN). */
+const maxHostname = 64;
+
+/**
+ * /proc/sys/kernel/hostname, read quietly (a tree without it, such as a snapshot made before it was recorded,
+ * is not a missing counter). A value that is not a hostname the kernel could hold is left out.
+ */
+function readHostname(reader: CounterReader): string | undefined {
+  const path = "/proc/sys/kernel/hostname";
+  const r = readText(reader.root, path);
+  if (!r.ok) return undefined;
+  const name = r.value.replace(/\n$/, "");
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a name with control characters is refused
+  if (name === "" || name.length > maxHostname || /[\u0000-\u001f\u007f]/.test(name)) return undefined;
+  if (!reader.read.includes(path)) reader.read.push(path);
+  return name;
+}
+
 /**
  * Reads the kernel's counters through a tree: /proc/vmstat, meminfo, zoneinfo, buddyinfo, slabinfo, the hugetlb pools and HVO sysctl, the per-size THP counters and, when asked, the memory cgroup
  * hierarchy (pagetypeinfo is {@link readPagetypeLater}'s). What cannot be read is named once and left out;
@@ -191,6 +214,7 @@ export function readKernelCounters(reader: CounterReader, options: ReadCountersO
   const text = (path: string) => reader.file(path, (t) => t.trim());
   const release = text("/proc/sys/kernel/osrelease");
   const arch = text("/proc/sys/kernel/arch");
+  const hostname = readHostname(reader);
   const vmstat = reader.vmstat();
   const meminfo = reader.file("/proc/meminfo", parseMeminfo);
   const zoneinfo = reader.file("/proc/zoneinfo", parseZoneinfo);
@@ -206,6 +230,7 @@ export function readKernelCounters(reader: CounterReader, options: ReadCountersO
     unreadable: reader.unreadable,
     release,
     arch,
+    ...(hostname !== undefined ? { hostname } : {}),
     vmstat,
     vmstatAfter: undefined,
     meminfo: meminfo && pick(new Map([...meminfo].map(([k, v]) => [k, v.value])), meminfoKeys),

@@ -19,8 +19,8 @@ export interface PageMapFiles {
 
 /** What is known about a page map before its chunks are read. */
 export interface PageMapInfo {
-  /** Where it comes from: the live /proc files, a raw dump, or a snapshot file. */
-  readonly kind: "proc" | "raw" | "snapshot";
+  /** Where it comes from: the live /proc files (or a copy), a raw dump, a snapshot file, a capture archive. */
+  readonly kind: "proc" | "raw" | "snapshot" | "archive";
   /** The file read (for proc, the kpageflags path). */
   readonly path: string;
   readonly pageSize: number;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { labelProblem, maxLabels } from "../capture/labels.js";
 
 /**
  * The snapshot file format (documented in SNAPSHOT.md). All integers are little-endian.
@@ -78,6 +79,19 @@ const common = {
   producer: z.string().optional(),
   /** Free text, e.g. what the machine was doing. */
   note: z.string().optional(),
+  /** Labels given at capture (`memdesc capture --label team=storage`): what a fleet groups hosts by. */
+  labels: z
+    .record(z.string(), z.string())
+    .superRefine((labels, ctx) => {
+      const entries = Object.entries(labels);
+      if (entries.length > maxLabels)
+        ctx.addIssue({ code: "custom", message: `more than ${maxLabels} labels` });
+      for (const [k, v] of entries) {
+        const problem = labelProblem(k, v);
+        if (problem) ctx.addIssue({ code: "custom", path: [k], message: problem });
+      }
+    })
+    .optional(),
   streams: z.array(snapshotStreamSchema).min(1),
 };
 

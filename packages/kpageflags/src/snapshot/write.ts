@@ -88,6 +88,8 @@ export interface WriteSnapshotOptions {
   readonly note?: string | undefined;
   /** Stored as the header's producer. */
   readonly producer?: string | undefined;
+  /** Labels stored in the header (checked as the capture script checks them). */
+  readonly labels?: Readonly<Record<string, string>> | undefined;
 }
 
 export interface WrittenSnapshot {
@@ -239,6 +241,7 @@ async function writeRecorded(
       files: info.files,
       producer: options.producer ?? "@memdesc/kpageflags",
       note: options.note,
+      ...(options.labels && Object.keys(options.labels).length > 0 ? { labels: { ...options.labels } } : {}),
     },
     [flags, ...(counts ? [counts] : []), ...(cgroups ? [cgroups] : [])],
     rec?.entries() ?? [],
