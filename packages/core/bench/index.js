@@ -1,7 +1,8 @@
 // Benchmarks for @memdesc/core: layouts per second for struct folio, and memdesc words encoded and decoded
 // per second on the typed-array path next to a naive BigInt codec measured in the same run.
+
+import { fmt, rate } from "@memdesc/testkit/bench";
 import { LayoutEngine, linux618, memdesc8, WordCodec } from "../dist/index.js";
-import { fmt, rate } from "./measure.js";
 
 async function folioToday() {
   try {

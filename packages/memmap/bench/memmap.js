@@ -12,8 +12,8 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createRegistry, fieldsByPath } from "@memdesc/core";
+import { fmt, median, rate } from "@memdesc/testkit/bench";
 import { createMemmap, createSimulation, pcpSizes } from "../dist/index.js";
-import { fmt, median, rate } from "./measure.js";
 import { NaiveMemmap } from "./naive.js";
 
 const self = fileURLToPath(import.meta.url);

@@ -1,4 +1,5 @@
-// What the benchmarks share: a median, a figure printed with thousands separators, and a rate measured in rounds.
+// What the benchmarks share (`@memdesc/testkit/bench`): a median, a figure printed with thousands separators, and a
+// rate measured in rounds.
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const fmt = (n) => Math.round(n).toLocaleString("en-US");
