@@ -14,6 +14,15 @@ describe("parsePahole on what pahole prints around attributes and bitfields", ()
     expect(s!.fields.find((f) => f.path === "flex")).toMatchObject({ offset: 104, size: 0 });
   });
 
+  it('skips the `char [1]:8;` lines pahole prints under "Force padding:" for an unnamed bitfield (gcc -m32, DWARF)', () => {
+    const [s] = parsePahole(fixture("force_padding"));
+    expect(s).toMatchObject({ kind: "struct", name: "force_padding", size: 7, members: 2 });
+    expect(s!.fields.map((f) => [f.path, f.offset, f.size])).toEqual([
+      ["a", 0, 1],
+      ["b", 6, 1],
+    ]);
+  });
+
   it("reads a typedef whose closing line carries attributes, and attributes after a member's name", () => {
     const [s] = parsePahole(fixture("aligned_t"));
     expect(s).toMatchObject({ name: undefined, typedefName: "aligned_t", size: 128, members: 3 });

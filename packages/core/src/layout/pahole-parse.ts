@@ -44,8 +44,12 @@ const closeRe = new RegExp(
 const pointerCloseRe = new RegExp(
   String.raw`^\s*\}${attrs} \* (\w+)((?:\[\d*\])*)${attrs};\s*\/\*\s*(\d+)\s+(\d+)\s*\*\/$`,
 );
-/** `unsigned int :0;` after "Force alignment to the next boundary", or an explicit `:N` bit hole. */
-const paddingRe = /^\s*[^/]*\s:\d+;$/;
+/**
+ * `unsigned int :0;` after "Force alignment to the next boundary", an explicit `:N` bit hole, or the `char [1]:8;`
+ * lines pahole 1.24 prints under "Force padding:" for an unnamed bitfield it reads from DWARF (gcc -m32 gives
+ * `long long :33;` so) — padding, not members.
+ */
+const paddingRe = /^\s*[^/]*\s(?:\[\d+\])?:\d+;$/;
 /** An anonymous enum member: `enum {`, its values, then `} name;`, `} name:8;` or `} name[2];`. */
 const enumOpenRe = /^\s*enum \{$/;
 const enumCloseRe = new RegExp(

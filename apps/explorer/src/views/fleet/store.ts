@@ -1,6 +1,6 @@
 import { snapshotMagic } from "@memdesc/kpageflags/browser";
-import { useSyncExternalStore } from "react";
-import { LoadError } from "../survey/worker-client.js";
+import { createStore } from "../../lib/store.js";
+import { type LoadFailure, loadFailure } from "../survey/worker-client.js";
 import { checkFleetSize, type Fleet, loadFleetBytes } from "./load.js";
 
 /*
@@ -12,33 +12,18 @@ export interface FleetState {
   readonly loading: string | undefined;
   /** Snapshots at hand, by file name. */
   readonly snapshots: ReadonlyMap<string, File>;
-  readonly error:
-    | {
-        readonly name: string;
-        readonly code: string;
-        readonly message: string;
-        readonly hint?: string | undefined;
-      }
-    | undefined;
+  readonly error: LoadFailure | undefined;
 }
 
-let state: FleetState = { fleet: undefined, loading: undefined, snapshots: new Map(), error: undefined };
-const listeners = new Set<() => void>();
+const fleetStore = createStore<FleetState>({
+  fleet: undefined,
+  loading: undefined,
+  snapshots: new Map(),
+  error: undefined,
+});
+const set = fleetStore.set;
 
-function set(next: Partial<FleetState>): void {
-  state = { ...state, ...next };
-  for (const l of listeners) l();
-}
-
-export function useFleetState(): FleetState {
-  return useSyncExternalStore(
-    (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    () => state,
-  );
-}
+export const useFleetState = (): FleetState => fleetStore.use();
 
 /** A snapshot, by its content's first bytes (as the Survey view tells one). */
 const isSnapshot = async (f: File) =>
@@ -51,7 +36,7 @@ let generation = 0;
  * JSON) is read. More than one fleet file at once is refused, naming them.
  */
 export async function addFiles(files: readonly File[]): Promise<void> {
-  const snapshots = new Map(state.snapshots);
+  const snapshots = new Map(fleetStore.get().snapshots);
   const others: File[] = [];
   for (const f of files) {
     if (await isSnapshot(f)) snapshots.set(f.name, f);
@@ -80,11 +65,7 @@ export async function addFiles(files: readonly File[]): Promise<void> {
     set({ fleet, loading: undefined });
   } catch (err) {
     if (mine !== generation) return;
-    const e =
-      err instanceof LoadError
-        ? { code: err.code, message: err.message, hint: err.hint }
-        : { code: "ERROR", message: `${file.name}: ${(err as Error).message}`, hint: undefined };
-    set({ loading: undefined, error: { name: file.name, ...e } });
+    set({ loading: undefined, error: loadFailure(err, file.name) });
   }
 }
 

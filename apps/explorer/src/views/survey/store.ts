@@ -1,7 +1,7 @@
 import { defaultSampleName, type SampleInfo, sampleInfo, samples } from "@memdesc/kpageflags/browser";
 import { createStore } from "../../lib/store.js";
 import { checkFileSize, type Loaded, loadBytes } from "./load.js";
-import { cancelled, LoadError } from "./worker-client.js";
+import { cancelled, LoadError, type LoadFailure, loadFailure } from "./worker-client.js";
 
 /*
  * The samples are bundled as assets of the build (no network needed): the snapshots in kpageflags' fixtures
@@ -29,14 +29,7 @@ export interface SlotState {
   /** The last load, cancelled: the file's name (what was shown before stays on show). */
   readonly cancelled?: string | undefined;
   /** The last load's error; the previously loaded data stays on show. */
-  readonly error:
-    | {
-        readonly name: string;
-        readonly code: string;
-        readonly message: string;
-        readonly hint?: string | undefined;
-      }
-    | undefined;
+  readonly error: LoadFailure | undefined;
 }
 
 /** `a` is the page map the Survey view shows; `b`, when loaded, is compared with it side by side. */
@@ -86,11 +79,7 @@ async function load(
   } catch (err) {
     // A cancelled load has already said so; one replaced by a newer load says nothing.
     if (signal.aborted) return;
-    const e =
-      err instanceof LoadError
-        ? { code: err.code, message: err.message, hint: err.hint }
-        : { code: "ERROR", message: `${name}: ${(err as Error).message}`, hint: undefined };
-    setSlot(slot, { loading: undefined, error: { name, ...e } });
+    setSlot(slot, { loading: undefined, error: loadFailure(err, name) });
   } finally {
     if (current[slot] === controller) current[slot] = undefined;
   }

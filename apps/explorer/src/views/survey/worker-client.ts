@@ -11,6 +11,21 @@ export class LoadError extends Error {
   }
 }
 
+/** A failed load as a view shows it: the file, and the error's code, message and hint. */
+export interface LoadFailure {
+  readonly name: string;
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string | undefined;
+}
+
+/** What a load of `name` that threw `err` shows: a LoadError as it is, anything else as one line naming the file. */
+export function loadFailure(err: unknown, name: string): LoadFailure {
+  return err instanceof LoadError
+    ? { name, code: err.code, message: err.message, hint: err.hint }
+    : { name, code: "ERROR", message: `${name}: ${(err as Error).message}`, hint: undefined };
+}
+
 type Reply =
   | { id: number; ok: true; analysis: Analysis }
   | { id: number; ok: false; error: { code: string; message: string; hint?: string } };
