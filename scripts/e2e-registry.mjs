@@ -286,15 +286,21 @@ async function publishSnapshot(snapshot, dir) {
     writeFileSync(join(target, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     staged.push({ name: manifest.name, dir: target, manifest });
   }
-  // The scaffolder stamps core's version at build time; stamp the snapshot into its copy the same way.
+  // The scaffolder stamps core's and the simulator's versions at build time; stamp the snapshot into its copy the
+  // same way.
   const scaffolder = staged.find((s) => s.name === "create-memdesc-plugin");
   const core = staged.find((s) => s.name === "@memdesc/core");
-  if (!scaffolder || !core)
-    throw new Error("no create-memdesc-plugin or @memdesc/core among the public packages");
+  const memmap = staged.find((s) => s.name === "@memdesc/memmap");
+  if (!scaffolder || !core || !memmap)
+    throw new Error("no create-memdesc-plugin, @memdesc/core or @memdesc/memmap among the public packages");
   const { stampVersions } = await import(
     join(root, "packages", "create-plugin", "scripts", "stamp-versions.mjs")
   );
-  const stamp = stampVersions({ coreManifest: core.manifest, out: join(scaffolder.dir, "stamp.json") });
+  const stamp = stampVersions({
+    coreManifest: core.manifest,
+    memmapManifest: memmap.manifest,
+    out: join(scaffolder.dir, "stamp.json"),
+  });
   await Promise.all(
     staged.map((s) => sh("npm", ["publish", "--tag", "latest", "--ignore-scripts"], { cwd: s.dir })),
   );

@@ -37,8 +37,18 @@ export const modules = [
   },
   { name: "btf", title: "BTF reader", project: "btf", files: ["packages/btf/src/reader.ts"] },
   // The memmap simulator.
-  { name: "buddy", title: "buddy allocator", project: "memmap", files: ["packages/memmap/src/page-alloc/buddy.ts"] },
-  { name: "pcp", title: "per-CPU lists", project: "memmap", files: ["packages/memmap/src/page-alloc/pcp.ts"] },
+  {
+    name: "buddy",
+    title: "buddy allocator",
+    project: "memmap",
+    files: ["packages/memmap/src/page-alloc/buddy.ts"],
+  },
+  {
+    name: "pcp",
+    title: "per-CPU lists",
+    project: "memmap",
+    files: ["packages/memmap/src/page-alloc/pcp.ts"],
+  },
   { name: "slub", title: "SLUB", project: "memmap", files: ["packages/memmap/src/slub/slub.ts"] },
 ];
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Writes stamp.json: the @memdesc/core version this scaffolder is released with, the peer and dev ranges a
-// generated plugin declares on it (and its dev range on @memdesc/memmap), core's memory uses and built-in kinds, and the tool versions the monorepo
-// pins (zod, vitest, typescript, …), so a plugin scaffolded today tracks the release it was made with and the
-// scaffolder needs no copy of core at run time. Run by `npm run build`; the registry e2e runs it again on its
-// snapshot copy (`stampVersions({ coreManifest, out })`).
+// generated plugin declares on it (and its dev range on @memdesc/memmap), core's memory uses and built-in kinds,
+// and the tool versions the monorepo pins (zod, vitest, typescript, …), so a plugin scaffolded today tracks the
+// release it was made with and the scaffolder needs no copy of core at run time. Run by `npm run build`; the
+// registry e2e runs it again on its snapshot copy (`stampVersions({ coreManifest, memmapManifest, out })`).
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
