@@ -94,13 +94,27 @@ function agreesWithLayout(layout: Layout) {
     }
   };
   walk(layout.members, 1);
-  const closes = rows.filter((r) => r.kind === "close" && r.name === undefined && !inArray(r.line));
+  const closes = rows.filter(
+    (r) => r.kind === "close" && r.aggregate !== "enum" && r.name === undefined && !inArray(r.line),
+  );
   const sorted = (x: [number, number, number][]) =>
     [...x].sort((a, b) => a[0] - b[0] || a[2] - b[2] || a[1] - b[1]);
   expect(sorted(closes.map((r) => [r.offset!, r.size!, r.depth]))).toEqual(sorted(anon));
 }
 
 describe("paholeRows", () => {
+  it("closes an anonymous enum printed as forced-alignment padding (`} :0;`), so the members after it keep their depth", () => {
+    const rows = paholeRows(readFileSync(new URL("enum_bitpad.txt", fixtures), "utf8"));
+    const pad = rows.find((r) => r.kind === "close" && r.aggregate === "enum" && r.bitSize === 0);
+    expect(pad?.text.trim()).toBe("} :0;");
+    expect(rows.find((r) => r.kind === "close" && r.path === "b")).toMatchObject({
+      depth: 2,
+      offset: 4,
+      bitSize: 10,
+    });
+    expect(rows.find((r) => r.path === "c")).toMatchObject({ depth: 1, offset: 8, size: 1 });
+  });
+
   it("keeps every line of real pahole output and reads each member as pahole-parse does", () => {
     for (const [name, text] of texts) agreesWithParser(text, name);
   });

@@ -57,8 +57,9 @@ const attrs = String.raw`(?: __attribute__\(\([^;]*?\)\))*`;
 const comment = String.raw`\/\*\s*(\d+)(?::\s*(\d+))?\s+(\d+)\s*\*\/`;
 const openRe = /^(\s*)(struct|union|enum)(?: \w+)? \{$/;
 const headerRe = /^(typedef )?(struct|union)(?: \w+)? \{$/;
+/** A close: `};`, `} name[2];`, `} name:8;`, `} * name;`, or `} :0;` (an anonymous enum's forced-alignment padding). */
 const closeRe = new RegExp(
-  String.raw`^(\s*)\}${attrs}(?: (\* )?(\w+)${attrs}((?:\[\d*\])*)(?::(\d+))?)?${attrs};\s*(?:${comment})?$`,
+  String.raw`^(\s*)\}${attrs}(?: (\* )?(\w*)${attrs}((?:\[\d*\])*)(?::(\d+))?)?${attrs};\s*(?:${comment})?$`,
 );
 const memberRe = new RegExp(String.raw`^(\s*)(.*?);\s*${comment}$`);
 const commentRe = /^\s*\/\*\s?(.*?)\s?\*\/$/;
