@@ -48,7 +48,8 @@ describe("memdesc capture", () => {
     expect(existsSync(join(dir, "nobody.mdsnap"))).toBe(false);
   });
 
-  it("fails at once, writing nothing, when the output cannot be written", () => {
+  // As root only: for anyone else, capture stops first at "needs root".
+  asRoot.it("fails at once, writing nothing, when the output cannot be written", () => {
     expectUserError(
       run(["capture", "-o", join(dir, "no/such/dir/x.mdsnap")]),
       /directory .*no\/such\/dir does not exist/,

@@ -75,7 +75,7 @@ describe("config discovery trusts only what root or you could have written", () 
     expectUserError(
       plugins([], dir),
       new RegExp(
-        `^memdesc: refusing to load config memdesc\\.config\\.mjs \\(owned by \\S+\\): it is below ${shared} \\(mode 0777, no sticky bit\\), where anyone could replace it$`,
+        `^memdesc: refusing to load config memdesc\\.config\\.mjs \\(owned by \\S+(?: \\(uid \\d+\\))?\\): it is below ${shared} \\(mode 0777, no sticky bit\\), where anyone could replace it$`,
       ),
     );
     expect(existsSync(mark)).toBe(false);
@@ -171,7 +171,7 @@ describe("config discovery trusts only what root or you could have written", () 
     const text = plugins([], dir).stdout.split("\n");
     expect(text[0]).toBe("descriptor set: memdesc.config.json; design buddy-16, ABI lp64");
     expect(text[1]).toMatch(
-      /^config: found upward from the working directory; owned by \S+, and only trusted users can write where it is$/,
+      /^config: found upward from the working directory; owned by \S+(?: \(uid \d+\))?, and only trusted users can write where it is$/,
     );
     expect(plugins(["--no-config"], dir).stdout.split("\n").slice(0, 2)).toEqual([
       "descriptor set: no config file: the first-party set; design memdesc-8, ABI lp64",
