@@ -9,6 +9,7 @@ import { descriptionOf } from "../../lib/registry.js";
 import { useColors } from "../../lib/uses.js";
 import { type BillParams, billParamKeys, billParams, parseBillParams, ranges } from "./bill-params.js";
 import { ExportPicture } from "./ExportPicture.js";
+import { FolioGrowthField } from "./FolioGrowthField.js";
 import {
   folioOrders,
   folioOrderTitles,
@@ -61,8 +62,6 @@ function MixBill({ state, write }: { state: BillParams; write: (next: BillParams
   const registry = mixRegistry(design, mix.folioGrowth);
   const { picture, scaled } = useMemo(() => mixPicture(mix), [mix]);
   const bill = useMemo(() => priceBill(registry, picture), [registry, picture]);
-  const small = registry.descriptorSize("folio", 0);
-  const large = registry.descriptorSize("folio", 9);
 
   const update = (next: Partial<Mix>) => write({ ...state, mix: { ...mix, ...next }, preset: "" });
   const shareSum = shareUses.reduce((s, u) => s + mix.shares[u], 0);
@@ -186,18 +185,9 @@ function MixBill({ state, write }: { state: BillParams; write: (next: BillParams
               per 2 MiB page, 4095 of 4096 per 1 GiB page. Only the hugetlb pool is affected.
             </p>
           </div>
-          <RangeField
-            label="struct folio grows by"
-            unit="bytes"
-            min={ranges.folioGrowth.min}
-            max={ranges.folioGrowth.max}
-            step={8}
+          <FolioGrowthField
+            registry={registry}
             value={mix.folioGrowth}
-            hint={
-              small && large
-                ? `memdesc-era folio: ${small.size} bytes small, ${large.size} large`
-                : "no separate folio under this design"
-            }
             onChange={(folioGrowth) => write({ ...state, mix: { ...mix, folioGrowth } })}
           />
         </form>

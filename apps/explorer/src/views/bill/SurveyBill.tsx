@@ -12,6 +12,7 @@ import { loadedName } from "../survey/LoadPanel.js";
 import { loadSample, useSurveyState } from "../survey/store.js";
 import { type BillParams, defaultWhatIf, ranges } from "./bill-params.js";
 import { ExportPicture } from "./ExportPicture.js";
+import { FolioGrowthField } from "./FolioGrowthField.js";
 import { mixRegistry, presets } from "./mix.js";
 import { StartFrom } from "./StartFrom.js";
 import { describeWhatIf, folioUses, whatIfPicture } from "./whatif.js";
@@ -103,8 +104,6 @@ function Measured(props: {
   const grown = mixRegistry(design, w.folioGrowth);
   const was = useMemo(() => priceBill(base, measured), [base, measured]);
   const now = useMemo(() => priceBill(grown, picture), [grown, picture]);
-  const small = grown.descriptorSize("folio", 0);
-  const large = grown.descriptorSize("folio", 9);
   const setWhatIf = (next: Partial<typeof w>) => write({ ...state, whatIf: { ...w, ...next } });
   const what = describeWhatIf(w, measured.hvo);
   const measuredHvo = measured.hvo;
@@ -129,18 +128,9 @@ function Measured(props: {
             hint={`page cache and anonymous folios smaller than this are regrouped into folios of order ${w.minFolioOrder} (${size(4096 * 2 ** w.minFolioOrder)}); the pages stay`}
             onChange={(minFolioOrder) => setWhatIf({ minFolioOrder })}
           />
-          <RangeField
-            label="struct folio grows by"
-            unit="bytes"
-            min={ranges.folioGrowth.min}
-            max={ranges.folioGrowth.max}
-            step={8}
+          <FolioGrowthField
+            registry={grown}
             value={w.folioGrowth}
-            hint={
-              small && large
-                ? `memdesc-era folio: ${small.size} bytes small, ${large.size} large`
-                : "no separate folio under this design"
-            }
             onChange={(folioGrowth) => setWhatIf({ folioGrowth })}
           />
           <div className="field checkbox">
