@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { fsError, KpageflagsError } from "../errors.js";
+import { packageFileUrl } from "../package-file.js";
 import type { RunBatch } from "../runs.js";
 import type { ReaderData, ReaderMessage } from "./worker.js";
 
@@ -34,10 +35,6 @@ export function defaultReaders(): number {
 /** Chunks each reader may read ahead: enough to keep it busy while the main thread classifies, no more. */
 const window = 2;
 
-// The reader is dist/read/worker.js from both dist/read/ and src/read/ (tests run the sources, and a worker
-// thread needs JavaScript): two levels up is the package root either way.
-const readerUrl = new URL("../../dist/read/worker.js", import.meta.url);
-
 /**
  * Reads the page-map files on reader threads, each taking its own chunks (reader w reads chunks w, w + W, …)
  * with pread and sending them back as runs, and yields the chunks strictly in PFN order. For each chunk the
@@ -63,7 +60,8 @@ export function readInWorkers(files: PageMapFilePaths, options: PoolOptions): As
   let crashed: Error | undefined;
   const exits: Promise<void>[] = [];
   const workers = Array.from({ length: n }, (_, w) => {
-    const worker = new Worker(readerUrl, {
+    // dist/read/worker.js even when this module runs from src/ (tests): a worker thread needs JavaScript.
+    const worker = new Worker(packageFileUrl("dist/read/worker.js"), {
       workerData: { files: paths, chunkPfns, first: w, step: n, window } satisfies ReaderData,
     });
     worker.on("message", (m: ReaderMessage) => {
