@@ -47,6 +47,7 @@ export const modules = [
     tests: [
       "src/reader.test.ts",
       "src/bpftool.test.ts",
+      "src/bpftool-live.test.ts",
       "src/bad-input.test.ts",
       "src/fuzz.test.ts",
       "src/fixture.test.ts",

@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isDeepStrictEqual } from "node:util";
+import { expect } from "vitest";
 import type { Btf } from "../src/reader.js";
 
 /*
@@ -155,5 +158,126 @@ export function trailingBytes(kind: string, vlen: number): number {
       return 8 * vlen;
     default:
       return 0;
+  }
+}
+
+/** Ids, decoded records and the per-record accessors, against bpftool's dump (`ref`, in id order). */
+export function expectAsBpftool(btf: Btf, ref: readonly BpftoolType[], label: string) {
+  expect(ref.length, label).toBeGreaterThan(0);
+  expect([btf.firstId, btf.lastId, btf.count], label).toEqual([ref[0]!.id, ref.at(-1)!.id, ref.length]);
+  const byId = new Map(ref.map((r) => [r.id, r]));
+  let at = btf.header.typeStart;
+  const wrong: string[] = [];
+  for (const r of ref) {
+    const id = r.id;
+    const ours = asBpftool(btf, id);
+    if (!isDeepStrictEqual(ours, r))
+      wrong.push(`${label} [${id}]: reader ${JSON.stringify(ours)}, bpftool ${JSON.stringify(r)}`);
+    const accessors = {
+      name: btf.name(id),
+      kind: btf.kindName(id),
+      offset: btf.recordOffset(id),
+      ...("vlen" in r ? { vlen: btf.vlen(id) } : {}),
+      ...(sizeOrType(r) !== undefined ? { sizeOrType: btf.sizeOrType(id) } : {}),
+      ...(refKinds.has(r.kind) ? { target: btf.target(id) } : {}),
+      ...(r.kind === "ARRAY" ? { element: btf.arrayElement(id), length: btf.arrayLength(id) } : {}),
+      ...(flagOf(r) !== undefined ? { kindFlag: btf.kindFlag(id) } : {}),
+      resolved: btf.resolve(id),
+    };
+    const expected = {
+      name: r.name === "(anon)" ? "" : r.name,
+      kind: r.kind,
+      offset: at,
+      ...("vlen" in r ? { vlen: r.vlen } : {}),
+      ...(sizeOrType(r) !== undefined ? { sizeOrType: sizeOrType(r) } : {}),
+      ...(refKinds.has(r.kind) ? { target: r.type_id } : {}),
+      ...(r.kind === "ARRAY" ? { element: r.type_id, length: r.nr_elems } : {}),
+      ...(flagOf(r) !== undefined ? { kindFlag: flagOf(r) } : {}),
+      resolved: resolved(byId, btf, id),
+    };
+    if (!isDeepStrictEqual(accessors, expected))
+      wrong.push(
+        `${label} [${id}]: reader ${JSON.stringify(accessors)}, bpftool ${JSON.stringify(expected)}`,
+      );
+    if (wrong.length >= 5) break;
+    at += 12 + trailingBytes(r.kind, Number(r.vlen ?? 0));
+  }
+  expect(wrong).toEqual([]);
+}
+
+/** Kinds whose third word is a type id (bpftool's `type_id`), as btf.rst defines them. */
+const refKinds = new Set([
+  "PTR",
+  "TYPEDEF",
+  "VOLATILE",
+  "CONST",
+  "RESTRICT",
+  "FUNC",
+  "VAR",
+  "DECL_TAG",
+  "TYPE_TAG",
+]);
+
+/** The record's `size`/`type` word as bpftool shows it, where it shows it. */
+function sizeOrType(r: BpftoolType): number | undefined {
+  if (typeof r.size === "number") return r.size;
+  if (refKinds.has(r.kind)) return r.type_id as number;
+  if (r.kind === "FUNC_PROTO") return r.ret_type_id as number;
+  return undefined;
+}
+
+/** `kind_flag`, where bpftool shows it: a FWD's `fwd_kind`, an enum's `encoding`, a struct's bitfield sizes. */
+function flagOf(r: BpftoolType): boolean | undefined {
+  if (r.kind === "FWD") return r.fwd_kind === "union";
+  if (r.kind === "ENUM" || r.kind === "ENUM64") return r.encoding === "SIGNED";
+  if (
+    (r.kind === "STRUCT" || r.kind === "UNION") &&
+    (r.members as { bitfield_size?: number }[]).some((m) => m.bitfield_size)
+  )
+    return true;
+  return undefined;
+}
+
+/** Typedefs, qualifiers and type tags followed through bpftool's records (the base's through `btf`). */
+function resolved(byId: ReadonlyMap<number, BpftoolType>, btf: Btf, id: number): number {
+  let cur = id;
+  for (let steps = 0; steps < 64; steps++) {
+    const r = byId.get(cur);
+    if (!r) return cur === 0 ? 0 : btf.resolve(cur);
+    if (!["TYPEDEF", "CONST", "VOLATILE", "RESTRICT", "TYPE_TAG"].includes(r.kind)) return cur;
+    cur = r.type_id as number;
+  }
+  return -1;
+}
+
+/** Name lookups against the first record of each name bpftool lists (a struct with members before an empty one). */
+export function expectLookups(btf: Btf, ref: readonly BpftoolType[], names: readonly string[]) {
+  const found = names.map((name) => {
+    const all = ref.filter((r) => r.name === name);
+    const aggs = all.filter((r) => r.kind === "STRUCT" || r.kind === "UNION");
+    const preferred = (rs: BpftoolType[]) =>
+      rs.find((r) => (r.kind !== "STRUCT" && r.kind !== "UNION") || Number(r.vlen) > 0)?.id ?? rs[0]?.id;
+    return {
+      name,
+      findStruct: btf.findStruct(name),
+      find: btf.find(name),
+      findAll: btf.findAll(name),
+      expected: { findStruct: preferred(aggs), find: preferred(all), findAll: all.map((r) => r.id) },
+    };
+  });
+  expect(found.map((f) => [f.name, f.findStruct, f.find, f.findAll])).toEqual(
+    found.map((f) => [f.name, f.expected.findStruct, f.expected.find, f.expected.findAll]),
+  );
+}
+
+/** Runs `fn` on a temporary file holding `bytes` (for bpftool), removed afterwards. */
+export function withTempFile<T>(bytes: Uint8Array, fn: (file: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "memdesc-bpftool-"));
+  try {
+    const file = join(dir, "btf");
+    writeFileSync(file, bytes);
+    return fn(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
