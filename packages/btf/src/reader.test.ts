@@ -1,9 +1,10 @@
 import { ctypes } from "@memdesc/core/layout";
 import { describe, expect, it } from "vitest";
-import { fixtureBtf } from "../test/fixture.js";
-import { intSpec as int } from "../test/specs.js";
+import { fixtureBtf, kernelFixtures, kernelVmlinux } from "../test/fixture.js";
+import { btfError, intSpec as int } from "../test/specs.js";
 import { writeCTypes } from "./from-ctype.js";
 import { Kind } from "./kinds.js";
+import { openBtf } from "./open.js";
 import { readBtf } from "./reader.js";
 import type { BtfTypeSpec } from "./types.js";
 import { writeBtf } from "./writer.js";
@@ -217,5 +218,108 @@ describe("readBtf", () => {
     const only = btf.layout("only").members[0]!.type;
     expect(only).toMatchObject({ kind: "array", length: 0 });
     expect(only).not.toHaveProperty("flexible");
+  });
+
+  it("answers for type id 0, void, without a record (btf.rst: type id 0 is reserved for void)", () => {
+    const btf = readBtf(writeBtf([int]));
+    expect([
+      btf.kind(0),
+      btf.kindName(0),
+      btf.name(0),
+      btf.vlen(0),
+      btf.kindFlag(0),
+      btf.sizeOrType(0),
+    ]).toEqual([0, "VOID", "void", 0, false, 0]);
+    expect(btf.resolve(0)).toBe(0);
+    expect(btfError(() => btf.type(0)).code).toBe("BTF_TYPE_ID");
+    expect(btfError(() => btf.recordOffset(0)).message).toMatch(/type id 0 does not exist/);
+  });
+
+  it("rejects ids that are not whole numbers in range, and refers a split file's lower ids to its base", () => {
+    const btf = readBtf(writeBtf([int, { kind: "ptr", name: "", type: 1 }]));
+    for (const id of [-1, 1.5, 3, Number.NaN])
+      expect([id, btfError(() => btf.type(id)).code]).toEqual([id, "BTF_TYPE_ID"]);
+    expect(btfError(() => btf.checkId(3)).message).toBe(
+      "BTF: type id 3 does not exist (the last type id is 2) (type id 3)",
+    );
+    expect(() => btf.checkId(0)).not.toThrow();
+    expect(btfError(() => btf.checkId(0, undefined, undefined, false)).code).toBe("BTF_TYPE_ID");
+    expect(() => btf.checkId(2)).not.toThrow();
+    const base = readBtf(fixtureBtf());
+    const module = readBtf(writeBtf([{ kind: "ptr", name: "", type: 1 }], { base }), { base });
+    expect([module.kind(1), module.name(1), module.recordOffset(1)]).toEqual([
+      base.kind(1),
+      base.name(1),
+      base.recordOffset(1),
+    ]);
+    expect(btfError(() => module.type(base.lastId + 2)).code).toBe("BTF_TYPE_ID");
+  });
+
+  it("keeps a type tag's and a decl tag's kind_flag (the attribute form) as the record holds it", () => {
+    const tags: BtfTypeSpec[] = [
+      int,
+      { kind: "type_tag", name: "user", type: 1, attribute: false },
+      { kind: "type_tag", name: "attr", type: 1, attribute: true },
+      { kind: "decl_tag", name: "d", type: 1, componentIdx: -1, attribute: false },
+      { kind: "decl_tag", name: "da", type: 1, componentIdx: -1, attribute: true },
+    ];
+    const bytes = writeBtf(tags);
+    const btf = readBtf(bytes);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    for (let id = 2; id <= 5; id++) {
+      // Bit 31 of the record's info word, read here from the bytes.
+      const raw = view.getUint32(btf.recordOffset(id) + 4, true) >>> 31 === 1;
+      const t = btf.type(id);
+      expect([id, t.kind === "type_tag" || t.kind === "decl_tag" ? t.attribute : undefined]).toEqual([
+        id,
+        raw,
+      ]);
+      expect(btf.kindFlag(id)).toBe(raw);
+    }
+    expect([2, 3, 4, 5].map((id) => btf.kindFlag(id))).toEqual([false, true, false, true]);
+  });
+
+  it("takes a module's pointer size from its kernel when the module has no long of its own", () => {
+    const i386 = kernelFixtures().find((k) => k.arch === "i386" || k.name.includes("686"))!;
+    const base = openBtf(kernelVmlinux(i386.name), { file: "vmlinux" });
+    expect(base.pointerSize).toBe(4);
+    const module = readBtf(writeBtf([{ kind: "ptr", name: "", type: 1 }], { base }), { base });
+    expect([module.pointerSize, module.abi]).toEqual([4, "ilp32"]);
+    // An INT named like long but of another size says nothing about pointers.
+    const odd = readBtf(
+      writeBtf([
+        { ...long, size: 2, bits: 16 } as BtfTypeSpec,
+        { ...long, size: 4, bits: 32 } as BtfTypeSpec,
+      ]),
+    );
+    expect(odd.pointerSize).toBe(4);
+  });
+
+  it("says which struct, union or typedef of one a name is, as pahole -C finds it", () => {
+    const btf = readBtf(
+      writeBtf([
+        int,
+        { kind: "typedef", name: "int_t", type: 1 },
+        {
+          kind: "struct",
+          name: "",
+          size: 4,
+          kindFlag: false,
+          members: [{ name: "v", type: 1, bitOffset: 0, bitSize: 0 }],
+        },
+        { kind: "typedef", name: "anon_t", type: 3 },
+        { kind: "const", name: "", type: 4 },
+        { kind: "typedef", name: "const_anon_t", type: 5 },
+      ]),
+    );
+    expect(btf.layout("anon_t").typedefName).toBe("anon_t");
+    expect(btf.layout("const_anon_t").size).toBe(4);
+    const e = btfError(() => btf.layout("int_t"));
+    expect([e.code, e.message]).toEqual([
+      "BTF_NOT_FOUND",
+      'BTF: no struct, union or typedef of one is named "int_t"',
+    ]);
+    expect(btfError(() => btf.aggregate(1)).message).toMatch(/type id 1 is not a struct or union/);
+    expect(btf.aggregate(3).kind).toBe("struct");
   });
 });
