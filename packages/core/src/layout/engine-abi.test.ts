@@ -219,6 +219,35 @@ describe("layout engine: bitfields as gcc places them", () => {
     ]);
   });
 
+  it("in a packed struct, bitfields run on across their type's units", () => {
+    // struct __packed pk { char a:7; short b:9; char c; };  b 0:7, c at 2, size 3.
+    const pk = layoutOf(
+      struct(
+        "pk",
+        [
+          { name: "a", type: c.char, bits: 7 },
+          { name: "b", type: c.short, bits: 9 },
+          { name: "c", type: c.char },
+        ],
+        { packed: true },
+      ),
+    );
+    expect([pk.size, pk.align, at(pk, "b"), at(pk, "c")[0]]).toEqual([3, 1, [0, 2, 7, 9], 2]);
+    // struct __packed pk2 { char x; int a:20; int b:20; };  a 0:8, b 0:28 (pahole's unit), size 6.
+    const pk2 = layoutOf(
+      struct(
+        "pk2",
+        [
+          { name: "x", type: c.char },
+          { name: "a", type: c.int, bits: 20 },
+          { name: "b", type: c.int, bits: 20 },
+        ],
+        { packed: true },
+      ),
+    );
+    expect([pk2.size, at(pk2, "a"), at(pk2, "b")]).toEqual([6, [0, 4, 8, 20], [0, 4, 28, 20]]);
+  });
+
   it("a bitfield exactly as wide as its type fills its unit", () => {
     // struct full { unsigned int a:32; unsigned int b:1; };  a 0:0, b 4:0, size 8.
     const l = layoutOf(
@@ -362,6 +391,39 @@ describe("layout engine: what C forbids is a typed error naming struct and field
     ]);
   });
 
+  it("a flexible array member that is not last", () => {
+    expect(
+      error(() =>
+        layoutOf(
+          struct("s", [
+            { name: "d", type: c.flex(c.u8) },
+            { name: "n", type: c.u32 },
+          ]),
+        ),
+      ),
+    ).toEqual(["FLEXIBLE_ARRAY", "struct s, field d: a flexible array member must be the last member"]);
+  });
+
+  it("names the innermost named struct, and the outer one for an anonymous struct", () => {
+    const inner = struct("inner", [{ name: "x", type: c.u8, bits: 9 }]);
+    expect(error(() => layoutOf(struct("outer", [{ name: "i", type: inner }])))[1]).toBe(
+      "struct inner, field x: bitfield is 9 bits wide but its type has only 8",
+    );
+    const anon: AggregateType = { kind: "struct", members: [{ name: "y", type: c.u8, bits: 9 }] };
+    expect(error(() => layoutOf(struct("outer", [{ type: anon }])))[1]).toBe(
+      "struct outer, field y: bitfield is 9 bits wide but its type has only 8",
+    );
+  });
+
+  it("an engine gives the same error each time it is asked", () => {
+    const engine = new LayoutEngine();
+    const bad = struct("bad", [{ name: "x", type: c.u8, bits: 9 }]);
+    const holder = struct("holder", [{ name: "b", type: bad }]);
+    expect(error(() => engine.layout(bad))[0]).toBe("BITFIELD_WIDTH");
+    expect(error(() => engine.layout(holder))[0]).toBe("BITFIELD_WIDTH");
+    expect(error(() => engine.layout(bad))[0]).toBe("BITFIELD_WIDTH");
+  });
+
   it("a struct that contains itself", () => {
     const members: Member[] = [{ name: "a", type: c.u32 }];
     const loop: AggregateType = { kind: "struct", name: "loop", members };
@@ -370,6 +432,12 @@ describe("layout engine: what C forbids is a typed error naming struct and field
       "BAD_TYPE",
       "struct loop, field self: struct loop contains itself",
     ]);
+    const anonMembers: Member[] = [{ name: "a", type: c.u32 }];
+    const anonLoop: AggregateType = { kind: "union", members: anonMembers };
+    anonMembers.push({ name: "self", type: anonLoop });
+    expect(error(() => layoutOf(struct("top", [{ name: "u", type: anonLoop }])))[1]).toBe(
+      "struct top, field self: an anonymous aggregate contains itself",
+    );
   });
 
   it("bitfields of a non-integer type, of a width that is not a whole number, or named and zero wide", () => {
