@@ -162,7 +162,13 @@ export function trailingBytes(kind: string, vlen: number): number {
 }
 
 /** Ids, decoded records and the per-record accessors, against bpftool's dump (`ref`, in id order). */
-export function expectAsBpftool(btf: Btf, ref: readonly BpftoolType[], label: string) {
+export function expectAsBpftool(
+  btf: Btf,
+  ref: readonly BpftoolType[],
+  label: string,
+  /** Records to compare field by field (the others are counted and their sizes summed, not decoded). */
+  compare: (r: BpftoolType) => boolean = () => true,
+) {
   expect(ref.length, label).toBeGreaterThan(0);
   expect([btf.firstId, btf.lastId, btf.count], label).toEqual([ref[0]!.id, ref.at(-1)!.id, ref.length]);
   const byId = new Map(ref.map((r) => [r.id, r]));
@@ -170,6 +176,10 @@ export function expectAsBpftool(btf: Btf, ref: readonly BpftoolType[], label: st
   const wrong: string[] = [];
   for (const r of ref) {
     const id = r.id;
+    if (!compare(r)) {
+      at += 12 + trailingBytes(r.kind, Number(r.vlen ?? 0));
+      continue;
+    }
     const ours = asBpftool(btf, id);
     if (!isDeepStrictEqual(ours, r))
       wrong.push(`${label} [${id}]: reader ${JSON.stringify(ours)}, bpftool ${JSON.stringify(r)}`);
@@ -281,3 +291,10 @@ export function withTempFile<T>(bytes: Uint8Array, fn: (file: string) => T): T {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Not one of the kernel fixtures' stand-ins: every record their structs do not need is an anonymous `void *`
+ * (fixtures/kernels/README.md), tens of thousands of them. A few hundred are compared all the same.
+ */
+export const notFiller = (r: BpftoolType) =>
+  !(r.kind === "PTR" && r.name === "(anon)" && r.type_id === 0) || r.id % 256 === 0;
