@@ -279,6 +279,33 @@ describe("readBtf", () => {
     expect([2, 3, 4, 5].map((id) => btf.kindFlag(id))).toEqual([false, true, false, true]);
   });
 
+  it("finds long under every name libbpf's pointer-size guess knows (clang spells it `long`)", () => {
+    const aliases = [
+      "long",
+      "long int",
+      "int long",
+      "unsigned long",
+      "long unsigned",
+      "unsigned long int",
+      "unsigned int long",
+      "long unsigned int",
+      "long int unsigned",
+      "int unsigned long",
+      "int long unsigned",
+    ];
+    for (const name of aliases)
+      expect([
+        name,
+        readBtf(writeBtf([{ ...long, name, size: 4, bits: 32 } as BtfTypeSpec])).pointerSize,
+      ]).toEqual([name, 4]);
+    // Not long: the default.
+    for (const name of ["long long int", "int", "signed long"])
+      expect([
+        name,
+        readBtf(writeBtf([{ ...long, name, size: 4, bits: 32 } as BtfTypeSpec])).pointerSize,
+      ]).toEqual([name, 8]);
+  });
+
   it("takes a module's pointer size from its kernel when the module has no long of its own", () => {
     const i386 = kernelFixtures().find((k) => k.arch === "i386" || k.name.includes("686"))!;
     const base = openBtf(kernelVmlinux(i386.name), { file: "vmlinux" });
