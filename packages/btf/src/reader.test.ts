@@ -349,4 +349,63 @@ describe("readBtf", () => {
     expect(btfError(() => btf.aggregate(1)).message).toMatch(/type id 1 is not a struct or union/);
     expect(btf.aggregate(3).kind).toBe("struct");
   });
+
+  it("rejects a window that lies outside the bytes, naming where", () => {
+    const bytes = fixtureBtf();
+    const n = bytes.byteLength;
+    const outside = (window: { offset: number; size: number }) => {
+      const e = btfError(() => readBtf(bytes, { file: "f.btf", window }));
+      return [e.code, e.offset, e.message];
+    };
+    expect(outside({ offset: -4, size: 100 })).toEqual([
+      "BTF_TRUNCATED",
+      -4,
+      `f.btf: BTF at [-4, 96) lies outside the ${n}-byte file (byte offset -4)`,
+    ]);
+    expect(outside({ offset: 8, size: n })[0]).toBe("BTF_TRUNCATED");
+    expect(outside({ offset: 0, size: -1 })[0]).toBe("BTF_TRUNCATED");
+    expect(readBtf(bytes, { window: { offset: 0, size: n } }).count).toBe(120);
+  });
+
+  it("resolves a typedef chain of any length that does not loop", () => {
+    const chain: BtfTypeSpec[] = [int];
+    for (let i = 0; i < 40; i++) chain.push({ kind: "typedef", name: `t${i}_t`, type: i + 1 });
+    const btf = readBtf(writeBtf(chain));
+    expect(btf.resolve(41)).toBe(1);
+    expect(btf.resolve(17)).toBe(1);
+    // A loop entered after a long chain is still found, naming a type of the loop.
+    const loop: BtfTypeSpec[] = [];
+    for (let i = 0; i < 30; i++) loop.push({ kind: "const", name: "", type: i + 2 });
+    loop.push({ kind: "typedef", name: "back_t", type: 20 });
+    const e = btfError(() => readBtf(writeBtf(loop)).resolve(1));
+    expect(e.code).toBe("BTF_CYCLE");
+    expect(e.message).toMatch(
+      /reference cycle: the typedef\/qualifier chain from type id 1 comes back to type id \d+/,
+    );
+  });
+
+  it("takes the first long it finds, of 4 or 8 bytes, as libbpf does", () => {
+    const longs = (...sizes: number[]) =>
+      readBtf(writeBtf(sizes.map((size) => ({ ...long, size, bits: size * 8 }) as BtfTypeSpec))).pointerSize;
+    expect(longs(4, 8)).toBe(4);
+    expect(longs(8, 4)).toBe(8);
+    expect(longs(2, 16, 4)).toBe(4);
+  });
+
+  it("answers ids past the last, and void, from the file asked, not its base", () => {
+    const base = readBtf(fixtureBtf(), { file: "vmlinux" });
+    const module = readBtf(writeBtf([{ kind: "ptr", name: "", type: 1 }], { base }), {
+      base,
+      file: "mod.ko",
+    });
+    const past = module.lastId + 1;
+    for (const fn of [() => module.kind(past), () => module.name(past), () => module.type(past)])
+      expect(btfError(fn).message).toBe(
+        `mod.ko: type id ${past} does not exist (the last type id is ${module.lastId}) (type id ${past})`,
+      );
+    expect(btfError(() => module.type(0)).message).toBe(
+      `mod.ko: type id 0 does not exist (the last type id is ${module.lastId}) (type id 0)`,
+    );
+    expect(btfError(() => readBtf(fixtureBtf()).kind(121)).code).toBe("BTF_TYPE_ID");
+  });
 });
