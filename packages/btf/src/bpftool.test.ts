@@ -147,6 +147,17 @@ const everyKind: BtfTypeSpec[] = [
   { kind: "decl_tag", name: "member", type: 7, componentIdx: 2, attribute: false }, // 30
   { kind: "type_tag", name: "user", type: 1, attribute: false }, // 31
   { kind: "ptr", name: "", type: 31 }, // 32
+  // A nameless void parameter that is not last is not the variadic marker.
+  {
+    kind: "func_proto",
+    name: "",
+    returns: 1,
+    params: [
+      { name: "", type: 0 },
+      { name: "y", type: 1 },
+    ],
+    variadic: false,
+  }, // 33
 ];
 
 tool.describe("the reader against bpftool on records of every kind", () => {
@@ -189,6 +200,54 @@ describe("the reader wherever the BTF lies in memory", () => {
       const btf = readBtf(buffer, { file: "in-file.btf", window: { offset: shift, size: raw.length } });
       expect(btf.header.typeStart % 4).toBe((24 + shift) % 4);
       expectAsBpftool(btf, ref, `window at +${shift}`);
+    }
+  });
+});
+
+tool.describe("the reader against bpftool on names the string section holds more than once", () => {
+  it("finds every record of a name written twice in one file", () => {
+    const s = (name: string): BtfTypeSpec => ({
+      kind: "struct",
+      name,
+      size: 4,
+      kindFlag: false,
+      members: [{ name: "x", type: 1, bitOffset: 0, bitSize: 0 }],
+    });
+    const bytes = writeBtf([int, s("aa"), s("bb"), { kind: "ptr", name: "", type: 3 }]);
+    // The writer keeps one copy of each string: make "bb" a second copy of "aa".
+    const at = Buffer.from(bytes).indexOf(Buffer.from("\0bb\0")) + 1;
+    bytes.set(Buffer.from("aa"), at);
+    const ref = withTempFile(bytes, (f) => bpftoolDump(f));
+    expect(ref.filter((r) => r.name === "aa").map((r) => r.id)).toEqual([2, 3]);
+    const btf = readBtf(bytes);
+    expectAsBpftool(btf, ref, "twice");
+    expectLookups(btf, ref, ["aa", "bb", "int"]);
+  });
+
+  it("finds a module's own record of a name before its kernel's", () => {
+    const base = readBtf(fixtureBtf(), { file: "vmlinux" });
+    const baseRef = fixtureBpftool();
+    const own: BtfTypeSpec[] = [
+      {
+        kind: "struct",
+        name: "list_head",
+        size: 8,
+        kindFlag: false,
+        members: [{ name: "only", type: base.lastId + 2, bitOffset: 0, bitSize: 0 }],
+      },
+      { kind: "ptr", name: "", type: base.lastId + 1 },
+    ];
+    const ko = writeBtf(own, { base });
+    const ref = withTempFile(fixtureBtf(), (b) => withTempFile(ko, (f) => bpftoolDump(f, b)));
+    const module = readBtf(ko, { base, file: "mod.ko" });
+    expectAsBpftool(module, ref, "module");
+    const expected = [...ref, ...baseRef].filter((r) => r.name === "list_head").map((r) => r.id);
+    expect(expected.length).toBe(2);
+    for (let i = 0; i < 10; i++) {
+      // Before and after the reader switches from scanning to its name index.
+      expect(module.findAll("list_head")).toEqual(expected);
+      expect(module.findStruct("list_head")).toBe(expected[0]);
+      expect(module.findAll("page")).toEqual(baseRef.filter((r) => r.name === "page").map((r) => r.id));
     }
   });
 });
