@@ -336,6 +336,14 @@ describe("layout engine: attributes and configuration", () => {
       // A name laid out directly.
       expect(layoutOf({ kind: "ref", name: "struct foo" }, { types }).size).toBe(16);
     }
+    // A typedef of a name: its members are reached through the typedef, as C reaches f.b.
+    const viaTypedef = struct("h", [
+      { name: "x", type: c.char },
+      { name: "f", type: c.typedef("foo_t", { kind: "ref", name: "struct foo" }) },
+    ]);
+    expect(
+      layoutOf(viaTypedef, { types: { "struct foo": foo } }).fields.map((f) => `${f.path}@${f.offset}`),
+    ).toEqual(["x@0", "f@8", "f.a@8", "f.b@16"]);
     // The built-in names still resolve beside them.
     expect(layoutOf(c.struct("l", [["h", "struct list_head"]]), { types: { "struct foo": foo } }).size).toBe(
       16,
