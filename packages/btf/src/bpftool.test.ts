@@ -147,6 +147,36 @@ const everyKind: BtfTypeSpec[] = [
   { kind: "decl_tag", name: "member", type: 7, componentIdx: 2, attribute: false }, // 30
   { kind: "type_tag", name: "user", type: 1, attribute: false }, // 31
   { kind: "ptr", name: "", type: 31 }, // 32
+  // A named parameter of type 0 is not the variadic marker either.
+  { kind: "func_proto", name: "", returns: 0, params: [{ name: "v", type: 0 }], variadic: false }, // 33
+  // Names shared: a typedef before a struct of its name, an empty union before a complete one.
+  { kind: "typedef", name: "pair", type: 36 }, // 34
+  { kind: "union", name: "uu", size: 0, kindFlag: false, members: [] }, // 35
+  {
+    kind: "struct",
+    name: "pair",
+    size: 8,
+    kindFlag: false,
+    members: [
+      { name: "a", type: 1, bitOffset: 0, bitSize: 0 },
+      { name: "b", type: 1, bitOffset: 32, bitSize: 0 },
+    ],
+  }, // 36
+  {
+    kind: "union",
+    name: "uu",
+    size: 4,
+    kindFlag: false,
+    members: [{ name: "x", type: 1, bitOffset: 0, bitSize: 0 }],
+  }, // 37
+  { kind: "typedef", name: "uu_t", type: 39 }, // 38
+  {
+    kind: "union",
+    name: "",
+    size: 4,
+    kindFlag: false,
+    members: [{ name: "y", type: 1, bitOffset: 0, bitSize: 0 }],
+  }, // 39
   // A nameless void parameter that is not last is not the variadic marker.
   {
     kind: "func_proto",
@@ -171,6 +201,9 @@ tool.describe("the reader against bpftool on records of every kind", () => {
     const btf = readBtf(bytes, { file: "every-kind.btf" });
     expectAsBpftool(btf, ref, "every kind");
     expectLookups(btf, ref, [
+      "pair",
+      "uu",
+      "uu_t",
       "s",
       "signed_e",
       "unsigned_e64",
@@ -183,6 +216,12 @@ tool.describe("the reader against bpftool on records of every kind", () => {
       "double",
       "user",
       "whole",
+    ]);
+    // pahole -C finds a typedef of an anonymous union, and a union is an aggregate.
+    expect([btf.layout("uu_t").kind, btf.layout("uu_t").typedefName, btf.aggregate(37).kind]).toEqual([
+      "union",
+      "uu_t",
+      "union",
     ]);
   });
 });
@@ -221,7 +260,8 @@ tool.describe("the reader against bpftool on names the string section holds more
     expect(ref.filter((r) => r.name === "aa").map((r) => r.id)).toEqual([2, 3]);
     const btf = readBtf(bytes);
     expectAsBpftool(btf, ref, "twice");
-    expectLookups(btf, ref, ["aa", "bb", "int"]);
+    // Enough lookups for the reader to switch from scanning to its name index.
+    for (let i = 0; i < 4; i++) expectLookups(btf, ref, ["aa", "bb", "int"]);
   });
 
   it("finds a module's own record of a name before its kernel's", () => {
@@ -241,6 +281,7 @@ tool.describe("the reader against bpftool on names the string section holds more
     const ref = withTempFile(fixtureBtf(), (b) => withTempFile(ko, (f) => bpftoolDump(f, b)));
     const module = readBtf(ko, { base, file: "mod.ko" });
     expectAsBpftool(module, ref, "module");
+    expect([...module.types()].map((t) => t.id)).toEqual([...baseRef, ...ref].map((r) => r.id));
     const expected = [...ref, ...baseRef].filter((r) => r.name === "list_head").map((r) => r.id);
     expect(expected.length).toBe(2);
     for (let i = 0; i < 10; i++) {

@@ -390,6 +390,14 @@ describe("readBtf", () => {
     expect(longs(4, 8)).toBe(4);
     expect(longs(8, 4)).toBe(8);
     expect(longs(2, 16, 4)).toBe(4);
+    // Only an INT is long: not a struct that has its name (libbpf skips whatever is not BTF_KIND_INT).
+    const notInt = readBtf(
+      writeBtf([
+        { kind: "struct", name: "long int", size: 4, kindFlag: false, members: [] },
+        { ...long, size: 8, bits: 64 } as BtfTypeSpec,
+      ]),
+    );
+    expect(notInt.pointerSize).toBe(8);
   });
 
   it("answers ids past the last, and void, from the file asked, not its base", () => {
@@ -407,5 +415,124 @@ describe("readBtf", () => {
       `mod.ko: type id 0 does not exist (the last type id is ${module.lastId}) (type id 0)`,
     );
     expect(btfError(() => readBtf(fixtureBtf()).kind(121)).code).toBe("BTF_TYPE_ID");
+  });
+
+  it("says what the bytes came from: a raw file unless told", () => {
+    expect(readBtf(writeBtf([int])).source).toEqual({ format: "raw" });
+    const elf = { format: "elf", arch: "s390x", elfClass: 64, littleEndian: false } as const;
+    expect(readBtf(writeBtf([int]), { source: elf }).source).toBe(elf);
+  });
+
+  it("an empty window is too short for a header, not outside the file", () => {
+    const e = btfError(() => readBtf(writeBtf([int]), { file: "f.btf", window: { offset: 0, size: 0 } }));
+    expect(e.message).toBe("f.btf: BTF section is 0 bytes, too short for the header's magic (byte offset 0)");
+  });
+
+  it("names past the string section are caught while indexing, from the section's end on", () => {
+    const bytes = writeBtf([int]);
+    const strLen = new DataView(bytes.buffer, bytes.byteOffset).getUint32(20, true);
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(24, strLen, true);
+    const e = btfError(() => readBtf(bytes));
+    expect([e.code, e.typeId, e.offset]).toEqual(["BTF_STRING", 1, 24]);
+  });
+
+  it("a record that runs past the type section by one member is cut short", () => {
+    const bytes = writeBtf([
+      int,
+      {
+        kind: "struct",
+        name: "s",
+        size: 4,
+        kindFlag: false,
+        members: [{ name: "x", type: 1, bitOffset: 0, bitSize: 0 }],
+      },
+    ]);
+    // vlen 2: the second member would be the string section's first 12 bytes.
+    new DataView(bytes.buffer, bytes.byteOffset).setUint32(24 + 16 + 4, (4 << 24) | 2, true);
+    const e = btfError(() => readBtf(bytes));
+    expect([e.code, e.typeId, e.offset]).toEqual(["BTF_TRUNCATED", 2, 40]);
+  });
+
+  it("names the byte that holds a type id out of range, wherever it is", () => {
+    // [1] int, [2] array, [3] struct with one member, [4] func_proto with one parameter, [5] typedef.
+    const bytes = writeBtf([
+      int,
+      { kind: "array", name: "", type: 1, indexType: 1, nelems: 2 },
+      {
+        kind: "struct",
+        name: "s",
+        size: 4,
+        kindFlag: false,
+        members: [{ name: "x", type: 1, bitOffset: 0, bitSize: 0 }],
+      },
+      { kind: "func_proto", name: "", returns: 1, params: [{ name: "p", type: 1 }], variadic: false },
+      { kind: "typedef", name: "t_t", type: 1 },
+    ]);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    const offsets = readBtf(bytes);
+    const array = offsets.recordOffset(2);
+    const struct = offsets.recordOffset(3);
+    const proto = offsets.recordOffset(4);
+    const typedef = offsets.recordOffset(5);
+    const bad = (where: number, read: (btf: ReturnType<typeof readBtf>) => unknown) => {
+      const copy = bytes.slice();
+      new DataView(copy.buffer).setUint32(where, 999, true);
+      const e = btfError(() => read(readBtf(copy)));
+      return [e.code, e.offset];
+    };
+    expect(bad(array + 12, (b) => b.type(2))).toEqual(["BTF_TYPE_ID", array + 12]);
+    expect(bad(array + 16, (b) => b.type(2))).toEqual(["BTF_TYPE_ID", array + 16]);
+    expect(bad(array + 12, (b) => b.arrayElement(2))).toEqual(["BTF_TYPE_ID", array + 12]);
+    expect(bad(struct + 16, (b) => b.type(3))).toEqual(["BTF_TYPE_ID", struct + 16]);
+    expect(bad(proto + 16, (b) => b.type(4))).toEqual(["BTF_TYPE_ID", proto + 16]);
+    expect(bad(typedef + 8, (b) => b.target(5))).toEqual(["BTF_TYPE_ID", typedef + 8]);
+    expect(view.getUint32(typedef + 8, true)).toBe(1);
+  });
+
+  it("measures types as the C ABI does: list_head is 16 bytes, 8-aligned; struct page 64", () => {
+    const btf = readBtf(fixtureBtf());
+    const listHead = btf.findStruct("list_head")!;
+    expect([btf.sizeOf(listHead), btf.alignOf(listHead)]).toEqual([16, 8]);
+    expect(btf.sizeOf(btf.findStruct("page")!)).toBe(64);
+  });
+
+  it("finds no type by the empty name, from the first lookup on", () => {
+    const btf = readBtf(
+      writeBtf([
+        int,
+        {
+          kind: "struct",
+          name: "",
+          size: 4,
+          kindFlag: false,
+          members: [{ name: "x", type: 1, bitOffset: 0, bitSize: 0 }],
+        },
+      ]),
+    );
+    expect(btf.findAll("")).toEqual([]);
+    expect(btf.find("")).toBeUndefined();
+    expect(btf.findStruct("")).toBeUndefined();
+  });
+
+  it("never reads past the last record when it scans for a name", () => {
+    // A name at string offset 0x1eb9f, the value of the file's first word (magic 0xeb9f, version 1): a scan that
+    // ran one record too far would read that word and report a type after the last.
+    const filler = "x".repeat(0x1eb9f - 5 - 1);
+    const btf = readBtf(
+      writeBtf([
+        int,
+        { kind: "typedef", name: filler, type: 1 },
+        { kind: "typedef", name: "target", type: 1 },
+      ]),
+    );
+    expect(btf.strings.get(0x1eb9f, 0, 3)).toBe("target");
+    expect(btf.findAll("target")).toEqual([3]);
+  });
+
+  it("errors for an aggregate that is not one carry their code", () => {
+    const btf = readBtf(writeBtf([int]));
+    const e = btfError(() => btf.aggregate(1));
+    expect([e.code, e.typeId]).toEqual(["BTF_NOT_A_TYPE", 1]);
+    expect(btfError(() => btf.checkId(-1)).code).toBe("BTF_TYPE_ID");
   });
 });

@@ -29,7 +29,7 @@ export interface BpftoolType {
  */
 export function parseBpftool(text: string): BpftoolType[] {
   const { types } = JSON.parse(text.replace(/"val":(-?\d+)/g, '"val":"$1"')) as { types: BpftoolType[] };
-  return types.map((t) =>
+  return types.map(variadic).map((t) =>
     t.kind === "ENUM" && t.encoding === "UNSIGNED"
       ? {
           ...t,
@@ -40,6 +40,18 @@ export function parseBpftool(text: string): BpftoolType[] {
         }
       : t,
   );
+}
+
+/**
+ * bpftool prints a prototype's variadic marker as a last nameless parameter of type 0 (btf.rst: "If the
+ * function has variable arguments, the last param has name_off = 0 and type = 0"): taken out as `variadic`.
+ */
+function variadic(t: BpftoolType): BpftoolType {
+  if (t.kind !== "FUNC_PROTO") return t;
+  const params = t.params as { name: string; type_id: number }[];
+  const last = params.at(-1);
+  const marker = last !== undefined && last.name === "(anon)" && last.type_id === 0;
+  return { ...t, params: marker ? params.slice(0, -1) : params, variadic: marker };
 }
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtures");
@@ -70,7 +82,8 @@ const varLinkage = ["static", "global", "extern"];
 /** The record `id` as the reader decodes it, spelled as bpftool prints it. */
 export function asBpftool(btf: Btf, id: number): BpftoolType {
   const t = btf.type(id);
-  const head = { id: t.id, kind: btf.kindName(id), name: anon(t.name) };
+  // The kind as the decoded record says it (the index's kind is checked apart, through kindName()).
+  const head = { id: t.id, kind: t.kind.toUpperCase(), name: anon(t.name) };
   switch (t.kind) {
     case "int": {
       const enc = [t.signed && "SIGNED", t.char && "CHAR", t.bool && "BOOL"].filter((e) => e !== false);
@@ -117,11 +130,8 @@ export function asBpftool(btf: Btf, id: number): BpftoolType {
         ...head,
         ret_type_id: t.returns,
         vlen: btf.vlen(id),
-        // bpftool prints the variadic marker as a last nameless parameter of type 0.
-        params: [
-          ...t.params.map((p) => ({ name: anon(p.name), type_id: p.type })),
-          ...(t.variadic ? [{ name: "(anon)", type_id: 0 }] : []),
-        ],
+        params: t.params.map((p) => ({ name: anon(p.name), type_id: p.type })),
+        variadic: t.variadic,
       };
     case "var":
       return { ...head, type_id: t.type, linkage: varLinkage[t.linkage] ?? "(unknown)" };
