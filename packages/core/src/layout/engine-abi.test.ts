@@ -71,6 +71,19 @@ describe("layout engine: scalars gcc sizes by the ABI", () => {
     expect([l.size, l.align, at(l, "x")]).toEqual([32, 16, [16, 16, undefined, undefined]]);
   });
 
+  it("an integer as wide as a pointer (uintptr_t) follows the ABI's pointer size", () => {
+    const uintptr: CType = { kind: "int", name: "uintptr_t", size: "pointer", signed: false };
+    const s = struct("up", [
+      { name: "c", type: c.char },
+      { name: "p", type: uintptr },
+    ]);
+    expect([layoutOf(s).size, at(layoutOf(s), "p")]).toEqual([16, [8, 8, undefined, undefined]]);
+    expect([layoutOf(s, { abi: "ilp32" }).size, at(layoutOf(s, { abi: "ilp32" }), "p")]).toEqual([
+      8,
+      [4, 4, undefined, undefined],
+    ]);
+  });
+
   it("an enum as wide as long follows long's size", () => {
     // struct en { char c; long l; }: l at 8 (x86-64) or 4 (i386); an enum of `long` size sits where l does.
     const e: CType = { kind: "enum", name: "wide", size: "long" };
@@ -123,6 +136,28 @@ describe("layout engine: unions as gcc lays them out", () => {
     expect([ue.size, ue.align, ue.members.length]).toEqual([1, 1, 1]);
   });
 
+  it("a packed union is 1-aligned: union __packed pu { char c; int i; long long q; }", () => {
+    // gcc + pahole: size 8; in struct holder { char a; union pu u; } u sits at 1, and holder is 9 bytes.
+    const pu: AggregateType = {
+      kind: "union",
+      name: "pu",
+      packed: true,
+      members: [
+        { name: "c", type: c.char },
+        { name: "i", type: c.int },
+        { name: "q", type: c.llong },
+      ],
+    };
+    expect([layoutOf(pu).size, layoutOf(pu).align]).toEqual([8, 1]);
+    const holder = layoutOf(
+      struct("holder", [
+        { name: "a", type: c.char },
+        { name: "u", type: pu },
+      ]),
+    );
+    expect([holder.size, at(holder, "u")[0]]).toEqual([9, 1]);
+  });
+
   it("a union is its largest member rounded up to its strictest alignment", () => {
     // union ud { char a[5]; int b; };  size 8, align 4.  union uq { long long q; char c; }: i386 size 8, align 4.
     const ud = layoutOf(
@@ -164,6 +199,12 @@ describe("layout engine: bitfields as gcc places them", () => {
       ]),
     );
     expect([l.size, l.align, at(l, "b"), at(l, "c")[0]]).toEqual([8, 4, [4, 4, 0, 4], 5]);
+    // The attribute stays on the member, as pahole prints it (`int b:4 __attribute__((__aligned__(4)))`).
+    expect(l.members.map((m) => [m.name, Object.hasOwn(m, "alignedAttr"), m.alignedAttr])).toEqual([
+      ["a", false, undefined],
+      ["b", true, 4],
+      ["c", false, undefined],
+    ]);
   });
 
   it("a bitfield that would straddle its own type's unit starts the next unit", () => {
@@ -273,6 +314,20 @@ describe("layout engine: attributes and configuration", () => {
     expect([l.size, l.align, at(l, "x")]).toEqual([32, 16, [16, 8, undefined, undefined]]);
   });
 
+  it("keeps an aligned attribute on a member as written: struct { char c; int x __aligned(8); }", () => {
+    const l = layoutOf(
+      struct("am", [
+        { name: "c", type: c.char },
+        { name: "x", type: c.int, aligned: 8 },
+      ]),
+    );
+    expect([l.size, l.align, at(l, "x")[0]]).toEqual([16, 8, 8]);
+    expect(l.members.map((m) => [Object.hasOwn(m, "alignedAttr"), m.alignedAttr])).toEqual([
+      [false, undefined],
+      [true, 8],
+    ]);
+  });
+
   it("__aligned(2 * sizeof(long)) on a struct follows the ABI, and only when its option is set", () => {
     // struct page's CONFIG_HAVE_ALIGNED_STRUCT_PAGE: 16 on x86-64, 8 on i386; off, the struct keeps its own.
     const s = struct("p", [{ name: "a", type: c.u32 }], {
@@ -334,7 +389,16 @@ describe("layout engine: attributes and configuration", () => {
         [16, 8, undefined, undefined],
       ]);
       // A name laid out directly.
-      expect(layoutOf({ kind: "ref", name: "struct foo" }, { types }).size).toBe(16);
+      const direct = layoutOf({ kind: "ref", name: "struct foo" }, { types });
+      expect([direct.size, direct.name, direct.typedefName]).toEqual([16, "foo", undefined]);
+      // An array of a name, sized through it.
+      const arr = layoutOf(
+        struct("a", [{ name: "two", type: c.array({ kind: "ref", name: "struct foo" }, 2) }]),
+        {
+          types,
+        },
+      );
+      expect(arr.size).toBe(32);
     }
     // A typedef of a name: its members are reached through the typedef, as C reaches f.b.
     const viaTypedef = struct("h", [
@@ -496,6 +560,54 @@ describe("layout engine: what C forbids is a typed error naming struct and field
     expect(
       error(() => layoutOf(struct("s", [{ name: "a", type: c.u8 }], { aligned: { longs: 3 } })))[1],
     ).toBe("struct s: aligned(24) is not a power of two");
+  });
+
+  it("names an unnamed member by its position", () => {
+    expect(
+      error(() =>
+        layoutOf(
+          struct("s", [
+            { name: "a", type: c.u8 },
+            { type: c.int, bits: 40 },
+          ]),
+        ),
+      )[1],
+    ).toBe("struct s, field #1: bitfield is 40 bits wide but its type has only 32");
+    expect(
+      error(() =>
+        layoutOf(
+          union("u", [
+            { name: "a", type: c.u8 },
+            { type: c.int, bits: 40 },
+          ]),
+        ),
+      )[1],
+    ).toBe("union u, field #1: bitfield is 40 bits wide but its type has only 32");
+  });
+
+  it("duplicate names through an anonymous struct, and what is not an anonymous member", () => {
+    const anonStruct: AggregateType = { kind: "struct", members: [{ name: "a", type: c.u32 }] };
+    expect(error(() => layoutOf(struct("s", [{ name: "a", type: c.u8 }, { type: anonStruct }])))).toEqual([
+      "DUPLICATE_FIELD",
+      'struct s, field a: duplicate field name "a"',
+    ]);
+    // An unnamed incomplete struct is incomplete, not a scope to search.
+    expect(
+      error(() =>
+        layoutOf(struct("s", [{ name: "a", type: c.u8 }, { type: { kind: "struct", name: "fwd" } }])),
+      )[0],
+    ).toBe("INCOMPLETE_TYPE");
+    // A bitfield of struct type is not an anonymous member: its type is what is wrong.
+    expect(
+      error(() =>
+        layoutOf(
+          struct("s", [
+            { name: "a", type: c.u8 },
+            { type: anonStruct, bits: 3 },
+          ]),
+        ),
+      ),
+    ).toEqual(["BAD_TYPE", "struct s, field #1: a bitfield must have an integer or enum type"]);
   });
 
   it("names clash only among members that exist in the configuration", () => {
