@@ -591,6 +591,13 @@ describe("layout engine: what C forbids is a typed error naming struct and field
       "DUPLICATE_FIELD",
       'struct s, field a: duplicate field name "a"',
     ]);
+    // …and through an anonymous const struct: gcc says "duplicate member 'a'" for
+    // struct s { int a; const struct { int a; }; };
+    const constAnon: CType = { kind: "qualified", qualifiers: ["const"], type: anonStruct };
+    expect(error(() => layoutOf(struct("s", [{ name: "a", type: c.u8 }, { type: constAnon }])))).toEqual([
+      "DUPLICATE_FIELD",
+      'struct s, field a: duplicate field name "a"',
+    ]);
     // An unnamed incomplete struct is incomplete, not a scope to search.
     expect(
       error(() =>
