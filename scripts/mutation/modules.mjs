@@ -31,11 +31,23 @@ export const modules = [
     title: "layout engine",
     project: "core",
     files: ["packages/core/src/layout/engine.ts"],
-    // Core builds registries (and so layouts) at import time all over its tests, which makes most engine mutants
-    // "static" (every test file runs for each): the layout folder's tests, the gcc + pahole oracle among them.
-    tests: ["src/layout/**/*.test.ts"],
+    // The engine's own tests (C ABI rules by hand), the gcc + pahole oracle, and what compares layouts with
+    // pahole's printouts (the layout folder's tests, struct page against the measured kernel). Core's other tests
+    // build registries at import time, which would make most engine mutants "static" (every test runs for each).
+    tests: ["src/layout/**/*.test.ts", "src/kernel/page.test.ts"],
   },
-  { name: "btf", title: "BTF reader", project: "btf", files: ["packages/btf/src/reader.ts"] },
+  {
+    name: "btf",
+    title: "BTF reader",
+    project: "btf",
+    files: ["packages/btf/src/reader.ts"],
+    // The tests that check what the reader decodes against an oracle: bpftool on the fixture and on records of
+    // every kind in both byte orders; pahole's layouts of the fixture; hand-written records and corruptions with
+    // the error each must give. Not the writer's round trips (the reader checked against its own writer); nor,
+    // for time (each reads tens of thousands of records, many seconds per mutant under instrumentation), the
+    // runs over real kernels' BTF (bpftool-live, bpftool-vmlinux, kernels, pahole-compat) or the fuzzing.
+    tests: ["src/reader.test.ts", "src/bpftool.test.ts", "src/bad-input.test.ts", "src/fixture.test.ts"],
+  },
   // The memmap simulator.
   {
     name: "buddy",

@@ -66,7 +66,8 @@ export const lists = (e, m) =>
   e.file === m.file &&
   e.line === m.line &&
   e.mutator === m.mutator &&
-  e.replacement === cellText(m.replacement);
+  // readEquivalents unescapes a cell's pipes, so compare with the replacement unescaped too.
+  e.replacement === cellText(m.replacement).replace(/\\\|/g, "|");
 
 /** Counts and scores of a module's mutants; `equivalent` are the survivors docs/mutation.md explains. */
 export function score(mutants, equivalents) {

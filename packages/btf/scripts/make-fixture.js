@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Regenerates fixtures/ from the running kernel: a small BTF file with the memdesc types (extracted with this
-// package's writer), and pahole's output for each of them from the same vmlinux, as the expected layouts.
+// package's writer), pahole's output for each of them from the same vmlinux, as the expected layouts, and
+// bpftool's JSON dump of the fixture, as the expected records.
 // Usage: npm run build -w @memdesc/btf && node scripts/make-fixture.js [/sys/kernel/btf/vmlinux]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -37,6 +38,17 @@ for (const name of [...structs, ...enums]) {
   } catch {
     console.warn(`pahole -C ${name} failed or pahole is missing; fixtures/pahole/${name}.txt not refreshed`);
   }
+}
+// bpftool's decoding of every record of the fixture, the reader's oracle where bpftool is not installed.
+mkdirSync(join(out, "bpftool"), { recursive: true });
+try {
+  const dump = execFileSync("bpftool", ["-j", "btf", "dump", "file", join(out, "linux-6.18-memdesc.btf")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  writeFileSync(join(out, "bpftool", "linux-6.18-memdesc.json"), dump);
+} catch {
+  console.warn("bpftool failed or is missing; fixtures/bpftool/linux-6.18-memdesc.json not refreshed");
 }
 writeFileSync(
   join(out, "manifest.json"),

@@ -153,18 +153,24 @@ describe("bad input gives one BtfError naming the byte offset and the type id", 
     patch32(bytes, HDR + 16 + 4, (4 << 24) | 1000);
     const e = btfError(() => readBtf(bytes));
     expect([e.code, e.typeId, e.offset]).toEqual(["BTF_TRUNCATED", 2, HDR + 16]);
-    expect(e.message).toMatch(/STRUCT record with vlen 1000 needs 12012 bytes/);
+    expect(e.message).toBe(
+      "BTF: STRUCT record with vlen 1000 needs 12012 bytes, but the type section has 24 left (type id 2, byte offset 40)",
+    );
 
     const short = writeBtf([int, int]);
     patch32(short, 12, 20); // type_len: one record and 4 bytes of the next
     const cut = btfError(() => readBtf(short));
     expect([cut.code, cut.typeId, cut.offset]).toEqual(["BTF_TRUNCATED", 2, HDR + 16]);
+    expect(cut.message).toBe("BTF: type section ends inside a record header (type id 2, byte offset 40)");
   });
 
   it("a kind this reader does not know is fatal: no record length lets it be skipped", () => {
     const bytes = patch32(writeBtf([int, int]), HDR + 16 + 4, 20 << 24);
     const e = btfError(() => readBtf(bytes));
     expect([e.code, e.typeId, e.offset]).toEqual(["BTF_KIND", 2, HDR + 16 + 4]);
+    expect(e.message).toBe(
+      "BTF: unknown kind 20: without its size the records after it cannot be found (type id 2, byte offset 44)",
+    );
   });
 
   it("a string section without its terminating NUL", () => {

@@ -1,9 +1,13 @@
 import { type EnumType, formatPahole, layoutOf, parsePahole } from "@memdesc/core/layout";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { fixtureBtf, fixtureManifest, fixturePahole } from "../test/fixture.js";
-import { readBtf } from "./reader.js";
+import { type Btf, readBtf } from "./reader.js";
 
-const btf = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+// Read in each test, not when the file is collected, so StrykerJS attributes the reader to the tests (docs/mutation.md).
+let btf: Btf;
+beforeEach(() => {
+  btf = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+});
 const { structs } = fixtureManifest();
 
 describe("the Linux 6.18 fixture", () => {

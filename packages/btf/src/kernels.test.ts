@@ -10,7 +10,7 @@ import { ptdesc } from "@memdesc/ptdesc";
 import { slab } from "@memdesc/slab";
 import { needs } from "@memdesc/testkit";
 import { zpdesc } from "@memdesc/zpdesc";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import {
   fixtureBtf,
   fixturePahole,
@@ -24,7 +24,7 @@ import { btfError } from "../test/specs.js";
 import { kernelMatrix } from "./kernel-matrix.js";
 import { openBtf } from "./open.js";
 import { checkPlugins } from "./plugin-check.js";
-import { readBtf } from "./reader.js";
+import { type Btf, readBtf } from "./reader.js";
 
 /*
  * Real kernels beyond the measured one (fixtures/kernels, from Debian's packages; see its README): Linux 6.1 for
@@ -39,7 +39,11 @@ const amd64 = byName("debian-6.1.0-57-cloud-amd64");
 const i386 = byName("debian-6.1.0-57-686");
 const s390x = byName("debian-6.1.0-50-s390x");
 const open = (name: string) => openBtf(kernelVmlinux(name), { file: `${name}/vmlinux` });
-const linux618 = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+// Read in each test, not when the file is collected, so StrykerJS attributes the reader to the tests (docs/mutation.md).
+let linux618: Btf;
+beforeEach(() => {
+  linux618 = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+});
 
 describe("real kernels' ELF files", () => {
   it("come from three architectures, both ELF classes and both byte orders", () => {

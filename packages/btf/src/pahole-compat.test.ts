@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { formatPahole, formatPaholeEnum } from "@memdesc/core/layout";
 import { needs } from "@memdesc/testkit";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { fixtureBtf, fixtureManifest, fixturePahole, hasVmlinux, VMLINUX } from "../test/fixture.js";
 import { Kind } from "./kinds.js";
-import { readBtf } from "./reader.js";
+import { type Btf, readBtf } from "./reader.js";
 
 /*
  * @memdesc/core's pahole printer on layouts read from BTF, against pahole 1.24 on the same BTF: the memdesc
@@ -13,7 +13,10 @@ import { readBtf } from "./reader.js";
  */
 
 describe("formatPahole on the Linux 6.18 fixture", () => {
-  const btf = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+  let btf: Btf;
+  beforeEach(() => {
+    btf = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+  });
   const { structs, enums } = fixtureManifest();
 
   it.each(structs)("prints %s exactly as pahole did", (name) => {

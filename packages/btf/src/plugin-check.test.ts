@@ -7,14 +7,18 @@ import { ptdesc } from "@memdesc/ptdesc";
 import { slab } from "@memdesc/slab";
 import { needs } from "@memdesc/testkit";
 import { zpdesc } from "@memdesc/zpdesc";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fixtureBtf, hasVmlinux, VMLINUX } from "../test/fixture.js";
 import { checkPlugins } from "./plugin-check.js";
-import { readBtf } from "./reader.js";
+import { type Btf, readBtf } from "./reader.js";
 
 const firstParty = () => [folio(), slab(), ptdesc(), ioptdesc(), zpdesc(), netmem()] as const;
-const fixture = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+// Read in each test, not when the file is collected, so StrykerJS attributes the reader to the tests (docs/mutation.md).
+let fixture: Btf;
+beforeEach(() => {
+  fixture = readBtf(fixtureBtf(), { file: "linux-6.18-memdesc.btf" });
+});
 
 /** A user's ioptdesc written against the kernel, with one of three mistakes. */
 const myIoptdesc = (members: readonly MemberSpec[]) =>

@@ -47,17 +47,22 @@ export function readBtf(bytes: Uint8Array, options: ReadBtfOptions = {}): Btf {
   return new Btf(bytes, options);
 }
 
-/** Names `long` has in BTF, as libbpf's pointer-size guess looks for them. */
+/**
+ * Names `long` has in BTF, as libbpf's pointer-size guess looks for them (`long_aliases` in determine_ptr_size(),
+ * tools/lib/bpf/btf.c): gcc spells it `long int`, clang `long`.
+ */
 const longNames = new Set([
+  "long",
   "long int",
-  "long unsigned int",
+  "int long",
   "unsigned long",
   "long unsigned",
   "unsigned long int",
-  "long signed int",
-  "signed long",
-  "long signed",
-  "signed long int",
+  "unsigned int long",
+  "long unsigned int",
+  "long int unsigned",
+  "int unsigned long",
+  "int long unsigned",
 ]);
 
 /** Kinds whose `size_or_type` is a type id. */

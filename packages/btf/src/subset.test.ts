@@ -1,11 +1,15 @@
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { fixtureBtf } from "../test/fixture.js";
 import { BtfError } from "./errors.js";
-import { readBtf } from "./reader.js";
+import { type Btf, readBtf } from "./reader.js";
 import { extractTypes } from "./subset.js";
 import { writeBtf } from "./writer.js";
 
-const btf = readBtf(fixtureBtf());
+// Read in each test, not when the file is collected, so StrykerJS attributes the reader to the tests (docs/mutation.md).
+let btf: Btf;
+beforeEach(() => {
+  btf = readBtf(fixtureBtf());
+});
 
 describe("extractTypes", () => {
   it("keeps a root and what it holds by value; what it points to becomes a FWD", () => {

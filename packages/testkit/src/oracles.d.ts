@@ -3,6 +3,7 @@ import type { describe, it } from "vitest";
 /** The oracles a test can need, as the summary names them. */
 export type OracleName =
   | "pahole"
+  | "bpftool"
   | "gcc"
   | "gcc -m32"
   | "chromium"

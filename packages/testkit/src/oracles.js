@@ -7,6 +7,7 @@ import { describe, it } from "vitest";
 /** The oracles a test can need, as the summary names them. */
 export const oracleNames = Object.freeze([
   "pahole",
+  "bpftool",
   "gcc",
   "gcc -m32",
   "chromium",

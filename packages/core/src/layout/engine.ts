@@ -351,12 +351,11 @@ function checkNames(agg: AggregateType, site: TypeSite, engine: LayoutEngine) {
             field: m.name,
           });
         seen.add(m.name);
-      } else if (
-        (m.type.kind === "struct" || m.type.kind === "union") &&
-        m.type.members &&
-        m.bits === undefined
-      ) {
-        visit(m.type.members);
+      } else if (m.bits === undefined) {
+        // An anonymous member, const or volatile as it may be (struct vm_fault's `const struct { … };`).
+        let t = m.type;
+        while (t.kind === "qualified") t = t.type;
+        if ((t.kind === "struct" || t.kind === "union") && t.members) visit(t.members);
       }
     }
   };

@@ -2,10 +2,10 @@ import { needs } from "@memdesc/testkit";
 import fc from "fast-check";
 import { describe, expect } from "vitest";
 import { gccPahole, oracleTools } from "../../test/gcc-pahole.js";
+import { emptyBasePaths, memberPaths } from "../../test/layout-paths.js";
 import { emit, topSpec } from "../../test/random-struct.js";
 import { layoutOf } from "./engine.js";
 import { formatPahole } from "./pahole-format.js";
-import { PaholeModel } from "./pahole-model.js";
 import { parsePahole } from "./pahole-parse.js";
 import type { LaidMember } from "./types.js";
 
@@ -20,6 +20,9 @@ import type { LaidMember } from "./types.js";
 const tools = oracleTools();
 const numRuns = Number(process.env.MEMDESC_ORACLE_RUNS ?? 50);
 const seed = Number(process.env.MEMDESC_ORACLE_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// Under mutation testing (scripts/mutation/run.mjs) a mutant only has to fail a run: shrinking the failing struct,
+// a gcc and pahole run per step, is for a person reading the report.
+const endOnFailure = process.env.MEMDESC_MUTATION_MODULE !== undefined;
 
 describe("gcc + pahole oracle", () => {
   for (const abi of ["lp64", "ilp32"] as const) {
@@ -45,9 +48,8 @@ describe("gcc + pahole oracle", () => {
             expect(layout.size, source).toBe(wrapper.fields.find((f) => f.path === "end")!.offset);
             const ours = new Map(layout.fields.filter((f) => !f.anonymous).map((f) => [f.path, f]));
             const arrays = arrayPaths(layout.members);
-            const model = new PaholeModel(layout);
             // pahole counts a 1-byte struct with no members it can see as 0 bytes.
-            const emptyBase = new Set(paths(layout.members, (m) => model.isEmptyBase(m.type)));
+            const emptyBase = emptyBasePaths(layout);
             for (const f of ref.fields) {
               // pahole expands an array of anonymous structs; layouts do not flatten into arrays.
               if (arrays.some((a) => f.path.startsWith(`${a}.`))) continue;
@@ -66,7 +68,7 @@ describe("gcc + pahole oracle", () => {
             expect(shown.length, source).toBe(ref.members);
             expect(formatPahole(layout), source).toBe(out.btf);
           }),
-          { numRuns, seed },
+          { numRuns, seed, endOnFailure },
         );
       },
       600_000,
@@ -74,13 +76,4 @@ describe("gcc + pahole oracle", () => {
   }
 });
 
-/** Access paths of the members (at any depth, not inside arrays) that pass a test. */
-function paths(members: readonly LaidMember[], test: (m: LaidMember) => boolean, prefix = ""): string[] {
-  return members.flatMap((m) => {
-    const path = m.name === undefined ? prefix : prefix ? `${prefix}.${m.name}` : m.name;
-    const own = test(m) ? [path] : [];
-    return m.members && m.type.kind !== "array" ? [...own, ...paths(m.members, test, path)] : own;
-  });
-}
-
-const arrayPaths = (members: readonly LaidMember[]) => paths(members, (m) => m.type.kind === "array");
+const arrayPaths = (members: readonly LaidMember[]) => memberPaths(members, (m) => m.type.kind === "array");
