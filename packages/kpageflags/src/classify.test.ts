@@ -593,3 +593,50 @@ function checkExamples(
       if (!shared) expect(ex, `${a.kind} at ${a.pfn} kept`).toContainEqual(a);
     }
 }
+
+describe("the stream of batches", () => {
+  const runs = (pfn: number, ...r: [bigint, number][]) => ({
+    pfn,
+    length: r.reduce((s, [, n]) => s + n, 0),
+    flags: {
+      runs: Float64Array.from(
+        r.flatMap(([word, n]) => [Number(word & 0xffff_ffffn), Number(word >> 32n), n]),
+      ),
+      count: r.length,
+    },
+  });
+
+  it("refuses a batch out of order, and one whose runs do not cover it, naming the PFNs", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8, startPfn: 100 });
+    c.pushRuns(runs(100, [file, 3]));
+    expect(() => c.pushRuns(runs(104, [file, 1]))).toThrow(
+      "batch starts at PFN 104, expected 103: the page map must come in order",
+    );
+    expect(() => c.pushRuns({ ...runs(103, [file, 2]), length: 5 })).toThrow(
+      "batch at PFN 103: runs cover 2 PFNs, not 5",
+    );
+  });
+
+  it("takes empty chunks and batches anywhere, and an empty map", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8, startPfn: 16 });
+    c.push({ pfn: 99, length: 0, flags: new Uint32Array(0) });
+    c.pushRuns({ pfn: 7, length: 0, flags: { runs: new Float64Array(0), count: 0 } });
+    c.pushRuns(runs(16, [file, 2], [0n, 1]));
+    c.pushRuns({ pfn: 3, length: 0, flags: { runs: new Float64Array(0), count: 0 } });
+    const got = c.finish();
+    expect([got.startPfn, got.pfnCount, got.uses.file.pages, got.uses.kernel.pages]).toEqual([16, 3, 2, 1]);
+    const empty = new Classifier({ ram: null, sectionPfns: 8, startPfn: 5 }).finish();
+    expect([empty.pfnCount, empty.flagWords, empty.ram.pagesInSpan]).toEqual([0, [], 0]);
+    expect(surveyUses.every((u) => empty.uses[u].pages === 0)).toBe(true);
+  });
+
+  it("keeps 16 anomalies as examples unless told otherwise, and counts them all", () => {
+    const map = times(w(KPF.TAIL, KPF.SLAB), 1).concat(
+      ...Array.from({ length: 20 }, () => [file, w(KPF.TAIL, KPF.SLAB)]),
+    );
+    const c = classifyWords(map);
+    expect(c.anomalies.counts["orphan-tail"]).toBe(21);
+    expect(c.anomalies.examples.map((a) => a.pfn)).toEqual(Array.from({ length: 16 }, (_, i) => i * 2));
+    expect(classifyWords(map, { maxExamples: 0 }).anomalies.examples).toEqual([]);
+  });
+});

@@ -371,7 +371,14 @@ describe("bad snapshots: one error naming the offset or field", () => {
       build({ ...header, files: { kpageflags: true, kpagecount: true, kpagecgroup: false } }),
       /needs exactly one kpagecount stream/,
     );
-    fails(build({ ...header, extra: 1 }), /header field \(root\)|header field extra/);
+    fails(build({ ...header, extra: 1 }), /^bad\.mdsnap: header field \(root\): .*"extra"/);
+    fails(
+      build({
+        ...header,
+        streams: [header.streams[0], { ...header.streams[0], file: "kpagecgroup", offset: 3 }],
+      }),
+      /^bad\.mdsnap: header field streams\[1\]\.offset: must be a multiple of 8$/,
+    );
   });
 
   it("bounds every size by the physical address space and the file's own size, before allocating", () => {
@@ -597,6 +604,18 @@ describe("bad snapshots: one error naming the offset or field", () => {
     const count = { file: "kpagecount", values: [1n], runs: [0, 2], declaredRuns: 1 };
     const ok = v1File([flags, count], 2, [0, 0, 0]);
     expect(decodeSnapshot(ok.file).streams.map((st) => st.file)).toEqual(["kpageflags", "kpagecount"]);
+    // Sections may touch, and the header may list them in any order: kpagecount (16 bytes) first in the body.
+    const touching = v1File(
+      [
+        { ...flags, runs: [0, 1, 0, 1, 0, 1, 0, 1], declaredRuns: 4, at: 16 },
+        { ...count, runs: [0, 1, 0, 1, 0, 1, 0, 1], declaredRuns: 4, at: 0 },
+      ],
+      4,
+    );
+    expect(decodeSnapshot(touching.file).streams.map((st) => [st.file, [...st.runLength]])).toEqual([
+      ["kpageflags", [1, 1, 1, 1]],
+      ["kpagecount", [1, 1, 1, 1]],
+    ]);
     const overlap = v1File(
       [
         { ...flags, runs: [0, 2, 0, 0, 0, 0, 0, 0] },
@@ -621,6 +640,14 @@ describe("bad snapshots: one error naming the offset or field", () => {
     const b = Buffer.from(good);
     b[16] = 0xff;
     fails(b, /^bad\.mdsnap: header at offset 16: not UTF-8 JSON \(/);
+    for (const json of ["null", "5", '"MEMDSNAP"']) {
+      const h = Buffer.alloc(32);
+      h.write("MEMDSNAP", 0, "latin1");
+      h.writeUInt32LE(2, 8);
+      h.writeUInt32LE(json.length, 12);
+      h.write(json, 16);
+      fails(h.subarray(0, 16 + json.length), /^bad\.mdsnap: header field \(root\): /);
+    }
     // A note that leaves the header short of a multiple of 8, so zero bytes pad it; a blank in the first or
     // the last of them is refused.
     const padded = ["a", "ab", "abc"]
@@ -738,6 +765,7 @@ describe("the page map a snapshot hands out", () => {
               ["counts", b.counts!],
               ["cgroups", b.cgroups!],
             ] as const) {
+              for (let k2 = 0; k2 < r.count; k2++) expect(r.runs[k2 * 3 + 2], k).toBeGreaterThanOrEqual(1);
               const part = expand(r);
               expect(part.length, k).toBe(b.length);
               got[k].push(...part);
@@ -788,7 +816,25 @@ describe("the page map a snapshot hands out", () => {
     );
   });
 
-  it("describes the page map from the header: span, RAM, sections, machine, capture time, files", () => {
+  it("describes the page map from the header: span, RAM, sections, machine, capture time, files", async () => {
+    const path = join(dir, "info.mdsnap");
+    await writeSnapshot(memorySource(pageMap([0x400n, 0n]), { counts: pageMap([0n, 1n]) }), path);
+    const v2 = readSnapshot(path);
+    expect(v2.source.info).toEqual({
+      kind: "snapshot",
+      path,
+      pageSize: 4096,
+      startPfn: 0,
+      pfnCount: 2,
+      expectedPfnCount: 2,
+      ram: null,
+      sectionPfns: 32768,
+      kernelRelease: "6.18.0-test",
+      machine: "x86_64",
+      capturedAt: "2026-11-25T12:00:00.000Z",
+      files: { kpageflags: true, kpagecount: true, kpagecgroup: false },
+    });
+    expect(v2.root().label).toBe(`snapshot ${path}`);
     const v1 = decodeSnapshot(workedExampleV1(), "example.mdsnap");
     expect(v1.source.info).toEqual({
       kind: "snapshot",
@@ -805,6 +851,12 @@ describe("the page map a snapshot hands out", () => {
       files: { kpageflags: true, kpagecount: false, kpagecgroup: false },
     });
     expect([v1.path, v1.bytes, v1.streams.length]).toEqual(["example.mdsnap", workedExampleV1().length, 1]);
+    expect(v1.root().label).toBe("snapshot example.mdsnap");
+    expect(v1.root().read("/proc/vmstat")).toEqual({
+      ok: false,
+      code: "ENOENT",
+      message: "a version-1 snapshot holds only the page map",
+    });
     const shifted = decodeSnapshot(
       snapshotV1([0x400n, 0x400n, 0n], {
         kernelRelease: "6.1.0",
