@@ -467,6 +467,8 @@ const racyWord = fc.constantFrom(
   bits(27) | file,
   bits(1),
   bits(50) | anon,
+  bits(28),
+  bits(45),
 );
 const racyPiece = fc.oneof(
   // A compound page, its tail count off by one now and then, aligned or not.
@@ -530,6 +532,7 @@ describe("against the independent classifier, on maps with every anomaly a racin
             { counts, cgroups },
           );
           expect([got.startPfn, got.pfnCount]).toEqual([startPfn, n]);
+          expect(Object.keys(got.uses)).toEqual([...surveyUses]);
           for (const u of surveyUses) {
             const orders: number[] = [];
             for (const [k, v] of Object.entries(want.orders[u] ?? {})) orders[Number(k)] = v;
@@ -628,6 +631,26 @@ describe("the stream of batches", () => {
     const empty = new Classifier({ ram: null, sectionPfns: 8, startPfn: 5 }).finish();
     expect([empty.pfnCount, empty.flagWords, empty.ram.pagesInSpan]).toEqual([0, [], 0]);
     expect(surveyUses.every((u) => empty.uses[u].pages === 0)).toBe(true);
+  });
+
+  it("skips empty runs: they neither open a compound page nor end one", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8 });
+    c.pushRuns(runs(0, [w(KPF.HEAD, KPF.SLAB), 1], [w(KPF.HEAD, KPF.LRU), 0], [w(KPF.TAIL, KPF.SLAB), 1]));
+    c.pushRuns(runs(2, [0n, 0], [w(KPF.TAIL, KPF.SLAB), 2], [w(KPF.HEAD), 0]));
+    c.pushRuns(runs(4, [w(KPF.HEAD), 0]));
+    const got = c.finish();
+    expect(got.uses.slab).toEqual({ pages: 4, descriptors: 1, orders: [0, 0, 1] });
+    expect(got.uses.file.pages + got.uses.compound.pages + got.uses.kernel.pages).toBe(0);
+    expect(got.anomalies.examples).toEqual([]);
+    expect(got.flagWords.map((f) => f.pages)).toEqual([3, 1]);
+  });
+
+  it("gives the same tallies if asked again after the end", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8 });
+    c.push({ pfn: 0, length: 3, flags: pageMap([...folio(file, 1), file | w(KPF.HEAD)]) });
+    const first = c.finish();
+    expect(first.uses.file).toEqual({ pages: 3, descriptors: 2, orders: [1, 1] });
+    expect(c.finish()).toEqual(first);
   });
 
   it("keeps 16 anomalies as examples unless told otherwise, and counts them all", () => {
