@@ -331,7 +331,10 @@ describe("bad snapshots: one error naming the offset or field", () => {
       expect((err as KpageflagsError).code).toBe(code);
       expect((err as KpageflagsError).message).toMatch(/^bad\.mdsnap: /);
       expect((err as KpageflagsError).message).toMatch(message);
-      expect((err as KpageflagsError).hint).toMatch(/capture/);
+      expect((err as KpageflagsError).hint).toBe(
+        "capture the snapshot again with captureSnapshot() (or `memdesc capture`), and copy it whole",
+      );
+      expect((err as KpageflagsError).path).toBe("bad.mdsnap");
       return;
     }
     throw new Error("decodeSnapshot accepted a bad snapshot");
