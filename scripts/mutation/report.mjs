@@ -61,12 +61,12 @@ const unquote = (s) => s.replace(/^`+\s?|\s?`+$/g, "");
 /** A mutant's replacement as a table cell shows it: on one line, pipes escaped. */
 export const cellText = (s) => s.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
 
-/** Whether an equivalent-mutant row names this mutant. */
+/** Whether an equivalent-mutant row names this mutant (the row's cells are read with their pipes unescaped). */
 export const lists = (e, m) =>
   e.file === m.file &&
   e.line === m.line &&
   e.mutator === m.mutator &&
-  e.replacement === cellText(m.replacement);
+  e.replacement === cellText(m.replacement).replace(/\\\|/g, "|");
 
 /** Counts and scores of a module's mutants; `equivalent` are the survivors docs/mutation.md explains. */
 export function score(mutants, equivalents) {
