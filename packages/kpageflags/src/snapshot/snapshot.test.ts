@@ -346,6 +346,15 @@ describe("bad snapshots: one error naming the offset or field", () => {
 
   it("rejects a file that is not a snapshot", () => {
     fails(new Uint8Array(5), /5 bytes, too short/);
+    fails(
+      new Uint8Array(15),
+      /^bad\.mdsnap: 15 bytes, too short for the 16-byte preamble \(not a snapshot\)$/,
+    );
+    // The preamble alone, declaring an empty header: no longer too short, but the header is not JSON.
+    const preamble = Buffer.alloc(16);
+    preamble.write("MEMDSNAP", 0, "latin1");
+    preamble.writeUInt32LE(2, 8);
+    fails(preamble, /^bad\.mdsnap: header at offset 16: not UTF-8 JSON/);
     fails(Buffer.from("cat /proc/kpageflags > x, not a snapshot"), /offset 0: magic is "cat \/pro"/);
   });
 
@@ -428,7 +437,12 @@ describe("bad snapshots: one error naming the offset or field", () => {
   });
 
   it("detects a truncated file, and junk after the body", () => {
-    fails(good.subarray(0, good.length - 5), /body at offset \d+: header says \d+ bytes, the file has \d+/);
+    const bodyStart = Math.ceil((16 + good.readUInt32LE(12)) / 8) * 8;
+    const stored = good.length - bodyStart;
+    fails(
+      good.subarray(0, good.length - 5),
+      new RegExp(`body at offset ${bodyStart}: header says ${stored} bytes, the file has ${stored - 5}$`),
+    );
     fails(
       Buffer.concat([good, Buffer.from([0])]),
       /body at offset \d+: header says \d+ bytes, the file has \d+/,
@@ -643,6 +657,17 @@ describe("bad snapshots: one error naming the offset or field", () => {
     const b = Buffer.from(good);
     b[16] = 0xff;
     fails(b, /^bad\.mdsnap: header at offset 16: not UTF-8 JSON \(/);
+    // Bytes that are not UTF-8 inside a JSON string: refused, not read as U+FFFD.
+    const note = Buffer.from(JSON.stringify({ ...header, note: "ab" }));
+    note[note.indexOf('"ab"') + 2] = 0xff;
+    const start = Math.ceil((16 + note.length) / 8) * 8;
+    const bad = Buffer.alloc(start + good.length - Math.ceil((16 + good.readUInt32LE(12)) / 8) * 8);
+    bad.write("MEMDSNAP", 0, "latin1");
+    bad.writeUInt32LE(2, 8);
+    bad.writeUInt32LE(note.length, 12);
+    note.copy(bad, 16);
+    good.subarray(Math.ceil((16 + good.readUInt32LE(12)) / 8) * 8).copy(bad, start);
+    fails(bad, /^bad\.mdsnap: header at offset 16: not UTF-8 JSON \(/);
     for (const json of ["null", "5", '"MEMDSNAP"']) {
       const h = Buffer.alloc(32);
       h.write("MEMDSNAP", 0, "latin1");
@@ -684,6 +709,10 @@ describe("bad snapshots: one error naming the offset or field", () => {
       new RegExp(
         `the tree at body offset ${tree.offset}: CRC-32 is 0x[0-9a-f]+, header says 0x${tree.crc32.toString(16)}$`,
       ),
+    );
+    fails(
+      build({ ...header, tree: { ...tree, offset: 0 } }),
+      /^bad\.mdsnap: header field streams: the tree overlaps another at body offset 0$/,
     );
     // A tree of one read, declared as two entries, then as one.
     const one = encodeTree([{ op: "read", path: "/proc/version", data: new Uint8Array([0x4c, 0x69]) }]);
@@ -803,6 +832,7 @@ describe("the page map a snapshot hands out", () => {
           let done = 0;
           for (const ch of expandChunksSync(7, words.length, chunkPfns, f!, c, g)) {
             expect([ch.pfn, ch.length]).toEqual([7 + done, Math.min(chunkPfns, words.length - done)]);
+            expect(ch.length).toBeGreaterThan(0);
             got.flags.push(...words64(ch.flags.subarray(0, ch.length * 2)));
             got.counts.push(...words64(ch.counts!.subarray(0, ch.length * 2)));
             got.cgroups.push(...words64(ch.cgroups!.subarray(0, ch.length * 2)));
