@@ -1,61 +1,36 @@
-import { existsSync, readdirSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
-import { fileURLToPath } from "node:url";
 import { configDefaults, defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
+import btf from "./packages/btf/vitest.config.ts";
+import core from "./packages/core/vitest.config.ts";
+import kpageflags from "./packages/kpageflags/vitest.config.ts";
+import memmap from "./packages/memmap/vitest.config.ts";
 import { modules } from "./scripts/mutation/modules.mjs";
 
 // The projects StrykerJS runs for `npm run test:mutation`: the packages that hold a mutated module, as their own
 // configs define them, without the type tests (they check types, not answers, and a mutant is not a type change)
 // and without the surveys of this machine's whole page map (minutes each under Stryker's instrumentation, for
 // every mutant; the same code is tested on hand-made maps, properties and the stored sample).
-// A module may name the test files that run for it (scripts/mutation/modules.mjs).
-const here = dirname(fileURLToPath(import.meta.url));
+// A module may name the test files that run for it (scripts/mutation/modules.mjs), in its own package's project.
+// The package configs are spread here, not `extends`-ed: extending concatenates `include` lists, so the module's
+// list would only add to the package's, and every test file would run.
 // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by scripts/mutation/run.mjs, not by a turbo task
 const chosen = modules.find((m) => m.name === process.env.MEMDESC_MUTATION_MODULE);
-
-/** `*` within a path segment, `**` across segments: the globs `tests` uses in scripts/mutation/modules.mjs. */
-const globRegExp = (glob: string) =>
-  new RegExp(
-    `^${glob
-      .split("**/")
-      .map((part) =>
-        part
-          .split("*")
-          .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
-          .join("[^/]*"),
-      )
-      .join("(?:.*/)?")}$`,
-  );
-
-/**
- * The package's test files that the chosen module's `tests` leave out, as excludes: a project that `extends` its
- * package's config gets the package's `include` and ours concatenated, so only an exclude can narrow it.
- */
-function leftOut(dir: string): string[] {
-  if (chosen?.project !== dir || !chosen.tests) return [];
-  const wanted = chosen.tests.map(globRegExp);
-  const root = join(here, "packages", dir);
-  return ["src", "test"]
-    .filter((sub) => existsSync(join(root, sub)))
-    .flatMap((sub) =>
-      (readdirSync(join(root, sub), { recursive: true }) as string[]).map(
-        (f) => `${sub}/${f.split(sep).join("/")}`,
-      ),
-    )
-    .filter((f) => f.endsWith(".test.ts") && !wanted.some((w) => w.test(f)));
-}
-
-const project = (dir: string, exclude: string[] = []) => ({
-  extends: `./packages/${dir}/vitest.config.ts`,
-  root: `./packages/${dir}`,
-  test: {
-    typecheck: { enabled: false },
-    // Instrumented code on a shared machine runs several times slower than the suite's own timeouts allow.
-    testTimeout: 120_000,
-    exclude: [...configDefaults.exclude, ...exclude, ...leftOut(dir)],
-  },
-});
+const configs = { btf, core, kpageflags, memmap };
+const project = (dir: keyof typeof configs, exclude: string[] = []) => {
+  const base = configs[dir];
+  return {
+    ...base,
+    root: `./packages/${dir}`,
+    test: {
+      ...base.test,
+      typecheck: { enabled: false },
+      // Instrumented code on a shared machine runs several times slower than the suite's own timeouts allow.
+      testTimeout: 120_000,
+      include: chosen?.project === dir && chosen.tests ? [...chosen.tests] : base.test?.include,
+      exclude: [...configDefaults.exclude, ...exclude],
+    },
+  };
+};
 
 /**
  * The fastest test files first (vitest's own order is the slowest first, to fill its workers): Stryker runs with
@@ -70,6 +45,13 @@ class FastestFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     sequence: { sequencer: FastestFirst },
-    projects: [project("core"), project("kpageflags", ["src/read/proc.test.ts"]), project("btf")],
+    projects: [
+      project("core"),
+      project("kpageflags", ["src/read/proc.test.ts"]),
+      project("btf"),
+      // The workload runner, its schema and the conformance kit run whole workloads (seconds per mutant) and check
+      // reports; the allocators' answers are checked by the other memmap tests.
+      project("memmap", ["src/workload/**", "src/testing/**"]),
+    ],
   },
 });

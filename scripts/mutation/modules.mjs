@@ -1,9 +1,8 @@
 // The modules `npm run test:mutation` mutates: the code that computes answers. Each is mutated on its own, with
 // the tests of the vitest project that holds it (only those that import the mutated file run for a mutant), or,
-// where `tests` says, only those test files (paths in the package): the kpageflags classifier is covered by
-// whole-survey tests (real machines' maps, fuzzed snapshots, readers, browsers) that take seconds each, and
-// most of its mutants are "static" for Stryker (run where the tests build their classifiers), so every test file
-// runs for each of them: hours. Its own tests check the answers on hand-made maps and against an independent one.
+// where `tests` says, only those test files (paths in the package): the kpageflags modules are reached by
+// whole-survey tests (real machines' maps, readers, captures) that take seconds each and check little of their
+// answers; each module's own tests check them on hand-made maps and files, and against independent oracles.
 /** @type {readonly { name: string, title: string, project: string, files: readonly string[], tests?: readonly string[] }[]} */
 export const modules = [
   { name: "codec", title: "word codec", project: "core", files: ["packages/core/src/word/codec.ts"] },
@@ -13,18 +12,20 @@ export const modules = [
     title: "kpageflags classifier",
     project: "kpageflags",
     files: ["packages/kpageflags/src/classify.ts"],
-    tests: [
-      "src/classify.test.ts",
-      "src/grouping.test.ts",
-      "src/bill.test.ts",
-      "src/account/account.test.ts",
-    ],
+    // Hand-made maps with the answers worked out from the rules, and the independent PFN-by-PFN classifier
+    // (test/simple-classifier.ts) on random maps, anomalies and groups included.
+    tests: ["src/classify.test.ts", "src/grouping.test.ts"],
   },
   {
     name: "snapshot",
     title: "snapshot decoder",
     project: "kpageflags",
     files: ["packages/kpageflags/src/snapshot/decode.ts"],
+    // Its own tests (round trips against the words written, every error by offset and field) and the browser
+    // entry's (the same decoder behind DecompressionStream). The other files only read the shipped samples
+    // through it; the fuzzed hostile files (test/snapshot.fuzz.test.ts) check that a file surveys or is refused,
+    // not what it says, and take 40 s for each mutant they reach, more for each that loops.
+    tests: ["src/snapshot/snapshot.test.ts", "src/browser.test.ts"],
   },
   {
     name: "layout",

@@ -61,7 +61,7 @@ const unquote = (s) => s.replace(/^`+\s?|\s?`+$/g, "");
 /** A mutant's replacement as a table cell shows it: on one line, pipes escaped. */
 export const cellText = (s) => s.replace(/\s*\n\s*/g, " ").replace(/\|/g, "\\|");
 
-/** Whether an equivalent-mutant row names this mutant. */
+/** Whether an equivalent-mutant row names this mutant (the row's cells are read with their pipes unescaped). */
 export const lists = (e, m) =>
   e.file === m.file &&
   e.line === m.line &&

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bits, classifyWords, folio, KPF, pageMap, times } from "../test/pagemap.js";
-import { useNumbers, useOfFlags } from "./classify.js";
+import { bits, chunksOf, classifyWords, folio, KPF, pageMap, times } from "../test/pagemap.js";
+import { simpleClassify } from "../test/simple-classifier.js";
+import { type Classification, Classifier, useNumbers, useOfFlags } from "./classify.js";
 import { ramMap } from "./read/iomem.js";
 import { surveyUses } from "./uses.js";
 
@@ -437,5 +438,228 @@ describe("properties", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * Page maps a read racing the kernel can show: folios cut short or run long, misaligned, heads repeated, tails
+ * after a head of another use or with no head at all, heads at the end of the span, tails whose word differs
+ * from their head's; among free, zero, reserved, hole and unknown-bit pages, in and out of RAM.
+ */
+const racyWord = fc.constantFrom(
+  file,
+  file | w(KPF.ACTIVE),
+  anon,
+  w(KPF.ANON, KPF.KSM, KPF.MMAP),
+  slab,
+  slab | w(KPF.ANON),
+  w(KPF.HUGE),
+  0n,
+  w(KPF.PGTABLE),
+  buddy,
+  buddy | w(KPF.UPTODATE),
+  w(KPF.RESERVED),
+  w(KPF.ZERO_PAGE, KPF.RESERVED),
+  w(KPF.NOPAGE),
+  w(KPF.PRIVATE),
+  w(KPF.OFFLINE),
+  w(KPF.HWPOISON),
+  bits(27) | file,
+  bits(1),
+  bits(50) | anon,
+  bits(28),
+  bits(45),
+);
+const racyPiece = fc.oneof(
+  // A compound page, its tail count off by one now and then, aligned or not.
+  fc
+    .tuple(racyWord, fc.integer({ min: 1, max: 4 }), fc.constantFrom(0, 0, 0, -1, 1), fc.boolean())
+    .map(([word, order, off, align]) => ({
+      align: align ? 2 ** order : 1,
+      words: [...folio(word, order), ...times(word | w(KPF.TAIL), off)].slice(0, 2 ** order + off),
+    })),
+  fc
+    .tuple(racyWord, fc.integer({ min: 1, max: 4 }))
+    .map(([word, n]) => ({ align: 1, words: times(word | w(KPF.HEAD), n) })),
+  fc
+    .tuple(racyWord, fc.integer({ min: 1, max: 5 }))
+    .map(([word, n]) => ({ align: 1, words: times(word | w(KPF.TAIL), n) })),
+  fc
+    .tuple(racyWord, fc.integer({ min: 1, max: 6 }))
+    .map(([word, n]) => ({ align: 1, words: times(word, n) })),
+  fc.integer({ min: 1, max: 40 }).map((n) => ({ align: 1, words: times(0n, n) })),
+);
+
+describe("against the independent classifier, on maps with every anomaly a racing read shows", () => {
+  it("agrees on pages, descriptors, orders, anomalies, quirks, flag words, RAM, mapcounts and memcgs", () => {
+    fc.assert(
+      fc.property(
+        fc.array(racyPiece, { minLength: 1, maxLength: 30 }),
+        fc.constantFrom(0, 1, 8, 61),
+        fc.option(fc.array(fc.tuple(fc.nat(300), fc.integer({ min: 1, max: 120 })), { maxLength: 4 }), {
+          nil: null,
+        }),
+        fc.constantFrom(4, 8, 16),
+        fc.integer({ min: 1, max: 70 }),
+        fc.nat(20),
+        fc.array(fc.constantFrom(0n, 0n, 1n, 3n, 2n ** 32n + 5n), { minLength: 1, maxLength: 7 }),
+        fc.array(fc.constantFrom(0n, 7n, 4097n, 2n ** 40n), { minLength: 1, maxLength: 5 }),
+        (pieces, startPfn, ramRuns, sectionPfns, chunkPfns, maxExamples, countCycle, cgCycle) => {
+          const list: bigint[] = [];
+          for (const p of pieces) {
+            while ((startPfn + list.length) % p.align !== 0) list.push(buddy);
+            list.push(...p.words.map(BigInt));
+          }
+          const words = BigUint64Array.from(list);
+          const n = words.length;
+          const counts = BigUint64Array.from(list, (_, i) => countCycle[i % countCycle.length]!);
+          const cgroups = BigUint64Array.from(list, (_, i) => cgCycle[Math.floor(i / 3) % cgCycle.length]!);
+          const ram = ramRuns && ramMap(ramRuns.map(([s, len]) => ({ start: s, end: s + len })));
+          const c = new Classifier({ ram, sectionPfns, startPfn, maxExamples });
+          const [flagMap, countMap, cgMap] = [pageMap(list), pageMap([...counts]), pageMap([...cgroups])];
+          for (const ch of chunksOf(flagMap, chunkPfns, startPfn)) {
+            const at = (m: Uint32Array) =>
+              m.slice((ch.pfn - startPfn) * 2, (ch.pfn - startPfn + ch.length) * 2);
+            c.push({ ...ch, counts: at(countMap), cgroups: at(cgMap) });
+          }
+          const got = c.finish();
+          const want = simpleClassify(
+            words,
+            startPfn,
+            ram ? ram.ranges.map((r) => [r.start, r.end] as [number, number]) : null,
+            sectionPfns,
+            undefined,
+            { counts, cgroups },
+          );
+          expect([got.startPfn, got.pfnCount]).toEqual([startPfn, n]);
+          expect(Object.keys(got.uses)).toEqual([...surveyUses]);
+          for (const u of surveyUses) {
+            const orders: number[] = [];
+            for (const [k, v] of Object.entries(want.orders[u] ?? {})) orders[Number(k)] = v;
+            expect(got.uses[u], u).toEqual({
+              pages: want.pages[u] ?? 0,
+              descriptors: want.descriptors[u] ?? 0,
+              orders: Array.from(orders, (v) => v ?? 0),
+            });
+          }
+          const counted = { "orphan-tail": 0, "not-power-of-two": 0, misaligned: 0, "lonely-head": 0 };
+          for (const a of want.anomalies) counted[a.kind]++;
+          expect(got.anomalies.counts).toEqual(counted);
+          checkExamples(got, want.anomalies, words, startPfn, maxExamples);
+          expect(got.quirks).toEqual(want.quirks);
+          expect(got.flagWords).toEqual(want.flagWords);
+          expect(got.ram).toEqual(want.ram);
+          const perUse = (r: Record<string, number>) =>
+            Object.fromEntries(surveyUses.map((u) => [u, r[u] ?? 0]));
+          expect(got.mapcount).toEqual({
+            mappedPages: perUse(want.mapcount!.mappedPages),
+            mappings: perUse(want.mapcount!.mappings),
+            freeButMapped: want.mapcount!.freeButMapped,
+          });
+          expect(got.cgroups).toEqual(want.cgroups);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+/**
+ * The examples a classification keeps are the first anomalies in PFN order, up to `maxExamples`; a run of heads
+ * reading the same word, each standing alone, shares one example.
+ */
+function checkExamples(
+  got: Classification,
+  want: readonly { kind: string; pfn: number; pages: number }[],
+  words: BigUint64Array,
+  startPfn: number,
+  maxExamples: number,
+) {
+  const ex = got.anomalies.examples.map((a) => ({ kind: a.kind, pfn: a.pfn, pages: a.pages }));
+  expect(ex.length).toBeLessThanOrEqual(maxExamples);
+  if (want.length && maxExamples) expect(ex[0]).toEqual(want[0]);
+  let k = 0;
+  for (const e of ex) {
+    while (k < want.length && (want[k]!.pfn !== e.pfn || want[k]!.kind !== e.kind)) k++;
+    expect(want[k], `example ${JSON.stringify(e)} is an anomaly, in PFN order`).toEqual(e);
+    expect(got.anomalies.examples[ex.indexOf(e)]!.flags).toBe(
+      `0x${words[e.pfn - startPfn]!.toString(16).padStart(16, "0")}`,
+    );
+    k++;
+  }
+  if (ex.length < maxExamples)
+    for (const a of want) {
+      const shared =
+        a.kind === "lonely-head" &&
+        want.some((b) => b.kind === "lonely-head" && b.pfn === a.pfn - 1) &&
+        words[a.pfn - startPfn - 1] === words[a.pfn - startPfn];
+      if (!shared) expect(ex, `${a.kind} at ${a.pfn} kept`).toContainEqual(a);
+    }
+}
+
+describe("the stream of batches", () => {
+  const runs = (pfn: number, ...r: [bigint, number][]) => ({
+    pfn,
+    length: r.reduce((s, [, n]) => s + n, 0),
+    flags: {
+      runs: Float64Array.from(
+        r.flatMap(([word, n]) => [Number(word & 0xffff_ffffn), Number(word >> 32n), n]),
+      ),
+      count: r.length,
+    },
+  });
+
+  it("refuses a batch out of order, and one whose runs do not cover it, naming the PFNs", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8, startPfn: 100 });
+    c.pushRuns(runs(100, [file, 3]));
+    expect(() => c.pushRuns(runs(104, [file, 1]))).toThrow(
+      "batch starts at PFN 104, expected 103: the page map must come in order",
+    );
+    expect(() => c.pushRuns({ ...runs(103, [file, 2]), length: 5 })).toThrow(
+      "batch at PFN 103: runs cover 2 PFNs, not 5",
+    );
+  });
+
+  it("takes empty chunks and batches anywhere, and an empty map", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8, startPfn: 16 });
+    c.push({ pfn: 99, length: 0, flags: new Uint32Array(0) });
+    c.pushRuns({ pfn: 7, length: 0, flags: { runs: new Float64Array(0), count: 0 } });
+    c.pushRuns(runs(16, [file, 2], [0n, 1]));
+    c.pushRuns({ pfn: 3, length: 0, flags: { runs: new Float64Array(0), count: 0 } });
+    const got = c.finish();
+    expect([got.startPfn, got.pfnCount, got.uses.file.pages, got.uses.kernel.pages]).toEqual([16, 3, 2, 1]);
+    const empty = new Classifier({ ram: null, sectionPfns: 8, startPfn: 5 }).finish();
+    expect([empty.pfnCount, empty.flagWords, empty.ram.pagesInSpan]).toEqual([0, [], 0]);
+    expect(surveyUses.every((u) => empty.uses[u].pages === 0)).toBe(true);
+  });
+
+  it("skips empty runs: they neither open a compound page nor end one", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8 });
+    c.pushRuns(runs(0, [w(KPF.HEAD, KPF.SLAB), 1], [w(KPF.HEAD, KPF.LRU), 0], [w(KPF.TAIL, KPF.SLAB), 1]));
+    c.pushRuns(runs(2, [0n, 0], [w(KPF.TAIL, KPF.SLAB), 2], [w(KPF.HEAD), 0]));
+    c.pushRuns(runs(4, [w(KPF.HEAD), 0]));
+    const got = c.finish();
+    expect(got.uses.slab).toEqual({ pages: 4, descriptors: 1, orders: [0, 0, 1] });
+    expect(got.uses.file.pages + got.uses.compound.pages + got.uses.kernel.pages).toBe(0);
+    expect(got.anomalies.examples).toEqual([]);
+    expect(got.flagWords.map((f) => f.pages)).toEqual([3, 1]);
+  });
+
+  it("gives the same tallies if asked again after the end", () => {
+    const c = new Classifier({ ram: null, sectionPfns: 8 });
+    c.push({ pfn: 0, length: 3, flags: pageMap([...folio(file, 1), file | w(KPF.HEAD)]) });
+    const first = c.finish();
+    expect(first.uses.file).toEqual({ pages: 3, descriptors: 2, orders: [1, 1] });
+    expect(c.finish()).toEqual(first);
+  });
+
+  it("keeps 16 anomalies as examples unless told otherwise, and counts them all", () => {
+    const map = times(w(KPF.TAIL, KPF.SLAB), 1).concat(
+      ...Array.from({ length: 20 }, () => [file, w(KPF.TAIL, KPF.SLAB)]),
+    );
+    const c = classifyWords(map);
+    expect(c.anomalies.counts["orphan-tail"]).toBe(21);
+    expect(c.anomalies.examples.map((a) => a.pfn)).toEqual(Array.from({ length: 16 }, (_, i) => i * 2));
+    expect(classifyWords(map, { maxExamples: 0 }).anomalies.examples).toEqual([]);
   });
 });

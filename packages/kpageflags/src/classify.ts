@@ -310,6 +310,8 @@ export class Classifier {
       const a = f[r * 3]!;
       const b = f[r * 3 + 1]!;
       const len = f[r * 3 + 2]!;
+      // An empty run is no run: it must not open a compound page or end one.
+      if (len === 0) continue;
       if (!this.started) {
         this.started = true;
         lo = a;
@@ -331,15 +333,16 @@ export class Classifier {
     this.runHi = hi;
     this.runStart = start;
     this.nextPfn = pfn;
-    this.grouping?.forget(Math.min(start, this.openUse >= 0 ? this.openHead : start));
+    // Every PFN before the open run has been tallied; an open compound page took its group at its head.
+    this.grouping?.forget(start);
     if (batch.counts) this.tallyCounts(batch);
     if (batch.cgroups) this.tallyCgroups(batch.cgroups);
   }
 
   /** Ends the map and returns the tallies. The classifier cannot be used after. */
   finish(): Classification {
-    if (this.started && this.nextPfn > this.runStart)
-      this.run(this.runLo, this.runHi, this.runStart, this.nextPfn - this.runStart);
+    // Once started, the open run holds at least one PFN (empty runs are skipped).
+    if (this.started) this.run(this.runLo, this.runHi, this.runStart, this.nextPfn - this.runStart);
     this.closeCompound();
     this.started = false;
     const flagWords: { flags: string; pages: number }[] = [];
@@ -367,7 +370,7 @@ export class Classifier {
       anomalies: { counts: { ...this.anomalyCounts }, examples: [...this.examples] },
       ram: {
         known: this.ram !== null,
-        pagesInSpan: this.ram ? this.ramPagesInSpan : this.nextPfn - this.startPfn,
+        pagesInSpan: this.ramPagesInSpan,
         flaggedOutsideRam: this.flaggedOutsideRam,
       },
       mapcount: this.mapcount && {
@@ -584,7 +587,8 @@ export class Classifier {
       if (count === 0) return;
       const lo = f[ia * 3]!;
       const hi = f[ia * 3 + 1]!;
-      const use = lo === 0 && hi === 0 ? KERNEL : useOfFlags(lo, hi);
+      // A zero word has no bits: kernel, as `useOfFlags` says.
+      const use = useOfFlags(lo, hi);
       mc.mapped[use]! += len;
       mc.mappings[use]! += len * count;
       if (use === FREE) mc.freeButMapped += len;

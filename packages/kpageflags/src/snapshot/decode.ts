@@ -63,7 +63,7 @@ export function badSnapshot(path: string, message: string): KpageflagsError {
 }
 
 /** Reads and checks the preamble and header; the body is checked once it is inflated. */
-export function readEnvelope(data: Uint8Array, path = "<snapshot>"): SnapshotEnvelope {
+export function readEnvelope(data: Uint8Array, path: string): SnapshotEnvelope {
   if (data.length < preambleBytes)
     throw badSnapshot(
       path,
