@@ -22,6 +22,11 @@ const project = (dir: string, exclude: string[] = []) => ({
 
 export default defineConfig({
   test: {
-    projects: [project("core"), project("kpageflags", ["src/read/proc.test.ts"]), project("btf")],
+    projects: [
+      project("core"),
+      project("kpageflags", ["src/read/proc.test.ts"]),
+      project("btf"),
+      project("memmap"),
+    ],
   },
 });
