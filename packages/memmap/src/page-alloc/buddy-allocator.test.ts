@@ -1,3 +1,4 @@
+import type { AnyDescriptor, Registry } from "@memdesc/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { testRegistry } from "../../test/helpers.js";
@@ -17,10 +18,12 @@ import { buddyFormat, tailWords } from "./words.js";
 const TWO32 = 2 ** 32;
 const designs = { slot: "memdesc-8", linked: "buddy-16" } as const;
 type Encoding = keyof typeof designs;
+/** The reference registry of a design, typed as the memmap holds it (as `createMemmap()` does). */
+const registryOf = (design: string) => testRegistry(design) as unknown as Registry<readonly AnyDescriptor[]>;
 
 /** A bare allocator over `nodeStart` (PFN ranges, node boundaries anywhere), every page a free tail, none booted. */
 function bare(encoding: Encoding, nodeStart: number[], maxOrder: number) {
-  const registry = testRegistry(designs[encoding]);
+  const registry = registryOf(designs[encoding]);
   const format = buddyFormat(registry);
   const stride = registry.design.entryBytes / 4;
   const pages = nodeStart.at(-1)!;
@@ -264,7 +267,7 @@ describe("BuddyAllocator against a model of mm/page_alloc.c", () => {
 
 describe("BuddyAllocator's entries", () => {
   it("refuses the linked encoding in an 8-byte entry", () => {
-    const format = buddyFormat(testRegistry("buddy-16"));
+    const format = buddyFormat(registryOf("buddy-16"));
     const make = () => new BuddyAllocator(new Uint32Array(2048), 2, format, [0, 1024], 10);
     expect(make).toThrow(MemmapError);
     expect(make).toThrow(
