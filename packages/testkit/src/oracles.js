@@ -14,6 +14,7 @@ export const oracleNames = Object.freeze([
   "kernel BTF",
   "/proc/kpageflags",
   "/proc/slabinfo",
+  "/proc/zoneinfo",
   "prometheus_client",
 ]);
 
