@@ -36,20 +36,31 @@ export const modules = [
     tests: ["src/layout/**/*.test.ts"],
   },
   { name: "btf", title: "BTF reader", project: "btf", files: ["packages/btf/src/reader.ts"] },
-  // The memmap simulator.
+  // The memmap simulator. Every memmap test reaches the allocators (a memmap boots through them), so each module
+  // names the tests that check its answers: the page allocator's own, the invariant check over random workloads,
+  // the memmap's; SLUB's with RCU's and the bootstrap's. Left out: the workload runner, its schema and the plugin
+  // conformance kit, which run whole workloads for seconds per mutant and check reports, not allocators.
   {
     name: "buddy",
     title: "buddy allocator",
     project: "memmap",
     files: ["packages/memmap/src/page-alloc/buddy.ts"],
+    tests: ["src/page-alloc/**/*.test.ts", "src/memmap/*.test.ts"],
   },
   {
     name: "pcp",
     title: "per-CPU lists",
     project: "memmap",
     files: ["packages/memmap/src/page-alloc/pcp.ts"],
+    tests: ["src/page-alloc/**/*.test.ts", "src/memmap/*.test.ts"],
   },
-  { name: "slub", title: "SLUB", project: "memmap", files: ["packages/memmap/src/slub/slub.ts"] },
+  {
+    name: "slub",
+    title: "SLUB",
+    project: "memmap",
+    files: ["packages/memmap/src/slub/slub.ts"],
+    tests: ["src/slub/**/*.test.ts", "src/memmap/*.test.ts", "src/rcu/*.test.ts"],
+  },
 ];
 
 /** The module named `name`, or an error listing the names. */

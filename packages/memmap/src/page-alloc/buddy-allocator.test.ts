@@ -137,7 +137,10 @@ describe("BuddyAllocator against a model of mm/page_alloc.c", () => {
       return { ...r, nodeStart };
     });
 
-  it("boots, splits, merges and falls back as the kernel does, in both encodings", () => {
+  // Seconds on a busy machine: it checks every free page's entry after every step.
+  it("boots, splits, merges and falls back as the kernel does, in both encodings", {
+    timeout: 120_000,
+  }, () => {
     fc.assert(
       fc.property(machine, ({ nodeStart, maxOrder, encoding, holes, ops }) => {
         const t = bare(encoding, nodeStart, maxOrder);

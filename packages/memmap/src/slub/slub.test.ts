@@ -5,6 +5,13 @@ import { DIRECT_MAP_BASE } from "../memmap/memmap.js";
 
 const pfnOf = (addr: number) => Math.floor((addr - DIRECT_MAP_BASE) / 4096);
 
+/** The object number and slab number of a descriptor in its cache. */
+const objectOf = (m: ReturnType<typeof testMemmap>, desc: number) => m.probe(desc).object;
+const slabOf = (m: ReturnType<typeof testMemmap>, desc: number) => {
+  m.probe(desc);
+  return m.probedSlab;
+};
+
 /** The struct slab of the slab holding descriptor `desc`, and its counters and freelist as SLUB keeps them. */
 function structSlab(m: ReturnType<typeof testMemmap>, desc: number) {
   const sdesc = m.pageDescriptor(pfnOf(desc));
@@ -65,9 +72,56 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     // Waiting for RCU, the objects still count as in use.
     expect(structSlab(m, full)).toMatchObject({ inuse: folio.objects });
     m.rcu.synchronize();
-    expect(structSlab(m, full)).toMatchObject({ inuse: folio.objects - 2, frozen: 0, freelist: fs[4] });
+    // build_detached_freelist() starts at the last object freed and links the earlier ones in front of it, so the
+    // slab's list is in the order they were freed (mm/slub.c).
+    expect(structSlab(m, full)).toMatchObject({ inuse: folio.objects - 2, frozen: 0, freelist: fs[3] });
+    expect(folio.freepointer(slabOf(m, fs[3]!), objectOf(m, fs[3]!))).toBe(objectOf(m, fs[4]!));
+    expect(folio.freepointer(slabOf(m, fs[4]!), objectOf(m, fs[4]!))).toBe(-1);
     expect(folio.partialTop).toBe(1);
     check(m);
+  });
+
+  it("with kfree_rcu, looks back three objects of other slabs for more of a slab's, as kmem_cache_free_bulk() does", () => {
+    const m = testMemmap({ nodes: 1, descriptorFree: "kfree-rcu" });
+    const folio = m.cacheFor("folio");
+    const n = folio.objects;
+    // Slabs A, B and C full (unfrozen, on no list), D the CPU slab; and a page table's descriptor, another cache.
+    const fs = Array.from({ length: 3 * n + 1 }, () => m.memdescAllocNode("folio"));
+    const ptdesc = m.memdescAllocNode("ptdesc");
+    const [a1, a2, a3, a4] = [fs[1]!, fs[5]!, fs[9]!, fs[2]!];
+    const [b1, b2] = [fs[n + 1]!, fs[n + 2]!];
+    const c1 = fs[2 * n + 7]!;
+    const d1 = fs[3 * n]!;
+    const order = [a1, b1, ptdesc, c1, b2, a2, d1, a3, a4];
+    for (const d of order) m.free(d);
+    const A = slabOf(m, a1);
+    const B = slabOf(m, b1);
+    const C = slabOf(m, c1);
+    const D = slabOf(m, d1);
+    m.rcu.synchronize();
+    // From the end: a4 takes a3 (one slab), d1 is another (lookahead 2), a2 joins, b2 and c1 end the look (1, 0):
+    // A gets a2 → a3 → a4. Then d1 goes onto the CPU freelist (do_slab_free()'s fast path), b2 takes b1 past c1
+    // and the ptdesc, then the ptdesc, c1, and a1 (in front of a2) each alone.
+    const list = (j: number, first: number) => {
+      const out: number[] = [];
+      for (let o = first; o >= 0; o = folio.freepointer(j, o)) out.push(o);
+      return out;
+    };
+    expect(structSlab(m, a1)).toMatchObject({ inuse: n - 4, frozen: 0, freelist: a1 });
+    expect(list(A, objectOf(m, a1))).toEqual([a1, a2, a3, a4].map((d) => objectOf(m, d)));
+    expect(structSlab(m, b1)).toMatchObject({ inuse: n - 2, frozen: 0, freelist: b1 });
+    expect(list(B, objectOf(m, b1))).toEqual([b1, b2].map((d) => objectOf(m, d)));
+    expect(structSlab(m, c1)).toMatchObject({ inuse: n - 1, frozen: 0, freelist: c1 });
+    expect(list(C, objectOf(m, c1))).toEqual([objectOf(m, c1)]);
+    expect(new Set(folio.partial.subarray(0, folio.partialTop))).toEqual(new Set([A, B, C]));
+    expect(folio.cpuSlab).toBe(D);
+    expect(folio.cpuFreelist).toBe(objectOf(m, d1));
+    expect(folio.rcuObjects).toBe(0);
+    expect(folio.liveObjects).toBe(3 * n + 1 - 8);
+    expect(m.isLive(ptdesc)).toBe(false);
+    check(m);
+    // The CPU slab hands d1 out first.
+    expect(m.memdescAllocNode("folio")).toBe(d1);
   });
 
   it("writes the counters back when the CPU slab is deactivated (deactivate_slab)", () => {
