@@ -36,30 +36,24 @@ export const modules = [
     tests: ["src/layout/**/*.test.ts"],
   },
   { name: "btf", title: "BTF reader", project: "btf", files: ["packages/btf/src/reader.ts"] },
-  // The memmap simulator. Every memmap test reaches the allocators (a memmap boots through them), so each module
-  // names the tests that check its answers: the page allocator's own and the invariant check over random
-  // workloads; SLUB's with the memmap's, RCU's and the bootstrap's. Left out: the workload runner, its schema and
-  // the plugin conformance kit, which run whole workloads for seconds per mutant and check reports.
+  // The memmap simulator (vitest.mutation.config.ts leaves out its workload runner's and conformance kit's tests).
   {
     name: "buddy",
     title: "buddy allocator",
     project: "memmap",
     files: ["packages/memmap/src/page-alloc/buddy.ts"],
-    tests: ["src/page-alloc/**/*.test.ts", "src/memmap/property.test.ts"],
   },
   {
     name: "pcp",
     title: "per-CPU lists",
     project: "memmap",
     files: ["packages/memmap/src/page-alloc/pcp.ts"],
-    tests: ["src/page-alloc/**/*.test.ts", "src/memmap/property.test.ts"],
   },
   {
     name: "slub",
     title: "SLUB",
     project: "memmap",
     files: ["packages/memmap/src/slub/slub.ts"],
-    tests: ["src/slub/**/*.test.ts", "src/memmap/*.test.ts", "src/rcu/*.test.ts"],
   },
 ];
 

@@ -204,7 +204,7 @@ describe("BuddyAllocator against a model of mm/page_alloc.c", () => {
         expectModel(t, free, nodeStart, maxOrder);
       }),
       // The seed and path replay a failure; shrinking runs this long property many times over.
-      { numRuns: 60, endOnFailure: true },
+      { numRuns: 30, endOnFailure: true },
     );
   });
 

@@ -272,7 +272,7 @@ describe("per-CPU lists against a model of mm/page_alloc.c", () => {
         check(m);
       }),
       // A failing run is long: its seed and path replay it; shrinking it would take minutes.
-      { numRuns: 25, endOnFailure: true },
+      { numRuns: 12, endOnFailure: true },
     );
   });
 });
