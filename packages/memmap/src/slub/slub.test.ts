@@ -192,4 +192,123 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     folio.setFreepointer(folio.cpuSlab, head, m.probe(fs[1]!).object);
     expect(() => check(m)).toThrow(/not free/);
   });
+
+  it("deactivates a full CPU slab onto no list, and a partly used one onto the partial list however long it is", () => {
+    const m = testMemmap({ nodes: 1 });
+    const folio = m.cacheFor("folio");
+    const n = folio.objects;
+    // Eight slabs, the last the CPU slab, every object handed out: c->freelist is empty, and deactivate_slab()
+    // has nothing to splice back (nor writes anything into any object).
+    const first = Array.from({ length: 8 * n }, () => m.memdescAllocNode("folio"));
+    const bytes = first.map((d) => m.descriptorBytes(d));
+    m.kmemCacheShrink(folio);
+    expect(structSlab(m, first.at(-1)!)).toMatchObject({ inuse: n, frozen: 0, freelist: 0 });
+    expect(first.map((d) => m.descriptorBytes(d))).toEqual(bytes);
+    expect([folio.cpuSlab, folio.partialTop, folio.slabs]).toEqual([-1, 0, 8]);
+    // Again, with no CPU slab: nothing to do.
+    m.kmemCacheShrink(folio);
+    expect([folio.cpuSlab, folio.partialTop, folio.slabs]).toEqual([-1, 0, 8]);
+    check(m);
+    // Five more full slabs, one object of each freed: five partial slabs (min_partial); a sixth, the CPU slab,
+    // with three objects in use.
+    const more = Array.from({ length: 5 * n + 3 }, () => m.memdescAllocNode("folio"));
+    for (let k = 0; k < 5; k++) m.free(more[k * n]!);
+    expect(folio.partialTop).toBe(folio.minPartial);
+    const cpu = slabOf(m, more.at(-1)!);
+    expect(folio.cpuSlab).toBe(cpu);
+    m.kmemCacheShrink(folio);
+    // Not empty, so not discarded: it joins the partial list (deactivate_slab()'s M_PARTIAL).
+    expect(structSlab(m, more.at(-1)!)).toMatchObject({ inuse: 3, frozen: 0 });
+    expect(folio.partialTop).toBe(6);
+    expect(folio.partial[5]).toBe(cpu);
+    expect(folio.slabs).toBe(14);
+    check(m);
+  });
+
+  it("takes an emptied slab off the partial list wherever it is before discarding it", () => {
+    const m = testMemmap({ nodes: 1 });
+    const folio = m.cacheFor("folio");
+    const n = folio.objects;
+    const fs = Array.from({ length: 6 * n + 1 }, () => m.memdescAllocNode("folio"));
+    // Six partial slabs, the first of them first on the list.
+    for (let k = 0; k < 6; k++) m.free(fs[k * n]!);
+    const s0 = slabOf(m, fs[1]!);
+    expect(folio.partial[0]).toBe(s0);
+    // Emptying it with six on the list (min_partial 5): __slab_free()'s slab_empty: off the list, discarded.
+    for (let i = 1; i < n; i++) m.free(fs[i]!);
+    expect(folio.partialTop).toBe(5);
+    expect([...folio.partial.subarray(0, 5)]).not.toContain(s0);
+    check(m);
+    m.rcu.synchronize();
+    expect(folio.slabs).toBe(6);
+    check(m);
+  });
+
+  /**
+   * A kfree_rcu memmap with four partial folio slabs, a full one (A) and the CPU slab (D) holding `d` objects:
+   * an emptied slab is discarded when the partial list already holds min_partial (5) slabs, counting itself.
+   */
+  function fivePartial(d: number) {
+    const m = testMemmap({ nodes: 1, descriptorFree: "kfree-rcu" });
+    const folio = m.cacheFor("folio");
+    const n = folio.objects;
+    const fs = Array.from({ length: 5 * n + d }, () => m.memdescAllocNode("folio"));
+    for (let k = 0; k < 4; k++) m.free(fs[k * n]!);
+    m.rcu.synchronize();
+    expect(folio.partialTop).toBe(4);
+    return { m, folio, a: fs.slice(4 * n, 5 * n), d: fs.slice(5 * n) };
+  }
+
+  it("with kfree_rcu, a full slab freed whole in one detached freelist stays (the list is short of min_partial)", () => {
+    const { m, folio, a, d } = fivePartial(3);
+    const A = slabOf(m, a[0]!);
+    // a0, then the first object of the next slab (D's) and another of D's, then the rest of A: looking back from
+    // the end, two objects of another slab leave lookahead at 1, so a0 joins A's list, and d[0] (the object right
+    // after A's last) does not: A is emptied by one do_slab_free(), with four slabs on the partial list, and joins
+    // it as the fifth.
+    for (const x of [a[0]!, d[0]!, d[1]!, ...a.slice(1)]) m.free(x);
+    m.rcu.synchronize();
+    expect(structSlab(m, a[0]!)).toMatchObject({ inuse: 0, frozen: 0, freelist: a[0] });
+    expect(folio.partialTop).toBe(5);
+    expect(folio.partial[4]).toBe(A);
+    // a0's swap put d1 where a0 was, before d0: D's list is d1 → d0, pushed onto c->freelist.
+    expect(folio.cpuFreelist).toBe(objectOf(m, d[1]!));
+    expect(folio.freepointer(folio.cpuSlab, objectOf(m, d[1]!))).toBe(objectOf(m, d[0]!));
+    m.rcu.synchronize();
+    expect(folio.slabs).toBe(6);
+    check(m);
+  });
+
+  it("with kfree_rcu, three objects of other slabs end the look back: the slab is emptied in two frees and discarded", () => {
+    const { m, folio, a, d } = fivePartial(4);
+    // Three of D's objects between a0 and the rest of A: lookahead runs out before a0. The rest of A empties all
+    // but a0 and joins the partial list as the fifth; a0, freed later, empties it with five there: discarded.
+    for (const x of [a[0]!, d[1]!, d[2]!, d[3]!, ...a.slice(1)]) m.free(x);
+    m.rcu.synchronize();
+    expect(folio.partialTop).toBe(4);
+    expect(folio.slabs).toBe(6);
+    m.rcu.synchronize();
+    expect(folio.slabs).toBe(5);
+    check(m);
+  });
+
+  it("with kfree_rcu, an emptied slab's struct slab waits a grace period too (kfree_rcu() of it)", () => {
+    const m = testMemmap({ nodes: 1, descriptorFree: "kfree-rcu" });
+    const folio = m.cacheFor("folio");
+    const structSlabs = m.cacheFor("slab");
+    const fs = Array.from({ length: folio.objects * 7 }, () => m.memdescAllocNode("folio"));
+    for (const f of fs) m.free(f);
+    m.rcu.synchronize();
+    const live = structSlabs.liveObjects;
+    // The emptied slabs beyond min_partial were discarded: their pages wait a grace period, then their struct
+    // slabs are freed, and those wait one more in the RCU ring.
+    m.rcu.synchronize();
+    const freed = folio.slabs;
+    expect(structSlabs.rcuObjects).toBeGreaterThan(0);
+    expect(structSlabs.liveObjects).toBe(live - structSlabs.rcuObjects);
+    m.rcu.synchronize();
+    expect(structSlabs.rcuObjects).toBe(0);
+    expect(folio.slabs).toBe(freed);
+    check(m);
+  });
 });

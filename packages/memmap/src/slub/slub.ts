@@ -240,7 +240,7 @@ export function kmemCacheFreeBulk(
     const j = c.slabOf(tail);
     const j0 = j * c.objects;
     c.objMeta[tail] = OBJ_FREE;
-    c.setFreepointer(j, tail, -1);
+    // The kernel NULLs the tail's free pointer here; do_slab_free() points it at the slab's freelist anyway.
     let head = tail;
     let n = 1;
     let same = size;
@@ -306,7 +306,8 @@ function slabFreeSlow(
 ): void {
   const j0 = j * cache.objects;
   const prior = cache.slabFree[j]!;
-  if (cache.backed) cache.setFreepointer(j, tail, prior < 0 ? -1 : j0 + prior);
+  // Only descriptor caches free objects one by one; workload caches count them (workload-cache.ts).
+  cache.setFreepointer(j, tail, prior < 0 ? -1 : j0 + prior);
   cache.slabFree[j] = head - j0;
   const inuse = cache.slabInuse[j]! - count;
   cache.slabInuse[j] = inuse;
