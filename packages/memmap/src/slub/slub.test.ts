@@ -159,6 +159,17 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     check(m);
     m.rcu.synchronize();
     expect(folio.slabs).toBe(5);
+    // The discarded slabs' pages are no descriptor cache's now: an address in them is no descriptor.
+    const gone = fs.filter((d) => {
+      try {
+        m.probe(d);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(gone.length).toBe(4 * folio.objects);
+    expect(() => m.kindOfDescriptor(gone[0]!)).toThrow(/is not inside a slab page of a descriptor cache/);
     check(m);
   });
 
