@@ -13,7 +13,6 @@ import { check } from "../memmap/check.js";
 
 const SCALE_MAX = 5; // CONFIG_PCP_BATCH_SCALE_MAX
 const COSTLY = 3; // PAGE_ALLOC_COSTLY_ORDER
-const ORDERS = [0, 1, 2, 3, 9];
 const pindex = (order: number) => (order <= COSTLY ? order : COSTLY + 1);
 
 interface Pcp {
@@ -25,8 +24,9 @@ interface Pcp {
   freeCount: number;
   allocFactor: number;
   prevFreeHighOrder: boolean;
-  /** Blocks on each list (`pcp->lists[pindex]`). */
+  /** Blocks on each list (`pcp->lists[pindex]`), and the order of each list. */
   lists: number[];
+  orders: number[];
 }
 
 interface Zone {
@@ -96,9 +96,9 @@ function freePcppagesBulk(z: Zone, count: number, pi: number): void {
   pi -= 1;
   while (left > 0) {
     do {
-      if (++pi > ORDERS.length - 1) pi = 0;
+      if (++pi > p.orders.length - 1) pi = 0;
     } while (p.lists[pi] === 0);
-    const pages = 2 ** ORDERS[pi]!;
+    const pages = 2 ** p.orders[pi]!;
     do {
       p.lists[pi]!--;
       left -= pages;
@@ -181,96 +181,106 @@ describe("per-CPU lists against a model of mm/page_alloc.c", () => {
     timeout: 120_000,
   }, () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 200 }), ops, (slack: number, steps: Op[]) => {
-        // 256 MiB, one node: batch 15, high_min 60, high_max 128, high watermark 768 pages.
-        const m = testMemmap({ pages: 65536, nodes: 1 });
-        const s = m.pcp.pageset(0);
-        // Where booting left it (the struct-slab cache's first page came through one refill).
-        const z: Zone = {
-          pcp: {
-            count: s.count,
-            high: s.high,
-            highMin: s.highMin,
-            highMax: s.highMax,
-            batch: s.batch,
-            freeCount: s.freeCount,
-            allocFactor: s.allocFactor,
-            prevFreeHighOrder: false,
-            lists: ORDERS.map((o) => m.pcp.list(0, o).length),
-          },
-          free: m.buddy.freePageCount,
-          highWmark: s.highWmark,
-          belowHigh: s.belowHigh,
-        };
-        const held: [number, number][] = [];
-        // First most of the zone in order-10 blocks (kept), to `slack` pages above where the next would find the
-        // zone below its watermark: the steps then cross it.
-        while (z.free - 1023 > z.highWmark + slack) {
-          expect(m.allocPagesMisc("unknown", 10, 0)).toBeGreaterThanOrEqual(0);
-          zoneCheck(z);
-          z.free -= 1024;
-        }
-        for (const step of steps) {
-          switch (step.op) {
-            case "alloc": {
-              const order = step.order;
-              // Above order 0 the kernel's high-watermark test is zone_watermark_ok() for the order: free pages
-              // less 2^order - 1 above the mark, and a free block of the order. The model keeps to allocations
-              // that pass it, with the blocks a refill takes there (it does not follow fragmentation).
-              if (order > 0) {
-                const blocks = m
-                  .buddyCounts()[0]!
-                  .reduce((n, c, o) => (o >= order ? n + c * 2 ** (o - order) : n), 0);
-                if (z.free - (2 ** order - 1) <= z.highWmark || blocks < 16) continue;
-              }
-              const pfn = m.allocPagesMisc("unknown", order, 0);
-              expect(pfn).toBeGreaterThanOrEqual(0);
-              held.push([pfn, order]);
-              if (ORDERS.includes(order)) allocPcp(z, order);
-              else {
-                zoneCheck(z);
-                z.free -= 2 ** order;
-              }
-              break;
-            }
-            case "free": {
-              if (held.length === 0) continue;
-              const [pfn, order] = held.splice(step.pick % held.length, 1)[0]!;
-              m.freePagesMisc(pfn, order);
-              if (ORDERS.includes(order)) freePcp(z, order);
-              else z.free += 2 ** order;
-              break;
-            }
-            case "decay":
-              m.pcp.decayHigh();
-              decayPcpHigh(z);
-              break;
-            case "drain":
-              m.drainAllPages();
-              freePcppagesBulk(z, z.pcp.count, 0);
-              break;
-          }
-          const got = m.pcp.pageset(0);
-          expect({
-            count: got.count,
-            high: got.high,
-            freeCount: got.freeCount,
-            allocFactor: got.allocFactor,
-            belowHigh: got.belowHigh,
-            lists: ORDERS.map((o) => m.pcp.list(0, o).length),
+      fc.property(
+        fc.integer({ min: 0, max: 200 }),
+        // 64 CPUs: high_min 60 and high_max 128 pages; 4096: both 60 (4 batches), so high is never tuned; 1: 768
+        // and 8192. THP on or off (an order-9 list or none).
+        fc.constantFrom(64, 4096, 1),
+        fc.boolean(),
+        ops,
+        (slack: number, nrCpus: number, thp: boolean, steps: Op[]) => {
+          // 256 MiB, one node: batch 15, high watermark 768 pages.
+          const m = testMemmap({ pages: 65536, nodes: 1, nrCpus, thp });
+          const ORDERS = thp ? [0, 1, 2, 3, 9] : [0, 1, 2, 3];
+          const s = m.pcp.pageset(0);
+          // Where booting left it (the struct-slab cache's first page came through one refill).
+          const z: Zone = {
+            pcp: {
+              count: s.count,
+              high: s.high,
+              highMin: s.highMin,
+              highMax: s.highMax,
+              batch: s.batch,
+              freeCount: s.freeCount,
+              allocFactor: s.allocFactor,
+              prevFreeHighOrder: false,
+              lists: ORDERS.map((o) => m.pcp.list(0, o).length),
+              orders: ORDERS,
+            },
             free: m.buddy.freePageCount,
-          }).toEqual({
-            count: z.pcp.count,
-            high: z.pcp.high,
-            freeCount: z.pcp.freeCount,
-            allocFactor: z.pcp.allocFactor,
-            belowHigh: z.belowHigh,
-            lists: z.pcp.lists,
-            free: z.free,
-          });
-        }
-        check(m);
-      }),
+            highWmark: s.highWmark,
+            belowHigh: s.belowHigh,
+          };
+          const held: [number, number][] = [];
+          // First most of the zone in order-10 blocks (kept), to `slack` pages above where the next would find the
+          // zone below its watermark: the steps then cross it.
+          while (z.free - 1023 > z.highWmark + slack) {
+            expect(m.allocPagesMisc("unknown", 10, 0)).toBeGreaterThanOrEqual(0);
+            zoneCheck(z);
+            z.free -= 1024;
+          }
+          for (const step of steps) {
+            switch (step.op) {
+              case "alloc": {
+                const order = step.order;
+                // Above order 0 the kernel's high-watermark test is zone_watermark_ok() for the order: free pages
+                // less 2^order - 1 above the mark, and a free block of the order. The model keeps to allocations
+                // that pass it, with the blocks a refill takes there (it does not follow fragmentation).
+                if (order > 0) {
+                  const blocks = m
+                    .buddyCounts()[0]!
+                    .reduce((n, c, o) => (o >= order ? n + c * 2 ** (o - order) : n), 0);
+                  if (z.free - (2 ** order - 1) <= z.highWmark || blocks < 16) continue;
+                }
+                const pfn = m.allocPagesMisc("unknown", order, 0);
+                expect(pfn).toBeGreaterThanOrEqual(0);
+                held.push([pfn, order]);
+                if (ORDERS.includes(order)) allocPcp(z, order);
+                else {
+                  zoneCheck(z);
+                  z.free -= 2 ** order;
+                }
+                break;
+              }
+              case "free": {
+                if (held.length === 0) continue;
+                const [pfn, order] = held.splice(step.pick % held.length, 1)[0]!;
+                m.freePagesMisc(pfn, order);
+                if (ORDERS.includes(order)) freePcp(z, order);
+                else z.free += 2 ** order;
+                break;
+              }
+              case "decay":
+                m.pcp.decayHigh();
+                decayPcpHigh(z);
+                break;
+              case "drain":
+                m.drainAllPages();
+                freePcppagesBulk(z, z.pcp.count, 0);
+                break;
+            }
+            const got = m.pcp.pageset(0);
+            expect({
+              count: got.count,
+              high: got.high,
+              freeCount: got.freeCount,
+              allocFactor: got.allocFactor,
+              belowHigh: got.belowHigh,
+              lists: ORDERS.map((o) => m.pcp.list(0, o).length),
+              free: m.buddy.freePageCount,
+            }).toEqual({
+              count: z.pcp.count,
+              high: z.pcp.high,
+              freeCount: z.pcp.freeCount,
+              allocFactor: z.pcp.allocFactor,
+              belowHigh: z.belowHigh,
+              lists: z.pcp.lists,
+              free: z.free,
+            });
+          }
+          check(m);
+        },
+      ),
       // A failing run is long: its seed and path replay it; shrinking it would take minutes.
       { numRuns: 12, endOnFailure: true },
     );

@@ -283,4 +283,48 @@ describe("per-CPU page lists (struct per_cpu_pages)", () => {
     expect(info.pcp).toBeUndefined();
     check(m);
   });
+
+  it("keeps each node's pageset apart: a node's pages go to and come from its own lists", () => {
+    // 512 MiB on two nodes, 32 CPUs each: node 1's pageset has batch 15, high_min 60 (4 batches), high_max
+    // 65536 / 8 / 32 = 256, and nothing on it after boot (the struct-slab cache's page came from node 0).
+    const m = testMemmap({ pages: 131072, nodes: 2 });
+    expect(m.pcp.pageset(1)).toMatchObject({ count: 0, high: 60, highMin: 60, highMax: 256, allocFactor: 0 });
+    const node0 = m.pcp.pageset(0);
+    const p = m.allocPagesMisc("unknown", 0, 1);
+    expect(p).toBeGreaterThanOrEqual(65536);
+    // One batch refilled (alloc_factor 0 → 1), high raised by it: 75.
+    expect(m.pcp.pageset(1)).toMatchObject({ count: 14, high: 75, allocFactor: 1 });
+    m.freePagesMisc(p, 0);
+    expect(m.pcp.list(1, 0)[0]).toBe(p);
+    expect(m.pcp.pageset(1)).toMatchObject({ count: 15, allocFactor: 0 });
+    expect(m.allocPagesMisc("unknown", 0, 1)).toBe(p);
+    // Order 2: batch >> 2 = 3 blocks.
+    const q = m.allocPagesMisc("unknown", 2, 1);
+    expect(q).toBeGreaterThanOrEqual(65536);
+    expect(m.pcp.list(1, 2)).toHaveLength(2);
+    m.freePagesMisc(q, 2);
+    expect(m.pcp.list(1, 2)[0]).toBe(q);
+    expect(m.pcp.list(0, 2)).toEqual([]);
+    expect(m.pcp.pageset(0)).toEqual(node0);
+    expect(m.pcp.total).toBe(node0.count + m.pcp.countOf(1));
+    check(m);
+  });
+
+  it("counts a run of frees up to a fully scaled batch (free_count stops at batch << CONFIG_PCP_BATCH_SCALE_MAX)", () => {
+    const m = machine();
+    m.drainAllPages();
+    const pfns = Array.from({ length: 600 }, () => m.allocPagesMisc("unknown", 0));
+    m.drainAllPages();
+    for (const [k, p] of pfns.entries()) {
+      m.freePagesMisc(p, 0);
+      expect(m.pcp.pageset(0).freeCount).toBe(Math.min(k + 1, 15 << 5));
+    }
+    check(m);
+  });
+
+  it("holds its lists in rings of 64 blocks to start with", () => {
+    expect(machine().pcp.bytes).toBe(5 * 64 * 4);
+    expect(testMemmap({ pages: 65536, nodes: 1, thp: false }).pcp.bytes).toBe(4 * 64 * 4);
+    expect(testMemmap({ pages: 131072, nodes: 2 }).pcp.bytes).toBe(2 * 5 * 64 * 4);
+  });
 });
