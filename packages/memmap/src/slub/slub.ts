@@ -100,19 +100,14 @@ export function slabAllocNode(m: MemmapState, cache: SlabCache, nid: number, met
 }
 
 /**
- * `___slab_alloc()`: the CPU freelist is empty. Objects freed into the CPU slab's own `freelist` meanwhile are
- * taken (`get_freelist()`); otherwise the full CPU slab is unfrozen onto no list, and a partial slab
- * (`get_partial()`) or a new one (`new_slab()`) is frozen as the CPU slab. Returns the popped object.
+ * `___slab_alloc()`: the CPU freelist is empty. The full CPU slab is unfrozen onto no list, and a partial slab
+ * (`get_partial()`) or a new one (`new_slab()`) is frozen as the CPU slab. Returns the popped object. (The
+ * kernel first takes what other CPUs freed into the CPU slab's own `freelist`, `get_freelist()`; with one
+ * simulated CPU every free of a CPU slab's object goes onto `c->freelist`, so that list stays empty.)
  */
 export function slabAllocSlow(m: MemmapState, cache: SlabCache, nid: number): number {
   const j = cache.cpuSlab;
   if (j >= 0) {
-    if (cache.slabFree[j]! >= 0) {
-      cache.cpuFreelist = j * cache.objects + cache.slabFree[j]!;
-      cache.slabFree[j] = -1;
-      m.structSlabFields.update(cache, j);
-      return cache.cpuPop();
-    }
     cache.setCpuSlab(-1);
     m.structSlabFields.update(cache, j);
   }
@@ -130,12 +125,12 @@ export function slabAllocSlow(m: MemmapState, cache: SlabCache, nid: number): nu
 
 /**
  * Freezes slab `j` as the CPU slab (`freeze_slab()`): its whole `freelist` moves to `c->freelist`, and its
- * struct slab says `freelist` NULL, `inuse` = objects, `frozen` 1 until it is unfrozen or deactivated.
+ * struct slab says `freelist` NULL, `inuse` = objects, `frozen` 1 until it is unfrozen or deactivated. The slab
+ * has free objects: it is new, or from the partial list.
  */
 export function freezeSlab(m: MemmapState, cache: SlabCache, j: number): void {
   cache.setCpuSlab(j);
-  const f = cache.slabFree[j]!;
-  cache.cpuFreelist = f < 0 ? -1 : j * cache.objects + f;
+  cache.cpuFreelist = j * cache.objects + cache.slabFree[j]!;
   cache.slabFree[j] = -1;
   cache.slabInuse[j] = cache.objects;
   m.structSlabFields.update(cache, j);
@@ -158,8 +153,8 @@ function deactivateSlab(m: MemmapState, cache: SlabCache): void {
   const head = cache.cpuFreelist;
   cache.setCpuSlab(-1);
   if (n > 0) {
-    const prior = cache.slabFree[j]!;
-    cache.setFreepointer(j, tail, prior < 0 ? -1 : j * cache.objects + prior);
+    // The slab's own freelist is empty while it is frozen (see slabAllocSlow): c->freelist's tail ends the list.
+    cache.setFreepointer(j, tail, -1);
     cache.slabFree[j] = head - j * cache.objects;
     cache.slabInuse[j]! -= n;
   }
