@@ -322,4 +322,37 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     expect(folio.slabs).toBe(freed);
     check(m);
   });
+
+  it("fails cleanly when the struct-slab cache needs a slab and memory is out (new_slab() of both)", () => {
+    const m = testMemmap({ pages: 8192, nodes: 1 });
+    const folio = m.cacheFor("folio");
+    const structSlabs = m.cacheFor("slab");
+    // Folios until a new folio slab takes the struct-slab cache's last free object, then that slab filled too.
+    const held: number[] = [];
+    do held.push(m.memdescAllocNode("folio"));
+    while (structSlabs.cpuFreelist >= 0);
+    while (folio.cpuFreelist >= 0) held.push(m.memdescAllocNode("folio"));
+    expect(held.every((d) => d > 0)).toBe(true);
+    // Then every page.
+    while (m.allocPagesMisc("unknown", 0) >= 0);
+    expect(m.freePageCount).toBe(0);
+    const failures = m.allocFailures;
+    const [live, slabs, structLive, structSlabCount] = [
+      folio.liveObjects,
+      folio.slabs,
+      structSlabs.liveObjects,
+      structSlabs.slabs,
+    ];
+    // The folio cache needs a slab, whose struct slab needs a slab of the struct-slab cache, whose page cannot be
+    // had: nothing is allocated, nothing is left half-allocated.
+    expect(m.memdescAllocNode("folio")).toBe(0);
+    expect(m.allocFailures).toBe(failures + 1);
+    expect([folio.liveObjects, folio.slabs, structSlabs.liveObjects, structSlabs.slabs]).toEqual([
+      live,
+      slabs,
+      structLive,
+      structSlabCount,
+    ]);
+    check(m);
+  });
 });
