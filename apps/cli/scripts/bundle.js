@@ -1,8 +1,9 @@
 // Bundles the CLI for start-up time: dist/memdesc.js (the bin's entry) and its chunks, one per command and what
 // commands share, from tsc's output in dist/. Node resolves, reads and links a few large files instead of some
 // four hundred small ones (zod alone is over a hundred modules), and a command still loads only its own chunk.
-// Left outside: jiti (an optional peer, only for .ts configs), @memdesc/kpageflags (its reader starts worker
-// threads from its own files), @memdesc/explorer (the built app is served from its package directory) and
+// Bundled in: @memdesc/kpageflags too (it finds its reader thread's script and its samples from its package
+// name, not from its module's place), so a survey loads one zod and one core. Left outside: jiti (an optional
+// peer, only for .ts configs), @memdesc/explorer (the built app is served from its package directory) and
 // commander (CommonJS, which Node's own loader reads faster than a bundle can wrap it), and DuckDB (an optional
 // peer with a native binding). `memdesc fleet`'s survey worker is an entry of its own, beside the chunks, where
 // the chunk that starts it looks for it (`new URL("./survey-worker.js", import.meta.url)`).
@@ -39,14 +40,7 @@ await build({
   format: "esm",
   platform: "node",
   target: "node20.19",
-  external: [
-    "jiti",
-    "@memdesc/kpageflags",
-    "@memdesc/kpageflags/*",
-    "@memdesc/explorer",
-    "commander",
-    "@duckdb/node-api",
-  ],
+  external: ["jiti", "@memdesc/explorer", "commander", "@duckdb/node-api"],
   // Whitespace and syntax only: names stay, so a stack printed with --debug still reads.
   minifyWhitespace: true,
   minifySyntax: true,

@@ -1,8 +1,8 @@
 // Benchmarks for @memdesc/kpageflags, run against dist/ (`npm run bench -w @memdesc/kpageflags`).
 //
 // 1. Whole-process time, measured in the same run on this machine: a survey of this machine (a fresh `node`
-//    process: the page map read on reader threads, the counters, classification and attribution), the same
-//    with one reader thread, the `memdesc survey --json` command when its binary is on PATH (npm run puts the
+//    process: the page map read by one reader per CPU, the counters, classification and attribution), the same
+//    with one reader (the main thread alone), the `memdesc survey --json` command when its binary is on PATH (npm run puts the
 //    workspace's there), the kernel's own page-types from tools/mm, and `cat /proc/kpageflags > /dev/null`.
 //    Medians of interleaved runs, and ratios.
 // 2. Peak memory (maxrss) of the survey process, and of a survey of a 4× larger (sparse) raw dump, to show
@@ -147,8 +147,8 @@ function live() {
   );
   const row = (name, v, note = "") =>
     console.log(`  ${name.padEnd(52)} ${v === undefined ? "n/a".padStart(7) : ms(v).padStart(7)}${note}`);
-  row(`survey (node, ${readers} reader threads, counters included)`, m.survey);
-  row("survey (node, 1 reader thread)", m.oneReader);
+  row(`survey (node, ${readers} readers, counters included)`, m.survey);
+  row("survey (node, 1 reader: the main thread alone)", m.oneReader);
   row("memdesc survey --json (the command: + plugins, bill)", m.cli);
   row("page-types (tools/mm)", m.pageTypes, pt ? `  ${pt}` : "");
   row("cat /proc/kpageflags > /dev/null", m.cat);
@@ -178,7 +178,7 @@ function live() {
   };
   console.log("\nCPU time per process, median of 3 (system time is the kernel filling the page map)");
   cpuRow("survey (node)", `'${process.execPath}' '${survey}'`);
-  cpuRow("survey (node, 1 reader thread)", `'${process.execPath}' '${survey}' --workers=1`);
+  cpuRow("survey (node, 1 reader)", `'${process.execPath}' '${survey}' --workers=1`);
   cpuRow("node -e 0 (startup alone)", `'${process.execPath}' -e 0`);
   cpuRow(
     "node: import the survey's modules only",

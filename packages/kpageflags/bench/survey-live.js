@@ -1,6 +1,6 @@
-// One survey of this machine in its own process, for whole-process timing by bench/index.js: the page map on
-// reader threads, the counters, classification and attribution (no plugins, no bill: what page-types does and a
-// little more). Prints PFNs, reader threads and maxrss (KiB).
+// One survey of this machine in its own process, for whole-process timing by bench/index.js: the page map read
+// by one reader per CPU (or --workers=N), the counters, classification and attribution (no plugins, no bill:
+// what page-types does and a little more). Prints PFNs, readers and maxrss (KiB).
 //   node bench/survey-live.js [--workers=N] [--raw=FILE]
 import { defaultReaders, surveyMachine, surveyRaw } from "../dist/survey.js";
 

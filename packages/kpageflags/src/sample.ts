@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { KpageflagsError } from "./errors.js";
+import { packageFileUrl } from "./package-file.js";
 import { defaultSampleName, sampleInfo, samples } from "./samples.js";
 
 /**
@@ -15,6 +16,5 @@ export function sampleSnapshotPath(name: string = defaultSampleName): string {
       `there is no sample named "${name}"`,
       `the samples: ${samples.map((s) => `${s.name} (${s.title})`).join("; ")}`,
     );
-  // src/sample.ts and dist/sample.js are both one level below the package root.
-  return fileURLToPath(new URL(`../fixtures/${info.file}`, import.meta.url));
+  return fileURLToPath(packageFileUrl(`fixtures/${info.file}`));
 }

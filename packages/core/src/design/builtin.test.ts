@@ -3,11 +3,17 @@ import { KN_B, KN_M } from "../provenance/sources.js";
 import { createRegistry } from "../registry/registry.js";
 import { refFolio, refPtdesc, refSlab } from "../testing/reference.js";
 import { buddy16, designs, memdesc8, memdesc8r2025, memdesc8v1 } from "./builtin.js";
-import { defineDesign } from "./schema.js";
+import { defineDesign, designSchema } from "./schema.js";
 
 const rows = (d: typeof memdesc8) => d.typeTable.map((e) => [e.tag, e.kind, e.storage]);
 
 describe("the built-in designs", () => {
+  // They are not parsed at load (builtin.ts): the schema must accept each and give it back unchanged, defaults
+  // and all, or what ships differs from what defineDesign would make of the same rows.
+  it.each(Object.entries(designs))("%s is what designSchema makes of it", (_, d) => {
+    expect(designSchema.parse(d)).toStrictEqual(d);
+  });
+
   it("memdesc-8 is the Memdescs page as it reads now: u64 word, Bump at 6, ptdesc at 8, ZPDesc at 12", () => {
     expect(memdesc8).toMatchObject({ entryBytes: 8, wordBits: 64, typeBits: 4 });
     expect(rows(memdesc8)).toEqual([

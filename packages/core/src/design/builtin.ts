@@ -2,13 +2,31 @@ import { MemdescError } from "../errors.js";
 import { inferred, proposal } from "../provenance/provenance.js";
 import { knBuddyOption1, knMemdescs, knPath, mmTypes, W25B } from "../provenance/sources.js";
 import { type BuiltinDesignName, defaultDesignName } from "./names.js";
-import { type Design, defineDesign, type PayloadField, type TypeTableEntry } from "./schema.js";
+import type { Design, DesignInput, PayloadField, TypeTableEntry } from "./schema.js";
 
 /*
  * The designs the kernel's memory-management developers have published, as data, each row with its source.
  * docs/kernel.md ("The plan: one word per page") records the revisions; where a source left something open the
  * row says what was inferred or proposed instead.
  */
+
+/**
+ * A built-in design with the schema's defaults filled in, not parsed at load (zod's first parse costs a command
+ * more than the rest of its start-up): `builtin.test.ts` checks that `designSchema` accepts each and returns it
+ * unchanged, so what ships is exactly what `defineDesign` would give.
+ */
+function builtinDesign(input: DesignInput): Design {
+  return {
+    description: "",
+    wordBits: 64,
+    descriptorAlign: 16,
+    overlay: false,
+    tagDecoding: "exact",
+    typeTable: [],
+    outsideMemmap: [],
+    ...input,
+  } as Design;
+}
 
 /**
  * The Misc word (type 0): subtype in bits 4–10, "may be mapped to userspace" in bit 11 and the order in bits
@@ -145,7 +163,7 @@ const pointer = (
 });
 
 /** Today: a 64-byte struct page per page; folio, slab, ptdesc and the rest overlay it. */
-export const today: Design = defineDesign({
+export const today: Design = builtinDesign({
   name: "today",
   title: "Today (64-byte struct page)",
   description:
@@ -161,7 +179,7 @@ export const today: Design = defineDesign({
  * The 32-byte intermediate struct page of the Memdescs/Path page: a buddy page's word is its `buddy_list.next`
  * pointer, whose low two bits are 0, so types 0, 4, 8 and 12 all read as Buddy.
  */
-export const path32: Design = defineDesign({
+export const path32: Design = builtinDesign({
   name: "path-32",
   title: "Path: 32-byte struct page",
   description:
@@ -250,7 +268,7 @@ const currentTable = (buddy: TypeTableEntry): TypeTableEntry[] => {
  * Option 1 of the BuddyAllocator page: a 16-byte struct page, a union of the memdesc word and
  * `struct buddy { next, prev }` with the type in the low 4 bits of `next` and the order in those of `prev`.
  */
-export const buddy16: Design = defineDesign({
+export const buddy16: Design = builtinDesign({
   name: "buddy-16",
   title: "Buddy option 1: 16-byte struct page",
   description:
@@ -272,7 +290,7 @@ export const buddy16: Design = defineDesign({
 });
 
 /** The final design: one u64 per page with the Memdescs table as the page reads now (the default). */
-export const memdesc8: Design = defineDesign({
+export const memdesc8: Design = builtinDesign({
   name: "memdesc-8",
   title: "memdesc: 8-byte word (Memdescs page, read 2026-11)",
   description:
@@ -294,7 +312,7 @@ export const memdesc8: Design = defineDesign({
 });
 
 /** The same word with the 2025 revision's table: PageTable at 7, NetPool at 8. */
-export const memdesc8r2025: Design = defineDesign({
+export const memdesc8r2025: Design = builtinDesign({
   name: "memdesc-8-2025",
   title: "memdesc: 8-byte word (Memdescs 2025 revision)",
   description:
@@ -330,7 +348,7 @@ export const memdesc8r2025: Design = defineDesign({
 });
 
 /** The same word with the older published type table, where Free pages point to a struct buddy. */
-export const memdesc8v1: Design = defineDesign({
+export const memdesc8v1: Design = builtinDesign({
   name: "memdesc-8-v1",
   title: "memdesc: 8-byte word (older plain page)",
   description:

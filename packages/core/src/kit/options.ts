@@ -23,7 +23,8 @@ export class PluginOptionsError extends MemdescError {
  * than ignored): the parsed value, or a PluginOptionsError naming the factory and every offending key.
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, factory: string): z.output<S> {
-  const result = schema.safeParse(input ?? {});
+  // Parsed once per plugin: zod's compiled fast path would cost more to build than it saves (`jitless`).
+  const result = schema.safeParse(input ?? {}, { jitless: true });
   if (!result.success) throw new PluginOptionsError(factory, issuesOf(result.error.issues));
   return result.data;
 }

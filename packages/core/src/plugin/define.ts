@@ -328,7 +328,8 @@ export function defineDescriptor<const K extends string, S extends z.ZodType>(
     fallbackUses: definition.fallbackUses ?? [],
     overlay: definition.overlay ?? [],
   };
-  const checked = descriptorManifestSchema.safeParse(withDefaults);
+  // Parsed once per plugin: zod's compiled fast path would cost more to build than it saves (`jitless`).
+  const checked = descriptorManifestSchema.safeParse(withDefaults, { jitless: true });
   if (!checked.success) throw new PluginError("BAD_PLUGIN", pluginLabel(definition), checked.error.issues);
   return Object.freeze(withDefaults) as DescriptorPlugin<K, S>;
 }

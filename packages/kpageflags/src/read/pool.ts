@@ -1,8 +1,11 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { fsError, KpageflagsError } from "../errors.js";
+import { packageFileUrl } from "../package-file.js";
 import type { RunBatch } from "../runs.js";
-import type { ReaderData, ReaderMessage } from "./worker.js";
+import { ChunkFileReader, type ChunkRead, endsRead } from "./chunk-read.js";
+import { ChunkClaims } from "./claims.js";
+import type { ReaderData } from "./worker.js";
 
 /** The files read together: kpageflags always, kpagecount and kpagecgroup when asked. */
 export interface PageMapFilePaths {
@@ -18,7 +21,7 @@ export interface PoolOptions {
   readonly chunkPfns: number;
   /** The most PFNs a page map can have (`maxPfnsFor`); a longer file is refused. */
   readonly maxPfns: number;
-  /** Reader threads (default: one per CPU). */
+  /** Readers, the main thread among them (default: one per CPU); all but one are threads. */
   readonly workers?: number | undefined;
   /** Hint for users when a file ends early. */
   readonly shortReadHint: string;
@@ -26,29 +29,31 @@ export interface PoolOptions {
   readonly onChunk?: ((pfnsDone: number) => void) | undefined;
 }
 
-/** Reader threads by default: one per CPU (the kernel's side of a read runs on the reading thread's CPU). */
+/**
+ * Readers by default: one per CPU, the main thread among them (the kernel's side of a read runs on the reading
+ * thread's CPU).
+ */
 export function defaultReaders(): number {
   return Math.max(1, Math.min(16, availableParallelism()));
 }
 
-/** Chunks each reader may read ahead: enough to keep it busy while the main thread classifies, no more. */
-const window = 2;
-
-// The reader is dist/read/worker.js from both dist/read/ and src/read/ (tests run the sources, and a worker
-// thread needs JavaScript): two levels up is the package root either way.
-const readerUrl = new URL("../../dist/read/worker.js", import.meta.url);
+/** Chunks each reader may have read ahead of the main thread: enough to keep it busy, no more. */
+const windowPerReader = 2;
 
 /**
- * Reads the page-map files on reader threads, each taking its own chunks (reader w reads chunks w, w + W, …)
- * with pread and sending them back as runs, and yields the chunks strictly in PFN order. For each chunk the
- * files are read back to back at the same offset, so they describe the same moment to within one chunk
- * (reading each file whole, one after the other, leaves thousands of pages inconsistent). The kernel builds
- * /proc/kpageflags as it is read, one `struct page` snapshot per PFN, on the reading thread's CPU; one reader
- * per CPU spreads that work. Each reader holds at most two chunks ahead, so memory stays flat.
+ * Reads the page-map files with `workers` readers: the main thread and `workers - 1` reader threads, each
+ * claiming the next free chunk (claims.ts), reading it from every file with pread and encoding it as runs; the
+ * chunks are yielded strictly in PFN order. A reader slowed by other work (the main thread also classifies, and
+ * in the CLI composes the descriptor set) simply claims fewer. For each chunk the files are read back to back
+ * at the same offset, so they describe the same moment to within one chunk (reading each file whole, one after
+ * the other, leaves thousands of pages inconsistent). The kernel builds /proc/kpageflags as it is read, one
+ * `struct page` snapshot per PFN, on the reading thread's CPU; one reader per CPU spreads that work, and on one
+ * CPU no thread is started at all. No reader runs more than two chunks per reader ahead of the main thread, so
+ * memory stays flat.
  *
- * The readers start at once, before anything iterates, so their start-up overlaps whatever the caller does
- * next (reading the counters, loading plugins). They do not keep the process alive until iterated; iterate the
- * result once, to its end or until `return()`, which stops them.
+ * The reader threads start at once, before anything iterates, so their start-up overlaps whatever the caller
+ * does next (reading the counters, loading plugins). They do not keep the process alive until iterated; iterate
+ * the result once, to its end or until `return()`, which stops them.
  */
 export function readInWorkers(files: PageMapFilePaths, options: PoolOptions): AsyncIterable<RunBatch> {
   const paths = [
@@ -56,17 +61,24 @@ export function readInWorkers(files: PageMapFilePaths, options: PoolOptions): As
     ...(files.counts ? [files.counts] : []),
     ...(files.cgroups ? [files.cgroups] : []),
   ];
-  const n = Math.max(1, Math.floor(options.workers ?? defaultReaders()));
+  const readers = Math.max(1, Math.floor(options.workers ?? defaultReaders()));
   const { chunkPfns, startPfn } = options;
-  const arrived = new Map<number, ReaderMessage>();
+  const claims = ChunkClaims.create(windowPerReader * readers);
+  const arrived = new Map<number, ChunkRead>();
   let wake: (() => void) | undefined;
   let crashed: Error | undefined;
   const exits: Promise<void>[] = [];
-  const workers = Array.from({ length: n }, (_, w) => {
-    const worker = new Worker(readerUrl, {
-      workerData: { files: paths, chunkPfns, first: w, step: n, window } satisfies ReaderData,
+  const threads = Array.from({ length: readers - 1 }, () => {
+    // dist/read/worker.js even when this module runs from src/ (tests): a worker thread needs JavaScript.
+    const worker = new Worker(packageFileUrl("dist/read/worker.js"), {
+      workerData: {
+        files: paths,
+        chunkPfns,
+        claims: claims.state,
+        window: claims.window,
+      } satisfies ReaderData,
     });
-    worker.on("message", (m: ReaderMessage) => {
+    worker.on("message", (m: ChunkRead) => {
       arrived.set(m.index, m);
       wake?.();
     });
@@ -78,14 +90,28 @@ export function readInWorkers(files: PageMapFilePaths, options: PoolOptions): As
     worker.unref();
     return worker;
   });
-  const take = async (index: number): Promise<ReaderMessage> => {
+  let own: ChunkFileReader | undefined;
+  /** Chunk `index`, read by whichever reader claimed it; the main thread reads one itself while it may. */
+  const take = async (index: number): Promise<ChunkRead> => {
     for (;;) {
       const m = arrived.get(index);
       if (m) {
         arrived.delete(index);
+        claims.consumed(index + 1);
         return m;
       }
       if (crashed) throw crashed;
+      const mine = claims.claim();
+      if (mine >= 0) {
+        own ??= new ChunkFileReader(paths, chunkPfns);
+        const r = own.read(mine);
+        if (endsRead(r, chunkPfns)) claims.end(mine);
+        arrived.set(mine, r);
+        // Let the event loop run between reads: the threads' chunks, timers, and what the caller does meanwhile.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      // The chunk is being read by a thread (or the window is full of chunks before it): wait for a message.
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
@@ -93,7 +119,7 @@ export function readInWorkers(files: PageMapFilePaths, options: PoolOptions): As
     }
   };
   async function* batches(): AsyncGenerator<RunBatch> {
-    for (const w of workers) w.ref();
+    for (const t of threads) t.ref();
     try {
       for (let index = 0; ; index++) {
         const m = await take(index);
@@ -127,12 +153,12 @@ export function readInWorkers(files: PageMapFilePaths, options: PoolOptions): As
         };
         options.onChunk?.(index * chunkPfns + m.pfns);
         if (m.pfns < chunkPfns) break;
-        workers[index % n]!.postMessage("more");
       }
     } finally {
-      // Each reader closes its own descriptors on "stop" (terminating a thread would leak them: they belong to
-      // the process), after at most the reads it has credit for.
-      for (const w of workers) w.postMessage("stop");
+      // Each thread closes its own descriptors when it sees the stop (terminating it would leak them: they
+      // belong to the process), after at most the chunk it is reading.
+      claims.stop();
+      own?.close();
       await Promise.all(exits);
     }
   }
