@@ -355,4 +355,15 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     ]);
     check(m);
   });
+
+  it("refuses a cache's 2^24th slab (the descriptor locator keeps 24 bits of slab number)", () => {
+    const m = testMemmap({ nodes: 1 });
+    const folio = m.cacheFor("folio");
+    while (folio.cpuFreelist >= 0) m.memdescAllocNode("folio");
+    // The slab number the next slab would get, as if 2^24 slabs were held (which would take 64 GiB here).
+    folio.takeSlabId = () => 2 ** 24;
+    expect(() => m.memdescAllocNode("folio")).toThrow(
+      expect.objectContaining({ code: "SLAB_LIMIT", message: `cache ${folio.name} has 2^24 slabs` }),
+    );
+  });
 });
