@@ -159,6 +159,8 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     check(m);
     m.rcu.synchronize();
     expect(folio.slabs).toBe(5);
+    // Their struct slabs went straight back to their cache (SLAB_TYPESAFE_BY_RCU frees do not wait).
+    expect(m.cacheFor("slab").rcuObjects).toBe(0);
     // The discarded slabs' pages are no descriptor cache's now: an address in them is no descriptor.
     const gone = fs.filter((d) => {
       try {
