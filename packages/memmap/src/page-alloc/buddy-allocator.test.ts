@@ -284,7 +284,10 @@ describe("BuddyAllocator's entries", () => {
 
   it("writes a per-CPU block's head: the pcp bit (slot), or both links at its per_cpu_pages list head (linked)", () => {
     const s = bare("slot", [0, 64, 128], 4);
+    // Over an allocated page's word (another tag, a nonzero high half), next to another such page.
+    s.words.fill(0xffff, 2 * 71, 2 * 73);
     s.b.writePcpHead(72, 3, 1, 3);
+    expect([s.words[2 * 71], s.words[2 * 71 + 1]]).toEqual([0xffff, 0xffff]);
     // As the design's codec reads the word: order 3, the pcp bit, no tail bit, no slot.
     const word = (BigInt(s.words[2 * 72 + 1]!) << 32n) | BigInt(s.words[2 * 72]!);
     expect(testRegistry("memdesc-8").codec.decode(word)).toMatchObject({
