@@ -42,10 +42,7 @@ const openFds = () => readdirSync("/proc/self/fd").length;
 
 // Words with long runs (as a page map has) and changes anywhere.
 const words = fc.array(
-  fc.oneof(
-    fc.constantFrom(0n, 0x400n, 0x28n, 0x8000n),
-    fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-  ),
+  fc.oneof(fc.constantFrom(0n, 0x400n, 0x28n, 0x8000n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
   { maxLength: 600 },
 );
 
