@@ -49,7 +49,7 @@ export const modules = [
     // runs over real kernels' BTF (bpftool-live, bpftool-vmlinux, kernels, pahole-compat) or the fuzzing.
     tests: ["src/reader.test.ts", "src/bpftool.test.ts", "src/bad-input.test.ts", "src/fixture.test.ts"],
   },
-  // The memmap simulator.
+  // The memmap simulator (vitest.mutation.config.ts leaves out its workload runner's and conformance kit's tests).
   {
     name: "buddy",
     title: "buddy allocator",
@@ -62,7 +62,12 @@ export const modules = [
     project: "memmap",
     files: ["packages/memmap/src/page-alloc/pcp.ts"],
   },
-  { name: "slub", title: "SLUB", project: "memmap", files: ["packages/memmap/src/slub/slub.ts"] },
+  {
+    name: "slub",
+    title: "SLUB",
+    project: "memmap",
+    files: ["packages/memmap/src/slub/slub.ts"],
+  },
 ];
 
 /** The module named `name`, or an error listing the names. */

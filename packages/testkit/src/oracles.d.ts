@@ -11,6 +11,7 @@ export type OracleName =
   | "kernel BTF"
   | "/proc/kpageflags"
   | "/proc/slabinfo"
+  | "/proc/zoneinfo"
   | "prometheus_client";
 
 export declare const oracleNames: readonly OracleName[];

@@ -15,6 +15,7 @@ export const oracleNames = Object.freeze([
   "kernel BTF",
   "/proc/kpageflags",
   "/proc/slabinfo",
+  "/proc/zoneinfo",
   "prometheus_client",
 ]);
 

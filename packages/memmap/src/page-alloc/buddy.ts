@@ -34,6 +34,10 @@ export const FREE_AREA_BASE = 0x821000000000;
 /** Simulated `per_cpu_pages.lists[]` heads, per node and list, 16 bytes each. */
 export const PCP_LISTS_BASE = 0x822000000000;
 const TWO32 = 4294967296;
+// The list heads' high halves: every head (at most 64 nodes × 15 orders or 8 lists, 16 bytes each) lies within
+// 2^32 bytes of its base, whose low half is 0.
+const FREE_AREA_HI = FREE_AREA_BASE / TWO32;
+const PCP_LISTS_HI = PCP_LISTS_BASE / TWO32;
 
 /**
  * The buddy allocator of a simulated memmap (mm/page_alloc.c), per node, orders 0..maxOrder, keeping its
@@ -124,7 +128,8 @@ export class BuddyAllocator {
     let pfn = start;
     while (pfn < end) {
       let order = this.maxOrder;
-      while (order > 0 && (pfn % 2 ** order !== 0 || pfn + 2 ** order > end)) order--;
+      // Order 0 always fits (pfn < end).
+      while (pfn % 2 ** order !== 0 || pfn + 2 ** order > end) order--;
       this.push(node, order, pfn);
       this.freePagesByNode[node]! += 2 ** order;
       pfn += 2 ** order;
@@ -177,12 +182,7 @@ export class BuddyAllocator {
     const st = this.stride;
     const n = 2 ** order;
     const linked = this.linked;
-    if (linked) this.writeTails(pfn, n);
-    else
-      for (let i = 0, x = pfn * st, tail = this.tailLo; i < n; i++, x += st) {
-        w[x] = tail;
-        w[x + 1] = 0;
-      }
+    this.writeTails(pfn, n);
     const node = this.nodeOf(pfn);
     this.freePagesByNode[node]! += n;
     const lo = this.nodeStart[node]!;
@@ -242,13 +242,11 @@ export class BuddyAllocator {
       w[x + 1] = 0;
       return;
     }
-    const a = PCP_LISTS_BASE + (node * 8 + list) * 16;
-    const alo = a % TWO32;
-    const ahi = (a - alo) / TWO32;
+    const alo = (node * 8 + list) * 16;
     w[x] = (alo | this.tag) >>> 0;
-    w[x + 1] = ahi;
+    w[x + 1] = PCP_LISTS_HI;
     w[x + 2] = (alo | order) >>> 0;
-    w[x + 3] = ahi;
+    w[x + 3] = PCP_LISTS_HI;
   }
 
   /** Whether a free page's entry is a tail (a free page not first in its block). The page must be tagged buddy. */
@@ -261,8 +259,7 @@ export class BuddyAllocator {
   isPcpHead(pfn: number): boolean {
     const x = pfn * this.stride;
     if (!this.linked) return (this.words[x]! & this.pcpBit) !== 0;
-    const hi = this.words[x + 1]!;
-    return hi !== 0 && hi !== VMEMMAP_HI && this.words[x]! + hi * TWO32 >= PCP_LISTS_BASE;
+    return this.words[x + 1] === PCP_LISTS_HI;
   }
 
   /** The order a free block's first page records. */
@@ -307,9 +304,9 @@ export class BuddyAllocator {
         }
         let prev = -1;
         let len = 0;
+        // A list longer than its head's count (without a loop) is found at the end.
         for (let p = this.headNext[i]!; p !== -1; p = this.linkOf(p, 0)) {
-          if (out.has(p) || len > this.tops[i]!)
-            fail(`node ${n}'s order-${o} free list loops at 0x${p.toString(16)}`);
+          if (out.has(p)) fail(`node ${n}'s order-${o} free list loops at 0x${p.toString(16)}`);
           if (this.linkOf(p, 1) !== prev || (prev === -1 && !this.linksHead(p, 1, i)))
             fail(`free block 0x${p.toString(16)}'s prev link does not point at the block before it`);
           if (this.linkOf(p, 0) === -1 && !this.linksHead(p, 0, i))
@@ -340,11 +337,8 @@ export class BuddyAllocator {
       return;
     }
     const top = this.tops[i]!;
-    let stack = this.stacks[i]!;
-    if (top === stack.length) {
-      stack = grown(stack, top + 1);
-      this.stacks[i] = stack;
-    }
+    const stack = grown(this.stacks[i]!, top + 1);
+    this.stacks[i] = stack;
     stack[top] = pfn;
     this.tops[i] = top + 1;
     const x = pfn * this.stride;
@@ -365,15 +359,16 @@ export class BuddyAllocator {
 
   // --- the linked encoding: lists through the entries ----------------------------------------------------------
 
-  /** Whether `pfn` heads a block in buddy's order-`order` free list: type buddy, a page or list-head link, order. */
+  /**
+   * Whether `pfn` heads a block in buddy's order-`order` free list: type buddy, the order, and a `next` link at a
+   * page or at a `free_area` head (a tail's is NULL, a per-CPU block's its list's head).
+   */
   private isListedHead(pfn: number, order: number): boolean {
     const x = pfn * this.stride;
     const w = this.words;
-    const lo = w[x]!;
+    if ((w[x]! & 15) !== this.tag || (w[x + 2]! & 15) !== order) return false;
     const hi = w[x + 1]!;
-    if ((lo & 15) !== this.tag || (lo === this.tailLo && hi === 0) || (w[x + 2]! & 15) !== order)
-      return false;
-    return hi === VMEMMAP_HI || (lo & ~15) + hi * TWO32 < PCP_LISTS_BASE;
+    return hi === VMEMMAP_HI || hi === FREE_AREA_HI;
   }
 
   /** Link `which` (0: next, 1: prev) of a listed block as a PFN, -1 for the list head. */
@@ -386,10 +381,7 @@ export class BuddyAllocator {
   /** Whether link `which` of `pfn` is exactly list `i`'s head in `free_area`. */
   private linksHead(pfn: number, which: 0 | 1, i: number): boolean {
     const x = pfn * this.stride + which * 2;
-    return (
-      (this.words[x]! & ~15) >>> 0 === (FREE_AREA_BASE % TWO32) + i * 16 &&
-      this.words[x + 1] === Math.floor(FREE_AREA_BASE / TWO32)
-    );
+    return (this.words[x]! & ~15) >>> 0 === i * 16 && this.words[x + 1] === FREE_AREA_HI;
   }
 
   /** Points link `which` of `pfn` at page `to` (-1: the head of list `i`), keeping the low 4 bits. */
@@ -400,10 +392,8 @@ export class BuddyAllocator {
       this.words[x] = ((to << 4) | low) >>> 0;
       this.words[x + 1] = VMEMMAP_HI;
     } else {
-      const a = FREE_AREA_BASE + i * 16;
-      const alo = a % TWO32;
-      this.words[x] = (alo | low) >>> 0;
-      this.words[x + 1] = (a - alo) / TWO32;
+      this.words[x] = ((i * 16) | low) >>> 0;
+      this.words[x + 1] = FREE_AREA_HI;
     }
   }
 

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { needs } from "@memdesc/testkit";
 import { describe, expect, it } from "vitest";
 import { testMemmap } from "../../test/helpers.js";
 import { check } from "../memmap/check.js";
@@ -8,6 +10,77 @@ const machine = () => testMemmap({ pages: 65536, nodes: 1 });
 
 /** Whether a page's word says it heads a block on a per-CPU list. */
 const listedWord = (m: ReturnType<typeof machine>, pfn: number) => m.buddy.isPcpHead(pfn);
+
+/** Each populated zone of a /proc/zoneinfo: its managed pages and the batch of every CPU's pageset. */
+function zoneBatches(text: string): { zone: string; managed: number; batches: number[] }[] {
+  const zones: { zone: string; managed: number; batches: number[] }[] = [];
+  for (const line of text.split("\n")) {
+    const head = /^Node (\d+), zone +(\w+)/.exec(line);
+    if (head) zones.push({ zone: `${head[1]} ${head[2]}`, managed: 0, batches: [] });
+    const managed = /^ {8}managed +(\d+)$/.exec(line);
+    if (managed) zones.at(-1)!.managed = Number(managed[1]);
+    const batch = /^ +batch: +(\d+)$/.exec(line);
+    if (batch) zones.at(-1)!.batches.push(Number(batch[1]));
+  }
+  return zones.filter((z) => z.managed > 0 && z.batches.length > 0);
+}
+
+/** Every zone's batch against `zone_batchsize()` of its managed pages (set at boot; nothing tunes it later). */
+function expectBatches(text: string) {
+  const zones = zoneBatches(text);
+  expect(zones.length).toBeGreaterThan(0);
+  for (const z of zones)
+    for (const b of z.batches) expect(pcpSizes(z.managed, z.managed, 1).batch, z.zone).toBe(b);
+}
+
+const zoneinfo = (() => {
+  try {
+    return { text: readFileSync("/proc/zoneinfo", "utf8"), missing: undefined };
+  } catch (e) {
+    return { text: "", missing: `/proc/zoneinfo unreadable (${(e as Error).message})` };
+  }
+})();
+
+describe("zone_batchsize(), zone_highsize() and the watermarks (mm/page_alloc.c)", () => {
+  it("batch: a fixture's zones (Linux 6.18, x86-64: DMA, DMA32, Normal)", () => {
+    expectBatches(
+      readFileSync(new URL("../../test/fixtures/zoneinfo-6.18-x86_64.txt", import.meta.url), "utf8"),
+    );
+  });
+
+  needs("/proc/zoneinfo", zoneinfo.missing).it("batch: this machine's zones", () => {
+    expectBatches(zoneinfo.text);
+  });
+
+  it("min_free_kbytes at its floor (128 KiB), split over CPUs, with high_max below high_min", () => {
+    // 128 pages: int_sqrt(512 KiB × 16) = 90, raised to 128 KiB = 32 pages; low and high a further
+    // max(32 / 4, 0.1% of 128) = 8 each; high_min (40 / 1 CPU), high_max 128 / 8 = 16, neither under 4 batches.
+    expect(pcpSizes(128, 128, 1)).toEqual({ batch: 1, highMin: 40, highMax: 16, highWmark: 48 });
+    // No CPU local to the zone: split over one.
+    expect(pcpSizes(128, 128, 0)).toEqual(pcpSizes(128, 128, 1));
+    expect(pcpSizes(128, 128, 2)).toEqual({ batch: 1, highMin: 20, highMax: 8, highWmark: 48 });
+  });
+
+  it("a zone's share of min_free_kbytes, and min / 4 over 0.1% of the zone", () => {
+    // 1000 of 4000 pages: int_sqrt(16000 KiB × 16) = 505 KiB, 126 pages, a quarter of them 31; the steps are
+    // max(31 / 4, 1) = 7.
+    expect(pcpSizes(1000, 4000, 1)).toEqual({ batch: 1, highMin: 38, highMax: 125, highWmark: 45 });
+    // 3840 pages (an x86-64 DMA zone): batch min(3, 256) / 4 = 0, so 1; sqrt(245760) = 495 KiB, 123 pages;
+    // steps max(30, 3) = 30.
+    expect(pcpSizes(3840, 3840, 1)).toEqual({ batch: 1, highMin: 153, highMax: 480, highWmark: 183 });
+  });
+
+  it("min_free_kbytes at its cap (256 MiB) and batch at its 1 MiB limit", () => {
+    // 8 TiB of 16 TiB over 256 CPUs: int_sqrt(2^34 KiB × 16) = 2^19 KiB, capped at 262144 KiB = 65536 pages,
+    // half of them this zone's; steps max(8192, 2^31 × 10 / 10000 = 2147483); batch 256 / 4 = 64 → 2^6 - 1.
+    expect(pcpSizes(2 ** 31, 2 ** 32, 256)).toEqual({
+      batch: 63,
+      highMin: Math.floor((32768 + 2147483) / 256),
+      highMax: 2 ** 31 / 8 / 256,
+      highWmark: 32768 + 2 * 2147483,
+    });
+  });
+});
 
 describe("per-CPU page lists (struct per_cpu_pages)", () => {
   it("sizes batch and high as zone_batchsize() and zone_highsize() do", () => {
@@ -209,5 +282,49 @@ describe("per-CPU page lists (struct per_cpu_pages)", () => {
     expect(info).toMatchObject({ state: "free" });
     expect(info.pcp).toBeUndefined();
     check(m);
+  });
+
+  it("keeps each node's pageset apart: a node's pages go to and come from its own lists", () => {
+    // 512 MiB on two nodes, 32 CPUs each: node 1's pageset has batch 15, high_min 60 (4 batches), high_max
+    // 65536 / 8 / 32 = 256, and nothing on it after boot (the struct-slab cache's page came from node 0).
+    const m = testMemmap({ pages: 131072, nodes: 2 });
+    expect(m.pcp.pageset(1)).toMatchObject({ count: 0, high: 60, highMin: 60, highMax: 256, allocFactor: 0 });
+    const node0 = m.pcp.pageset(0);
+    const p = m.allocPagesMisc("unknown", 0, 1);
+    expect(p).toBeGreaterThanOrEqual(65536);
+    // One batch refilled (alloc_factor 0 → 1), high raised by it: 75.
+    expect(m.pcp.pageset(1)).toMatchObject({ count: 14, high: 75, allocFactor: 1 });
+    m.freePagesMisc(p, 0);
+    expect(m.pcp.list(1, 0)[0]).toBe(p);
+    expect(m.pcp.pageset(1)).toMatchObject({ count: 15, allocFactor: 0 });
+    expect(m.allocPagesMisc("unknown", 0, 1)).toBe(p);
+    // Order 2: batch >> 2 = 3 blocks.
+    const q = m.allocPagesMisc("unknown", 2, 1);
+    expect(q).toBeGreaterThanOrEqual(65536);
+    expect(m.pcp.list(1, 2)).toHaveLength(2);
+    m.freePagesMisc(q, 2);
+    expect(m.pcp.list(1, 2)[0]).toBe(q);
+    expect(m.pcp.list(0, 2)).toEqual([]);
+    expect(m.pcp.pageset(0)).toEqual(node0);
+    expect(m.pcp.total).toBe(node0.count + m.pcp.countOf(1));
+    check(m);
+  });
+
+  it("counts a run of frees up to a fully scaled batch (free_count stops at batch << CONFIG_PCP_BATCH_SCALE_MAX)", () => {
+    const m = machine();
+    m.drainAllPages();
+    const pfns = Array.from({ length: 600 }, () => m.allocPagesMisc("unknown", 0));
+    m.drainAllPages();
+    for (const [k, p] of pfns.entries()) {
+      m.freePagesMisc(p, 0);
+      expect(m.pcp.pageset(0).freeCount).toBe(Math.min(k + 1, 15 << 5));
+    }
+    check(m);
+  });
+
+  it("holds its lists in rings of 64 blocks to start with", () => {
+    expect(machine().pcp.bytes).toBe(5 * 64 * 4);
+    expect(testMemmap({ pages: 65536, nodes: 1, thp: false }).pcp.bytes).toBe(4 * 64 * 4);
+    expect(testMemmap({ pages: 131072, nodes: 2 }).pcp.bytes).toBe(2 * 5 * 64 * 4);
   });
 });

@@ -216,7 +216,9 @@ export class PerCpuPages {
       highMax: ps.highMax,
       freeCount: ps.freeCount,
       allocFactor: ps.allocFactor,
-      belowHigh: this.belowHigh(node, ps),
+      // The bit as it stands: testing the zone here would set it before the next allocation does, and so change
+      // what frees do in between.
+      belowHigh: ps.belowHigh !== 0,
       highWmark: ps.highWmark,
     };
   }

@@ -5,7 +5,6 @@ import { writePointerWords } from "../page-alloc/words.js";
 import { RCU_SLAB as rcuSlab } from "../rcu/rcu.js";
 import {
   DIRECT_MAP_BASE as directMapBase,
-  DIRECT_MAP_HI as directMapHi,
   META_ORDER_SHIFT as metaOrderShift,
   META_USE_SHIFT as metaUseShift,
   OBJ_FREE as objFree,
@@ -23,7 +22,6 @@ import {
 
 // Imported bindings are live: optimized code reloads and checks them at every use. Module-level constants fold.
 const DIRECT_MAP_BASE = directMapBase;
-const DIRECT_MAP_HI = directMapHi;
 const META_ORDER_SHIFT = metaOrderShift;
 const META_USE_SHIFT = metaUseShift;
 const OBJ_FREE = objFree;
@@ -102,19 +100,14 @@ export function slabAllocNode(m: MemmapState, cache: SlabCache, nid: number, met
 }
 
 /**
- * `___slab_alloc()`: the CPU freelist is empty. Objects freed into the CPU slab's own `freelist` meanwhile are
- * taken (`get_freelist()`); otherwise the full CPU slab is unfrozen onto no list, and a partial slab
- * (`get_partial()`) or a new one (`new_slab()`) is frozen as the CPU slab. Returns the popped object.
+ * `___slab_alloc()`: the CPU freelist is empty. The full CPU slab is unfrozen onto no list, and a partial slab
+ * (`get_partial()`) or a new one (`new_slab()`) is frozen as the CPU slab. Returns the popped object. (The
+ * kernel first takes what other CPUs freed into the CPU slab's own `freelist`, `get_freelist()`; with one
+ * simulated CPU every free of a CPU slab's object goes onto `c->freelist`, so that list stays empty.)
  */
 export function slabAllocSlow(m: MemmapState, cache: SlabCache, nid: number): number {
   const j = cache.cpuSlab;
   if (j >= 0) {
-    if (cache.slabFree[j]! >= 0) {
-      cache.cpuFreelist = j * cache.objects + cache.slabFree[j]!;
-      cache.slabFree[j] = -1;
-      m.structSlabFields.update(cache, j);
-      return cache.cpuPop();
-    }
     cache.setCpuSlab(-1);
     m.structSlabFields.update(cache, j);
   }
@@ -132,12 +125,12 @@ export function slabAllocSlow(m: MemmapState, cache: SlabCache, nid: number): nu
 
 /**
  * Freezes slab `j` as the CPU slab (`freeze_slab()`): its whole `freelist` moves to `c->freelist`, and its
- * struct slab says `freelist` NULL, `inuse` = objects, `frozen` 1 until it is unfrozen or deactivated.
+ * struct slab says `freelist` NULL, `inuse` = objects, `frozen` 1 until it is unfrozen or deactivated. The slab
+ * has free objects: it is new, or from the partial list.
  */
 export function freezeSlab(m: MemmapState, cache: SlabCache, j: number): void {
   cache.setCpuSlab(j);
-  const f = cache.slabFree[j]!;
-  cache.cpuFreelist = f < 0 ? -1 : j * cache.objects + f;
+  cache.cpuFreelist = j * cache.objects + cache.slabFree[j]!;
   cache.slabFree[j] = -1;
   cache.slabInuse[j] = cache.objects;
   m.structSlabFields.update(cache, j);
@@ -160,8 +153,8 @@ function deactivateSlab(m: MemmapState, cache: SlabCache): void {
   const head = cache.cpuFreelist;
   cache.setCpuSlab(-1);
   if (n > 0) {
-    const prior = cache.slabFree[j]!;
-    cache.setFreepointer(j, tail, prior < 0 ? -1 : j * cache.objects + prior);
+    // The slab's own freelist is empty while it is frozen (see slabAllocSlow): c->freelist's tail ends the list.
+    cache.setFreepointer(j, tail, -1);
     cache.slabFree[j] = head - j * cache.objects;
     cache.slabInuse[j]! -= n;
   }
@@ -219,9 +212,11 @@ export function freeDescriptor(m: MemmapState, cache: SlabCache, o: number): voi
 
 /**
  * `kmem_cache_free_bulk()` of RCU frees whose grace period has ended (`count` of them from slot `start` of the
- * RCU object ring). Consecutive objects of one slab are linked into a detached freelist
- * (`build_detached_freelist()`), written through their free pointers, and each list is handed to its slab in one
- * go (`do_slab_free()`).
+ * RCU object ring, in the order they were freed) as mm/slub.c runs it: `build_detached_freelist()` takes the last
+ * object and looks back for more of its slab, linking each in front of the list (so the list keeps the order
+ * they were freed in) and swapping it behind the ones not taken; three objects of other slabs end the look
+ * (`lookahead`). `do_slab_free()` hands the list to its slab in one go, and the same runs again on what is left.
+ * The ring's slots are the caller's no more, so the swaps may reorder them.
  */
 export function kmemCacheFreeBulk(
   m: MemmapState,
@@ -231,56 +226,44 @@ export function kmemCacheFreeBulk(
   count: number,
   mask: number,
 ): void {
-  let c = m.slabCache;
-  let id = -1;
-  let j = -1;
-  let head = -1;
-  let tail = -1;
-  let n = 0;
-  // The current slab: its first object, chunk, the free pointer's byte in object 0, and address halves.
-  let j0 = 0;
-  let u = c.u32[0]!;
-  let byte0 = 0;
-  let lo0 = 0;
-  let hi = 0;
-  let size = 0;
-  for (let k = 0; k < count; k++) {
-    const s = (start + k) & mask;
-    const o = objects[s]!;
-    if (cacheIds[s] === id && o >= j0 && o < j0 + c.objects) {
-      c.objMeta[o] = OBJ_FREE;
-      // set_freepointer(o, head): a slab's objects share their address's high half.
-      const x = (byte0 + (o - j0) * size) >>> 2;
-      u[x] = (lo0 + (head - j0) * size) | 0;
-      u[x + 1] = hi;
-      head = o;
-      n++;
-      continue;
+  let size = count;
+  while (size > 0) {
+    let s = (start + --size) & mask;
+    const id = cacheIds[s]!;
+    const c = m.caches[id]!;
+    const tail = objects[s]!;
+    const j = c.slabOf(tail);
+    const j0 = j * c.objects;
+    c.objMeta[tail] = OBJ_FREE;
+    // The kernel NULLs the tail's free pointer here; do_slab_free() points it at the slab's freelist anyway.
+    let head = tail;
+    let n = 1;
+    let same = size;
+    let lookahead = 3;
+    while (size > 0) {
+      s = (start + --size) & mask;
+      const o = objects[s]!;
+      if (cacheIds[s] === id && o >= j0 && o < j0 + c.objects) {
+        c.objMeta[o] = OBJ_FREE;
+        c.setFreepointer(j, o, head);
+        head = o;
+        n++;
+        same--;
+        if (size !== same) {
+          // The object of another slab at `same` goes where this one was.
+          const t = (start + same) & mask;
+          objects[s] = objects[t]!;
+          cacheIds[s] = cacheIds[t]!;
+          objects[t] = o;
+          cacheIds[t] = id;
+        }
+        continue;
+      }
+      if (--lookahead === 0) break;
     }
-    if (n > 0) {
-      c.rcuObjects -= n;
-      doSlabFree(m, c, j, head, tail, n);
-    }
-    if (cacheIds[s] !== id) {
-      id = cacheIds[s]!;
-      c = m.caches[id]!;
-      size = c.size;
-    }
-    c.objMeta[o] = OBJ_FREE;
-    j = c.slabOf(o);
-    j0 = j * c.objects;
-    u = c.u32[j >>> c.chunkShift]!;
-    byte0 = (j & c.chunkMask) * c.slabBytes + c.freeptrOffset;
-    const pfn = c.slabPfn[j]!;
-    lo0 = pfn << 12;
-    hi = DIRECT_MAP_HI + (pfn >>> 20);
-    head = o;
-    tail = o;
-    n = 1;
-  }
-  if (n > 0) {
     c.rcuObjects -= n;
     doSlabFree(m, c, j, head, tail, n);
+    size = same;
   }
 }
 
@@ -318,7 +301,8 @@ function slabFreeSlow(
 ): void {
   const j0 = j * cache.objects;
   const prior = cache.slabFree[j]!;
-  if (cache.backed) cache.setFreepointer(j, tail, prior < 0 ? -1 : j0 + prior);
+  // Only descriptor caches free objects one by one; workload caches count them (workload-cache.ts).
+  cache.setFreepointer(j, tail, prior < 0 ? -1 : j0 + prior);
   cache.slabFree[j] = head - j0;
   const inuse = cache.slabInuse[j]! - count;
   cache.slabInuse[j] = inuse;
