@@ -60,13 +60,18 @@ const fixtures = join(dirname(fileURLToPath(import.meta.url)), "../fixtures");
 export const fixtureBpftool = (): BpftoolType[] =>
   parseBpftool(readFileSync(join(fixtures, "bpftool/linux-6.18-memdesc.json"), "utf8"));
 
+// Debian installs bpftool in /usr/sbin, which is on root's PATH but not always on a user's.
+const bpftool =
+  ["bpftool", "/usr/sbin/bpftool", "/sbin/bpftool"].find((b) => spawnSync(b, ["version"]).status === 0) ??
+  "bpftool";
+
 /** Why bpftool cannot run here, or undefined when it can. */
 export const bpftoolMissing = (): string | undefined =>
-  spawnSync("bpftool", ["version"]).status === 0 ? undefined : "bpftool is not installed (Debian: bpftool)";
+  spawnSync(bpftool, ["version"]).status === 0 ? undefined : "bpftool is not installed (Debian: bpftool)";
 
 /** `bpftool -j [-B base] btf dump file FILE`: every record of FILE (split BTF's own only, with `base`). */
 export function bpftoolDump(file: string, base?: string): BpftoolType[] {
-  const r = spawnSync("bpftool", [...(base ? ["-B", base] : []), "-j", "btf", "dump", "file", file], {
+  const r = spawnSync(bpftool, [...(base ? ["-B", base] : []), "-j", "btf", "dump", "file", file], {
     encoding: "utf8",
     maxBuffer: 1 << 30,
   });
