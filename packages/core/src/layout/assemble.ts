@@ -30,9 +30,13 @@ export function assembleLayout(placed: PlacedAggregate): Layout {
    */
   const labels = (members: readonly LaidMember[]): string[] => {
     const base = members.map((m) => m.name ?? `{${m.aggregate ?? "member"}@${m.offset}}`);
+    // Unnamed bitfields are padding that neither DWARF nor BTF records, so they do not count as positions: the
+    // same struct read back from BTF names its members alike.
+    let n = 0;
+    const position = members.map((m) => (m.name === undefined && m.bitSize !== undefined ? -1 : n++));
     return base.map((b, i) =>
       members[i]!.name === undefined && base.indexOf(b) !== base.lastIndexOf(b)
-        ? `${b.slice(0, -1)}#${i}}`
+        ? `${b.slice(0, -1)}#${position[i]}}`
         : b,
     );
   };
