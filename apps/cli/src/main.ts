@@ -80,7 +80,9 @@ function lazy(cmd: Command, file: string, options: { report?: boolean } = {}): C
  * name or none): commander builds every option and help text it is given, and a command needs only its own.
  */
 const definitions = new Map<string, () => void>();
-const define = (name: string, definition: () => void) => definitions.set(name, definition);
+/** Defines command `name` as `build` makes it, run from `commands/<name>.js` (see {@link lazy}). */
+const command = (name: string, build: (cmd: Command) => Command, options: { report?: boolean } = {}) =>
+  definitions.set(name, () => lazy(build(program.command(name)), name, options));
 
 const configOption = () =>
   new Option(
@@ -102,10 +104,10 @@ const hvoOption = (what: string) =>
 const jsonOption = () =>
   new Option("--json", "print JSON (schema: schemas/<command>.schema.json in the package)");
 
-define("survey", () =>
-  lazy(
-    program
-      .command("survey")
+command(
+  "survey",
+  (cmd) =>
+    cmd
       .summary("bill this machine's page map under every design (the main job)")
       .description(
         "Survey this machine's page map (/proc/kpageflags, root only) and the kernel's counters (/proc/vmstat, zoneinfo, buddyinfo, slabinfo, the hugetlb and THP counters), a snapshot, a copy of another machine's /proc and /sys, or a raw dump, and print what per-page metadata costs under today's 64-byte struct page and each memdesc design, per use, with the arithmetic. Uses kpageflags cannot see (IOMMU page tables, zsmalloc, large kmalloc, per-CPU free pages) are attributed from the counters that count them, and the page map is checked against the counters. Where /proc/kpageflags cannot be read, the sample snapshot shipped with memdesc is surveyed instead only with --sample or on a terminal (a line says so); otherwise that is an error, so a script never records the sample as this machine.",
@@ -164,15 +166,13 @@ define("survey", () =>
           `memdesc survey --sample ${samples[samples.length - 1]!.name}`,
         ),
       ),
-    "survey",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("fleet", () =>
-  lazy(
-    program
-      .command("fleet")
+command(
+  "fleet",
+  (cmd) =>
+    cmd
       .argument(
         "<inputs...>",
         "snapshots, capture archives, survey JSON/NDJSON/Parquet files, or directories of them",
@@ -210,15 +210,13 @@ define("fleet", () =>
           "memdesc fleet snapshots/ --save dataset/bills               # then query dataset/ with Spark or Trino",
         ),
       ),
-    "fleet",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("capture-script", () =>
-  lazy(
-    program
-      .command("capture-script")
+command(
+  "capture-script",
+  (cmd) =>
+    cmd
       .summary("print a POSIX sh script that captures a machine without memdesc installed")
       .description(
         "Print the capture script: run as root on any Linux machine with only sh, cat/dd, tar and gzip, it copies /proc/kpageflags (with kpagecount, and with --cgroups kpagecgroup and the memory cgroup tree) and the counter files the survey reads into one .tar.gz, written atomically, with optional --label KEY=VALUE. `memdesc survey --root FILE` and `memdesc fleet` read the archive on any machine.",
@@ -231,45 +229,36 @@ define("capture-script", () =>
           "memdesc survey --root $(hostname).tar.gz",
         ),
       ),
-    "capture-script",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("capture", () =>
-  lazy(
-    program
-      .command("capture")
-      .summary("save this machine's page map to a snapshot file (root)")
-      .description(
-        "Read /proc/kpageflags with /proc/kpagecount and /proc/kpagecgroup in lockstep, and every counter file the survey reads, and write a compact snapshot (gzip-compressed) that `memdesc survey --snapshot` reads on any machine, giving the same answer the live survey gave. Needs root; the file appears complete or not at all.",
-      )
-      .requiredOption("-o, --output <file>", "the snapshot file to write (.mdsnap)")
-      .option("--no-counts", "leave out /proc/kpagecount (mapcounts)")
-      .option("--no-cgroups", "leave out /proc/kpagecgroup (memcg per page) and the cgroup tree")
-      .option(
-        "--root <dir>",
-        "capture DIR/proc/… and DIR/sys/… (a copy made with cat) instead of this machine",
-      )
-      .option("--note <text>", "free text stored in the snapshot (what the machine was doing)")
-      .option(
-        "-l, --label <key=value>",
-        "a label stored in the snapshot (team=storage), for memdesc fleet --by",
-        (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
-      )
-      .addOption(jsonOption())
-      .addHelpText(
-        "after",
-        example("sudo memdesc capture -o $(hostname).mdsnap --note 'postgres, 200 clients'"),
-      ),
-    "capture",
-  ),
+command("capture", (cmd) =>
+  cmd
+    .summary("save this machine's page map to a snapshot file (root)")
+    .description(
+      "Read /proc/kpageflags with /proc/kpagecount and /proc/kpagecgroup in lockstep, and every counter file the survey reads, and write a compact snapshot (gzip-compressed) that `memdesc survey --snapshot` reads on any machine, giving the same answer the live survey gave. Needs root; the file appears complete or not at all.",
+    )
+    .requiredOption("-o, --output <file>", "the snapshot file to write (.mdsnap)")
+    .option("--no-counts", "leave out /proc/kpagecount (mapcounts)")
+    .option("--no-cgroups", "leave out /proc/kpagecgroup (memcg per page) and the cgroup tree")
+    .option("--root <dir>", "capture DIR/proc/… and DIR/sys/… (a copy made with cat) instead of this machine")
+    .option("--note <text>", "free text stored in the snapshot (what the machine was doing)")
+    .option(
+      "-l, --label <key=value>",
+      "a label stored in the snapshot (team=storage), for memdesc fleet --by",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .addOption(jsonOption())
+    .addHelpText(
+      "after",
+      example("sudo memdesc capture -o $(hostname).mdsnap --note 'postgres, 200 clients'"),
+    ),
 );
 
-define("layout", () =>
-  lazy(
-    program
-      .command("layout")
+command(
+  "layout",
+  (cmd) =>
+    cmd
       .argument("<name>", "a plugin kind (folio, slab, …), page, or with --btf any struct or union")
       .summary("pahole-style layout of a descriptor or any struct in a BTF file")
       .description(
@@ -308,15 +297,13 @@ define("layout", () =>
           "memdesc layout zspage --btf zsmalloc.ko --btf-base ./vmlinux",
         ),
       ),
-    "layout",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("check", () =>
-  lazy(
-    program
-      .command("check")
+command(
+  "check",
+  (cmd) =>
+    cmd
       .summary("check every plugin's layout and overlay rules against the kernel's BTF")
       .description(
         "For each plugin, compare its layout of today's struct with the kernel's, field by field, and check its overlay rules (the kernel's *_MATCH asserts) against the kernel's struct page. With several --btf, print a plugin × kernel matrix (pass, drift, fail, absent) and each drifted field with both offsets. Exit status 1 if a rule fails or a field is at another offset than in the kernel.",
@@ -338,15 +325,13 @@ define("check", () =>
           "memdesc check --btf /sys/kernel/btf/vmlinux --btf build-arm64/vmlinux --btf build-6.1/vmlinux",
         ),
       ),
-    "check",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("types", () =>
-  lazy(
-    program
-      .command("types")
+command(
+  "types",
+  (cmd) =>
+    cmd
       .summary("the memdesc word's bit layout and the type table of the composed set")
       .description(
         "Print how a design's memdesc word is laid out (type bits, descriptor pointer, inline fields) and which tag each kind of the composed descriptor set gets.",
@@ -356,15 +341,13 @@ define("types", () =>
       .addOption(noConfigOption())
       .addOption(jsonOption())
       .addHelpText("after", example("memdesc types", "memdesc types --design path-32 --json")),
-    "types",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("bill", () =>
-  lazy(
-    program
-      .command("bill")
+command(
+  "bill",
+  (cmd) =>
+    cmd
       .argument("<picture>", "a JSON memory picture: pages and descriptors per use")
       .summary("bill a memory picture (counts per use) without a machine")
       .description(
@@ -384,15 +367,13 @@ define("bill", () =>
           "memdesc survey --json | jq .picture > p.json && memdesc bill p.json",
         ),
       ),
-    "bill",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("plugins", () =>
-  lazy(
-    program
-      .command("plugins")
+command(
+  "plugins",
+  (cmd) =>
+    cmd
       .summary("list the composed descriptor set")
       .description(
         "List the descriptor plugins of the composed set: package, version, kind, tag and descriptor size per design. The set comes from memdesc.config.{js,mjs,ts,json}, found upward from the working directory or given with --config; without one, the first-party set is used.",
@@ -413,15 +394,13 @@ A memdesc.config.json:
   }
 `,
       ),
-    "plugins",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("simulate", () =>
-  lazy(
-    program
-      .command("simulate")
+command(
+  "simulate",
+  (cmd) =>
+    cmd
       .argument("<workload>", "a preset (desktop, database, hypervisor, accelerator) or a workload JSON file")
       .summary("run a workload on a simulated memmap and bill it over time")
       .description(
@@ -453,24 +432,18 @@ define("simulate", () =>
           "memdesc simulate ./my-workload.json --json > run.json",
         ),
       ),
-    "simulate",
-    { report: true },
-  ),
+  { report: true },
 );
 
-define("explore", () =>
-  lazy(
-    program
-      .command("explore")
-      .summary("open the web explorer: words, layouts, bills and page maps in a browser")
-      .description(
-        "Serve the memdesc explorer, a web app that shows the memdesc word's bits, descriptor layouts, bills as the workload changes and a machine's page map, on 127.0.0.1 (a free port unless --port names one), and print its URL. It serves the app built into the installed @memdesc/explorer package: nothing is built at run time and nothing is fetched from the network. It opens on the sample snapshot; load your own snapshot or `memdesc survey --json` output in the page. Stop it with Ctrl-C.",
-      )
-      .option("-p, --port <port>", "the port to listen on (default: a free one)")
-      .option("--open", "also open the URL in the desktop's browser")
-      .addHelpText("after", example("memdesc explore", "memdesc explore --port 8080 --open")),
-    "explore",
-  ),
+command("explore", (cmd) =>
+  cmd
+    .summary("open the web explorer: words, layouts, bills and page maps in a browser")
+    .description(
+      "Serve the memdesc explorer, a web app that shows the memdesc word's bits, descriptor layouts, bills as the workload changes and a machine's page map, on 127.0.0.1 (a free port unless --port names one), and print its URL. It serves the app built into the installed @memdesc/explorer package: nothing is built at run time and nothing is fetched from the network. It opens on the sample snapshot; load your own snapshot or `memdesc survey --json` output in the page. Stop it with Ctrl-C.",
+    )
+    .option("-p, --port <port>", "the port to listen on (default: a free one)")
+    .option("--open", "also open the URL in the desktop's browser")
+    .addHelpText("after", example("memdesc explore", "memdesc explore --port 8080 --open")),
 );
 
 // Global options take no value, so the first word that is not an option names the command.
