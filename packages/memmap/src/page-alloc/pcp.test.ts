@@ -327,4 +327,85 @@ describe("per-CPU page lists (struct per_cpu_pages)", () => {
     expect(testMemmap({ pages: 65536, nodes: 1, thp: false }).pcp.bytes).toBe(4 * 64 * 4);
     expect(testMemmap({ pages: 131072, nodes: 2 }).pcp.bytes).toBe(2 * 5 * 64 * 4);
   });
+
+  it("has an order-9 list only where buddy has order-9 blocks (MAX_PAGE_ORDER at least HPAGE_PMD_ORDER)", () => {
+    const at9 = testMemmap({ pages: 65536, nodes: 1, maxOrder: 9 });
+    expect(at9.pcp.orders).toEqual([0, 1, 2, 3, 9]);
+    const a = at9.allocPagesMisc("unknown", 9);
+    expect(at9.pcp.list(0, 9)).toHaveLength(1);
+    at9.freePagesMisc(a, 9);
+    expect(at9.pcp.list(0, 9)[0]).toBe(a);
+    check(at9);
+    const at8 = testMemmap({ pages: 65536, nodes: 1, maxOrder: 8 });
+    expect(at8.pcp.orders).toEqual([0, 1, 2, 3]);
+    expect(at8.pcp.bytes).toBe(4 * 64 * 4);
+  });
+
+  it("keeps every block in order when a list outgrows its ring's 64 slots (list_add: the hot end first)", () => {
+    // One CPU: high_min 640 pages, so nothing is given back on the way.
+    const m = testMemmap({ pages: 65536, nodes: 1, nrCpus: 1 });
+    // Order 1: refills of 7 blocks, then 70 frees onto the list (140 pages, under free_high's 335-page run).
+    const pairs = Array.from({ length: 70 }, () => m.allocPagesMisc("unknown", 1));
+    for (const p of pairs) m.freePagesMisc(p, 1);
+    expect(m.pcp.list(0, 1).slice(0, 70)).toEqual(pairs.toReversed());
+    check(m);
+    // Order 0: taken in refills of at most 30 pages (a free halves alloc_factor before each), so the ring is
+    // still 64 slots when 100 pages are freed onto it.
+    const pages: number[] = [];
+    while (pages.length < 100) {
+      if (m.pcp.list(0, 0).length === 0 && m.pcp.pageset(0).allocFactor >= 2)
+        m.freePagesMisc(pages.pop()!, 0);
+      pages.push(m.allocPagesMisc("unknown", 0));
+    }
+    expect(m.pcp.list(0, 0).length).toBeLessThan(64);
+    for (const p of pages) m.freePagesMisc(p, 0);
+    expect(m.pcp.list(0, 0).slice(0, 100)).toEqual(pages.toReversed());
+    check(m);
+  });
+});
+
+describe("the zonelist (get_page_from_freelist()) and the retry after drain_all_pages()", () => {
+  // 256 MiB on two nodes, 32 CPUs each: each node's batch is 7.
+  const twoNodes = () => testMemmap({ pages: 65536, nodes: 2 });
+
+  it("falls back to the next node's per-CPU list, taking its hot end without a refill", () => {
+    const m = twoNodes();
+    let p = m.allocPagesMisc("unknown", 0, 0);
+    while (p >= 0 && p < 32768) p = m.allocPagesMisc("unknown", 0, 0);
+    // Node 0 is exhausted: that page came from a refill of node 1's list.
+    expect(p).toBeGreaterThanOrEqual(32768);
+    const before = m.pcp.pageset(1);
+    const hot = m.pcp.list(1, 0)[0];
+    expect(hot).toBeDefined();
+    const buddy1 = m.buddy.freePagesByNode[1];
+    // rmqueue_pcplist() on node 1 with its list not empty: the hot end, no rmqueue_bulk().
+    expect(m.allocPagesMisc("unknown", 0, 0)).toBe(hot);
+    expect(m.pcp.pageset(1)).toMatchObject({ count: before.count - 1, high: before.high });
+    expect(m.buddy.freePagesByNode[1]).toBe(buddy1);
+    check(m);
+  });
+
+  it("a failed allocation goes over every node once, drains the lists and goes over them once more", () => {
+    const m = twoNodes();
+    const held: number[] = [];
+    for (let p = m.allocPagesMisc("unknown", 0); p >= 0; p = m.allocPagesMisc("unknown", 0)) held.push(p);
+    expect(m.allocFailures).toBe(1);
+    // 40 pages of node 0 back, no two of them buddies: free_count 40 and no order-1 block anywhere.
+    const back = held.filter((p) => p < 32768 && p % 4 === 0).slice(0, 40);
+    for (const p of back) m.freePagesMisc(p, 0);
+    expect(m.pcp.pageset(0).freeCount).toBe(40);
+    // rmqueue_pcplist() halves free_count on each pass; node 1's was 0.
+    expect(m.allocPagesMisc("unknown", 1, 0)).toBe(-1);
+    expect(m.allocFailures).toBe(2);
+    expect(m.pcp.total).toBe(0);
+    expect(m.pcp.pageset(0).freeCount).toBe(10);
+    expect(m.pcp.pageset(1).freeCount).toBe(0);
+    // With the lists already empty the retry still comes (__alloc_pages_direct_reclaim() does not look).
+    for (const p of held.filter((q) => q < 32768 && q % 4 === 2).slice(0, 40)) m.freePagesMisc(p, 0);
+    m.drainAllPages();
+    expect(m.pcp.pageset(0).freeCount).toBe(10 + 40);
+    expect(m.allocPagesMisc("unknown", 1, 0)).toBe(-1);
+    expect(m.pcp.pageset(0).freeCount).toBe(50 >> 2);
+    check(m);
+  });
 });

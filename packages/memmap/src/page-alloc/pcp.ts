@@ -274,9 +274,13 @@ export class PerCpuPages {
     return this.allocSlow(order, nid);
   }
 
+  /**
+   * `__alloc_pages_direct_reclaim()`'s retry: `drain_all_pages()` and the zonelist once more, whether or not the
+   * lists held anything (the second pass halves each pageset's `free_count` again, as `rmqueue_pcplist()` does).
+   */
   private allocSlow(order: number, nid: number): number {
     const pfn = this.fromZonelist(order, nid);
-    if (pfn >= 0 || this.total === 0) return pfn;
+    if (pfn >= 0) return pfn;
     this.drainAll();
     return this.fromZonelist(order, nid);
   }
@@ -296,9 +300,10 @@ export class PerCpuPages {
   private rmqueue(node: number, order: number): number {
     const ps = this.sets[node]!;
     if (order > PCP_MAX_ORDER && !this.allowed(order)) {
-      const pfn = this.buddy.allocPagesNode(order, node);
-      if (pfn >= 0) ps.recheck = 1;
-      return pfn;
+      // Buddy's free pages may fall: the next allocation tests the zone again (after a failure that test gives
+      // the answer the last one gave).
+      ps.recheck = 1;
+      return this.buddy.allocPagesNode(order, node);
     }
     const pi = pindexOf(order);
     const l = ps.lists[pi]!;
@@ -388,8 +393,9 @@ export class PerCpuPages {
     const count = ++ps.count;
     if (ps.flags !== 0) ps.flags = 0;
     if (ps.freeCount < ps.freeCountMax) ps.freeCount++;
-    // nr_pcp_high() changes nothing for a free below high in a zone above its high watermark.
-    if (count >= ps.high || ps.belowHigh !== 0) this.commit(node, ps, 0, false);
+    // nr_pcp_high() changes nothing for a free below high in a zone above its high watermark, unless a decay left
+    // high above high_max (it clamps it).
+    if (count >= ps.high || ps.belowHigh !== 0 || ps.high > ps.highMax) this.commit(node, ps, 0, false);
   }
 
   /** `free_pages()` of a block of order 1 and above. */
@@ -417,7 +423,8 @@ export class PerCpuPages {
       ps.flags = PREV_FREE_HIGH_ORDER;
     } else ps.flags = 0;
     if (ps.freeCount < ps.freeCountMax) ps.freeCount += 1 << order;
-    if (ps.count >= ps.high || freeHigh || ps.belowHigh !== 0) this.commit(node, ps, order, freeHigh);
+    if (ps.count >= ps.high || freeHigh || ps.belowHigh !== 0 || ps.high > ps.highMax)
+      this.commit(node, ps, order, freeHigh);
   }
 
   /** The rest of `free_unref_page_commit()`: `nr_pcp_high()`, and at `high` the bulk free. */
