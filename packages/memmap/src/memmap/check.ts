@@ -127,9 +127,14 @@ export function check(m: Memmap): CheckReport {
           );
         free += 2 ** order;
       }
-      for (let p = pfn + 1; p < pfn + 2 ** order; p++)
+      for (let p = pfn + 1; p < pfn + 2 ** order; p++) {
         if (!b.isTail(p) || codec.readTag(w[p * st]!) !== m.buddyTag)
           fail(`page ${hex(p)} inside free block ${hex(pfn)} is not a free tail`);
+        // Linked (buddy-16): a tail is the type alone, its `next` and `prev` NULL (no stale link of a block it
+        // once headed).
+        if (b.linked && (w[p * st + 1] !== 0 || w[p * st + 2] !== 0 || w[p * st + 3] !== 0))
+          fail(`free tail ${hex(p)} of block ${hex(pfn)} keeps a link (${hex(w[p * st + 2]!)})`);
+      }
       pfn += 2 ** order;
       continue;
     }
