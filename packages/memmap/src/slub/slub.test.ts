@@ -238,6 +238,50 @@ describe("SLUB's per-CPU slab (struct kmem_cache_cpu)", () => {
     check(m);
   });
 
+  it("deactivating a full CPU slab writes no free pointer: another slab's freelist stays whole", () => {
+    // deactivate_slab() sets the tail's free pointer only when c->freelist had objects (`if (freelist_tail)`).
+    const m = testMemmap({ nodes: 1 });
+    const folio = m.cacheFor("folio");
+    const n = folio.objects;
+    // Six slabs, every object handed out (the sixth, the CPU slab, full); then the first slab's first two objects
+    // back, the first on top: that slab's freelist is the first object, then the second.
+    const fs = Array.from({ length: 6 * n }, () => m.memdescAllocNode("folio"));
+    m.free(fs[1]!);
+    m.free(fs[0]!);
+    expect(folio.cpuFreelist).toBe(-1);
+    m.kmemCacheShrink(folio);
+    check(m);
+    // The next allocations freeze the first slab, off the partial list, and walk its freelist.
+    expect(m.memdescAllocNode("folio")).toBe(fs[0]);
+    expect(m.memdescAllocNode("folio")).toBe(fs[1]);
+    check(m);
+  });
+
+  it("shrinkAll() shrinks the struct-slab cache once, last: its CPU slab joins the partial list after the slabs the others' discards freed into", () => {
+    const m = testMemmap({ nodes: 1 });
+    const folio = m.cacheFor("folio");
+    const S = m.slabCache;
+    const n = folio.objects;
+    // 65 full folio slabs: the struct slabs of the first 63 fill the struct-slab cache's first slab (its own
+    // struct slab is its object 0), which is then full and on no list; the last two are in its second, the CPU slab.
+    const fs = Array.from({ length: 65 * n }, () => m.memdescAllocNode("folio"));
+    const firstS = pfnOf(structSlab(m, fs[0]!).sdesc);
+    const cpuS = pfnOf(structSlab(m, fs[64 * n]!).sdesc);
+    expect(firstS).not.toBe(cpuS);
+    expect(S.partialTop).toBe(0);
+    // Three folio slabs emptied: fewer than min_partial, so they stay, empty, on the partial list.
+    for (const d of fs.slice(0, 3 * n)) m.free(d);
+    expect(folio.partialTop).toBe(3);
+    m.shrinkAll();
+    // Their discards freed three struct slabs into the first slab (onto the partial list), after which the
+    // struct-slab cache's shrink deactivated its CPU slab onto the list too: the next struct slab comes from the
+    // slab added last (the partial list hands out its most recent slab first).
+    expect(S.partialTop).toBe(2);
+    const next = m.memdescAllocNode("folio");
+    expect(pfnOf(structSlab(m, next).sdesc)).toBe(cpuS);
+    check(m);
+  });
+
   it("takes an emptied slab off the partial list wherever it is before discarding it", () => {
     const m = testMemmap({ nodes: 1 });
     const folio = m.cacheFor("folio");

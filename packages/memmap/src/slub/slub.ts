@@ -348,16 +348,12 @@ export function freeSlab(m: MemmapState, cache: SlabCache, j: number): void {
  * The bootstrap (kmem_cache_init's boot caches): the struct-slab cache's first slab cannot get its struct slab
  * from a cache that has no slab yet, so it takes its own first object. Every later slab of that cache does the
  * same, so the cache never needs itself to grow; every other cache's slabs get their struct slab from it. The
- * first slab becomes the cache's CPU slab.
+ * first slab becomes the cache's CPU slab. It cannot fail: every node starts with at least one free block of
+ * MAX_PAGE_ORDER (the options' check), nothing is allocated before it, and no cache's slab order is above that
+ * (`addCache()`).
  */
 export function bootstrapSlabCache(m: MemmapState): void {
-  const j = newSlab(m, m.slabCache, -1);
-  if (j < 0)
-    throw new MemmapError(
-      "BAD_OPTIONS",
-      `${m.pages} pages cannot hold the first slab of the struct-slab cache`,
-    );
-  freezeSlab(m, m.slabCache, j);
+  freezeSlab(m, m.slabCache, newSlab(m, m.slabCache, -1));
 }
 
 /**
