@@ -48,6 +48,8 @@ function nrPcpAlloc(z: Zone, order: number): number {
   let high = p.high;
   if (high < base) return 1;
   let batch = order ? base : base << p.allocFactor;
+  if (z.belowHigh && p.highMin !== p.highMax && high < p.highMax)
+    z.seen.add("refill below the watermark, high under high_max");
   if (p.highMin !== p.highMax && !z.belowHigh) {
     high = Math.min(high + batch, p.highMax);
     p.high = high;
@@ -152,6 +154,7 @@ function freePcp(z: Zone, order: number): void {
   } else p.prevFreeHighOrder = false;
   if (p.freeCount < batch << SCALE_MAX) p.freeCount += 1 << order;
   if (freeHigh) z.seen.add("free_high");
+  if (order > 0 && p.count === p.high) z.seen.add("high-order free reaching high exactly");
   const high = nrPcpHigh(z, batch, freeHigh);
   if (p.count >= high) {
     freePcppagesBulk(z, nrPcpFree(p, batch, high, freeHigh), pi);
@@ -489,15 +492,31 @@ describe("per-CPU lists against a model of mm/page_alloc.c", () => {
   it("below the high watermark a high-order free lowers high too, and a drain that reaches the mark exactly keeps the bit", () => {
     const below = runAgainstModel({ nrCpus: 64, thp: false, slack: 0 }, [
       alloc(1, 3),
-      alloc(0, 1100),
+      alloc(0, 900),
       free(1, 1),
+      // Frees lower high under high_max; refills below the watermark then leave it there.
+      free(0, 30),
+      alloc(0, 150),
     ]);
     expect(below).toContain("high lowered below the watermark");
+    expect(below).toContain("refill below the watermark, high under high_max");
     // zone_watermark_ok() wants free pages above the mark. A run found by trying: 1265 order-0 allocations from
     // 300 pages above the point where the next order-10 block would cross the mark, then the frees' drains bring
     // buddy to the mark exactly (the model says so below, or the run has drifted and must be found again).
     const seen = runAgainstModel({ nrCpus: 64, thp: false, slack: 300 }, [alloc(0, 1265), free(0, 300)]);
     expect(seen).toContain("below_high kept at the mark");
+  });
+
+  it("a high-order free that brings count to high exactly gives pages back", () => {
+    // high fixed at 60: 58 order-0 pages on the list, then an order-1 block (not a run of high-order frees).
+    const seen = runAgainstModel({ nrCpus: 4096, thp: false }, [
+      alloc(1),
+      alloc(0, 58),
+      { op: "drain" },
+      free(0, 58),
+      free(1, 1),
+    ]);
+    expect(seen).toContain("high-order free reaching high exactly");
   });
 
   it("with high fixed (high_min = high_max), count over high below the watermark drains to the fixed high", () => {
