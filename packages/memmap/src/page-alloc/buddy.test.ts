@@ -210,6 +210,28 @@ describe("buddy-16: BuddyAllocator Option 1, the free lists linked through the 1
     expect(() => check(m)).toThrow(/prev link/);
   });
 
+  it("a page that headed a free block and is freed into a merge becomes a tail with both links NULL", () => {
+    const m = testMemmap({ nodes: 1 }, "buddy-16");
+    const b = m.buddy;
+    // Straight from buddy (no per-CPU list): an even order-0 page split off a larger block, then its buddy, which
+    // the split had listed (both links set; allocation leaves the entry for the caller to write).
+    let lo = b.allocPages(0, 0);
+    while (lo % 2 !== 0) lo = b.allocPages(0, 0);
+    const hi = b.allocPages(0, 0);
+    expect(hi).toBe(lo + 1);
+    // The caller writes the first 8 bytes (here a Misc word); the links' second half is left as it was.
+    for (const p of [lo, hi]) {
+      m.words[4 * p] = m.miscTag;
+      m.words[4 * p + 1] = 0;
+    }
+    expect(entry(m, hi)[1]).not.toBe(0n);
+    b.freePages(lo, 0);
+    // Freed, it merges with `lo` (and on up): it is a tail now, the type alone.
+    b.freePages(hi, 0);
+    expect(b.isTail(hi)).toBe(true);
+    expect(entry(m, hi)).toEqual([1n, 0n]);
+  });
+
   it("marks blocks on the per-CPU lists by linking them to the list head, so buddy never merges with them", () => {
     const m = testMemmap({ nodes: 1 }, "buddy-16");
     const p = m.allocPagesMisc("unknown", 0, 0);
