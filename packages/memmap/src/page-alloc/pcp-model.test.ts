@@ -461,7 +461,7 @@ describe("per-CPU lists against a model of mm/page_alloc.c", () => {
       free(0, 1),
     ]);
     expect(seen).toContain("decayed to above high_max");
-    // The same, the free after the decay of an order-1 block.
+    // The same with an order-1 block freed after the decay.
     const order1 = runAgainstModel({ nrCpus: 64, thp: true }, [
       alloc(1),
       alloc(0, 120),
@@ -520,7 +520,7 @@ describe("per-CPU lists against a model of mm/page_alloc.c", () => {
   });
 
   it("with high fixed (high_min = high_max), count over high below the watermark drains to the fixed high", () => {
-    // Order-0 and order-2 frees in turn (no run of high-order frees), on a zone below its watermark.
+    // Order-0 and order-3 frees in turn (no run of high-order frees), on a zone below its watermark.
     const turns: Op[] = Array.from({ length: 40 }, (_, i) => free(i % 2 ? 3 : 0, 1));
     const seen = new Set<string>();
     for (let slack = 0; slack < 40; slack += 8)
