@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { generateSnapshots, generateSurveys } from "./fleet-gen.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, "../bin/memdesc.js");
+const cli = join(here, "../bin/memdesc.cjs");
 const args = process.argv.slice(2);
 const opt = (name, def) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : def);
 const hosts = opt("hosts", 10000);

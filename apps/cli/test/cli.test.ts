@@ -17,7 +17,7 @@ describe("memdesc (the program)", () => {
       expect(r.status).toBe(0);
       expect(r.stdout).toBe(`${version}\n`);
     }
-    // Alone, the flag is answered by bin/memdesc.js; with another option, by the CLI's own parser.
+    // Alone, the flag is answered by bin/memdesc.cjs; with another option, by the CLI's own parser.
     const full = run(["--version", "--no-color"]);
     expect(full.status, full.stderr).toBe(0);
     expect(full.stdout).toBe(`${version}\n`);

@@ -15,7 +15,7 @@ import { afterAll } from "vitest";
 
 export const cliRoot = fileURLToPath(new URL("..", import.meta.url));
 export const repoRoot = join(cliRoot, "../..");
-export const bin = join(cliRoot, "bin/memdesc.js");
+export const bin = join(cliRoot, "bin/memdesc.cjs");
 export const fixtures = join(cliRoot, "test/fixtures");
 /** The sample snapshot @memdesc/kpageflags ships, and its raw-dump fixture with the /proc/iomem it came with. */
 export const sampleSnapshot = join(repoRoot, "packages/kpageflags/fixtures/sample.mdsnap");
@@ -73,7 +73,7 @@ function nobodyBin(): string {
     nobodyCopy = copy;
     afterAll(() => copy.remove());
   }
-  return join(nobodyCopy.dir, "bin/memdesc.js");
+  return join(nobodyCopy.dir, "bin/memdesc.cjs");
 }
 
 /** Runs the built CLI as `nobody` (see nobodyBin), from / unless a cwd is given. */

@@ -27,6 +27,6 @@ describe("published JSON Schemas", () => {
       bin: Record<string, string>;
     };
     expect(pkg.files.filter((f) => !f.startsWith("!"))).toEqual(["bin", "capture", "dist", "schemas"]);
-    expect(pkg.bin).toEqual({ memdesc: "bin/memdesc.js" });
+    expect(pkg.bin).toEqual({ memdesc: "bin/memdesc.cjs" });
   });
 });

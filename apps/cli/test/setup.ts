@@ -20,7 +20,7 @@ function newest(dir: string): number {
 }
 
 export default function setup(): void {
-  // The bundle (dist/memdesc.js, what bin/memdesc.js loads) is written after tsc's output, the schemas last.
+  // The bundle (dist/memdesc.js, what bin/memdesc.cjs loads) is written after tsc's output, the schemas last.
   const bundle = join(root, "dist", "memdesc.js");
   const schemas = join(root, "schemas");
   const stale =

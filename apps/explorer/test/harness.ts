@@ -19,7 +19,7 @@ export const appDir = join(explorerRoot, "app");
 export const chromiumPath = "/usr/bin/chromium";
 /** The sample the app opens on (kpageflags' default sample). */
 export const sampleSnapshot = sampleSnapshotPath();
-export const cliBin = join(repoRoot, "apps/cli/bin/memdesc.js");
+export const cliBin = join(repoRoot, "apps/cli/bin/memdesc.cjs");
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export function browserMissing(): string | undefined {

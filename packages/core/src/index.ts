@@ -4,6 +4,7 @@ export * from "./bill/uses.js";
 export * from "./design/builtin.js";
 export * from "./design/names.js";
 export * from "./design/schema.js";
+export * from "./format.js";
 export * from "./kit/members.js";
 export * from "./kit/options.js";
 export * from "./layout-entry.js";

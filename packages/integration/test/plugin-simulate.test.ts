@@ -77,7 +77,7 @@ describe("a scaffolded plugin's own use and workload action, run by memdesc simu
         ],
       }),
     );
-    const memdesc = binOf("memdesc", "bin/memdesc.js");
+    const memdesc = binOf("memdesc", "bin/memdesc.cjs");
     const { stdout } = await run(
       process.execPath,
       [memdesc, "simulate", "workload.json", "--memory", "1G", "--json"],

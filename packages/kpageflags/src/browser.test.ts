@@ -43,7 +43,12 @@ describe("the ./browser entry", () => {
     const { files, bare } = moduleGraph(join(here, "browser.ts"));
     expect(files.length).toBeGreaterThan(10);
     expect([...bare].filter((s) => s.startsWith("node:") || s === "fs" || s === "zlib")).toEqual([]);
-    expect([...bare].sort()).toEqual(["@memdesc/core", "@memdesc/core/errors", "zod"]);
+    expect([...bare].sort()).toEqual([
+      "@memdesc/core",
+      "@memdesc/core/errors",
+      "@memdesc/core/format",
+      "zod",
+    ]);
   });
 
   it("computes zlib's CRC-32", () => {

@@ -1,3 +1,4 @@
+import { thousands } from "@memdesc/core/format";
 import type { KernelCounters } from "./counters/kernel.js";
 import { hvoSysctl } from "./counters/sysfs.js";
 
@@ -71,7 +72,7 @@ export function hugetlbNotes(
   const poolPages = state.pools.reduce((s, p) => s + p.pages * 2 ** p.order, 0);
   if (options.comparePools !== false && poolPages !== hugetlbPages)
     notes.push(
-      `the hugetlb pools hold ${poolPages.toLocaleString("en-US")} pages, kpageflags showed ${hugetlbPages.toLocaleString("en-US")} hugetlb pages (the pools changed while the page map was read, or surplus pages came and went)`,
+      `the hugetlb pools hold ${thousands(poolPages)} pages, kpageflags showed ${thousands(hugetlbPages)} hugetlb pages (the pools changed while the page map was read, or surplus pages came and went)`,
     );
   return notes;
 }

@@ -1,3 +1,4 @@
+import { thousands } from "@memdesc/core/format";
 import {
   type Account,
   account,
@@ -6,7 +7,6 @@ import {
   machineAmounts,
 } from "./account/account.js";
 import { attributionPlans } from "./account/attribute.js";
-import { thousands } from "./account/format.js";
 import type { Attribution, BilledTally } from "./account/ledger.js";
 import { type Classification, Classifier } from "./classify.js";
 import {

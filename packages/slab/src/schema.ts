@@ -3,10 +3,9 @@ import { z } from "zod";
 import { MAX_OBJS_PER_PAGE } from "./geometry.js";
 import { slabToday } from "./today.js";
 
-const bitfield = (name: string) => {
-  const f = layoutOf(slabToday, { config: linux618 }).fields.find((x) => x.path === name);
-  return f?.bitSize ?? 0;
-};
+// Laid out once: the plugin's module is loaded by every command that composes the descriptor set.
+const slabFields = layoutOf(slabToday, { config: linux618 }).fields;
+const bitfield = (name: string) => slabFields.find((x) => x.path === name)?.bitSize ?? 0;
 /** Widths of the counters bitfields, from struct slab's layout. */
 export const counterBits = {
   inuse: bitfield("inuse"),

@@ -1,3 +1,4 @@
+import { thousands, thousandsFixed } from "@memdesc/core/format";
 import { visibleLength } from "./color.js";
 
 export interface Column {
@@ -44,11 +45,10 @@ const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
 /** `6,291,456` */
-export const int = (n: number): string => n.toLocaleString("en-US");
+export const int = (n: number): string => thousands(n);
 
 /** Bytes as MiB with two decimals: `384.00`. */
-export const mib = (bytes: number): string =>
-  (bytes / MiB).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+export const mib = (bytes: number): string => thousandsFixed(bytes / MiB, 2);
 
 /** A byte count for prose: `24.0 GiB`, `384.00 MiB`, `12.5 KiB`, `512 bytes`. */
 export function size(bytes: number): string {

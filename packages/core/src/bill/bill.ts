@@ -2,6 +2,7 @@ import { z } from "zod";
 import { billedDesigns, resolveDesign, today } from "../design/builtin.js";
 import type { Design } from "../design/schema.js";
 import { MemdescError } from "../errors.js";
+import { thousands } from "../format.js";
 import { PAGE_SIZE } from "../kernel/constants.js";
 import type { AnyDescriptor } from "../plugin/define.js";
 import { provenanceSchema } from "../provenance/provenance.js";
@@ -93,7 +94,7 @@ export interface BillOptions {
   readonly unknownUses?: "error" | "warn";
 }
 
-const n = (v: number) => v.toLocaleString("en-US");
+const n = thousands;
 const MiB = 1024 * 1024;
 
 /**

@@ -1,7 +1,7 @@
+import { thousands } from "@memdesc/core/format";
 import type { VmstatCounter } from "../counters/kernel.js";
 import type { Survey } from "../survey-core.js";
 import { vmstatChurn, vmstatValue } from "./account.js";
-import { thousands } from "./format.js";
 
 /** One use the page map counts, next to the kernel's counter for it. */
 export interface CrossCheckRow {
