@@ -57,6 +57,7 @@ function nrPcpAlloc(z: Zone, order: number): number {
   if (!order) {
     const maxNrAlloc = Math.max(high - p.count - base, base);
     if (batch > maxNrAlloc) z.seen.add("refill capped by high");
+    if (batch === maxNrAlloc && p.allocFactor < SCALE_MAX) z.seen.add("refill of exactly the room");
     if (p.allocFactor === SCALE_MAX) z.seen.add("alloc_factor at its max");
     if (batch <= maxNrAlloc && p.allocFactor < SCALE_MAX) p.allocFactor++;
     batch = Math.min(batch, maxNrAlloc);
@@ -411,6 +412,15 @@ describe("per-CPU lists against a model of mm/page_alloc.c", () => {
   it("a refill is capped by the room under high, and alloc_factor then stops growing", () => {
     const seen = runAgainstModel({ nrCpus: 64, thp: true }, [alloc(1), alloc(0, 300)]);
     expect(seen).toContain("refill capped by high");
+    // A batch that just fits the room still doubles the next one: high fixed at 60 and a THP listed leave the
+    // floor of one batch (15) as the room, and alloc_factor 0 asks for 15.
+    const exact = runAgainstModel({ nrCpus: 4096, thp: true }, [
+      alloc(0, 14),
+      free(0, 1),
+      alloc(9),
+      alloc(0, 2),
+    ]);
+    expect(exact).toContain("refill of exactly the room");
   });
 
   it("an order-1 free after a run of order-0 frees is not a run of high-order frees (PCPF_PREV_FREE_HIGH_ORDER)", () => {
