@@ -9,6 +9,9 @@
 //    memory does not grow with the machine's RAM.
 // 3. PFNs classified per second from a snapshot in memory (the shipped sample), cold and warm.
 //
+// Every process runs without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, which make each node process do more at
+// start-up (a certificate bundle parsed: some 35 ms of CPU here) and would count against the node rows only.
+//
 // page-types is taken from PATH or $PAGE_TYPES; otherwise it is built from Debian's linux-source package
 // (`apt-get download`, tools/mm, `make page-types`) in a folder under the system temp directory, reused by
 // later runs.
@@ -97,11 +100,18 @@ function pageTypes() {
   return join(base, `linux-source-${version}`, "tools/mm/page-types");
 }
 
+const startupVars = ["NODE_EXTRA_CA_CERTS", "NODE_OPTIONS"].filter((v) => process.env[v] !== undefined);
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !startupVars.includes(k)));
+
 /** Wall time of a whole process, stdout to /dev/null (or captured). */
 function timeProcess(cmd, args, capture = false) {
   const devnull = openSync("/dev/null", "w");
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ["ignore", capture ? "pipe" : devnull, "pipe"], encoding: "utf8" });
+  const r = spawnSync(cmd, args, {
+    stdio: ["ignore", capture ? "pipe" : devnull, "pipe"],
+    encoding: "utf8",
+    env,
+  });
   const dt = Number(process.hrtime.bigint() - t0) / 1e9;
   closeSync(devnull);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr || r.error}`);
@@ -147,6 +157,7 @@ function live() {
   );
   const row = (name, v, note = "") =>
     console.log(`  ${name.padEnd(52)} ${v === undefined ? "n/a".padStart(7) : ms(v).padStart(7)}${note}`);
+  if (startupVars.length) console.log(`  (every process run without ${startupVars.join(" and ")})`);
   row(`survey (node, ${readers} readers, counters included)`, m.survey);
   row("survey (node, 1 reader: the main thread alone)", m.oneReader);
   row("memdesc survey --json (the command: + plugins, bill)", m.cli);
@@ -172,13 +183,15 @@ function live() {
   };
   const cpuRow = (name, cmd) => {
     const xs = Array.from({ length: 3 }, () => cpu(cmd));
-    console.log(
-      `  ${name.padEnd(44)} user ${ms(median(xs.map((x) => x.u))).padStart(7)}  sys ${ms(median(xs.map((x) => x.s))).padStart(7)}`,
-    );
+    const u = median(xs.map((x) => x.u));
+    const s = median(xs.map((x) => x.s));
+    console.log(`  ${name.padEnd(44)} user ${ms(u).padStart(7)}  sys ${ms(s).padStart(7)}`);
+    return u + s;
   };
   console.log("\nCPU time per process, median of 3 (system time is the kernel filling the page map)");
-  cpuRow("survey (node)", `'${process.execPath}' '${survey}'`);
+  const surveyCpu = cpuRow("survey (node)", `'${process.execPath}' '${survey}'`);
   cpuRow("survey (node, 1 reader)", `'${process.execPath}' '${survey}' --workers=1`);
+  const cliCpu = cli ? cpuRow("memdesc survey --json", `'${cli}' survey --json`) : undefined;
   cpuRow("node -e 0 (startup alone)", `'${process.execPath}' -e 0`);
   cpuRow(
     "node: import the survey's modules only",
@@ -186,6 +199,16 @@ function live() {
   );
   if (pt) cpuRow("page-types", `'${pt}'`);
   cpuRow("cat /proc/kpageflags", "cat /proc/kpageflags");
+  // No schedule beats its CPU time spread evenly over the CPUs: the least wall time a process can take.
+  const cpus = availableParallelism();
+  const floor = (name, c) =>
+    c !== undefined &&
+    console.log(
+      `  ${name.padEnd(44)} ${ms(c / cpus).padStart(7)} = CPU time / ${cpus} CPUs: ${ratio(c / cpus, m.pageTypes)} page-types at best`,
+    );
+  console.log("\nThe least wall time that CPU time allows");
+  floor("survey (node)", surveyCpu);
+  floor("memdesc survey --json", cliCpu);
 
   rss = rss.sort((a, b) => a - b);
   console.log(

@@ -7,7 +7,7 @@ import { check } from "../memmap/check.js";
  * The per-CPU lists against a model written from mm/page_alloc.c (Linux 6.18) on its own: one zone, one CPU, one
  * migratetype, lists for orders 0..3 and 9 (pcp_allowed_order() with THP). It follows the kernel's counters, not
  * which PFNs the lists hold: `rmqueue_pcplist()` (with `nr_pcp_alloc()` and `rmqueue_bulk()`),
- * `free_unref_page_commit()` (with `nr_pcp_high()`, `nr_pcp_free()` and `free_pcppages_bulk()`),
+ * `free_frozen_page_commit()` (with `nr_pcp_high()`, `nr_pcp_free()` and `free_pcppages_bulk()`),
  * `decay_pcp_high()`, `drain_pages_zone()`, and get_page_from_freelist()'s ZONE_BELOW_HIGH test.
  */
 

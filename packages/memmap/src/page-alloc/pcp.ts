@@ -117,7 +117,7 @@ class Pageset {
  * `allocPages()` is `rmqueue()`: an allocation of an allowed order pops its list's hot end (`rmqueue_pcplist()`),
  * refilling an empty list from the buddy allocator (`rmqueue_bulk()`) with `nr_pcp_alloc()` pages: `batch`,
  * doubled (`alloc_factor`) while refills keep coming before frees, each refill also raising `high` by a batch
- * unless the zone is below its high watermark (`ZONE_BELOW_HIGH`). `freePages()` is `free_unref_page_commit()`:
+ * unless the zone is below its high watermark (`ZONE_BELOW_HIGH`). `freePages()` is `free_frozen_page_commit()`:
  * the block goes on its list's hot end; `free_count` counts consecutive frees, and `nr_pcp_high()` raises `high`
  * to hold them; once `count` reaches `high`, `free_pcppages_bulk()` gives `nr_pcp_free()` pages back, oldest
  * first (the cold end), that order's list first, then round-robin. `decayHigh()` is vmstat's once-a-second
@@ -364,7 +364,7 @@ export class PerCpuPages {
 
   /**
    * `free_pages()`: blocks of an allowed order (up to PAGE_ALLOC_COSTLY_ORDER, and 9 with THP) go to the hot end of
-   * their zone's per-CPU list (`free_unref_page_commit()`), others straight to buddy (`__free_pages_ok()`). Writes
+   * their zone's per-CPU list (`free_frozen_page_commit()`), others straight to buddy (`__free_pages_ok()`). Writes
    * the block's words.
    * The order-0 path is kept small (it is inlined into its callers); `high` and the drain are in `commit()`.
    */
@@ -427,7 +427,7 @@ export class PerCpuPages {
       this.commit(node, ps, order, freeHigh);
   }
 
-  /** The rest of `free_unref_page_commit()`: `nr_pcp_high()`, and at `high` the bulk free. */
+  /** The rest of `free_frozen_page_commit()`: `nr_pcp_high()`, and at `high` the bulk free. */
   private commit(node: number, ps: Pageset, order: number, freeHigh: boolean): void {
     const high = this.nrPcpHigh(ps, ps.batch, freeHigh);
     if (ps.count >= high) {
