@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MemdescError } from "../errors.js";
 import { createRegistry } from "../registry/registry.js";
 import { refFolio, refPtdesc, refSlab } from "../testing/reference.js";
 import { bill, billSchema } from "./bill.js";
@@ -136,6 +137,37 @@ describe("bill: the worked examples of docs/kernel.md", () => {
       expect((e as { code: string }).code).toBe("BAD_PICTURE");
       expect((e as Error).message).toMatch(/memory picture/);
     }
+  });
+
+  it("refuses a use no composed plugin declares, naming it; told to warn, bills its pages as entries only", () => {
+    const picture = {
+      uses: { free: { pages: 24, descriptors: 0 }, mystery: { pages: 1234, descriptors: 0 } },
+    };
+    let err: unknown;
+    try {
+      bill(registry, picture);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MemdescError);
+    expect(err).toMatchObject({
+      code: "BAD_PICTURE",
+      subject: "memory picture",
+      issues: [
+        {
+          path: ["uses", "mystery"],
+          message: `not a memory use: neither core's nor one a composed plugin declares (uses: ${registry.uses.join(", ")})`,
+        },
+      ],
+    });
+    const b = bill(registry, picture, { unknownUses: "warn" });
+    expect(b.warnings).toEqual([
+      "mystery is not one of core's memory uses and no composed plugin declares it: its 1,234 pages are billed as page entries only",
+    ]);
+    expect(b.ramPages).toBe(24 + 1234);
+    // Page entries only: 64 bytes a page today, 8 in memdesc-8, with its 4-byte free-list slot per page of RAM.
+    expect(totals(b).today).toBe((24 + 1234) * 64);
+    expect(totals(b)["memdesc-8"]).toBe((24 + 1234) * (8 + 4));
   });
 
   it("rejects a picture whose orders disagree with its counts, naming the field", () => {

@@ -66,6 +66,26 @@ describe("memdesc word codec", () => {
     expect(codec.encode({ kind: "misc", fields: { subtype: miscSubtypes.zero, order: 9 } })).toBe(0x9010n);
   });
 
+  it("packs an inline word as its two u32 halves: Misc's bits in the low half, and the word decodes back", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 127 }),
+        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: 0, max: 63 }),
+        fc.integer({ min: 0, max: 1023 }),
+        (subtype, mappable, order, node) => {
+          const [lo, hi] = codec.packInline({ kind: "misc", fields: { subtype, mappable, order, node } });
+          expect([lo, hi].every((h) => Number.isInteger(h) && h >= 0 && h < 2 ** 32)).toBe(true);
+          expect((lo >>> 4) & 127).toBe(subtype);
+          expect((lo >>> 11) & 1).toBe(mappable);
+          expect((lo >>> 12) & 63).toBe(order);
+          const d = codec.decode(BigInt(lo) | (BigInt(hi) << 32n));
+          expect(d.storage === "inline" && d.fields).toMatchObject({ node: BigInt(node) });
+        },
+      ),
+    );
+  });
+
   it("agrees between the BigInt API and the typed-array hot path", () => {
     fc.assert(
       fc.property(fc.constantFrom(2, 3, 5, 7), fc.integer({ min: 0, max: 2 ** 49 - 1 }), (tag, a) => {
