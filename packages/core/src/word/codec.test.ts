@@ -11,6 +11,13 @@ beforeEach(() => {
   codec = new WordCodec(memdesc8);
 });
 const address = fc.bigInt({ min: 0n, max: (1n << 60n) - 1n }).map((a) => a << 4n);
+/** Misc's fields, each over its whole range: subtype (7 bits), mappable, order (6 bits) and node. */
+const miscFields = [
+  fc.integer({ min: 0, max: 127 }),
+  fc.integer({ min: 0, max: 1 }),
+  fc.integer({ min: 0, max: 63 }),
+  fc.integer({ min: 0, max: 1023 }),
+] as const;
 
 const codeOf = (f: () => unknown) => {
   try {
@@ -41,48 +48,36 @@ describe("memdesc word codec", () => {
 
   it("round-trips Misc words: subtype bits 4-10, mappable bit 11, order bits 12-17", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 127 }),
-        fc.integer({ min: 0, max: 1 }),
-        fc.integer({ min: 0, max: 63 }),
-        fc.integer({ min: 0, max: 1023 }),
-        (subtype, mappable, order, node) => {
-          const word = codec.encode({ kind: "misc", fields: { subtype, mappable, order, node } });
-          expect(Number((word >> 4n) & 127n)).toBe(subtype);
-          expect(Number((word >> 11n) & 1n)).toBe(mappable);
-          expect(Number((word >> 12n) & 63n)).toBe(order);
-          const d = codec.decode(word);
-          expect(d).toMatchObject({ tag: 0, kind: "misc", storage: "inline" });
-          expect(d.storage === "inline" && d.fields).toEqual({
-            subtype: BigInt(subtype),
-            mappable: BigInt(mappable),
-            order: BigInt(order),
-            zone: 0n,
-            node: BigInt(node),
-          });
-        },
-      ),
+      fc.property(...miscFields, (subtype, mappable, order, node) => {
+        const word = codec.encode({ kind: "misc", fields: { subtype, mappable, order, node } });
+        expect(Number((word >> 4n) & 127n)).toBe(subtype);
+        expect(Number((word >> 11n) & 1n)).toBe(mappable);
+        expect(Number((word >> 12n) & 63n)).toBe(order);
+        const d = codec.decode(word);
+        expect(d).toMatchObject({ tag: 0, kind: "misc", storage: "inline" });
+        expect(d.storage === "inline" && d.fields).toEqual({
+          subtype: BigInt(subtype),
+          mappable: BigInt(mappable),
+          order: BigInt(order),
+          zone: 0n,
+          node: BigInt(node),
+        });
+      }),
     );
     expect(codec.encode({ kind: "misc", fields: { subtype: miscSubtypes.zero, order: 9 } })).toBe(0x9010n);
   });
 
   it("packs an inline word as its two u32 halves: Misc's bits in the low half, and the word decodes back", () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 127 }),
-        fc.integer({ min: 0, max: 1 }),
-        fc.integer({ min: 0, max: 63 }),
-        fc.integer({ min: 0, max: 1023 }),
-        (subtype, mappable, order, node) => {
-          const [lo, hi] = codec.packInline({ kind: "misc", fields: { subtype, mappable, order, node } });
-          expect([lo, hi].every((h) => Number.isInteger(h) && h >= 0 && h < 2 ** 32)).toBe(true);
-          expect((lo >>> 4) & 127).toBe(subtype);
-          expect((lo >>> 11) & 1).toBe(mappable);
-          expect((lo >>> 12) & 63).toBe(order);
-          const d = codec.decode(BigInt(lo) | (BigInt(hi) << 32n));
-          expect(d.storage === "inline" && d.fields).toMatchObject({ node: BigInt(node) });
-        },
-      ),
+      fc.property(...miscFields, (subtype, mappable, order, node) => {
+        const [lo, hi] = codec.packInline({ kind: "misc", fields: { subtype, mappable, order, node } });
+        expect([lo, hi].every((h) => Number.isInteger(h) && h >= 0 && h < 2 ** 32)).toBe(true);
+        expect((lo >>> 4) & 127).toBe(subtype);
+        expect((lo >>> 11) & 1).toBe(mappable);
+        expect((lo >>> 12) & 63).toBe(order);
+        const d = codec.decode(BigInt(lo) | (BigInt(hi) << 32n));
+        expect(d.storage === "inline" && d.fields).toMatchObject({ node: BigInt(node) });
+      }),
     );
   });
 
