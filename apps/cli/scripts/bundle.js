@@ -4,12 +4,13 @@
 // Bundled in: @memdesc/kpageflags too (it finds its reader thread's script and its samples from its package
 // name, not from its module's place), so a survey loads one zod and one core. Bundled in too: commander, whose
 // eight CommonJS files Node's loader would find, read and wrap one by one (`--help` takes 17% less CPU bundled;
-// its `require("node:events")` and the like go to a `require` each output file makes for itself). Left outside:
+// its `require("node:events")` and the like go to a `require` made for them, below). Left outside:
 // jiti (an optional peer, only for .ts configs), @memdesc/explorer (the built app is served from its package
 // directory) and DuckDB (an optional peer with a native binding). `memdesc fleet`'s survey worker is an entry of
 // its own, beside the chunks, where the chunk that starts it looks for it
 // (`new URL("./survey-worker.js", import.meta.url)`).
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { build } from "esbuild";
 
 /**
@@ -29,7 +30,7 @@ const zodEnglishOnly = {
 
 // Chunk names carry a hash of their contents: the last build's would stay beside this one's.
 rmSync("dist/chunks", { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: [
     { in: "dist/main.js", out: "memdesc" },
     { in: "dist/fleet/survey-worker.js", out: "chunks/survey-worker" },
@@ -43,14 +44,24 @@ await build({
   platform: "node",
   target: "node20.19",
   external: ["jiti", "@memdesc/explorer", "@duckdb/node-api"],
-  // esbuild turns a bundled CommonJS module's `require` of a node built-in into a call of the `require` in scope.
-  banner: {
-    js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);',
-  },
   // Whitespace and syntax only: names stay, so a stack printed with --debug still reads.
   minifyWhitespace: true,
   minifySyntax: true,
   plugins: [zodEnglishOnly],
   legalComments: "none",
   logLevel: "warning",
+  write: false,
 });
+
+// A bundled CommonJS module's `require` of a node built-in goes through esbuild's `__require`, which calls the
+// `require` in scope of the one chunk that defines it: that chunk gets one (an ES module has none of its own).
+const requireLine =
+  'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);\n';
+let defined = 0;
+for (const file of result.outputFiles) {
+  const defines = file.text.includes("__require=");
+  defined += defines ? 1 : 0;
+  mkdirSync(dirname(file.path), { recursive: true });
+  writeFileSync(file.path, defines ? requireLine + file.text : file.contents);
+}
+if (defined !== 1) throw new Error(`bundle: expected one chunk to define __require, found ${defined}`);
