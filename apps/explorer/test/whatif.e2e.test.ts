@@ -152,7 +152,9 @@ chromium.describe("the Bill from a surveyed machine, and two machines side by si
       await other.waitForSelector("[data-testid=bill-totals]");
       await other.getByLabel("Machine RAM, exact value").fill("64");
       await other.getByLabel("Slab, exact value").fill("9");
+      // Both edits in the URL before it is taken: on a busy machine the second can lag the first.
       await expect.poll(() => other.url()).toContain("ram=64");
+      await expect.poll(() => other.url()).toContain("slab=9");
       const mixUrl = other.url();
       const mixTotals = await rows(other, "bill-totals");
       await other.goto("about:blank");
