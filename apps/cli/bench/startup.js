@@ -10,6 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { withoutStartupVars } from "@memdesc/testkit/bench";
 
 const runs = Number(process.argv[2] ?? 21);
 const bin = fileURLToPath(new URL("../bin/memdesc.cjs", import.meta.url));
@@ -51,8 +52,7 @@ const median = (xs) => {
 };
 
 /** The variables that change node's own start-up, and the environment without them. */
-const startupVars = ["NODE_EXTRA_CA_CERTS", "NODE_OPTIONS"].filter((v) => process.env[v] !== undefined);
-const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !startupVars.includes(k)));
+const { env: cleanEnv, removed: startupVars } = withoutStartupVars();
 
 /** Wall time of one run, in ms; a run that fails stops the bench. */
 function time([cmd, ...args], label, env) {

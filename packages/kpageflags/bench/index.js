@@ -29,6 +29,7 @@ import {
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withoutStartupVars } from "@memdesc/testkit/bench";
 import { Classifier, expandChunksSync, readSnapshot, sampleSnapshotPath } from "../dist/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -100,8 +101,7 @@ function pageTypes() {
   return join(base, `linux-source-${version}`, "tools/mm/page-types");
 }
 
-const startupVars = ["NODE_EXTRA_CA_CERTS", "NODE_OPTIONS"].filter((v) => process.env[v] !== undefined);
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !startupVars.includes(k)));
+const { env, removed: startupVars } = withoutStartupVars();
 
 /** Wall time of a whole process, stdout to /dev/null (or captured). */
 function timeProcess(cmd, args, capture = false) {

@@ -10,3 +10,5 @@ export declare function rate(
   fn: () => number,
   options?: { rounds?: number; ms?: number; warmup?: number },
 ): number;
+/** This process's environment without NODE_EXTRA_CA_CERTS and NODE_OPTIONS, and which of them were set. */
+export declare function withoutStartupVars(): { env: Record<string, string | undefined>; removed: string[] };

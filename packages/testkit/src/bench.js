@@ -1,5 +1,5 @@
-// What the benchmarks share (`@memdesc/testkit/bench`): a median, a figure printed with thousands separators, and a
-// rate measured in rounds.
+// What the benchmarks share (`@memdesc/testkit/bench`): a median, a figure printed with thousands separators, a
+// rate measured in rounds, and the environment whole processes are timed in.
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 export const fmt = (n) => Math.round(n).toLocaleString("en-US");
@@ -22,4 +22,16 @@ export function rate(fn, { rounds = 7, ms = 200, warmup = 0 } = {}) {
     rates.push((ops * 1000) / (now - start));
   }
   return median(rates);
+}
+
+/**
+ * This process's environment without the variables that make every node process do more at start-up
+ * (NODE_EXTRA_CA_CERTS parses a certificate bundle, some 35 ms of CPU on a 2-CPU machine; NODE_OPTIONS may add
+ * anything), and which of them were set. They add the same to memdesc and to a `node -e 0` baseline, and count
+ * against node only beside page-types or cat.
+ */
+export function withoutStartupVars() {
+  const removed = ["NODE_EXTRA_CA_CERTS", "NODE_OPTIONS"].filter((v) => process.env[v] !== undefined);
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !removed.includes(k)));
+  return { env, removed };
 }
