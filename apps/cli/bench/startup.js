@@ -8,7 +8,9 @@
 // they add the same fixed time to memdesc and to `node -e 0`, which flatters every ratio to node. Where the
 // environment sets one, the cases are timed again as it stands, and both tables are printed.
 import { spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { withoutStartupVars } from "@memdesc/testkit/bench";
 
@@ -18,6 +20,17 @@ const fixture = fileURLToPath(new URL("../test/fixtures/what-if.json", import.me
 const kernelBtf = "/sys/kernel/btf/vmlinux";
 const node = [process.execPath, "-e", "0"];
 const memdesc = (...args) => [process.execPath, bin, ...args];
+
+// The same build without its V8 code caches (as installed from npm, which carries none), in a copy of the
+// package's bin and dist: what the caches save, measured in the same run.
+const uncached = mkdtempSync(join(tmpdir(), "memdesc-startup-"));
+process.on("exit", () => rmSync(uncached, { recursive: true, force: true }));
+for (const part of ["bin", "dist", "package.json"])
+  cpSync(fileURLToPath(new URL(`../${part}`, import.meta.url)), join(uncached, part), {
+    recursive: true,
+    filter: (src) => !src.endsWith(".v8cache"),
+  });
+const memdescUncached = (...args) => [process.execPath, join(uncached, "bin", "memdesc.cjs"), ...args];
 
 /** Why a case cannot run here, or undefined. */
 function missing() {
@@ -34,6 +47,7 @@ const cases = [
   { label: "memdesc --version", a: memdesc("--version"), b: node, base: "node -e 0", goal: 1.3 },
   { label: "memdesc --help", a: memdesc("--help"), b: node, base: "node -e 0" },
   { label: "memdesc types", a: memdesc("types"), b: node, base: "node -e 0", goal: 2.5 },
+  { label: "  the same, no code cache", a: memdescUncached("types"), b: node, base: "node -e 0" },
   { label: "memdesc plugins", a: memdesc("plugins"), b: node, base: "node -e 0" },
   { label: "memdesc bill (fixture)", a: memdesc("bill", fixture), b: node, base: "node -e 0" },
   {
@@ -42,6 +56,13 @@ const cases = [
     b: ["pahole", "-C", "folio", kernelBtf],
     base: "pahole -C folio",
     goal: 2.0,
+    skip: missing(),
+  },
+  {
+    label: "  the same, no code cache",
+    a: memdescUncached("layout", "folio", "--btf", kernelBtf),
+    b: ["pahole", "-C", "folio", kernelBtf],
+    base: "pahole -C folio",
     skip: missing(),
   },
 ];

@@ -1,17 +1,24 @@
-// Bundles the CLI for start-up time: dist/memdesc.js (the bin's entry) and its chunks, one per command and what
-// commands share, from tsc's output in dist/. Node resolves, reads and links a few large files instead of some
-// four hundred small ones (zod alone is over a hundred modules), and a command still loads only its own chunk.
+// Bundles the CLI for start-up time, from tsc's output in dist/:
+//  - dist/memdesc.cjs (the bin's entry) and dist/chunks/*.cjs, one chunk per command and per piece that commands
+//    share: node reads a few large files instead of some four hundred small ones (zod alone is over a hundred
+//    modules), and a command still loads only its own chunks;
+//  - dist/chunks/survey-worker.js, `memdesc fleet`'s survey thread, an ES module of its own beside the chunks
+//    (a worker thread starts from a file node loads itself), where the chunk that starts it looks for it
+//    (`new URL("./survey-worker.js", import.meta.url)`).
+// The chunks are CommonJS-shaped scripts that bin/memdesc.cjs compiles with V8's code cache (scripts/code-cache.js
+// makes it): Node 20 keeps no compiled code for ES modules between runs, and compiling the chunks was a fifth
+// of `memdesc types`. esbuild splits ES modules only, so the chunks are split as ES modules and each is then
+// turned into a script whose wrapper (see the bin) gives it `require`, `importMetaUrl`, `loadChunk` and
+// `importModule`.
 // Bundled in: @memdesc/kpageflags too (it finds its reader thread's script and its samples from its package
 // name, not from its module's place), so a survey loads one zod and one core. Bundled in too: commander, whose
-// eight CommonJS files Node's loader would find, read and wrap one by one (`--help` takes 17% less CPU bundled;
-// its `require("node:events")` and the like go to a `require` made for them, below). Left outside:
+// eight CommonJS files Node's loader would find, read and wrap one by one. Left outside, loaded with `import()`:
 // jiti (an optional peer, only for .ts configs), @memdesc/explorer (the built app is served from its package
-// directory) and DuckDB (an optional peer with a native binding). `memdesc fleet`'s survey worker is an entry of
-// its own, beside the chunks, where the chunk that starts it looks for it
-// (`new URL("./survey-worker.js", import.meta.url)`).
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
-import { build } from "esbuild";
+// directory) and DuckDB (an optional peer with a native binding).
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { init as lexerReady, parse as lexImports } from "es-module-lexer";
+import { build, transform } from "esbuild";
 
 /**
  * zod's classic entry re-exports every locale (`z.locales`), some 360 kB that every command would parse; the CLI
@@ -28,19 +35,8 @@ const zodEnglishOnly = {
   },
 };
 
-// Chunk names carry a hash of their contents: the last build's would stay beside this one's.
-rmSync("dist/chunks", { recursive: true, force: true });
-const result = await build({
-  entryPoints: [
-    { in: "dist/main.js", out: "memdesc" },
-    { in: "dist/fleet/survey-worker.js", out: "chunks/survey-worker" },
-  ],
-  outdir: "dist",
-  entryNames: "[dir]/[name]",
-  chunkNames: "chunks/[name]-[hash]",
+const common = {
   bundle: true,
-  splitting: true,
-  format: "esm",
   platform: "node",
   target: "node20.19",
   external: ["jiti", "@memdesc/explorer", "@duckdb/node-api"],
@@ -50,18 +46,74 @@ const result = await build({
   plugins: [zodEnglishOnly],
   legalComments: "none",
   logLevel: "warning",
+};
+
+// Chunk names carry a hash of their contents: the last build's would stay beside this one's.
+rmSync("dist/chunks", { recursive: true, force: true });
+rmSync("dist/memdesc.js", { force: true });
+// V8 checks a code cache against its chunk's length only: none may outlive the chunk it was made from.
+for (const f of readdirSync("dist")) if (f.endsWith(".v8cache")) rmSync(`dist/${f}`);
+
+const split = await build({
+  ...common,
+  entryPoints: [{ in: "dist/main.js", out: "memdesc" }],
+  outdir: "dist",
+  entryNames: "[dir]/[name]",
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".cjs" },
+  splitting: true,
+  format: "esm",
   write: false,
 });
 
-// A bundled CommonJS module's `require` of a node built-in goes through esbuild's `__require`, which calls the
-// `require` in scope of the one chunk that defines it: that chunk gets one (an ES module has none of its own).
-const requireLine =
-  'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);\n';
-let defined = 0;
-for (const file of result.outputFiles) {
-  const defines = file.text.includes("__require=");
-  defined += defines ? 1 : 0;
-  mkdirSync(dirname(file.path), { recursive: true });
-  writeFileSync(file.path, defines ? requireLine + file.text : file.contents);
+/**
+ * A chunk's `import()` of another chunk becomes `loadChunk(...)`, which loads it through the bin's loader; any
+ * other `import()` (a config, a plugin, jiti, DuckDB, the explorer) becomes `importModule(...)`, the bin's own
+ * `import()`, since a script compiled by `vm` may not call `import()` without an experimental flag.
+ * es-module-lexer (Vite's) finds each `import(` as JavaScript's grammar does, not in strings or regexps.
+ */
+function routeDynamicImports(name, text, chunks) {
+  const [imports] = lexImports(text, name);
+  let out = "";
+  let at = 0;
+  for (const i of imports) {
+    if (i.d < 0) continue; // a static import, or import.meta
+    if (text.slice(i.ss, i.d) !== "import")
+      throw new Error(`bundle: ${name}: no \`import\` at offset ${i.ss}`);
+    const chunk = i.n?.startsWith(".") ? basename(i.n) : undefined;
+    if (chunk !== undefined && !chunks.has(chunk))
+      throw new Error(`bundle: ${name} imports ${i.n}, not a chunk of this build`);
+    out += text.slice(at, i.ss) + (chunk === undefined ? "importModule" : "loadChunk");
+    at = i.d;
+  }
+  return out + text.slice(at);
 }
-if (defined !== 1) throw new Error(`bundle: expected one chunk to define __require, found ${defined}`);
+
+await lexerReady;
+const chunks = new Set(split.outputFiles.map((f) => basename(f.path)));
+for (const file of split.outputFiles) {
+  const esm = routeDynamicImports(basename(file.path), file.text, chunks);
+  const { code } = await transform(esm, {
+    format: "cjs",
+    loader: "js",
+    platform: "node",
+    target: "node20.19",
+    minifyWhitespace: true,
+    minifySyntax: true,
+    define: { "import.meta.url": "importMetaUrl" },
+    logLevel: "warning",
+    sourcefile: basename(file.path),
+  });
+  if (/\bimport\.meta\b/.test(code))
+    throw new Error(`bundle: ${basename(file.path)} still reads import.meta`);
+  mkdirSync(dirname(file.path), { recursive: true });
+  writeFileSync(file.path, code);
+}
+
+await build({
+  ...common,
+  entryPoints: [{ in: "dist/fleet/survey-worker.js", out: "chunks/survey-worker" }],
+  outdir: "dist",
+  entryNames: "[dir]/[name]",
+  format: "esm",
+});

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { asRoot, expectUserError, onLiveProc, run, runAsNobody, tempDir, validJson } from "./helpers.js";
 
 describe("memdesc capture", () => {

@@ -20,8 +20,9 @@ function newest(dir: string): number {
 }
 
 export default function setup(): void {
-  // The bundle (dist/memdesc.js, what bin/memdesc.cjs loads) is written after tsc's output, the schemas last.
-  const bundle = join(root, "dist", "memdesc.js");
+  // The bundle (dist/memdesc.cjs, what bin/memdesc.cjs loads) is written after tsc's output, then its code
+  // caches, the schemas last.
+  const bundle = join(root, "dist", "memdesc.cjs");
   const schemas = join(root, "schemas");
   const stale =
     !existsSync(bundle) ||
@@ -30,7 +31,7 @@ export default function setup(): void {
     newest(schemas) < statSync(bundle).mtimeMs;
   if (stale) {
     console.warn(
-      "cli: dist/memdesc.js is missing or older than src/, building it (npm run build in apps/cli)",
+      "cli: dist/memdesc.cjs is missing or older than src/, building it (npm run build in apps/cli)",
     );
     execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
   }

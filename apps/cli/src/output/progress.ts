@@ -70,7 +70,7 @@ export function progressTerminal(
 const control = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** `text`, cut to `n` characters with `~` marking the cut. */
-const fit = (text: string, n: number) =>
+const clip = (text: string, n: number) =>
   text.length <= n ? text : n > 1 ? `${text.slice(0, n - 1)}~` : text.slice(0, Math.max(0, n));
 
 /**
@@ -87,15 +87,15 @@ export function progressLine(
 ): string {
   const width = columns - 1;
   let text = label.replace(control, "?");
-  if (!total || total <= 0) return fit(text, width);
+  if (!total || total <= 0) return clip(text, width);
   const fraction = Math.min(1, Math.max(0, done / total));
   const pct = ` ${Math.floor(fraction * 100)}%`;
   let cells = Math.min(30, width - text.length - pct.length - 3);
   if (cells < 10) {
     cells = 10;
     const room = width - pct.length - 3 - cells;
-    if (room < 8) return `${fit(text, width - pct.length)}${pct}`;
-    text = fit(text, room);
+    if (room < 8) return `${clip(text, width - pct.length)}${pct}`;
+    text = clip(text, room);
   }
   const filled = Math.round(fraction * cells);
   const bar = `${"#".repeat(filled)}${"-".repeat(cells - filled)}`;
