@@ -35,20 +35,23 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   const word = args.find((a) => !a.startsWith("-")) ?? "main";
   const cacheKey = /^[a-z][a-z-]*$/.test(word) ? word : undefined;
   const main = require("node:path").join(__dirname, "..", "dist", "memdesc.cjs");
-  if (!require("node:fs").existsSync(main)) {
+  try {
+    loadChunk(main, cacheKey);
+  } catch (err) {
+    if (err?.code !== "ENOENT" || err.path !== main) throw err;
     process.stderr.write(
       `memdesc: ${main} is missing: this copy of memdesc was never built (npm run build)\n`,
     );
     process.exit(2);
   }
-  loadChunk(main, cacheKey);
 }
 
 /**
  * Runs one chunk of the bundle (once; later calls return its exports), with the code cache made for the command
  * `cacheKey` if there is one, and returns its exports. A chunk is a CommonJS-shaped script: `require` of a
- * relative path loads another chunk, `loadChunk` is its `import()` of one, `importModule` its `import()` of
- * anything else (node's own, from here), and `importMetaUrl` stands for its `import.meta.url`.
+ * relative path loads another chunk and any other is a node built-in (the bundle imports nothing else
+ * statically), `loadChunk` is its `import()` of a chunk, `importModule` its `import()` of anything else (node's
+ * own, from here), and `importMeta.url` is its `import.meta.url`, made when first read.
  */
 function loadChunk(file, cacheKey) {
   const known = chunks.get(file);
@@ -66,18 +69,30 @@ function loadChunk(file, cacheKey) {
   }
   // The wrapper has a line of its own (lineOffset), so a stack printed with --debug gives the chunk's own lines.
   const script = new vm.Script(
-    `(function (exports, require, module, __filename, __dirname, importMetaUrl, loadChunk, importModule) {\n${source}\n})`,
+    `(function (exports, require, module, __filename, __dirname, importMeta, loadChunk, importModule) {\n${source}\n})`,
     { filename: file, cachedData, lineOffset: -1 },
   );
   const module = { exports: {} };
   chunks.set(file, { module, script, cache, cached: cachedData !== undefined && !script.cachedDataRejected });
   const dir = path.dirname(file);
-  const nodeRequire = require("node:module").createRequire(file);
   const chunkRequire = (spec) =>
-    spec.startsWith(".") ? loadChunk(path.join(dir, spec), cacheKey) : nodeRequire(spec);
+    spec.startsWith(".") ? loadChunk(path.join(dir, spec), cacheKey) : require(spec);
   const chunkImport = async (spec) => loadChunk(path.join(dir, spec), cacheKey);
-  const url = require("node:url").pathToFileURL(file).href;
-  script.runInThisContext()(module.exports, chunkRequire, module, file, dir, url, chunkImport, importModule);
+  const importMeta = {
+    get url() {
+      return require("node:url").pathToFileURL(file).href;
+    },
+  };
+  script.runInThisContext()(
+    module.exports,
+    chunkRequire,
+    module,
+    file,
+    dir,
+    importMeta,
+    chunkImport,
+    importModule,
+  );
   return module.exports;
 }
 

@@ -8,7 +8,7 @@
 // The chunks are CommonJS-shaped scripts that bin/memdesc.cjs compiles with V8's code cache (scripts/code-cache.js
 // makes it): Node 20 keeps no compiled code for ES modules between runs, and compiling the chunks was a fifth
 // of `memdesc types`. esbuild splits ES modules only, so the chunks are split as ES modules and each is then
-// turned into a script whose wrapper (see the bin) gives it `require`, `importMetaUrl`, `loadChunk` and
+// turned into a script whose wrapper (see the bin) gives it `require`, `importMeta`, `loadChunk` and
 // `importModule`.
 // Bundled in: @memdesc/kpageflags too (it finds its reader thread's script and its samples from its package
 // name, not from its module's place), so a survey loads one zod and one core. Bundled in too: commander, whose
@@ -100,7 +100,7 @@ for (const file of split.outputFiles) {
     target: "node20.19",
     minifyWhitespace: true,
     minifySyntax: true,
-    define: { "import.meta.url": "importMetaUrl" },
+    define: { "import.meta.url": "importMeta.url" },
     logLevel: "warning",
     sourcefile: basename(file.path),
   });

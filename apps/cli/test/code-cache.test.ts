@@ -4,6 +4,7 @@ import {
   cpSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -47,25 +48,40 @@ function runReporting(binPath: string, args: readonly string[]) {
   return { stdout: r.stdout, chunks: JSON.parse(readFileSync(report, "utf8")) as Chunk[] };
 }
 
+/** A run of each command scripts/code-cache.js makes caches for. */
+const trained = [
+  ["--help"],
+  ["types", "--no-config"],
+  ["plugins", "--no-config"],
+  ["layout", "folio", "--btf", btfFixture, "--no-config"],
+  ["check", "--btf", btfFixture, "--no-config"],
+  ["bill", join(fixtures, "what-if.json"), "--no-config"],
+  ["survey", "--sample", "--no-config"],
+];
+const cacheKey = (args: readonly string[]) => (args[0] === "--help" ? "main" : (args[0] as string));
+
 describe("the CLI's code cache", () => {
-  it.each([
-    ["--help"],
-    ["types", "--no-config"],
-    ["plugins", "--no-config"],
-    ["layout", "folio", "--btf", btfFixture, "--no-config"],
-    ["check", "--btf", btfFixture, "--no-config"],
-    ["bill", join(fixtures, "what-if.json"), "--no-config"],
-    ["survey", "--sample", "--no-config"],
-  ])("`memdesc %s`: every chunk it loads has the cache made for it, and V8 takes it", (...args) => {
-    const { chunks } = runReporting(bin, args);
-    const command = args[0] === "--help" ? "main" : args[0];
-    expect(chunks.length).toBeGreaterThan(1);
-    for (const c of chunks) {
-      expect(c.cache).toBe(`${c.file}.${command}.${process.versions.v8}-${process.arch}.v8cache`);
-      expect(existsSync(c.cache as string), `${c.cache} was not built`).toBe(true);
-      expect(c, basename(c.file)).toMatchObject({ cached: true, rejected: false });
-    }
+  it("the build made caches for these commands, no fewer and no more", () => {
+    const suffix = `.${process.versions.v8}-${process.arch}.v8cache`;
+    const built = readdirSync(join(cliRoot, "dist"))
+      .filter((f) => f.startsWith("memdesc.cjs.") && f.endsWith(suffix))
+      .map((f) => f.slice("memdesc.cjs.".length, -suffix.length));
+    expect(built.sort()).toEqual(trained.map(cacheKey).sort());
   });
+
+  it.each(trained)(
+    "`memdesc %s`: every chunk it loads has the cache made for it, and V8 takes it",
+    (...args) => {
+      const { chunks } = runReporting(bin, args);
+      const command = cacheKey(args);
+      expect(chunks.length).toBeGreaterThan(1);
+      for (const c of chunks) {
+        expect(c.cache).toBe(`${c.file}.${command}.${process.versions.v8}-${process.arch}.v8cache`);
+        expect(existsSync(c.cache as string), `${c.cache} was not built`).toBe(true);
+        expect(c, basename(c.file)).toMatchObject({ cached: true, rejected: false });
+      }
+    },
+  );
 
   it("a cache that does not fit its chunk is rejected, and the chunk runs from source with the same output", () => {
     const copy = join(work, "cli");
